@@ -1,0 +1,46 @@
+// lib/http/s3-response.ts
+// Writes S3 responses (errors, request ids) on plain node:http responses; used by the middleware and the router.
+
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderS3ErrorXml, type RequestIds } from '../engine/error-xml.js';
+import type { S3Error } from '../engine/errors.js';
+
+const REQUEST_ID_HEADER = 'x-amz-request-id';
+const HOST_ID_HEADER = 'x-amz-id-2';
+
+/**
+ * The response's `x-amz-request-id` and `x-amz-id-2`: the ones the host server already set, or new
+ * ones (set on the response) in S3's shapes: 16 upper-case hex characters, and 76 base64 characters.
+ */
+export function ensureRequestIds(res: ServerResponse): RequestIds {
+  let requestId = res.getHeader(REQUEST_ID_HEADER);
+  let hostId = res.getHeader(HOST_ID_HEADER);
+  if (typeof requestId !== 'string' && !res.headersSent) {
+    requestId = randomBytes(8).toString('hex').toUpperCase();
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+  }
+  if (typeof hostId !== 'string' && !res.headersSent) {
+    hostId = randomBytes(57).toString('base64');
+    res.setHeader(HOST_ID_HEADER, hostId);
+  }
+  return { requestId: String(requestId ?? ''), hostId: String(hostId ?? '') };
+}
+
+/**
+ * Answers with `error` as S3 does: its status, `Content-Type: application/xml`, the error's own
+ * headers, request ids, and the XML envelope. HEAD requests get the headers without a body.
+ */
+export function sendS3Error(req: IncomingMessage, res: ServerResponse, error: S3Error): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const ids = ensureRequestIds(res);
+  const body = renderS3ErrorXml(error, ids);
+  res.statusCode = error.status;
+  for (const [name, value] of error.headers) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/xml');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
