@@ -1,0 +1,123 @@
+// lib/engine/compile.ts
+// Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
+
+import type { CorsConfiguration, CorsRule, HeaderList } from './model.js';
+import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
+
+/** Response header names exactly as S3 writes them (spec §11). */
+export const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
+/** See {@link ALLOW_ORIGIN}. */
+export const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
+/** See {@link ALLOW_ORIGIN}. */
+export const ALLOW_METHODS = 'Access-Control-Allow-Methods';
+/** See {@link ALLOW_ORIGIN}. */
+export const ALLOW_HEADERS = 'Access-Control-Allow-Headers';
+/** See {@link ALLOW_ORIGIN}. */
+export const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
+/** See {@link ALLOW_ORIGIN}. */
+export const MAX_AGE = 'Access-Control-Max-Age';
+
+/** S3's list separator in CORS response headers: comma and one space (spec §11). */
+export const LIST_SEPARATOR = ', ';
+
+/**
+ * The bit of a method in a rule's method mask; 0 for anything that is not one of S3's five CORS
+ * methods written exactly (case-sensitive), so such a method never matches.
+ */
+export function methodBit(method: string): number {
+  switch (method) {
+    case 'GET':
+      return 1;
+    case 'HEAD':
+      return 2;
+    case 'POST':
+      return 4;
+    case 'PUT':
+      return 8;
+    case 'DELETE':
+      return 16;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Whether a matched rule answers `Access-Control-Allow-Origin: *` (and no credentials header) rather
+ * than echoing the request's Origin: when any of its AllowedOrigins is exactly `*`.
+ * UNVERIFIED (spec §10.2, §15.4): for a rule listing both `*` and the exact origin, AWS's answer is
+ * unknown; Scality and LocalStack send `*`, which is what this does.
+ */
+export function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
+  return allowedOrigins.includes(WILDCARD);
+}
+
+/** One rule, precompiled. Built only by {@link compileCorsConfiguration}. */
+export interface CompiledRule {
+  /** The rule as configured. */
+  readonly rule: CorsRule;
+  /** OR of {@link methodBit} over the rule's AllowedMethods. */
+  readonly methodMask: number;
+  /** True when some AllowedOrigin is `*`: every valid Origin matches, and the answer is `*`. */
+  readonly anyOrigin: boolean;
+  /** AllowedOrigins as patterns (case-sensitive). */
+  readonly origins: readonly WildcardPattern[];
+  /** True when some AllowedHeader is `*`: every requested header matches. */
+  readonly anyHeader: boolean;
+  /** AllowedHeaders, lower-cased, as patterns; empty when the rule has none. */
+  readonly headers: readonly WildcardPattern[];
+  /** `Access-Control-Allow-Methods`: every AllowedMethod, configured order. */
+  readonly methodsHeader: readonly [string, string];
+  /** `Access-Control-Expose-Headers` and `Access-Control-Max-Age`, each when configured. */
+  readonly trailingHeaders: HeaderList;
+  /** The complete response for an `anyOrigin` rule when the request lists no headers; `undefined` otherwise. */
+  readonly fixedHeaders: HeaderList | undefined;
+}
+
+/** A configuration ready for `decidePreflight` / `decideActual`: what caches keep. */
+export interface CompiledRules {
+  /** The configuration this was compiled from, unchanged. */
+  readonly configuration: CorsConfiguration;
+  /** Number of rules. */
+  readonly ruleCount: number;
+  /** The rules, compiled, in stored order (first match wins). */
+  readonly rules: readonly CompiledRule[];
+}
+
+/** `Access-Control-Allow-Credentials: true`, sent whenever the Origin is echoed rather than `*`. */
+export const CREDENTIALS_HEADER: readonly [string, string] = Object.freeze([ALLOW_CREDENTIALS, 'true'] as const);
+/** `Access-Control-Allow-Origin: *`, for rules that allow any origin. */
+export const WILDCARD_ORIGIN_HEADER: readonly [string, string] = Object.freeze([ALLOW_ORIGIN, WILDCARD] as const);
+
+function compileRule(rule: CorsRule): CompiledRule {
+  let methodMask = 0;
+  for (const method of rule.AllowedMethods) methodMask |= methodBit(method);
+  const allowedHeaders = rule.AllowedHeaders ?? [];
+  const methodsHeader = Object.freeze([ALLOW_METHODS, rule.AllowedMethods.join(LIST_SEPARATOR)] as const);
+  const trailingHeaders: Array<readonly [string, string]> = [];
+  if (rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0)
+    trailingHeaders.push(Object.freeze([EXPOSE_HEADERS, rule.ExposeHeaders.join(LIST_SEPARATOR)] as const));
+  // 0 and negative values are sent as configured. UNVERIFIED (spec §8.5, §15.3).
+  if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push(Object.freeze([MAX_AGE, String(rule.MaxAgeSeconds)] as const));
+  const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
+  return {
+    rule,
+    methodMask,
+    anyOrigin,
+    origins: rule.AllowedOrigins.map(compileWildcard),
+    anyHeader: allowedHeaders.includes(WILDCARD),
+    headers: allowedHeaders.map((header) => compileWildcard(header.toLowerCase())),
+    methodsHeader,
+    trailingHeaders: Object.freeze(trailingHeaders),
+    fixedHeaders: anyOrigin ? Object.freeze([WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders]) : undefined,
+  };
+}
+
+/**
+ * Precomputes everything that depends only on the rules (method masks, origin and header matchers,
+ * header strings). Expects a configuration that passed `validateCorsConfiguration`; anything else
+ * still compiles, and values validation would reject (e.g. method `get`) simply never match.
+ */
+export function compileCorsConfiguration(config: CorsConfiguration): CompiledRules {
+  const rules = Object.freeze(config.CORSRules.map(compileRule));
+  return Object.freeze({ configuration: config, ruleCount: rules.length, rules });
+}
