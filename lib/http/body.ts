@@ -1,0 +1,130 @@
+// lib/http/body.ts
+// Reads a PutBucketCors body under S3's 64 KB cap without buffering more, or takes one a body parser already read.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_CORS_DOCUMENT_BYTES, S3Errors } from '../engine/errors.js';
+
+/** The client went away before its body arrived whole: there is nobody left to answer. */
+export class RequestAbortedError extends Error {
+  constructor() {
+    super('The client aborted the request before its body was complete');
+    this.name = 'RequestAbortedError';
+  }
+}
+
+/**
+ * Another body parser (e.g. `express.json()` or `express.urlencoded()`) consumed the request and left
+ * something other than the raw bytes: the integrity headers can no longer be checked.
+ */
+export class BodyConsumedError extends Error {
+  constructor(found: string) {
+    super(
+      `The request body was already consumed by another body parser, which left ${found} instead of the raw bytes, ` +
+        'so its Content-MD5/x-amz-checksum-* cannot be verified. Mount corsRouter() before that parser, ' +
+        'or use express.raw() / express.text() (which keep the bytes) for ?cors requests.',
+    );
+    this.name = 'BodyConsumedError';
+  }
+}
+
+/**
+ * How long, after an error response, the rest of an unread body is read and thrown away before the
+ * connection is destroyed. Closing at once with request bytes unread makes the kernel send a TCP
+ * reset, and clients may then lose the response they were sent (the "lingering close" problem).
+ */
+const LINGER_MS = 5000;
+
+const ignore = (): void => {};
+
+/** What a body parser that ran earlier left on the request (`req.body`), if it consumed the stream. */
+function parsedBody(req: IncomingMessage): { readonly body: unknown } | undefined {
+  // body-parser marks the requests it read with `_body`; anything else that read the stream ended it.
+  const consumed = (req as { _body?: unknown })._body === true || req.readableEnded;
+  return consumed ? { body: (req as { body?: unknown }).body } : undefined;
+}
+
+const describe = (value: unknown): string =>
+  value === undefined || value === null ? 'no body' : Array.isArray(value) ? 'an array' : `a parsed ${typeof value}`;
+
+function capped(body: Buffer, limit: number): Buffer {
+  if (body.length > limit) throw S3Errors.maxMessageLengthExceeded();
+  return body;
+}
+
+/**
+ * The raw request body, at most `limit` bytes (default {@link MAX_CORS_DOCUMENT_BYTES}, 65,536).
+ *
+ * - A `Content-Length` over the limit is refused before reading anything; a streamed body is refused
+ *   as soon as more than `limit` bytes have arrived, and reading stops there (nothing more is kept).
+ *   Both reject with S3's MaxMessageLengthExceeded; call {@link discardUnreadBody} before answering.
+ * - A body an earlier parser already read is used when it left the bytes: a Buffer (`express.raw()`)
+ *   as is, a string (`express.text()`) encoded back to UTF-8. Anything else (a parsed JSON object,
+ *   url-encoded fields) rejects with {@link BodyConsumedError}: re-serializing would not give back the
+ *   bytes the checksum was computed over.
+ * - A client that aborts mid-body rejects with {@link RequestAbortedError}.
+ */
+export function readRequestBody(req: IncomingMessage, limit: number = MAX_CORS_DOCUMENT_BYTES): Promise<Buffer> {
+  const earlier = parsedBody(req);
+  if (earlier !== undefined) {
+    const { body } = earlier;
+    if (Buffer.isBuffer(body)) return Promise.resolve().then(() => capped(body, limit));
+    if (typeof body === 'string') return Promise.resolve().then(() => capped(Buffer.from(body, 'utf8'), limit));
+    return Promise.reject(new BodyConsumedError(describe(body)));
+  }
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(S3Errors.maxMessageLengthExceeded());
+  if (req.destroyed) return Promise.reject(new RequestAbortedError());
+
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        req.pause();
+        chunks.length = 0;
+        reject(S3Errors.maxMessageLengthExceeded());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onClose = (): void => {
+      stop();
+      reject(new RequestAbortedError());
+    };
+    // An aborted request emits 'error' only when someone listens, then 'close'; keep one listener for good.
+    req.on('error', ignore);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * Makes sure a request whose body was not read to the end does not hold its connection: once the
+ * response has been sent, the remaining bytes are read and discarded (never stored) so the client
+ * can take in the response and the connection can be reused; if the body has not ended
+ * {@link LINGER_MS} ms later, the connection is destroyed. Call it before answering early.
+ */
+export function discardUnreadBody(req: IncomingMessage, res: ServerResponse): void {
+  if (req.readableEnded || req.destroyed) return;
+  res.once('finish', () => {
+    if (req.readableEnded || req.destroyed) return;
+    req.on('error', ignore);
+    const timer = setTimeout(() => req.socket?.destroy(), LINGER_MS);
+    timer.unref();
+    const done = (): void => clearTimeout(timer);
+    req.once('end', done);
+    req.once('close', done);
+    req.resume();
+  });
+}
