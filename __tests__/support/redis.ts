@@ -1,0 +1,369 @@
+// __tests__/support/redis.ts
+// Starts real redis-server processes (one node, or a 3-master cluster) on free loopback ports for integration tests.
+
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A running Redis server a test can talk to, count commands on, stop and restart. */
+export interface RedisServerHandle {
+  readonly host: string;
+  readonly port: number;
+  /** `redis://host:port` (or `REDIS_URL` as given). */
+  readonly url: string;
+  /** True when the server comes from `REDIS_URL`: `stop()` then leaves it running and `restart()` rejects. */
+  readonly external: boolean;
+  /** Stops the server (SHUTDOWN NOSAVE, SIGKILL if it lingers) and removes its temp dir. */
+  stop(): Promise<void>;
+  /** Stops the server and starts a fresh, empty one on the same port. */
+  restart(): Promise<void>;
+  /** How often the server executed `cmd` so far (`INFO commandstats`), 0 when never. */
+  commandCount(cmd: string): Promise<number>;
+}
+
+/** A running 3-master Redis Cluster on loopback. */
+export interface RedisClusterHandle {
+  readonly nodes: { host: string; port: number }[];
+  /** Stops every node and removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** Message for tests that need to stop or restart the server when `REDIS_URL` points elsewhere. */
+export const EXTERNAL_REDIS_SKIP = 'skipped: needs a redis-server started by the test support (unset REDIS_URL)';
+
+// Every redis-server this process started and every temp dir it made: killed / removed on exit, even
+// when a test fails without calling stop().
+const livingProcesses = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of livingProcesses) child.kill('SIGKILL');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+function makeTempDir(): string {
+  installExitHook();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bucket-cors-redis-'));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+/** A port nobody listens on right now: the kernel picks one for a throwaway listener. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- a minimal RESP client, so the support needs nothing but node and redis-server ----
+
+type Reply = string | number | null | Error | Reply[];
+
+/** Parses one RESP reply from `buffer` at `offset`; undefined while incomplete. */
+function parseReply(buffer: Buffer, offset: number): { reply: Reply; end: number } | undefined {
+  const lineEnd = buffer.indexOf('\r\n', offset);
+  if (lineEnd < 0) return undefined;
+  const type = String.fromCharCode(buffer[offset]!);
+  const line = buffer.toString('utf8', offset + 1, lineEnd);
+  const next = lineEnd + 2;
+  switch (type) {
+    case '+':
+      return { reply: line, end: next };
+    case '-':
+      return { reply: new Error(line), end: next };
+    case ':':
+      return { reply: Number(line), end: next };
+    case '$': {
+      const length = Number(line);
+      if (length < 0) return { reply: null, end: next };
+      if (buffer.length < next + length + 2) return undefined;
+      return { reply: buffer.toString('utf8', next, next + length), end: next + length + 2 };
+    }
+    case '*': {
+      const count = Number(line);
+      const items: Reply[] = [];
+      let position = next;
+      for (let i = 0; i < count; i++) {
+        const item = parseReply(buffer, position);
+        if (item === undefined) return undefined;
+        items.push(item.reply);
+        position = item.end;
+      }
+      return { reply: count < 0 ? null : items, end: position };
+    }
+    default:
+      throw new Error(`unexpected RESP type ${JSON.stringify(type)}`);
+  }
+}
+
+function encodeCommand(args: readonly string[]): string {
+  return `*${args.length}\r\n` + args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('');
+}
+
+interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/**
+ * Sends commands on a fresh connection and resolves with their replies (Redis errors as `Error`
+ * values). Rejects on connection failure or timeout; resolves with fewer replies when the server
+ * closes the connection first (SHUTDOWN).
+ */
+function sendCommands(endpoint: Endpoint, commands: readonly (readonly string[])[], timeoutMs = 2_000): Promise<Reply[]> {
+  const all = endpoint.password === undefined ? commands : [authCommand(endpoint), ...commands];
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(endpoint.port, endpoint.host);
+    const replies: Reply[] = [];
+    let buffer = Buffer.alloc(0);
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no reply from ${endpoint.host}:${endpoint.port} within ${timeoutMs} ms`)));
+    socket.on('connect', () => socket.write(all.map(encodeCommand).join('')));
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      let offset = 0;
+      for (let parsed = parseReply(buffer, offset); parsed !== undefined; parsed = parseReply(buffer, offset)) {
+        replies.push(parsed.reply);
+        offset = parsed.end;
+      }
+      buffer = buffer.subarray(offset);
+      if (replies.length >= all.length) socket.end();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(endpoint.password === undefined ? replies : replies.slice(1)));
+  });
+}
+
+function authCommand(endpoint: Endpoint): string[] {
+  return endpoint.username ? ['AUTH', endpoint.username, endpoint.password!] : ['AUTH', endpoint.password!];
+}
+
+async function command(endpoint: Endpoint, ...args: string[]): Promise<Reply> {
+  const [reply] = await sendCommands(endpoint, [args]);
+  if (reply instanceof Error) throw new Error(`${args[0]} on ${endpoint.host}:${endpoint.port}: ${reply.message}`);
+  return reply ?? null;
+}
+
+async function commandCountOn(endpoint: Endpoint, cmd: string): Promise<number> {
+  const info = String(await command(endpoint, 'INFO', 'commandstats'));
+  const prefix = `cmdstat_${cmd.toLowerCase()}:calls=`;
+  const line = info.split('\r\n').find((l) => l.startsWith(prefix));
+  return line === undefined ? 0 : Number.parseInt(line.slice(prefix.length), 10);
+}
+
+// ---- server processes ----
+
+interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  /** Kills the server and removes its dir if the test process dies without stopping it (even by SIGKILL). */
+  readonly watchdog: ChildProcess;
+  readonly output: () => string;
+}
+
+function spawnServer(port: number, dir: string, extraArgs: readonly string[]): ServerProcess {
+  const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  livingProcesses.add(child);
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4_000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      output +=
+        error.code === 'ENOENT'
+          ? 'redis-server is not on PATH: apt-get install -y redis-server (or set REDIS_URL)'
+          : String(error);
+      livingProcesses.delete(child);
+      resolve();
+    });
+    child.once('exit', () => {
+      livingProcesses.delete(child);
+      resolve();
+    });
+  });
+  // `read` returns when our end of the pipe closes, which the kernel does when this process dies.
+  const watchdog = spawn('sh', ['-c', 'read _; kill -9 "$1" 2>/dev/null; rm -rf "$2"', 'redis-watchdog', String(child.pid ?? 0), dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.unref();
+  (watchdog.stdin as net.Socket).unref();
+  livingProcesses.add(watchdog);
+  watchdog.once('exit', () => livingProcesses.delete(watchdog));
+  return { child, exited, watchdog, output: () => output };
+}
+
+async function waitForPong(server: ServerProcess, port: number): Promise<void> {
+  let exited = false;
+  void server.exited.then(() => (exited = true));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited) {
+      await haltServer(server, port);
+      throw new Error(`redis-server on port ${port} exited during startup:\n${server.output()}`);
+    }
+    const reply = await command({ host: HOST, port }, 'PING').catch(() => undefined);
+    if (reply === 'PONG') return;
+    if (Date.now() > deadline) {
+      await haltServer(server, port);
+      throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${server.output()}`);
+    }
+    await delay(20);
+  }
+}
+
+async function haltServer(server: ServerProcess, port: number): Promise<void> {
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    await sendCommands({ host: HOST, port }, [['SHUTDOWN', 'NOSAVE']], 1_000).catch(() => undefined);
+    const timer = setTimeout(() => server.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await server.exited;
+    clearTimeout(timer);
+  }
+  server.watchdog.kill('SIGKILL');
+}
+
+/** Starts a server; retries on another port when the chosen one was taken in the meantime. */
+async function startServerOnFreePort(dir: string, extraArgs: (port: number) => string[]): Promise<{ port: number; server: ServerProcess }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const server = spawnServer(port, dir, extraArgs(port));
+    try {
+      await waitForPong(server, port);
+      return { port, server };
+    } catch (error) {
+      lastError = error;
+      if (!/address already in use/i.test(server.output())) throw error;
+    }
+  }
+  throw lastError;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function externalServer(url: string): RedisServerHandle {
+  const parsed = new URL(url);
+  const endpoint: Endpoint = {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+  };
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    url,
+    external: true,
+    stop: async () => undefined,
+    restart: () => Promise.reject(new Error(EXTERNAL_REDIS_SKIP)),
+    commandCount: (cmd) => commandCountOn(endpoint, cmd),
+  };
+}
+
+/**
+ * Starts `redis-server` (from PATH) on a free 127.0.0.1 port, without persistence, and waits for PONG.
+ * With `REDIS_URL` set, uses that server instead (then `external` is true).
+ */
+export async function startRedis(): Promise<RedisServerHandle> {
+  const externalUrl = process.env.REDIS_URL;
+  if (externalUrl) return externalServer(externalUrl);
+
+  const dir = makeTempDir();
+  let current: ServerProcess | undefined;
+  let port: number;
+  try {
+    ({ port, server: current } = await startServerOnFreePort(dir, () => []));
+  } catch (error) {
+    removeTempDir(dir);
+    throw error;
+  }
+  const endpoint = { host: HOST, port };
+  return {
+    host: HOST,
+    port,
+    url: `redis://${HOST}:${port}`,
+    external: false,
+    async stop() {
+      if (current !== undefined) await haltServer(current, port);
+      current = undefined;
+      removeTempDir(dir);
+    },
+    async restart() {
+      if (current !== undefined) await haltServer(current, port);
+      current = spawnServer(port, dir, []);
+      await waitForPong(current, port);
+    },
+    commandCount: (cmd) => commandCountOn(endpoint, cmd),
+  };
+}
+
+/**
+ * Starts a 3-master Redis Cluster (no replicas) on free 127.0.0.1 ports and waits until every node
+ * reports `cluster_state:ok`.
+ */
+export async function startRedisCluster(): Promise<RedisClusterHandle> {
+  const dir = makeTempDir();
+  const started: { port: number; server: ServerProcess }[] = [];
+  const stop = async () => {
+    await Promise.all(started.map(({ port, server }) => haltServer(server, port)));
+    removeTempDir(dir);
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const busPort = await freePort();
+      started.push(
+        await startServerOnFreePort(dir, (port) => [
+          '--cluster-enabled', 'yes',
+          '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
+          '--cluster-port', String(busPort),
+          '--cluster-node-timeout', '5000',
+        ]),
+      );
+    }
+    const addresses = started.map(({ port }) => `${HOST}:${port}`);
+    await new Promise<void>((resolve, reject) => {
+      execFile('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`redis-cli --cluster create failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(),
+      );
+    });
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (const { port } of started) {
+      while (!String(await command({ host: HOST, port }, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) {
+        if (Date.now() > deadline) throw new Error(`cluster node ${HOST}:${port} not cluster_state:ok within ${READY_TIMEOUT_MS} ms`);
+        await delay(50);
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes: started.map(({ port }) => ({ host: HOST, port })), stop };
+}
