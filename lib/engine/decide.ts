@@ -101,30 +101,38 @@ function allowsHeader(rule: CompiledRule, name: string): boolean {
   return false;
 }
 
-function ruleMatches(rule: CompiledRule, origin: string, bit: number, requested: readonly string[] | undefined): boolean {
-  if ((rule.methodMask & bit) === 0) return false;
-  if (!rule.anyOrigin) {
-    let originMatched = false;
-    for (const pattern of rule.origins) {
-      if (matchesWildcard(pattern, origin)) {
-        originMatched = true;
-        break;
-      }
-    }
-    if (!originMatched) return false;
-  }
-  if (requested !== undefined && requested.length > 0 && !rule.anyHeader) {
-    for (const name of requested) if (!allowsHeader(rule, name)) return false;
-  }
+function originMatches(rule: CompiledRule, origin: string): boolean {
+  if (rule.anyOrigin) return true;
+  for (const pattern of rule.origins) if (matchesWildcard(pattern, origin)) return true;
+  return false;
+}
+
+function headersAllowed(rule: CompiledRule, requested: readonly string[] | undefined): boolean {
+  if (requested === undefined || requested.length === 0 || rule.anyHeader) return true;
+  for (const name of requested) if (!allowsHeader(rule, name)) return false;
   return true;
 }
 
-/** Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match. */
+const NO_RULES: readonly number[] = [];
+
+/**
+ * Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match.
+ * Candidates are the rules listing `origin` literally (one map lookup) merged, in order, with the
+ * rules that have origin patterns (checked one by one).
+ */
 function findRule(rules: CompiledRules, origin: string, method: string, requested: readonly string[] | null | undefined): number {
   const bit = methodBit(method);
   if (bit === 0 || requested === null || !isValidOrigin(origin)) return -1;
-  const list = rules.rules;
-  for (let i = 0; i < list.length; i++) if (ruleMatches(list[i]!, origin, bit, requested)) return i;
+  const exact = rules.exactOriginRules.get(origin) ?? NO_RULES;
+  const patterns = rules.patternRules;
+  let e = 0;
+  let p = 0;
+  while (e < exact.length || p < patterns.length) {
+    const fromExact = p === patterns.length || (e < exact.length && exact[e]! < patterns[p]!);
+    const index = fromExact ? exact[e++]! : patterns[p++]!;
+    const rule = rules.rules[index]!;
+    if ((rule.methodMask & bit) !== 0 && (fromExact || originMatches(rule, origin)) && headersAllowed(rule, requested)) return index;
+  }
   return -1;
 }
 

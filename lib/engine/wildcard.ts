@@ -12,6 +12,10 @@ export interface WildcardPattern {
   readonly suffix: string;
   /** False for a literal pattern (no `*`), which must equal the value exactly. */
   readonly hasWildcard: boolean;
+  /** Shortest matching value: prefix and suffix lengths together. */
+  readonly minLength: number;
+  /** Char code of the suffix's first character (-1 when the suffix is empty), for a one-comparison early reject. */
+  readonly suffixFirstCode: number;
 }
 
 /** Number of `*` characters in `s` (validation allows at most one in origins and allowed headers). */
@@ -27,8 +31,15 @@ export function countWildcards(s: string): number {
  */
 export function compileWildcard(pattern: string): WildcardPattern {
   const star = pattern.indexOf(WILDCARD);
-  if (star === -1) return { prefix: pattern, suffix: '', hasWildcard: false };
-  return { prefix: pattern.slice(0, star), suffix: pattern.slice(star + 1), hasWildcard: true };
+  if (star === -1) return { prefix: pattern, suffix: '', hasWildcard: false, minLength: pattern.length, suffixFirstCode: -1 };
+  const suffix = pattern.slice(star + 1);
+  return {
+    prefix: pattern.slice(0, star),
+    suffix,
+    hasWildcard: true,
+    minLength: pattern.length - 1,
+    suffixFirstCode: suffix.length === 0 ? -1 : suffix.charCodeAt(0),
+  };
 }
 
 /**
@@ -37,9 +48,9 @@ export function compileWildcard(pattern: string): WildcardPattern {
  */
 export function matchesWildcard(pattern: WildcardPattern, value: string): boolean {
   if (!pattern.hasWildcard) return value === pattern.prefix;
-  return (
-    value.length >= pattern.prefix.length + pattern.suffix.length &&
-    value.startsWith(pattern.prefix) &&
-    value.endsWith(pattern.suffix)
-  );
+  if (value.length < pattern.minLength) return false;
+  // Where the suffix would start: one comparison rejects most non-matches before the string scans.
+  if (pattern.suffixFirstCode !== -1 && value.charCodeAt(value.length - pattern.suffix.length) !== pattern.suffixFirstCode) return false;
+  // The suffix is usually the distinctive part (`*.example.com`), so it is compared first.
+  return value.endsWith(pattern.suffix) && value.startsWith(pattern.prefix);
 }
