@@ -1,0 +1,107 @@
+// bench/apps.mjs
+// The Express apps under test: one trivial object route, behind a different CORS layer in each variant.
+
+import cors from 'cors';
+import express from 'express';
+import Redis from 'ioredis';
+import { importLibrary } from './library.mjs';
+import { CORS_PACKAGE_OPTIONS, NAIVE_KEY_PREFIX } from './fixtures.mjs';
+
+/** Variants in the order the report lists them. */
+export const VARIANTS = /** @type {const} */ (['bare', 'cors-package', 'naive-redis', 'memory', 'redis']);
+
+/** @typedef {(typeof VARIANTS)[number]} Variant */
+/** @typedef {{ app: import('express').Express, close: () => Promise<void> }} BenchApp */
+
+/**
+ * The route every variant serves: a small object body, as an object server's GET would.
+ * @param {import('express').Express} app
+ */
+function addObjectRoute(app) {
+  app.get('/:bucket/*key', (_req, res) => {
+    res.type('application/octet-stream').send('object body\n');
+  });
+}
+
+/**
+ * A hand-written middleware of the kind this library replaces: reads the bucket's rules from Redis
+ * on every request, parses them, and compares origins and methods in place.
+ * @param {Redis} client
+ * @returns {import('express').RequestHandler}
+ */
+function naiveRedisCors(client) {
+  return async (req, res, next) => {
+    const bucket = req.path.split('/')[1] ?? '';
+    const json = await client.get(NAIVE_KEY_PREFIX + bucket);
+    const origin = req.headers.origin;
+    if (json !== null && origin !== undefined) {
+      /** @type {import('../lib/engine/model.js').CorsConfiguration} */
+      const configuration = JSON.parse(json);
+      const rule = configuration.CORSRules.find((r) => r.AllowedMethods.includes(req.method) && r.AllowedOrigins.some((o) => o === '*' || o === origin));
+      if (rule !== undefined) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        if (rule.ExposeHeaders?.length) res.setHeader('Access-Control-Expose-Headers', rule.ExposeHeaders.join(', '));
+        res.vary('Origin');
+      }
+    }
+    next();
+  };
+}
+
+/**
+ * Builds one variant's app. `redisUrl` is needed by `naive-redis` and `redis`; `memory` puts
+ * `configuration` into its store for `bucket` itself, the others expect Redis to be seeded. `admin`
+ * adds this library's `?cors` router (with everyone authorized) in front of the `redis` variant.
+ * @param {Variant} variant
+ * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/engine/model.js').CorsConfiguration, admin?: boolean }} options
+ * @returns {Promise<BenchApp>}
+ */
+export async function createApp(variant, { redisUrl, bucket, configuration, admin = false }) {
+  const app = express();
+  /** @type {Array<() => unknown>} */
+  const closers = [];
+  switch (variant) {
+    case 'bare':
+      break;
+    case 'cors-package':
+      app.use(cors(CORS_PACKAGE_OPTIONS));
+      break;
+    case 'naive-redis': {
+      const client = new Redis(/** @type {string} */ (redisUrl));
+      closers.push(() => client.quit());
+      app.use(naiveRedisCors(client));
+      break;
+    }
+    case 'memory': {
+      const [{ bucketCors }, { MemoryRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/memory.js')]);
+      const store = new MemoryRuleStore();
+      await store.put(bucket, configuration);
+      const middleware = bucketCors({ store });
+      closers.push(() => middleware.close());
+      app.use(middleware);
+      break;
+    }
+    case 'redis': {
+      const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis.js')]);
+      const client = new Redis(/** @type {string} */ (redisUrl));
+      const store = new RedisRuleStore({ client });
+      const middleware = bucketCors({ store });
+      closers.push(() => client.quit(), () => store.close?.(), () => middleware.close());
+      if (admin) {
+        const { corsRouter } = await importLibrary('http/router.js');
+        app.use(corsRouter({ store, authorize: () => true }));
+      }
+      app.use(middleware);
+      break;
+    }
+    default:
+      throw new TypeError(`unknown variant ${String(variant)}; use one of ${VARIANTS.join(', ')}`);
+  }
+  addObjectRoute(app);
+  return {
+    app,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

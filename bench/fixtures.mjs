@@ -1,0 +1,78 @@
+// bench/fixtures.mjs
+// The requests and CORS configurations every variant and measurement shares, so they compare like with like.
+
+/** The bucket the load tests hit. */
+export const BUCKET = 'photos';
+/** The object path every variant serves with the same trivial route. */
+export const OBJECT_PATH = `/${BUCKET}/albums/2026/cat.jpg`;
+/** The Origin sent on actual requests and preflights; allowed by every CORS variant. */
+export const ORIGIN = 'https://app.example.com';
+/**
+ * Options of the `cors` package middleware: a static origin list and the same methods, exposed
+ * headers and max-age as {@link THREE_RULES}.
+ * @type {import('cors').CorsOptions}
+ */
+export const CORS_PACKAGE_OPTIONS = {
+  origin: ['https://admin.example.com', ORIGIN, 'https://www.example.com'],
+  methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+  exposedHeaders: ['ETag', 'x-amz-request-id'],
+  maxAge: 600,
+};
+
+/** Request headers of an actual GET with a matching Origin. */
+export const ACTUAL_HEADERS = { origin: ORIGIN };
+/** Request headers of a preflight that the second rule of {@link THREE_RULES} allows. */
+export const PREFLIGHT_HEADERS = {
+  origin: ORIGIN,
+  'access-control-request-method': 'PUT',
+  'access-control-request-headers': 'content-type,x-amz-meta-owner',
+};
+
+/**
+ * A typical three-rule bucket configuration; actual GETs and preflights from {@link ORIGIN} match
+ * the second rule, so a decision always skips one rule first.
+ * @type {import('../lib/engine/model.js').CorsConfiguration}
+ */
+export const THREE_RULES = {
+  CORSRules: [
+    {
+      ID: 'admin-writes',
+      AllowedOrigins: ['https://admin.example.com'],
+      AllowedMethods: ['PUT', 'POST', 'DELETE'],
+      AllowedHeaders: ['*'],
+      ExposeHeaders: ['ETag'],
+      MaxAgeSeconds: 3000,
+    },
+    {
+      ID: 'app',
+      AllowedOrigins: [ORIGIN, 'https://www.example.com'],
+      AllowedMethods: ['GET', 'HEAD', 'PUT'],
+      AllowedHeaders: ['content-type', 'x-amz-*'],
+      ExposeHeaders: ['ETag', 'x-amz-request-id'],
+      MaxAgeSeconds: 600,
+    },
+    { ID: 'public-read', AllowedOrigins: ['*'], AllowedMethods: ['GET'] },
+  ],
+};
+
+/**
+ * A 100-rule configuration (S3's maximum) in which only the last rule allows {@link ORIGIN}; the
+ * others mix exact and wildcard origins so that every rule is really compared.
+ * @type {import('../lib/engine/model.js').CorsConfiguration}
+ */
+export const HUNDRED_RULES = {
+  CORSRules: [
+    ...Array.from({ length: 99 }, (_, i) => ({
+      AllowedOrigins: [`https://tenant${i}.example.com`, `https://*.tenant${i}.example.net`],
+      AllowedMethods: ['GET', 'PUT'],
+      AllowedHeaders: ['content-type', `x-tenant-${i}-*`],
+    })),
+    { AllowedOrigins: [ORIGIN], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type', 'x-amz-*'], MaxAgeSeconds: 600 },
+  ],
+};
+
+/** An Origin that no rule of {@link HUNDRED_RULES} allows. */
+export const UNMATCHED_ORIGIN = 'https://elsewhere.example.org';
+
+/** The Redis key under which the `naive-redis` variant keeps {@link THREE_RULES} as JSON. */
+export const NAIVE_KEY_PREFIX = 'bench:naive-cors:';

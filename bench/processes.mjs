@@ -1,0 +1,72 @@
+// bench/processes.mjs
+// Starts child processes (servers, in-process measurements), pinned to a CPU with taskset when the machine has it.
+
+import { fork, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** CPU of the servers under test and of the in-process measurements. */
+export const SERVER_CPU = 0;
+/** CPU of the load generator (this process) and of redis-server. */
+export const LOAD_CPU = 1;
+
+/** Whether `taskset` can pin processes here (Linux with util-linux, at least two CPUs). */
+export const canPin = spawnSync('taskset', ['-c', String(LOAD_CPU), 'true']).status === 0;
+
+/** Pins this process (all its threads) to {@link LOAD_CPU}; returns whether it did. */
+export function pinSelfToLoadCpu() {
+  return canPin && spawnSync('taskset', ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Forks a Node script on {@link SERVER_CPU} with an IPC channel.
+ * @param {string} script file name inside bench/
+ * @param {string[]} args
+ * @param {string[]} [nodeFlags] e.g. ['--expose-gc']
+ * @returns {import('node:child_process').ChildProcess}
+ */
+export function forkPinned(script, args, nodeFlags = []) {
+  const modulePath = fileURLToPath(new URL(script, import.meta.url));
+  if (!canPin) return fork(modulePath, args, { execArgv: nodeFlags });
+  // fork runs `execPath ...execArgv modulePath ...args`, so taskset can stand in front of node.
+  return fork(modulePath, args, { execPath: 'taskset', execArgv: ['-c', String(SERVER_CPU), process.execPath, ...nodeFlags] });
+}
+
+/**
+ * Waits for the first IPC message of a child, failing if it exits first.
+ * @param {import('node:child_process').ChildProcess} child
+ * @returns {Promise<any>}
+ */
+export function firstMessage(child) {
+  return new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code, signal) => reject(new Error(`child ${child.spawnargs.join(' ')} exited (${signal ?? code}) before reporting`)));
+  });
+}
+
+/**
+ * @typedef {object} ServerProcess
+ * @property {string} name
+ * @property {string} origin  e.g. http://127.0.0.1:43210
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * Starts `bench/server.mjs` for one variant.
+ * @param {string} name  label for error messages
+ * @param {Record<string, unknown>} appOptions  passed to createApp (`variant`, `redisUrl`, ...)
+ * @param {string[]} [nodeFlags]  e.g. ['--cpu-prof', '--cpu-prof-dir=...']
+ * @returns {Promise<ServerProcess>}
+ */
+export async function startServer(name, appOptions, nodeFlags = []) {
+  const child = forkPinned('server.mjs', [JSON.stringify(appOptions)], nodeFlags);
+  const { port } = await firstMessage(child);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    name,
+    origin: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) child.send({ type: 'stop' });
+      await exited;
+    },
+  };
+}

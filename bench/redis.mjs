@@ -1,0 +1,67 @@
+// bench/redis.mjs
+// A private redis-server for the benchmark (started by the test support), pinned to a CPU, with all its command counts.
+
+import { spawnSync } from 'node:child_process';
+import Redis from 'ioredis';
+import { importLibrary } from './library.mjs';
+
+/**
+ * @typedef {object} BenchRedis
+ * @property {string} url
+ * @property {Redis} client  a connection for seeding keys and reading counts
+ * @property {() => Promise<Record<string, number>>} commandCalls  calls per command since start (INFO commandstats)
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * Starts redis-server with `__tests__/support/redis.ts` and, given `cpu`, pins it there with taskset.
+ * @param {{ cpu?: number | undefined }} [options]
+ * @returns {Promise<BenchRedis>}
+ */
+export async function startRedis({ cpu } = {}) {
+  const { startRedis: startTestRedis } = await importLibrary('../__tests__/support/redis.js');
+  /** @type {{ url: string, external: boolean, stop(): Promise<void> }} */
+  const server = await startTestRedis();
+  if (server.external) throw new Error('unset REDIS_URL: the benchmark counts commands on a Redis server of its own');
+  const client = new Redis(server.url);
+  if (cpu !== undefined) {
+    const pid = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1];
+    if (pid !== undefined) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), pid], { stdio: 'ignore' });
+  }
+  return {
+    url: server.url,
+    client,
+    async commandCalls() {
+      const info = await client.info('commandstats');
+      /** @type {Record<string, number>} */
+      const calls = {};
+      for (const [, command, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[command] = Number(count);
+      return calls;
+    },
+    async stop() {
+      client.disconnect();
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * Store commands the server received between two {@link BenchRedis.commandCalls} snapshots, leaving
+ * out the benchmark's own INFO calls. Only the server under test talks to Redis in such a window,
+ * and only with reads, so this is its read count.
+ * @param {Record<string, number>} before
+ * @param {Record<string, number>} after
+ * @returns {{ total: number, byCommand: Record<string, number> }}
+ */
+export function commandsBetween(before, after) {
+  /** @type {Record<string, number>} */
+  const byCommand = {};
+  let total = 0;
+  for (const [command, count] of Object.entries(after)) {
+    const delta = count - (before[command] ?? 0);
+    if (command === 'info' || delta === 0) continue;
+    byCommand[command] = delta;
+    total += delta;
+  }
+  return { total, byCommand };
+}

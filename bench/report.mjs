@@ -1,0 +1,69 @@
+// bench/report.mjs
+// The figures the benchmark reports, their goals, and the Markdown tables printed to stdout.
+
+import { round } from './stats.mjs';
+
+/**
+ * @typedef {object} Figure
+ * @property {string} key  JSON key in bench/results/latest.json
+ * @property {string} label
+ * @property {string} goal
+ * @property {((value: number, figures: Record<string, number>) => boolean) | undefined} met  undefined: shown for contrast only
+ */
+
+/** @type {Figure[]} */
+export const FIGURES = [
+  { key: 'ratio_actual_vs_bare', label: 'Actual GET req/s, `redis` / `bare`', goal: '≥ 0.95', met: (v) => v >= 0.95 },
+  { key: 'ratio_actual_vs_cors', label: 'Actual GET req/s, `redis` / `cors-package`', goal: '≥ 1.0', met: (v) => v >= 1 },
+  { key: 'ratio_naive_vs_bare', label: 'Actual GET req/s, `naive-redis` / `bare`', goal: 'contrast', met: undefined },
+  { key: 'ratio_preflight_vs_bare', label: 'Preflight req/s (`redis` OPTIONS) / `bare` GET', goal: '≥ 1.0', met: (v) => v >= 1 },
+  { key: 'redis_reads_per_10k_hot', label: 'Redis reads per 10,000 requests, hot bucket', goal: '0', met: (v) => v === 0 },
+  { key: 'redis_reads_cold_burst', label: 'Redis reads for 1,000 concurrent requests, cold bucket (worst trial)', goal: '1', met: (v) => v === 1 },
+  { key: 'invalidation_p50_ms', label: 'PUT ?cors → other instance decides with it, p50 ms', goal: '–', met: undefined },
+  { key: 'invalidation_p99_ms', label: 'PUT ?cors → other instance decides with it, p99 ms', goal: '< 50', met: (v) => v < 50 },
+  { key: 'engine_ns_last_of_100', label: 'Engine ns per preflight, 100 rules, last matches', goal: '< 1,000', met: (v) => v < 1000 },
+  { key: 'engine_ns_no_match', label: 'Engine ns per preflight, 100 rules, none matches', goal: '< 1,000', met: (v) => v < 1000 },
+  { key: 'heap_bytes_per_cached_bucket', label: 'Heap bytes per cached bucket (3 rules)', goal: '–', met: undefined },
+  { key: 'middleware_ns_actual', label: 'Middleware ns per actual request, `bucketCors` (cached)', goal: '≤ cors', met: (v, all) => v <= all.cors_package_ns_actual },
+  { key: 'cors_package_ns_actual', label: 'Middleware ns per actual request, `cors` package', goal: 'reference', met: undefined },
+];
+
+/** @param {number} value */
+const show = (value) => (Number.isFinite(value) ? round(value).toLocaleString('en-US') : String(value));
+
+/**
+ * @param {Record<string, number>} figures
+ * @param {Record<string, { min: number, max: number }>} ranges  per-round range of the ratio figures
+ * @param {Record<string, string>} failures  error message by figure key, for figures that could not be measured
+ * @returns {string}
+ */
+export function figuresTable(figures, ranges, failures) {
+  const rows = FIGURES.map(({ key, label, goal, met }) => {
+    const name = `${label} [\`${key}\`]`;
+    if (!(key in figures)) return `| ${name} | not measured: ${failures[key] ?? 'section failed'} | ${goal} | **no** |`;
+    const value = figures[key];
+    const range = ranges[key] ? ` (${show(ranges[key].min)}–${show(ranges[key].max)})` : '';
+    const verdict = met === undefined ? '' : met(value, figures) ? 'yes' : '**no**';
+    return `| ${name} | ${show(value)}${range} | ${goal} | ${verdict} |`;
+  });
+  return ['| Figure [JSON key] | Result (range over rounds) | Goal | Met |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/**
+ * @param {Record<string, number[]>} samples  req/s per round by load case
+ * @param {(values: number[]) => number} median
+ * @returns {string}
+ */
+export function throughputTable(samples, median) {
+  const rows = Object.entries(samples).map(([name, values]) => `| ${name} | ${show(median(values))} | ${show(Math.min(...values))}–${show(Math.max(...values))} |`);
+  return ['| Load case | req/s, median | range over rounds |', '|---|---|---|', ...rows].join('\n');
+}
+
+/**
+ * Which goals were met, for latest.json.
+ * @param {Record<string, number>} figures
+ * @returns {Record<string, boolean>}
+ */
+export function goalsMet(figures) {
+  return Object.fromEntries(FIGURES.filter(({ key, met }) => met !== undefined && key in figures).map(({ key, met }) => [key, /** @type {NonNullable<typeof met>} */ (met)(figures[key], figures)]));
+}

@@ -1,0 +1,166 @@
+// bench/run.mjs
+// `npm run bench [-- --quick] [-- --cpu-prof]`: measures every figure of the performance goals and prints a Markdown table.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { VARIANTS } from './apps.mjs';
+import { BUCKET, NAIVE_KEY_PREFIX, OBJECT_PATH, THREE_RULES } from './fixtures.mjs';
+import { propagationDelays } from './invalidation.mjs';
+import { buildLibrary, importLibrary } from './library.mjs';
+import { LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCpu, startServer } from './processes.mjs';
+import { startRedis } from './redis.mjs';
+import { figuresTable, goalsMet, throughputTable } from './report.mjs';
+import { median, pairedRatio, percentile } from './stats.mjs';
+import { coldBurstReads, hotBucketReads } from './store-reads.mjs';
+import { interleavedThroughput, loadCases } from './throughput.mjs';
+
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false } } });
+/** How much of everything to do: a full run takes about 4 minutes, `--quick` (a smoke run) about 30 s. */
+const plan = flags.quick
+  ? { rounds: 3, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 3, iterations: 50_000 }, heapBuckets: 10_000 }
+  : { rounds: 7, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 9, iterations: 200_000 }, heapBuckets: 100_000 };
+
+const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
+/** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
+const profileFlags = (name) => (flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}profiles`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+/** @param {string} line */
+const progress = (line) => process.stderr.write(`bench: ${line}\n`);
+
+/** @type {Record<string, number>} */
+const figures = {};
+/** @type {Record<string, { min: number, max: number }>} */
+const ranges = {};
+/** @type {Record<string, string>} */
+const failures = {};
+/** @type {Record<string, unknown>} */
+const details = {};
+
+/**
+ * Runs one section; on failure records why for each of its figures and goes on with the next.
+ * @param {string[]} keys  figures the section produces
+ * @param {() => Promise<void>} measure
+ */
+async function section(keys, measure) {
+  try {
+    await measure();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    progress(`FAILED ${keys.join(', ')}: ${message}`);
+    for (const key of keys) failures[key] = message.split('\n')[0];
+  }
+}
+
+/**
+ * Forks bench/micro.mjs for one in-process measurement and adds what it reports to the figures.
+ * @param {string} name
+ * @param {object} options
+ * @param {string[]} [nodeFlags]
+ */
+async function micro(name, options, nodeFlags = []) {
+  const child = forkPinned('micro.mjs', [name, JSON.stringify(options)], [...nodeFlags, ...profileFlags(`micro-${name}`)]);
+  Object.assign(figures, await firstMessage(child));
+}
+
+const startedAt = new Date();
+const machine = {
+  cpus: availableParallelism(),
+  cpu_model: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  os: `${process.platform} ${release()}`,
+  load_average_at_start: loadavg().map((load) => Number(load.toFixed(2))),
+  pinning: canPin && pinSelfToLoadCpu() ? `servers and in-process measurements on cpu${SERVER_CPU}; autocannon and redis-server on cpu${LOAD_CPU} (taskset)` : 'not pinned (no taskset)',
+};
+progress(`transpiling lib/ …`);
+await buildLibrary();
+const redis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
+try {
+  const { RedisRuleStore } = await importLibrary('store/redis.js');
+  const seeder = new RedisRuleStore({ client: redis.client });
+  await seeder.put(BUCKET, THREE_RULES);
+  await redis.client.set(NAIVE_KEY_PREFIX + BUCKET, JSON.stringify(THREE_RULES));
+
+  await section(['ratio_actual_vs_bare', 'ratio_actual_vs_cors', 'ratio_naive_vs_bare', 'ratio_preflight_vs_bare', 'redis_reads_per_10k_hot', 'redis_reads_cold_burst'], async () => {
+    const servers = await Promise.all(VARIANTS.map((variant) => startServer(variant, { variant, redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES }, profileFlags(`server-${variant}`))));
+    try {
+      const origins = Object.fromEntries(servers.map(({ name, origin }) => [name, origin]));
+      progress(`load: ${plan.rounds} interleaved rounds × ${VARIANTS.length + 1} cases × ${plan.seconds} s`);
+      const samples = await interleavedThroughput(loadCases(origins), { ...plan, progress });
+      details.throughput_req_per_s = samples;
+      /** @type {Array<[string, string, string]>} */
+      const ratios = [
+        ['ratio_actual_vs_bare', 'redis GET', 'bare GET'],
+        ['ratio_actual_vs_cors', 'redis GET', 'cors-package GET'],
+        ['ratio_naive_vs_bare', 'naive-redis GET', 'bare GET'],
+        ['ratio_preflight_vs_bare', 'redis OPTIONS', 'bare GET'],
+      ];
+      for (const [key, numerator, denominator] of ratios) {
+        const ratio = pairedRatio(samples[numerator], samples[denominator]);
+        figures[key] = ratio.median;
+        ranges[key] = ratio;
+      }
+
+      progress(`store reads: ${plan.hotRequests} requests to a hot bucket, ${plan.coldTrials} × ${plan.coldConcurrency} concurrent requests to a cold one`);
+      const hot = await hotBucketReads(redis, origins.redis + OBJECT_PATH, plan.hotRequests);
+      figures.redis_reads_per_10k_hot = (hot.total * 10_000) / plan.hotRequests;
+      details.redis_commands_hot = hot.byCommand;
+      const cold = [];
+      for (let trial = 0; trial < plan.coldTrials; trial += 1) {
+        const bucket = `cold-${trial}-${Date.now()}`;
+        await seeder.put(bucket, THREE_RULES);
+        cold.push(await coldBurstReads(redis, `${origins.redis}/${bucket}/object`, plan.coldConcurrency));
+      }
+      figures.redis_reads_cold_burst = Math.max(...cold.map(({ total }) => total));
+      details.redis_commands_cold_bursts = cold.map(({ byCommand }) => byCommand);
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
+  });
+
+  await section(['invalidation_p50_ms', 'invalidation_p99_ms'], async () => {
+    progress(`invalidation: ${plan.updates} PUT ?cors on one instance, polled on another`);
+    const options = { variant: 'redis', redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES };
+    const [writer, reader] = await Promise.all([startServer('writer', { ...options, admin: true }), startServer('reader', options, profileFlags('server-reader'))]);
+    try {
+      const { delaysMs, lost } = await propagationDelays(`${writer.origin}/invalidation`, `${reader.origin}/invalidation/object`, plan.updates);
+      if (lost > 0) throw new Error(`${lost} of ${plan.updates} updates never reached the other instance within 2 s`);
+      figures.invalidation_p50_ms = percentile(delaysMs, 50);
+      figures.invalidation_p99_ms = percentile(delaysMs, 99);
+      details.invalidation_max_ms = Math.max(...delaysMs);
+    } finally {
+      await Promise.all([writer.stop(), reader.stop()]);
+    }
+  });
+
+  await section(['engine_ns_last_of_100', 'engine_ns_no_match'], async () => {
+    progress('engine: ns per preflight decision');
+    await micro('engine', plan.engine);
+  });
+  await section(['heap_bytes_per_cached_bucket'], async () => {
+    progress(`heap: ${plan.heapBuckets} cached buckets`);
+    await micro('heap', { buckets: plan.heapBuckets }, ['--expose-gc']);
+  });
+  await section(['middleware_ns_actual', 'cors_package_ns_actual'], async () => {
+    progress('middleware: ns per call, in process');
+    await micro('middleware', { redisUrl: redis.url, ...plan.middleware });
+  });
+  await seeder.close?.();
+} finally {
+  await redis.stop();
+}
+
+const title = `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${flags.quick ? ' (--quick smoke run: too short to quote)' : ''}`;
+const setup = [
+  `${machine.cpus} CPUs (${machine.cpu_model}), ${machine.os}, Node ${machine.node}, load average at start ${machine.load_average_at_start.join(' ')}.`,
+  `Pinning: ${machine.pinning}.`,
+  `Load: autocannon, 10 connections, ${plan.rounds} interleaved rounds × ${plan.seconds} s per case; ratios are medians of per-round ratios (range in brackets).`,
+].join('\n');
+process.stdout.write(`${title}\n\n${setup}\n\n${figuresTable(figures, ranges, failures)}\n\n`);
+if (details.throughput_req_per_s) process.stdout.write(`${throughputTable(/** @type {Record<string, number[]>} */ (details.throughput_req_per_s), median)}\n`);
+
+mkdirSync(resultsDir, { recursive: true });
+const results = { date: startedAt.toISOString(), quick: flags.quick, machine, plan, ...figures, goals_met: goalsMet(figures), ranges, failures, details };
+writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+progress(`wrote ${resultsDir}latest.json`);
+process.exitCode = Object.keys(failures).length > 0 ? 1 : 0;
