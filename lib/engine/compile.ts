@@ -1,7 +1,7 @@
 // lib/engine/compile.ts
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
-import type { CorsConfiguration, CorsRule, HeaderList } from './model.js';
+import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 
 /** Response header names exactly as S3 writes them (spec §11). */
@@ -39,6 +39,11 @@ export function methodBit(method: string): number {
     default:
       return 0;
   }
+}
+
+/** True for exactly `GET`, `PUT`, `HEAD`, `POST` or `DELETE`: the methods S3 accepts in `AllowedMethod`. */
+export function isCorsMethod(method: string): method is CorsMethod {
+  return methodBit(method) !== 0;
 }
 
 /**
