@@ -1,0 +1,62 @@
+// __tests__/store/memory.test.ts
+// MemoryRuleStore: the shared store contract, not shared, the one-time production warning, listener isolation.
+
+import { MemoryRuleStore, MEMORY_STORE_IN_PRODUCTION_WARNING } from '../../lib/store/memory';
+import type { Logger } from '../../lib/store/types';
+import { describeStoreContract, RULES_A } from './contract';
+import { silentLogger } from './helpers';
+
+
+describeStoreContract('MemoryRuleStore', () => new MemoryRuleStore());
+
+describe('MemoryRuleStore', () => {
+  const originalEnv = process.env.NODE_ENV;
+  afterEach(() => {
+    process.env.NODE_ENV = originalEnv;
+  });
+
+  it('is not shared', () => {
+    expect(new MemoryRuleStore().shared).toBe(false);
+  });
+
+  it('warns once per process when created under NODE_ENV=production', () => {
+    process.env.NODE_ENV = 'production';
+    jest.isolateModules(() => {
+      const { MemoryRuleStore: FreshStore } = require('../../lib/store/memory') as typeof import('../../lib/store/memory');
+      const first = silentLogger();
+      const second = silentLogger();
+      new FreshStore({ logger: first });
+      new FreshStore({ logger: second });
+      expect(first.warn).toHaveBeenCalledTimes(1);
+      expect(first.warn).toHaveBeenCalledWith(MEMORY_STORE_IN_PRODUCTION_WARNING);
+      expect(second.warn).not.toHaveBeenCalled();
+    });
+  });
+
+  it('does not warn outside production', () => {
+    process.env.NODE_ENV = 'development';
+    jest.isolateModules(() => {
+      const { MemoryRuleStore: FreshStore } = require('../../lib/store/memory') as typeof import('../../lib/store/memory');
+      const logger = silentLogger();
+      new FreshStore({ logger });
+      expect(logger.warn).not.toHaveBeenCalled();
+    });
+  });
+
+  it('keeps notifying other listeners, and resolves the put, when one listener throws', async () => {
+    const logger = silentLogger();
+    const store = new MemoryRuleStore({ logger });
+    const after = jest.fn();
+    store.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    store.subscribe(after);
+    await expect(store.put('photos', RULES_A)).resolves.toMatchObject({ configuration: RULES_A });
+    expect(after).toHaveBeenCalledWith({ type: 'bucket', bucket: 'photos' });
+    expect(logger.error).toHaveBeenCalledTimes(1);
+  });
+
+  it('rejects options it cannot use, saying what to pass', () => {
+    expect(() => new MemoryRuleStore({ logger: {} as Logger })).toThrow(new TypeError('MemoryRuleStore: `logger` must have warn() and error() methods (console fits)'));
+  });
+});

@@ -1,0 +1,146 @@
+// __tests__/store/redis.test.ts
+// RedisRuleStore on a real redis-server: the store contract (ioredis 6 and 5), key layout, pub/sub invalidation, client ownership.
+
+import Redis, { type RedisOptions } from 'ioredis';
+import Redis5 from 'ioredis5';
+import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore } from '../../lib/store/redis';
+import type { InvalidationEvent } from '../../lib/store/types';
+import { startRedis, type RedisServerHandle } from '../support/redis';
+import { describeStoreContract, RULES_A, RULES_B } from './contract';
+import { collectUnhandledRejections, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
+
+let server: RedisServerHandle;
+const clients: { disconnect(): void }[] = [];
+
+/** A client the test owns; disconnected after all tests. Errors are expected when a test breaks things. */
+function client6(options: RedisOptions = {}): Redis {
+  const client = new Redis(server.port, server.host, { maxRetriesPerRequest: 2, ...options });
+  client.on('error', () => undefined);
+  clients.push(client);
+  return client;
+}
+
+function client5(): Redis5 {
+  const client = new Redis5(server.port, server.host, { maxRetriesPerRequest: 2 });
+  client.on('error', () => undefined);
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await server.stop();
+});
+
+describeStoreContract('RedisRuleStore (ioredis 6)', () => new RedisRuleStore({ client: client6(), ...isolated() }));
+describeStoreContract('RedisRuleStore (ioredis 5)', () => new RedisRuleStore({ client: client5(), ...isolated() }));
+
+describe('RedisRuleStore', () => {
+  it('is shared', () => {
+    expect(new RedisRuleStore({ client: client6() }).shared).toBe(true);
+  });
+
+  it("keeps one key per bucket, keyPrefix + bucket, holding {v, rules}; ioredis' own keyPrefix goes in front", async () => {
+    const raw = client6();
+    const store = new RedisRuleStore({ client: client6() });
+    const stored = await store.put('layout-bucket', RULES_A);
+    expect(JSON.parse((await raw.get(`${DEFAULT_KEY_PREFIX}layout-bucket`))!)).toEqual({ v: stored.version, rules: RULES_A });
+
+    const prefixed = new RedisRuleStore({ client: client6({ keyPrefix: 'app:' }), keyPrefix: 'cors/' });
+    await prefixed.put('layout-bucket', RULES_B);
+    expect(JSON.parse((await raw.get('app:cors/layout-bucket'))!).rules).toEqual(RULES_B);
+    await prefixed.delete('layout-bucket');
+    expect(await raw.exists('app:cors/layout-bucket')).toBe(0);
+    await store.delete('layout-bucket');
+  });
+
+  it('rejects a value that is not a stored configuration, naming the key', async () => {
+    const { keyPrefix } = isolated();
+    await client6().set(`${keyPrefix}broken`, '{"not":"ours"}');
+    const store = new RedisRuleStore({ client: client6(), keyPrefix });
+    await expect(store.get('broken')).rejects.toThrow(`key "${keyPrefix}broken" does not hold a stored CORS configuration`);
+  });
+
+  it('tells other instances about a put or delete once, and ignores its own echo', async () => {
+    const names = isolated();
+    const a = new RedisRuleStore({ client: client6(), ...names });
+    const b = new RedisRuleStore({ client: client5(), ...names }); // ioredis 5 and 6 interoperate
+    const seenByA: InvalidationEvent[] = [];
+    a.subscribe((event) => seenByA.push(event));
+    await Promise.all([subscribed(a), subscribed(b)]);
+
+    const reachedB = nextBucketEvent(b, 'x');
+    await a.put('x', RULES_A);
+    await expect(reachedB).resolves.toEqual({ type: 'bucket', bucket: 'x' });
+    // A hears B's later message only after its own echo of 'x' (one connection, publish order).
+    const reachedA = nextBucketEvent(a, 'y');
+    await b.delete('y');
+    await reachedA;
+    expect(seenByA).toEqual([
+      { type: 'all' },
+      { type: 'bucket', bucket: 'x' },
+      { type: 'bucket', bucket: 'y' },
+    ]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('does no I/O in the constructor and works with a lazyConnect client', async () => {
+    const lazy = client6({ lazyConnect: true });
+    const store = new RedisRuleStore({ client: lazy, ...isolated() });
+    expect(lazy.status).toBe('wait');
+    await store.put('lazy', RULES_A);
+    expect((await store.get('lazy'))?.configuration).toEqual(RULES_A);
+  });
+
+  it('rejects a read promptly when its signal aborts, without unhandled rejections, while Redis is unreachable', async () => {
+    const unhandled = await collectUnhandledRejections(async () => {
+      const unreachable = new Redis(1, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1, disconnectTimeout: 50 });
+      unreachable.on('error', () => undefined);
+      clients.push(unreachable);
+      const store = new RedisRuleStore({ client: unreachable, logger: silentLogger() });
+      store.subscribe(() => undefined);
+      const started = Date.now();
+      await expect(store.get('photos', { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(Date.now() - started).toBeLessThan(2000);
+      await store.close();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // ioredis gives up on the queued GET meanwhile
+    });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('closes only the subscriber it created, never the client', async () => {
+    const client = client6();
+    const subscriberConnections = async () => String(await client.client('LIST')).split('\n').filter((line) => /\bsub=[1-9]/.test(line)).length;
+    const store = new RedisRuleStore({ client, ...isolated() });
+    await subscribed(store);
+    const before = await subscriberConnections();
+    await store.close();
+    await waitFor(async () => (await subscriberConnections()) === before - 1, 2000, 'subscriber connection closed');
+    expect(client.status).toBe('ready');
+    expect(await client.ping()).toBe('PONG');
+  });
+
+  it('leaves a subscriber it was given connected, only unsubscribing its channel', async () => {
+    const names = isolated();
+    const subscriber = client6();
+    const store = new RedisRuleStore({ client: client6(), subscriber, ...names });
+    await subscribed(store);
+    expect(await client6().publish(names.channel, 'hello')).toBe(1);
+    await store.close();
+    expect(subscriber.status).toBe('ready');
+    expect(await client6().publish(names.channel, 'hello')).toBe(0);
+  });
+
+  it('uses documented defaults and rejects unusable options with a TypeError saying what to pass', () => {
+    expect(DEFAULT_KEY_PREFIX).toBe('bucket-cors:');
+    expect(DEFAULT_CHANNEL).toBe('bucket-cors:invalidate');
+    // @ts-expect-error: client is required
+    expect(() => new RedisRuleStore({})).toThrow(TypeError);
+    expect(() => new RedisRuleStore({ client: client6(), channel: '' })).toThrow("`channel` must be a non-empty string (default 'bucket-cors:invalidate')");
+    // @ts-expect-error: keyPrefix is a string
+    expect(() => new RedisRuleStore({ client: client6(), keyPrefix: 5 })).toThrow('`keyPrefix` must be a string');
+  });
+});

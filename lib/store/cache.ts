@@ -1,0 +1,236 @@
+// lib/store/cache.ts
+// The local cache in front of any store: compiled rules per bucket, one load per miss, lookup timeout, stale rules on store failure.
+
+import createDebug from 'debug';
+import { LRUCache } from 'lru-cache';
+import { compileCorsConfiguration, type CompiledRules } from '../engine/compile.js';
+import { abortable } from './memory.js';
+import type { InvalidationEvent, Logger, RuleStore } from './types.js';
+
+const debug = createDebug('express-bucket-cors:cache');
+
+/** What the cache knows about a bucket's CORS rules. */
+export type RuleLookup =
+  | { readonly kind: 'configured'; readonly rules: CompiledRules }
+  /** The bucket has no CORS configuration. */
+  | { readonly kind: 'none' }
+  /** The store failed or timed out and nothing is cached for the bucket. */
+  | { readonly kind: 'unavailable'; readonly error: unknown };
+
+/** Default {@link RuleCacheOptions.max}. */
+export const DEFAULT_CACHE_MAX = 10_000;
+/** Default {@link RuleCacheOptions.ttlMs} for a shared store (Redis). */
+export const DEFAULT_SHARED_TTL_MS = 60_000;
+/** Default {@link RuleCacheOptions.lookupTimeoutMs}. */
+export const DEFAULT_LOOKUP_TIMEOUT_MS = 1_000;
+/** After a failed refresh, last-known rules are served without asking the store for this long (at most the TTL). */
+export const STALE_RETRY_MS = 5_000;
+/** Store errors of one kind are logged at most once per this interval. */
+export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/** Options of {@link RuleCache}. */
+export interface RuleCacheOptions {
+  /** Most buckets kept (least recently used dropped first). Default: 10,000. */
+  readonly max?: number;
+  /**
+   * How long an entry is trusted before the store is asked again: a safety net for invalidations
+   * that never arrived. Default: 60,000 ms for a shared store (`store.shared !== false`), no expiry
+   * for a single-process store (its invalidations cannot be lost). `Infinity` disables expiry.
+   */
+  readonly ttlMs?: number;
+  /**
+   * How long one store read may take before the lookup gives up (the read's `signal` aborts) and
+   * answers with last-known rules or `unavailable`. Default: 1,000 ms.
+   */
+  readonly lookupTimeoutMs?: number;
+  /** Where store errors go, at most one line per kind per 10 s. Default: `console`. */
+  readonly logger?: Logger;
+  /** Called on every store failure (timeouts included), e.g. to count them in metrics. Default: none. */
+  readonly onStoreError?: (error: unknown, bucket: string) => void;
+}
+
+/** A cached answer: never `unavailable`, which is not cached. */
+type CachedLookup = Exclude<RuleLookup, { kind: 'unavailable' }>;
+
+interface CacheEntry {
+  readonly lookup: CachedLookup;
+  /** `Date.now()` after which the store is asked again. */
+  expiresAt: number;
+}
+
+/** One store read in progress; invalidations replace it, so a superseded read never fills the cache. */
+interface InFlightLoad {
+  readonly promise: Promise<RuleLookup>;
+}
+
+const NO_CONFIGURATION: CachedLookup = Object.freeze({ kind: 'none' });
+
+function positiveNumber(value: number | undefined, fallback: number, name: string, allowInfinity: boolean): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || (!allowInfinity && value === Infinity)) {
+    throw new TypeError(`RuleCache: \`${name}\` must be a positive number of milliseconds${allowInfinity ? ' or Infinity' : ''}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function errorKind(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const { code, name } = error as { code?: unknown; name?: unknown };
+    if (typeof code === 'string') return code;
+    if (typeof name === 'string') return name;
+  }
+  return 'unknown';
+}
+
+/**
+ * Compiled rules per bucket in front of a {@link RuleStore}. `lookup` answers synchronously from a
+ * fresh entry; otherwise it reads the store once for any number of concurrent callers, bounded by
+ * `lookupTimeoutMs`. When the store fails, last-known rules keep being served; with nothing cached
+ * the answer is `unavailable`. Store invalidations drop entries ('bucket') or everything ('all').
+ * Never rejects.
+ */
+export class RuleCache {
+  readonly #store: RuleStore;
+  readonly #entries: LRUCache<string, CacheEntry>;
+  readonly #loading = new Map<string, InFlightLoad>();
+  readonly #ttlMs: number;
+  readonly #lookupTimeoutMs: number;
+  readonly #logger: Logger;
+  readonly #onStoreError: ((error: unknown, bucket: string) => void) | undefined;
+  readonly #errorLog = new Map<string, { loggedAt: number; suppressed: number }>();
+  readonly #unsubscribe: () => void;
+
+  constructor(store: RuleStore, options: RuleCacheOptions = {}) {
+    if (store === null || typeof store !== 'object' || typeof store.get !== 'function' || typeof store.subscribe !== 'function') {
+      throw new TypeError('RuleCache: `store` must implement RuleStore (get, put, delete, subscribe), e.g. new MemoryRuleStore()');
+    }
+    if (options === null || typeof options !== 'object') throw new TypeError('RuleCache: options must be an object');
+    const max = options.max ?? DEFAULT_CACHE_MAX;
+    if (!Number.isSafeInteger(max) || max < 1) throw new TypeError(`RuleCache: \`max\` must be a positive integer (default ${DEFAULT_CACHE_MAX}), got ${String(max)}`);
+    this.#ttlMs = positiveNumber(options.ttlMs, store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'ttlMs', true);
+    this.#lookupTimeoutMs = positiveNumber(options.lookupTimeoutMs, DEFAULT_LOOKUP_TIMEOUT_MS, 'lookupTimeoutMs', false);
+    const logger = options.logger ?? console;
+    if (typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+      throw new TypeError('RuleCache: `logger` must have warn() and error() methods (console fits)');
+    }
+    if (options.onStoreError !== undefined && typeof options.onStoreError !== 'function') {
+      throw new TypeError('RuleCache: `onStoreError` must be a function (error, bucket) => void');
+    }
+    this.#logger = logger;
+    this.#onStoreError = options.onStoreError;
+    this.#store = store;
+    this.#entries = new LRUCache<string, CacheEntry>({ max });
+    this.#unsubscribe = store.subscribe(this.#onInvalidation);
+    debug('cache: max %d, ttl %d ms, lookup timeout %d ms', max, this.#ttlMs, this.#lookupTimeoutMs);
+  }
+
+  /**
+   * The bucket's rules: returned directly (not a promise) when a fresh entry is cached, the hot
+   * path; otherwise a promise that settles within about `lookupTimeoutMs` and never rejects.
+   */
+  lookup(bucket: string): RuleLookup | Promise<RuleLookup> {
+    const entry = this.#entries.get(bucket);
+    if (entry !== undefined && entry.expiresAt > Date.now()) {
+      if (debug.enabled) debug('hit %s: %s', bucket, entry.lookup.kind);
+      return entry.lookup;
+    }
+    const pending = this.#loading.get(bucket);
+    if (pending !== undefined) {
+      debug('%s %s: joining the read in progress', entry === undefined ? 'miss' : 'expired', bucket);
+      return pending.promise;
+    }
+    debug('%s %s: reading the store', entry === undefined ? 'miss' : 'expired', bucket);
+    const load: InFlightLoad = {
+      promise: this.#read(bucket).then(
+        (lookup) => this.#loaded(bucket, load, lookup),
+        (error: unknown) => this.#failed(bucket, load, error),
+      ),
+    };
+    this.#loading.set(bucket, load);
+    return load.promise;
+  }
+
+  /** Stops listening to the store's invalidations and empties the cache. Does not close the store. */
+  close(): void {
+    this.#unsubscribe();
+    this.#entries.clear();
+    this.#loading.clear();
+  }
+
+  /** One store read, compiled; rejects on store failure, on timeout and on rules that don't compile. */
+  async #read(bucket: string): Promise<CachedLookup> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      controller.abort(new DOMException(`rule store did not answer for bucket ${JSON.stringify(bucket)} within ${this.#lookupTimeoutMs} ms`, 'TimeoutError'));
+    }, this.#lookupTimeoutMs);
+    timer.unref();
+    try {
+      // The executor turns a store that throws synchronously into a rejection.
+      const read = new Promise<Awaited<ReturnType<RuleStore['get']>>>((resolve) => resolve(this.#store.get(bucket, { signal: controller.signal })));
+      const stored = await abortable(read, controller.signal);
+      if (stored === null) return NO_CONFIGURATION;
+      debug('loaded %s version %s', bucket, stored.version);
+      return { kind: 'configured', rules: compileCorsConfiguration(stored.configuration) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #loaded(bucket: string, load: InFlightLoad, lookup: CachedLookup): RuleLookup {
+    if (this.#loading.get(bucket) === load) {
+      this.#loading.delete(bucket);
+      this.#entries.set(bucket, { lookup, expiresAt: Date.now() + this.#ttlMs });
+    } else {
+      debug('not caching %s: invalidated while it was read', bucket);
+    }
+    return lookup;
+  }
+
+  #failed(bucket: string, load: InFlightLoad, error: unknown): RuleLookup {
+    const current = this.#loading.get(bucket) === load;
+    if (current) this.#loading.delete(bucket);
+    const last = this.#entries.peek(bucket);
+    this.#reportStoreError(error, bucket, last !== undefined);
+    if (last === undefined) return { kind: 'unavailable', error };
+    // Don't make every request wait for a store that just failed: trust the old entry a little longer.
+    if (current) last.expiresAt = Date.now() + Math.min(this.#ttlMs, STALE_RETRY_MS);
+    debug('serving last-known rules of %s after a store error', bucket);
+    return last.lookup;
+  }
+
+  #reportStoreError(error: unknown, bucket: string, servingStale: boolean): void {
+    try {
+      this.#onStoreError?.(error, bucket);
+    } catch (hookError) {
+      debug('onStoreError threw: %O', hookError);
+    }
+    const kind = errorKind(error);
+    const now = Date.now();
+    const record = this.#errorLog.get(kind);
+    if (record !== undefined && now - record.loggedAt < STORE_ERROR_LOG_INTERVAL_MS) {
+      record.suppressed++;
+      debug('store error for %s (%s), not logged again yet: %O', bucket, kind, error);
+      return;
+    }
+    const suppressed = record?.suppressed ?? 0;
+    this.#errorLog.set(kind, { loggedAt: now, suppressed: 0 });
+    this.#logger.error(
+      `express-bucket-cors: rule store failed for bucket ${JSON.stringify(bucket)} (${kind}); ` +
+        (servingStale ? 'serving last-known rules' : 'no rules cached, answering as unavailable') +
+        (suppressed > 0 ? ` (${suppressed} more ${kind} error(s) since the last report)` : ''),
+      error,
+    );
+  }
+
+  readonly #onInvalidation = (event: InvalidationEvent): void => {
+    if (event.type === 'all') {
+      debug('invalidation: flushing %d entries', this.#entries.size);
+      this.#entries.clear();
+      this.#loading.clear();
+    } else {
+      debug('invalidation: %s', event.bucket);
+      this.#entries.delete(event.bucket);
+      this.#loading.delete(event.bucket);
+    }
+  };
+}

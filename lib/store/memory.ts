@@ -1,0 +1,138 @@
+// lib/store/memory.ts
+// The default store: rules held in this process's memory (one process only), plus helpers every store shares.
+
+import createDebug from 'debug';
+import type { CorsConfiguration } from '../engine/model.js';
+import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
+
+const debug = createDebug('express-bucket-cors:store');
+
+/** Warning logged once per process when a {@link MemoryRuleStore} is created with `NODE_ENV=production`. */
+export const MEMORY_STORE_IN_PRODUCTION_WARNING =
+  'express-bucket-cors [MEMORY_STORE_IN_PRODUCTION]: MemoryRuleStore keeps CORS rules in this process only; ' +
+  'use RedisRuleStore behind a load balancer.';
+
+let warnedAboutProduction = false;
+
+/**
+ * The invalidation listeners of one store. Calls them synchronously, in subscription order; a
+ * listener that throws is logged and does not stop the others (nor the put/delete that notified).
+ */
+export class StoreSubscribers {
+  readonly #listeners = new Set<{ readonly listener: (event: InvalidationEvent) => void }>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Adds a listener; the returned function removes exactly this subscription (idempotent). */
+  add(listener: (event: InvalidationEvent) => void): () => void {
+    const subscription = { listener };
+    this.#listeners.add(subscription);
+    return () => {
+      this.#listeners.delete(subscription);
+    };
+  }
+
+  /** Number of current subscriptions. */
+  get size(): number {
+    return this.#listeners.size;
+  }
+
+  /** Calls every listener with `event`. */
+  notify(event: InvalidationEvent): void {
+    debug('invalidation %o to %d listener(s)', event, this.#listeners.size);
+    for (const { listener } of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error('express-bucket-cors: an invalidation listener threw', error);
+      }
+    }
+  }
+
+  /** Removes every listener. */
+  clear(): void {
+    this.#listeners.clear();
+  }
+}
+
+/**
+ * Settles like `promise`, except that it rejects with the signal's reason as soon as the signal
+ * aborts (the underlying work is not cancelled, only no longer waited for).
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Options of {@link MemoryRuleStore}. */
+export interface MemoryRuleStoreOptions {
+  /** Where the production warning goes. Default: `console`. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Rules in a `Map` in this process: the default store. Nothing expires and nothing is shared, so
+ * every instance behind a load balancer would have its own rules; use `RedisRuleStore` there. Logs
+ * {@link MEMORY_STORE_IN_PRODUCTION_WARNING} once per process under `NODE_ENV=production`.
+ *
+ * Stored configurations are copied on `put`; treat what `get` returns as read-only.
+ */
+export class MemoryRuleStore implements RuleStore {
+  /** Always false: one process only. */
+  readonly shared = false;
+  readonly #configurations = new Map<string, StoredConfiguration>();
+  readonly #subscribers: StoreSubscribers;
+  #lastVersion = 0;
+
+  constructor(options: MemoryRuleStoreOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('MemoryRuleStore: options must be an object, e.g. { logger: console }');
+    const logger = options.logger ?? console;
+    if (typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+      throw new TypeError('MemoryRuleStore: `logger` must have warn() and error() methods (console fits)');
+    }
+    this.#subscribers = new StoreSubscribers(logger);
+    if (process.env.NODE_ENV === 'production' && !warnedAboutProduction) {
+      warnedAboutProduction = true;
+      logger.warn(MEMORY_STORE_IN_PRODUCTION_WARNING);
+    }
+  }
+
+  async get(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null> {
+    options?.signal?.throwIfAborted();
+    return this.#configurations.get(bucket) ?? null;
+  }
+
+  async put(bucket: string, configuration: CorsConfiguration): Promise<StoredConfiguration> {
+    const stored: StoredConfiguration = { configuration: structuredClone(configuration), version: String(++this.#lastVersion) };
+    this.#configurations.set(bucket, stored);
+    debug('memory put %s version %s', bucket, stored.version);
+    this.#subscribers.notify({ type: 'bucket', bucket });
+    return stored;
+  }
+
+  async delete(bucket: string): Promise<void> {
+    this.#configurations.delete(bucket);
+    debug('memory delete %s', bucket);
+    this.#subscribers.notify({ type: 'bucket', bucket });
+  }
+
+  subscribe(listener: (event: InvalidationEvent) => void): () => void {
+    return this.#subscribers.add(listener);
+  }
+}
