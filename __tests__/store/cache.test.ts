@@ -1,0 +1,276 @@
+// __tests__/store/cache.test.ts
+// RuleCache logic against the memory store and a scripted store: hits, negatives, single flight, invalidation races, timeouts, stale-on-error.
+
+import { RuleCache, STALE_RETRY_MS, type RuleLookup } from '../../lib/store/cache';
+import { MemoryRuleStore } from '../../lib/store/memory';
+import type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from '../../lib/store/types';
+import { RULES_A, RULES_B } from './contract';
+import { collectUnhandledRejections, silentLogger } from './helpers';
+
+/** A store whose reads the test answers by hand (unit tests of the cache's own logic). */
+class ScriptedStore implements RuleStore {
+  readonly reads: { bucket: string; signal: AbortSignal | undefined; resolve: (value: StoredConfiguration | null) => void; reject: (error: unknown) => void }[] = [];
+  readonly listeners = new Set<(event: InvalidationEvent) => void>();
+  constructor(readonly shared: boolean) {}
+  get(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null> {
+    return new Promise((resolve, reject) => this.reads.push({ bucket, signal: options?.signal, resolve, reject }));
+  }
+  put(): Promise<StoredConfiguration> {
+    throw new Error('not used');
+  }
+  delete(): Promise<void> {
+    throw new Error('not used');
+  }
+  subscribe(listener: (event: InvalidationEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(event: InvalidationEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+const stored = (configuration = RULES_A, version = '1'): StoredConfiguration => ({ configuration, version });
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+const configurationOf = (lookup: RuleLookup) => (lookup.kind === 'configured' ? lookup.rules.configuration : lookup.kind);
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe('RuleCache with the memory store', () => {
+  it('loads compiled rules once, then answers synchronously with the same object', async () => {
+    const store = new MemoryRuleStore();
+    await store.put('photos', RULES_A);
+    const get = jest.spyOn(store, 'get');
+    const cache = new RuleCache(store);
+    const first = cache.lookup('photos');
+    expect(isPromise(first)).toBe(true);
+    const loaded = await first;
+    expect(loaded).toMatchObject({ kind: 'configured', rules: { configuration: RULES_A, ruleCount: 2 } });
+    const second = cache.lookup('photos');
+    expect(isPromise(second)).toBe(false);
+    expect(second).toBe(loaded);
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+
+  it('caches buckets without configuration as none', async () => {
+    const store = new MemoryRuleStore();
+    const get = jest.spyOn(store, 'get');
+    const cache = new RuleCache(store);
+    await expect(cache.lookup('empty')).resolves.toEqual({ kind: 'none' });
+    expect(cache.lookup('empty')).toEqual({ kind: 'none' });
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers with the new rules right after a put or delete through the same store', async () => {
+    const store = new MemoryRuleStore();
+    const cache = new RuleCache(store);
+    await store.put('photos', RULES_A);
+    expect(configurationOf(await cache.lookup('photos'))).toEqual(RULES_A);
+    await store.put('photos', RULES_B);
+    expect(configurationOf(await cache.lookup('photos'))).toEqual(RULES_B);
+    await store.delete('photos');
+    expect(await cache.lookup('photos')).toEqual({ kind: 'none' });
+  });
+
+  it('reads the store once for 200 concurrent misses', async () => {
+    const store = new MemoryRuleStore();
+    await store.put('photos', RULES_A);
+    const get = jest.spyOn(store, 'get');
+    const cache = new RuleCache(store);
+    const results = await Promise.all(Array.from({ length: 200 }, () => cache.lookup('photos')));
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(new Set(results).size).toBe(1);
+  });
+
+  it('keeps at most `max` buckets, dropping the least recently used', async () => {
+    const store = new MemoryRuleStore();
+    const get = jest.spyOn(store, 'get');
+    const cache = new RuleCache(store, { max: 2 });
+    await cache.lookup('a');
+    await cache.lookup('b');
+    cache.lookup('a'); // a is now more recent than b
+    await cache.lookup('c'); // evicts b
+    expect(isPromise(cache.lookup('a'))).toBe(false);
+    expect(isPromise(cache.lookup('b'))).toBe(true);
+    expect(get).toHaveBeenCalledTimes(4);
+  });
+
+  it('never expires entries of a single-process store by default', async () => {
+    const store = new MemoryRuleStore();
+    const cache = new RuleCache(store);
+    await cache.lookup('photos');
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 365 * 24 * 3600 * 1000);
+    expect(isPromise(cache.lookup('photos'))).toBe(false);
+  });
+
+  it('stops listening to the store on close()', async () => {
+    const store = new MemoryRuleStore();
+    const unsubscribe = jest.fn();
+    jest.spyOn(store, 'subscribe').mockReturnValue(unsubscribe);
+    const cache = new RuleCache(store);
+    cache.close();
+    expect(unsubscribe).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('RuleCache with a scripted store', () => {
+  it('expires entries of a shared store after ttlMs (default 60 s) and reads again', async () => {
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store);
+    const first = cache.lookup('photos');
+    store.reads[0]!.resolve(stored());
+    await first;
+    const now = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(now + 59_000);
+    expect(isPromise(cache.lookup('photos'))).toBe(false);
+    jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    const again = cache.lookup('photos');
+    expect(isPromise(again)).toBe(true);
+    store.reads[1]!.resolve(stored(RULES_B, '2'));
+    expect(configurationOf(await again)).toEqual(RULES_B);
+  });
+
+  it('does not let a read that started before an invalidation fill the cache with old rules', async () => {
+    for (const event of [{ type: 'bucket', bucket: 'photos' }, { type: 'all' }] as const) {
+      const store = new ScriptedStore(true);
+      const cache = new RuleCache(store);
+      const beforeChange = cache.lookup('photos');
+      store.emit(event); // rules changed while the first read was on its way
+      const afterChange = cache.lookup('photos');
+      expect(store.reads).toHaveLength(2); // the change started a fresh read
+      store.reads[0]!.resolve(stored(RULES_A, 'old'));
+      store.reads[1]!.resolve(stored(RULES_B, 'new'));
+      expect(configurationOf(await beforeChange)).toEqual(RULES_A); // that caller asked before the change
+      expect(configurationOf(await afterChange)).toEqual(RULES_B);
+      expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_B);
+
+      // Old read finishing last must not overwrite either.
+      store.emit(event);
+      const third = cache.lookup('photos');
+      const fourth = (store.emit(event), cache.lookup('photos'));
+      store.reads[3]!.resolve(stored(RULES_A, 'newest'));
+      store.reads[2]!.resolve(stored(RULES_B, 'stale'));
+      await Promise.all([third, fourth]);
+      expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+    }
+  });
+
+  it('drops every entry on an "all" invalidation', async () => {
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store);
+    const a = cache.lookup('a');
+    const b = cache.lookup('b');
+    store.reads[0]!.resolve(stored());
+    store.reads[1]!.resolve(null);
+    await Promise.all([a, b]);
+    store.emit({ type: 'all' });
+    expect(isPromise(cache.lookup('a'))).toBe(true);
+    expect(isPromise(cache.lookup('b'))).toBe(true);
+  });
+
+  it('gives up on a slow store after lookupTimeoutMs: aborts the read and answers unavailable', async () => {
+    const logger = silentLogger();
+    const onStoreError = jest.fn();
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { lookupTimeoutMs: 200, logger, onStoreError });
+    const started = Date.now();
+    const result = await cache.lookup('photos');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(result).toMatchObject({ kind: 'unavailable', error: { name: 'TimeoutError' } });
+    expect(store.reads[0]!.signal?.aborted).toBe(true);
+    expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ name: 'TimeoutError' }), 'photos');
+    // Not cached: the next lookup asks the store again.
+    const next = cache.lookup('photos');
+    expect(store.reads).toHaveLength(2);
+    store.reads[1]!.resolve(stored());
+    expect((await next).kind).toBe('configured');
+  });
+
+  it('answers unavailable, never rejects, when the store rejects or throws with nothing cached', async () => {
+    const unhandled = await collectUnhandledRejections(async () => {
+      const store = new ScriptedStore(true);
+      const cache = new RuleCache(store, { logger: silentLogger() });
+      const pending = cache.lookup('photos');
+      const failure = new Error('connection refused');
+      store.reads[0]!.reject(failure);
+      await expect(pending).resolves.toEqual({ kind: 'unavailable', error: failure });
+
+      const throwing = new ScriptedStore(true);
+      throwing.get = () => {
+        throw new Error('broken store');
+      };
+      const cache2 = new RuleCache(throwing, { logger: silentLogger() });
+      await expect(cache2.lookup('photos')).resolves.toMatchObject({ kind: 'unavailable', error: { message: 'broken store' } });
+    });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps serving last-known rules when a refresh fails, without waiting on the store again for a while', async () => {
+    const logger = silentLogger();
+    const onStoreError = jest.fn();
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { ttlMs: 60_000, logger, onStoreError });
+    const first = cache.lookup('photos');
+    store.reads[0]!.resolve(stored());
+    const known = await first;
+
+    const now = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    const refresh = cache.lookup('photos');
+    store.reads[1]!.reject(new Error('READONLY'));
+    expect(await refresh).toBe(known);
+    expect(onStoreError).toHaveBeenCalledTimes(1);
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('serving last-known rules'), expect.any(Error));
+    // Within the retry window the old rules come back synchronously.
+    jest.spyOn(Date, 'now').mockReturnValue(now + 61_000 + STALE_RETRY_MS - 1);
+    expect(cache.lookup('photos')).toBe(known);
+    expect(store.reads).toHaveLength(2);
+  });
+
+  it('logs store errors at most once per kind per 10 s, but reports each one to onStoreError', async () => {
+    const logger = silentLogger();
+    const onStoreError = jest.fn();
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { logger, onStoreError });
+    const fail = async (bucket: string, error: Error) => {
+      const pending = cache.lookup(bucket);
+      store.reads.at(-1)!.reject(error);
+      await pending;
+    };
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    for (let i = 0; i < 5; i++) await fail(`b${i}`, refused());
+    await fail('other', new TypeError('odd reply'));
+    expect(onStoreError).toHaveBeenCalledTimes(6);
+    expect(logger.error).toHaveBeenCalledTimes(2);
+    expect(logger.error.mock.calls[0]![0]).toContain('(ECONNREFUSED)');
+    expect(logger.error.mock.calls[1]![0]).toContain('(TypeError)');
+
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 10_001);
+    await fail('later', refused());
+    expect(logger.error).toHaveBeenCalledTimes(3);
+    expect(logger.error.mock.calls[2]![0]).toContain('4 more ECONNREFUSED error(s) since the last report');
+  });
+
+  it('survives an onStoreError hook that throws', async () => {
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, {
+      logger: silentLogger(),
+      onStoreError: () => {
+        throw new Error('metrics down');
+      },
+    });
+    const pending = cache.lookup('photos');
+    store.reads[0]!.reject(new Error('down'));
+    await expect(pending).resolves.toMatchObject({ kind: 'unavailable' });
+  });
+
+  it('rejects unusable options with a TypeError that says what to pass', () => {
+    const store = new ScriptedStore(true);
+    expect(() => new RuleCache(store, { max: 0 })).toThrow('RuleCache: `max` must be a positive integer (default 10000), got 0');
+    expect(() => new RuleCache(store, { ttlMs: -1 })).toThrow('`ttlMs` must be a positive number of milliseconds or Infinity');
+    expect(() => new RuleCache(store, { lookupTimeoutMs: Infinity })).toThrow('`lookupTimeoutMs` must be a positive number of milliseconds, got Infinity');
+    expect(() => new RuleCache({} as RuleStore)).toThrow('`store` must implement RuleStore');
+  });
+});
