@@ -1,0 +1,104 @@
+// examples/server/main.ts
+// `npm start`: reads the environment, starts the S3 endpoint and the demo page, prints how to use them, shuts down on signals.
+
+import { createServer, type Server } from 'node:http';
+import { createDemoServer, DEMO_CREDENTIALS } from './app.js';
+import { createPageServer, sampleRules } from './page-server.js';
+
+/** What {@link main} needs besides the environment. */
+export interface MainOptions {
+  /** Folder of the demo page (`examples/public`). */
+  readonly publicDir: string;
+  /** Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The environment, checked: PORT, REDIS_URL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_DOMAIN. */
+function readEnvironment(env: NodeJS.ProcessEnv) {
+  const port = env.PORT === undefined || env.PORT === '' ? 9000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65534) throw new TypeError(`PORT must be a port number from 1 to 65534 (the page uses PORT+1), not ${JSON.stringify(env.PORT)}.`);
+  const accessKeyId = env.S3_ACCESS_KEY || undefined;
+  const secretAccessKey = env.S3_SECRET_KEY || undefined;
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) throw new TypeError('Set both S3_ACCESS_KEY and S3_SECRET_KEY, or neither (demo defaults).');
+  return {
+    port,
+    redisUrl: env.REDIS_URL || undefined,
+    domain: env.S3_DOMAIN || 'localhost',
+    credentials: accessKeyId === undefined ? DEMO_CREDENTIALS : { accessKeyId, secretAccessKey: secretAccessKey! },
+    defaultCredentials: accessKeyId === undefined,
+  };
+}
+
+const listen = (server: Server, port: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+/** Starts everything and prints the banner; resolves once both listeners are up. */
+export async function main(options: MainOptions): Promise<void> {
+  const settings = readEnvironment(options.env ?? process.env);
+  const { port, domain, credentials } = settings;
+  const endpoint = `http://${domain}:${port}`;
+  const pageOrigin = `http://${domain}:${port + 1}`;
+  const demo = createDemoServer({ credentials, domain, redisUrl: settings.redisUrl });
+  const page = createPageServer({ endpoint, credentials, publicDir: options.publicDir });
+  const s3Server = createServer(demo.app);
+  const pageServer = createServer(page.app);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: shutting down`);
+    Promise.all([closeServer(s3Server), closeServer(pageServer)])
+      .then(() => {
+        page.close();
+        return demo.close();
+      })
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('shutdown failed', error);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  await listen(s3Server, port);
+  await listen(pageServer, port + 1);
+
+  const { accessKeyId, secretAccessKey } = credentials;
+  const cors = JSON.stringify({ CORSRules: sampleRules(pageOrigin) });
+  const aws = `aws --endpoint-url ${endpoint}`;
+  console.log(`express-bucket-cors demo S3 server
+
+  S3 endpoint   ${endpoint}  (path-style; virtual-hosted: http://<bucket>.${domain}:${port}/)
+  Demo page     ${pageOrigin}/  (another origin than the endpoint: its calls are cross-origin)
+  Storage       ${settings.redisUrl === undefined ? 'in memory (set REDIS_URL=redis://… to share buckets, objects and CORS rules between instances)' : `Redis ${settings.redisUrl}`}
+  Credentials   S3_ACCESS_KEY=${accessKeyId} S3_SECRET_KEY=${secretAccessKey}${settings.defaultCredentials ? '  (demo defaults)' : ''}
+
+AWS CLI:
+  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} AWS_DEFAULT_REGION=us-east-1
+  ${aws} s3api create-bucket --bucket photos --acl public-read
+  ${aws} s3api put-bucket-cors --bucket photos --cors-configuration '${cors}'
+  ${aws} s3api get-bucket-cors --bucket photos
+  ${aws} s3api put-object --bucket photos --key hello.txt --body README.md --acl public-read
+  ${aws} s3 ls s3://photos/
+
+curl (anonymous; the object above is public-read):
+  curl -i ${endpoint}/photos/hello.txt -H 'Origin: ${pageOrigin}'
+  curl -i -X OPTIONS ${endpoint}/photos/hello.txt -H 'Origin: ${pageOrigin}' -H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: x-amz-meta-note'
+  curl -i -X OPTIONS ${endpoint}/photos/hello.txt -H 'Origin: https://elsewhere.example' -H 'Access-Control-Request-Method: GET'
+curl (signed, curl >= 7.75; S3 wants x-amz-content-sha256 on every signed request, and "cors=" with its "=" for older curls):
+  curl -i --aws-sigv4 aws:amz:us-east-1:s3 --user '${accessKeyId}:${secretAccessKey}' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' '${endpoint}/photos/?cors='
+`);
+}

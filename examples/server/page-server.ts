@@ -1,0 +1,187 @@
+// examples/server/page-server.ts
+// The demo page's own server (another origin than the bucket endpoint): static page, presigned URLs, rule admin, block explanations.
+
+import {
+  CreateBucketCommand,
+  DeleteBucketCorsCommand,
+  GetBucketCorsCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketCorsCommand,
+  PutObjectCommand,
+  DeleteObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type CORSRule,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import createDebug from 'debug';
+import express from 'express';
+import type { Request, Response } from 'express';
+import type { Credentials } from './sigv4.js';
+
+const debug = createDebug('express-bucket-cors:demo:page');
+
+/** Options of {@link createPageServer}. */
+export interface PageServerOptions {
+  /** The bucket endpoint as browsers reach it, e.g. `http://localhost:9000`. */
+  readonly endpoint: string;
+  /** Keys the page server signs with (the browser never sees them). */
+  readonly credentials: Credentials;
+  /** Folder holding `index.html` and `app.js`. */
+  readonly publicDir: string;
+}
+
+/** The page server: an Express app, and `close()` for its S3 client. */
+export interface PageServer {
+  readonly app: express.Express;
+  close(): void;
+}
+
+/** Presigned URLs live this long: enough to click, short enough not to matter if copied. */
+const PRESIGN_SECONDS = 300;
+/** A header the page may add to uploads; signed as a header (not hoisted to the query), so the browser must send it and preflight. */
+export const NOTE_HEADER = 'x-amz-meta-note';
+
+type Presignable = 'PutObject' | 'GetObject' | 'DeleteObject' | 'ListObjectsV2';
+
+interface PresignRequest {
+  readonly operation?: Presignable;
+  readonly bucket?: string;
+  readonly key?: string;
+  readonly note?: string;
+}
+
+/** Headers a browser may send without a preflight (Fetch "CORS-safelisted request-headers", simplified). */
+const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language']);
+const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST']);
+
+/** A sample configuration for `origin`: what the page needs, with ETag exposed and no preflight caching. */
+export function sampleRules(origin: string): CORSRule[] {
+  return [
+    {
+      ID: 'demo-page',
+      AllowedOrigins: [origin],
+      AllowedMethods: ['GET', 'PUT', 'HEAD', 'DELETE'],
+      AllowedHeaders: ['*'],
+      ExposeHeaders: ['ETag', 'x-amz-request-id'],
+      MaxAgeSeconds: 0,
+    },
+  ];
+}
+
+/** `&amp;` last, so that `&amp;lt;` becomes `&lt;` and not `<`. */
+const XML_ENTITIES: ReadonlyArray<readonly [string, string]> = [['&lt;', '<'], ['&gt;', '>'], ['&quot;', '"'], ['&apos;', "'"], ['&amp;', '&']];
+
+/** The text of the first `<name>` element of an S3 error body. */
+function xmlElement(body: string, name: string): string | undefined {
+  const start = body.indexOf(`<${name}>`);
+  const end = body.indexOf(`</${name}>`, start);
+  if (start === -1 || end === -1) return undefined;
+  let text = body.slice(start + name.length + 2, end);
+  for (const [entity, ch] of XML_ENTITIES) text = text.split(entity).join(ch);
+  return text;
+}
+
+/**
+ * Why a browser refused a cross-origin request, found by replaying what the browser did from the
+ * server (no CORS there): the preflight when one was needed, else the request itself with `Origin`.
+ */
+async function explain(url: string, method: string, headers: readonly string[], origin: string): Promise<string> {
+  const custom = headers.map((header) => header.toLowerCase()).filter((header) => !SAFELISTED_HEADERS.has(header));
+  if (!SIMPLE_METHODS.has(method) || custom.length > 0) {
+    const requestHeaders: Record<string, string> = { Origin: origin, 'Access-Control-Request-Method': method };
+    if (custom.length > 0) requestHeaders['Access-Control-Request-Headers'] = custom.join(',');
+    const preflight = await fetch(url, { method: 'OPTIONS', headers: requestHeaders });
+    const body = await preflight.text();
+    const what = `The browser first sent a preflight: OPTIONS with Origin ${origin}, Access-Control-Request-Method ${method}` +
+      (custom.length > 0 ? `, Access-Control-Request-Headers ${custom.join(',')}` : '');
+    if (preflight.ok) return `${what}. It is allowed now (200): the rules may have changed since, or the actual response lacked CORS headers.`;
+    const message = xmlElement(body, 'Message') ?? body.slice(0, 200);
+    return `${what}. The bucket refused it with ${preflight.status}: ${message}`;
+  }
+  const response = await fetch(url, { method, headers: { Origin: origin } });
+  await response.arrayBuffer();
+  const allowed = response.headers.get('access-control-allow-origin');
+  if (allowed === null)
+    return `The request needs no preflight, but the response (${response.status}) carries no Access-Control-Allow-Origin for ${origin}: no CORS rule of the bucket matches this origin and method (or the bucket has no CORS configuration), so the browser hides the response.`;
+  return `The response now carries Access-Control-Allow-Origin: ${allowed}; the rules may have changed since.`;
+}
+
+/** Creates the page server; `endpoint` must be what the browser uses, since presigned URLs sign the Host. */
+export function createPageServer(options: PageServerOptions): PageServer {
+  const { endpoint, credentials, publicDir } = options;
+  if (typeof endpoint !== 'string' || !endpoint.startsWith('http')) throw new TypeError('createPageServer: `endpoint` must be an http(s) URL.');
+  if (typeof publicDir !== 'string' || publicDir === '') throw new TypeError('createPageServer: `publicDir` must be the folder of index.html.');
+  // Presigned PUT URLs must not carry a checksum of an empty body (the SDK default would add one).
+  const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.static(publicDir));
+  app.use('/api', express.json({ limit: '70kb' }));
+
+  /** Runs an API call; S3 errors become JSON `{ error, message }` with the S3 status. */
+  const api = (handler: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response) => {
+    handler(req, res).then(
+      (result) => {
+        if (!res.headersSent) res.json(result ?? {});
+      },
+      (error: unknown) => {
+        const status = error instanceof S3ServiceException ? (error.$metadata.httpStatusCode ?? 500) : 400;
+        const name = error instanceof Error ? error.name : 'Error';
+        debug('%s %s → %d %s', req.method, req.url, status, name);
+        if (!res.headersSent) res.status(status).json({ error: name, message: error instanceof Error ? error.message : String(error) });
+      },
+    );
+  };
+  const bucketOf = (req: Request): string => {
+    const bucket = (req.body?.bucket ?? req.query.bucket) as unknown;
+    if (typeof bucket !== 'string' || bucket === '') throw new Error('Name a bucket.');
+    return bucket;
+  };
+  const originOf = (req: Request): string => `${req.protocol}://${req.get('host')}`;
+
+  app.get('/api/config', api(async (req) => ({ endpoint, origin: originOf(req), sampleRules: sampleRules(originOf(req)), noteHeader: NOTE_HEADER })));
+  app.get('/api/buckets', api(async () => ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name)));
+  app.post('/api/buckets', api(async (req) => s3.send(new CreateBucketCommand({ Bucket: bucketOf(req), ACL: req.body?.acl === 'public-read' ? 'public-read' : 'private' })).then(() => ({ created: bucketOf(req) }))));
+  app.get('/api/cors', api(async (req) => {
+    try {
+      return { rules: (await s3.send(new GetBucketCorsCommand({ Bucket: bucketOf(req) }))).CORSRules ?? [] };
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === 'NoSuchCORSConfiguration') return { rules: null };
+      throw error;
+    }
+  }));
+  app.put('/api/cors', api(async (req) => {
+    await s3.send(new PutBucketCorsCommand({ Bucket: bucketOf(req), CORSConfiguration: { CORSRules: req.body?.rules as CORSRule[] } }));
+    return { saved: true };
+  }));
+  app.delete('/api/cors', api(async (req) => {
+    await s3.send(new DeleteBucketCorsCommand({ Bucket: bucketOf(req) }));
+    return { deleted: true };
+  }));
+  app.post('/api/presign', api(async (req) => {
+    const { operation, key, note } = (req.body ?? {}) as PresignRequest;
+    const Bucket = bucketOf(req);
+    const Key = typeof key === 'string' && key !== '' ? key : undefined;
+    if (operation !== 'ListObjectsV2' && Key === undefined) throw new Error('Name a key.');
+    const command =
+      operation === 'PutObject' ? new PutObjectCommand({ Bucket, Key, Metadata: typeof note === 'string' && note !== '' ? { note } : undefined })
+      : operation === 'GetObject' ? new GetObjectCommand({ Bucket, Key })
+      : operation === 'DeleteObject' ? new DeleteObjectCommand({ Bucket, Key })
+      : operation === 'ListObjectsV2' ? new ListObjectsV2Command({ Bucket })
+      : undefined;
+    if (command === undefined) throw new Error('operation must be PutObject, GetObject, DeleteObject or ListObjectsV2.');
+    const url = await getSignedUrl(s3, command as PutObjectCommand, { expiresIn: PRESIGN_SECONDS, unhoistableHeaders: new Set([NOTE_HEADER]) });
+    return { url, method: operation === 'PutObject' ? 'PUT' : operation === 'DeleteObject' ? 'DELETE' : 'GET' };
+  }));
+  app.post('/api/explain', api(async (req) => {
+    const { url, method, headers } = (req.body ?? {}) as { url?: string; method?: string; headers?: string[] };
+    if (typeof url !== 'string' || !url.startsWith(endpoint)) throw new Error(`url must be on ${endpoint}.`);
+    return { explanation: await explain(url, typeof method === 'string' ? method.toUpperCase() : 'GET', Array.isArray(headers) ? headers : [], originOf(req)) };
+  }));
+
+  return { app, close: () => s3.destroy() };
+}

@@ -1,0 +1,267 @@
+// examples/server/sigv4.ts
+// Verifies AWS Signature Version 4 (Authorization header and presigned URL) by re-signing with @smithy/signature-v4.
+
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import createDebug from 'debug';
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { S3Error } from '../../lib/engine/errors.js';
+import { DemoErrors } from './errors.js';
+import { headerValue, queryValue, requestTarget, type QueryParameters } from './request.js';
+
+const debug = createDebug('express-bucket-cors:demo:sigv4');
+
+/** An access key the server knows. */
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** What the client said about the body in `x-amz-content-sha256` (presigned URLs: always unsigned). */
+export type PayloadClaim =
+  | { readonly kind: 'sha256'; readonly hex: string }
+  | { readonly kind: 'unsigned' }
+  /** `aws-chunked` body; chunk signatures and trailers are not verified by the demo. */
+  | { readonly kind: 'streaming'; readonly mode: string };
+
+/** Who sent the request. */
+export type Principal =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'signed'; readonly accessKeyId: string; readonly payload: PayloadClaim };
+
+/** Options of {@link createSigV4Verifier}. */
+export interface SigV4VerifierOptions {
+  /** The known keys. Required, at least one. */
+  readonly credentials: readonly Credentials[];
+  /** Largest accepted distance between the request's time and the server clock. Default 15 minutes, as S3. */
+  readonly maxSkewMs?: number;
+}
+
+/** Resolves with the request's principal, or rejects with the S3Error S3 would answer with. */
+export type SigV4Verifier = (req: IncomingMessage) => Promise<Principal>;
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+const MAX_PRESIGNED_EXPIRES_SECONDS = 604800;
+const STREAMING_MODES: ReadonlySet<string> = new Set([
+  'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+  'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD',
+  'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER',
+]);
+const PRESIGN_PARAMETERS = ['X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'] as const;
+
+type SignableRequest = Parameters<SignatureV4['presign']>[0];
+
+interface Scope {
+  readonly accessKeyId: string;
+  readonly region: string;
+  readonly secretAccessKey: string;
+}
+
+const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
+const isLowerHexDigit = (code: number): boolean => isDigit(code) || (code >= 0x61 && code <= 0x66);
+const every = (text: string, test: (code: number) => boolean): boolean => {
+  for (let i = 0; i < text.length; i++) if (!test(text.charCodeAt(i))) return false;
+  return true;
+};
+
+/** Classifies `x-amz-content-sha256`; throws InvalidArgument for anything S3 would not accept. */
+function payloadClaim(value: string): PayloadClaim {
+  if (value === 'UNSIGNED-PAYLOAD') return { kind: 'unsigned' };
+  if (STREAMING_MODES.has(value)) return { kind: 'streaming', mode: value };
+  if (value.length === 64 && every(value, isLowerHexDigit)) return { kind: 'sha256', hex: value };
+  throw DemoErrors.invalidContentSha256();
+}
+
+/** `20130524T000000Z` → epoch milliseconds, or NaN. */
+function parseAmzDate(text: string): number {
+  if (text.length !== 16 || text[8] !== 'T' || text[15] !== 'Z') return Number.NaN;
+  if (!every(text.slice(0, 8) + text.slice(9, 15), isDigit)) return Number.NaN;
+  return Date.UTC(+text.slice(0, 4), +text.slice(4, 6) - 1, +text.slice(6, 8), +text.slice(9, 11), +text.slice(11, 13), +text.slice(13, 15));
+}
+
+/** S3's URI encoding of one path segment (RFC 3986 unreserved characters stay, everything else is %XX). */
+function uriEncode(segment: string): string {
+  let out = '';
+  for (const ch of encodeURIComponent(segment)) {
+    out += ch === '!' || ch === "'" || ch === '(' || ch === ')' || ch === '*' ? `%${ch.charCodeAt(0).toString(16).toUpperCase()}` : ch;
+  }
+  return out;
+}
+
+/**
+ * The canonical URI candidates: the path as sent (what SDKs sign), then the same path re-encoded the
+ * canonical way, for clients that send some characters unescaped (e.g. browsers and `~`, `'`).
+ */
+function canonicalPaths(rawPath: string): string[] {
+  let reencoded: string;
+  try {
+    reencoded = rawPath.split('/').map((segment) => uriEncode(decodeURIComponent(segment))).join('/');
+  } catch {
+    return [rawPath];
+  }
+  return reencoded === rawPath ? [rawPath] : [rawPath, reencoded];
+}
+
+const sameSignature = (expected: string, actual: string): boolean =>
+  expected.length === actual.length && timingSafeEqual(Buffer.from(expected), Buffer.from(actual));
+
+/**
+ * Builds the verifier. It re-signs the incoming request's canonical parts (method, path, query, the
+ * headers the client listed as signed, payload hash) with the secret of the access key named in the
+ * credential scope, using the same signing library as the AWS SDK, and compares the signatures in
+ * constant time. Any region in the scope is accepted; the service must be `s3`.
+ *
+ * Errors: unknown key → 403 InvalidAccessKeyId; wrong signature → 403 SignatureDoesNotMatch; expired
+ * presigned URL → 403 AccessDenied; time too far off → 403 RequestTimeTooSkewed; malformed → 400.
+ */
+export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifier {
+  if (!Array.isArray(options?.credentials) || options.credentials.length === 0)
+    throw new TypeError('createSigV4Verifier: pass `credentials`, a non-empty array of { accessKeyId, secretAccessKey }.');
+  const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
+  const maxSkewMs = options.maxSkewMs ?? 15 * 60 * 1000;
+
+  /** `AKID/20130524/us-east-1/s3/aws4_request` → the key's scope; `malformed` builds the error for bad shapes. */
+  function parseCredential(credential: string, malformed: (detail: string) => S3Error): Scope & { readonly date: string } {
+    const parts = credential.split('/');
+    if (parts.length !== 5 || parts[4] !== 'aws4_request' || parts[2] === '' || parts[1]!.length !== 8)
+      throw malformed(`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
+    if (parts[3] !== 's3') throw malformed(`incorrect service "${parts[3]}". This endpoint belongs to "s3".`);
+    const [accessKeyId, date, region] = parts as [string, string, string];
+    const secretAccessKey = secrets.get(accessKeyId);
+    if (secretAccessKey === undefined) throw DemoErrors.invalidAccessKeyId(accessKeyId);
+    return { accessKeyId, date, region, secretAccessKey };
+  }
+
+  const signerFor = (scope: Scope): SignatureV4 =>
+    new SignatureV4({
+      credentials: { accessKeyId: scope.accessKeyId, secretAccessKey: scope.secretAccessKey },
+      region: scope.region,
+      service: 's3',
+      sha256: Sha256,
+      uriEscapePath: false, // S3 signs the path as sent, without double encoding
+      applyChecksum: false,
+    });
+
+  /** The signed headers' values, and what must be signable/unsignable so the signer uses exactly those. */
+  function signedHeaders(req: IncomingMessage, list: string, extra: Record<string, string>) {
+    const names = list.split(';');
+    const headers: Record<string, string> = {};
+    for (const name of names) headers[name] = headerValue(req, name) ?? '';
+    for (const [name, value] of Object.entries(extra)) if (!(name in headers)) headers[name] = value;
+    const signable = new Set(names);
+    const unsignable = new Set(Object.keys(headers).filter((name) => !signable.has(name)));
+    const unhoistable = new Set(Object.keys(headers).filter((name) => name.startsWith('x-amz-')));
+    return { headers, signable, unsignable, unhoistable };
+  }
+
+  function checkTime(amzDate: string, scopeDate: string, malformed: (detail: string) => S3Error): number {
+    const time = parseAmzDate(amzDate);
+    if (Number.isNaN(time)) throw malformed(`X-Amz-Date "${amzDate}" must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z'.`);
+    if (amzDate.slice(0, 8) !== scopeDate) throw malformed(`the credential date "${scopeDate}" does not match the request date "${amzDate.slice(0, 8)}".`);
+    return time;
+  }
+
+  const request = (req: IncomingMessage, path: string, query: QueryParameters, headers: Record<string, string>): SignableRequest => ({
+    method: req.method ?? 'GET',
+    protocol: 'http:',
+    hostname: '',
+    path,
+    query,
+    headers,
+  });
+
+  async function verifyHeaderSigned(req: IncomingMessage, authorization: string): Promise<Principal> {
+    if (!authorization.startsWith(`${ALGORITHM} `)) throw DemoErrors.unsupportedAuthorization();
+    const fields = new Map<string, string>();
+    for (const field of authorization.slice(ALGORITHM.length + 1).split(',')) {
+      const equals = field.indexOf('=');
+      if (equals !== -1) fields.set(field.slice(0, equals).trim(), field.slice(equals + 1).trim());
+    }
+    const credential = fields.get('Credential');
+    const list = fields.get('SignedHeaders');
+    const signature = fields.get('Signature');
+    if (credential === undefined || list === undefined || signature === undefined)
+      throw DemoErrors.authorizationHeaderMalformed('it must contain Credential, SignedHeaders and Signature.');
+    const scope = parseCredential(credential, DemoErrors.authorizationHeaderMalformed);
+    const amzDate = headerValue(req, 'x-amz-date');
+    if (amzDate === undefined) throw DemoErrors.authorizationHeaderMalformed('the x-amz-date header is missing.');
+    const time = checkTime(amzDate, scope.date, DemoErrors.authorizationHeaderMalformed);
+    const now = Date.now();
+    if (Math.abs(now - time) > maxSkewMs) throw DemoErrors.requestTimeTooSkewed(amzDate, new Date(now).toISOString());
+    const contentSha256 = headerValue(req, 'x-amz-content-sha256');
+    if (contentSha256 === undefined) throw DemoErrors.missingContentSha256();
+    const payload = payloadClaim(contentSha256);
+
+    const { rawPath, query } = requestTarget(req);
+    const { headers, signable, unsignable } = signedHeaders(req, list, { 'x-amz-content-sha256': contentSha256 });
+    const signer = signerFor(scope);
+    for (const path of canonicalPaths(rawPath)) {
+      const signed = await signer.sign(request(req, path, query, headers), {
+        signingDate: new Date(time),
+        signableHeaders: signable,
+        unsignableHeaders: unsignable,
+      });
+      const expected = String(signed.headers['authorization']).slice(String(signed.headers['authorization']).lastIndexOf('Signature=') + 10);
+      if (sameSignature(expected, signature)) {
+        debug('%s %s: signed by %s, payload %s', req.method, rawPath, scope.accessKeyId, contentSha256);
+        return { kind: 'signed', accessKeyId: scope.accessKeyId, payload };
+      }
+    }
+    debug('%s %s: signature mismatch for %s', req.method, rawPath, scope.accessKeyId);
+    throw DemoErrors.signatureDoesNotMatch(scope.accessKeyId);
+  }
+
+  async function verifyPresigned(req: IncomingMessage, query: QueryParameters, rawPath: string): Promise<Principal> {
+    const malformed = DemoErrors.authorizationQueryParametersError;
+    if (queryValue(query, 'X-Amz-Algorithm') !== ALGORITHM) throw malformed(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
+    const values = PRESIGN_PARAMETERS.map((name) => queryValue(query, name));
+    if (values.some((value) => value === undefined))
+      throw malformed(
+        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+      );
+    const [credential, amzDate, expiresText, list, signature] = values as string[] as [string, string, string, string, string];
+    const scope = parseCredential(credential, (detail) => malformed(`Error parsing the X-Amz-Credential parameter; ${detail}`));
+    const expires = Number(expiresText);
+    if (!Number.isSafeInteger(expires) || expires < 1 || expires > MAX_PRESIGNED_EXPIRES_SECONDS || String(expires) !== expiresText)
+      throw malformed('X-Amz-Expires must be a whole number of seconds from 1 to 604800 (one week).');
+    const time = checkTime(amzDate, scope.date, malformed);
+    const now = Date.now();
+    if (now > time + expires * 1000) throw DemoErrors.requestExpired(new Date(time + expires * 1000).toISOString(), new Date(now).toISOString());
+    if (time - now > maxSkewMs) throw DemoErrors.requestTimeTooSkewed(amzDate, new Date(now).toISOString());
+
+    const unsignedQuery: QueryParameters = { ...query };
+    delete unsignedQuery['X-Amz-Signature'];
+    const payloadHash = queryValue(query, 'X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD';
+    const { headers, signable, unsignable, unhoistable } = signedHeaders(req, list, { 'x-amz-content-sha256': payloadHash });
+    const signer = signerFor(scope);
+    for (const path of canonicalPaths(rawPath)) {
+      const presigned = await signer.presign(request(req, path, unsignedQuery, headers), {
+        signingDate: new Date(time),
+        expiresIn: expires,
+        signableHeaders: signable,
+        unsignableHeaders: unsignable,
+        unhoistableHeaders: unhoistable,
+      });
+      if (sameSignature(String(presigned.query?.['X-Amz-Signature']), signature)) {
+        debug('%s %s: presigned by %s', req.method, rawPath, scope.accessKeyId);
+        return { kind: 'signed', accessKeyId: scope.accessKeyId, payload: { kind: 'unsigned' } };
+      }
+    }
+    debug('%s %s: presigned signature mismatch for %s', req.method, rawPath, scope.accessKeyId);
+    throw DemoErrors.signatureDoesNotMatch(scope.accessKeyId);
+  }
+
+  return async (req) => {
+    const authorization = headerValue(req, 'authorization');
+    const { rawPath, query } = requestTarget(req);
+    const presigned = 'X-Amz-Algorithm' in query || 'X-Amz-Credential' in query;
+    if (authorization !== undefined && presigned)
+      throw DemoErrors.invalidArgument('Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified', 'Authorization', authorization);
+    if (authorization !== undefined) return verifyHeaderSigned(req, authorization);
+    if (presigned) return verifyPresigned(req, query, rawPath);
+    return { kind: 'anonymous' };
+  };
+}

@@ -1,0 +1,55 @@
+// examples/start.mjs
+// `npm start`: transpiles lib/ and examples/ (TypeScript) with SWC into .tmp/demo, then runs the demo from there.
+
+import { transformFile } from '@swc/core';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = path.join(root, '.tmp', 'demo');
+
+/** Every .ts source under `dir` (no declaration files). */
+async function* sources(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* sources(file);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield file;
+  }
+}
+
+// CommonJS, as jest runs the same sources: the ".js" import specifiers then find the emitted files.
+const swcOptions = (file) => ({
+  filename: file,
+  swcrc: false,
+  sourceMaps: 'inline',
+  jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+  module: { type: 'commonjs' },
+});
+
+const started = Date.now();
+await rm(outDir, { recursive: true, force: true });
+const builds = [];
+for (const folder of ['lib', 'examples/server']) {
+  for await (const file of sources(path.join(root, folder))) {
+    const target = path.join(outDir, `${path.relative(root, file).slice(0, -'.ts'.length)}.js`);
+    builds.push(
+      transformFile(file, swcOptions(file)).then(async ({ code }) => {
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, code);
+      }),
+    );
+  }
+}
+await Promise.all(builds);
+await writeFile(path.join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+console.log(`(transpiled ${builds.length} files with SWC into .tmp/demo in ${Date.now() - started} ms)\n`);
+
+const { main } = createRequire(import.meta.url)(path.join(outDir, 'examples', 'server', 'main.js'));
+try {
+  await main({ publicDir: path.join(root, 'examples', 'public') });
+} catch (error) {
+  console.error(error instanceof TypeError ? `Cannot start: ${error.message}` : error);
+  process.exit(1);
+}
