@@ -106,14 +106,15 @@ function checkOptions(options: BucketCorsOptions) {
   const { bucketExists, vary: varyMode = 'match', retryAfterSeconds = 1, logger = console } = options;
   if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function')
     throw new TypeError('bucketCors: `logger` must have warn() and error() methods (console fits), or be left out.');
-  const store = options.store ?? new MemoryRuleStore({ logger });
-  if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.subscribe !== 'function')
+  const given = options.store;
+  if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.get !== 'function' || typeof given.subscribe !== 'function'))
     throw new TypeError('bucketCors: `store` must be a RuleStore (with get and subscribe), e.g. new RedisRuleStore({ client }), or be left out.');
   if (bucketExists !== undefined && typeof bucketExists !== 'function')
     throw new TypeError('bucketCors: `bucketExists` must be a function (bucket, req) => boolean | Promise<boolean>, or be left out.');
   if (varyMode !== 'match' && varyMode !== 'always') throw new TypeError(`bucketCors: \`vary\` must be 'match' (S3 parity, default) or 'always' (cache-safe), not ${JSON.stringify(varyMode)}.`);
   if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0)
     throw new TypeError('bucketCors: `retryAfterSeconds` must be a whole number of seconds ≥ 0 (default 1).');
+  const store = given ?? new MemoryRuleStore({ logger });
   return { store, bucketExists, varyAlways: varyMode === 'always', retryAfterSeconds, logger };
 }
 
