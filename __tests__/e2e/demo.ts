@@ -2,7 +2,7 @@
 // Starts demo S3 servers on free loopback ports and builds AWS SDK clients pointed at them.
 
 import { S3Client } from '@aws-sdk/client-s3';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDemoServer, type DemoServer, type DemoServerOptions } from '../../examples/server/app';
 
@@ -12,6 +12,8 @@ export interface RunningDemo {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** Every request the server received, as `METHOD url`, oldest first. */
+  readonly requests: string[];
   /** An S3 client with the demo's credentials, path-style. */
   readonly s3: S3Client;
   stop(): Promise<void>;
@@ -41,6 +43,8 @@ export function s3Client(endpoint: string, credentials: { accessKeyId: string; s
 export async function startDemo(options: DemoServerOptions = {}): Promise<RunningDemo> {
   const demo = createDemoServer({ logger: { warn() {}, error: console.error }, ...options });
   const server = await listen(demo.app);
+  const requests: string[] = [];
+  server.on('request', (req: IncomingMessage) => requests.push(`${req.method} ${req.url}`));
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const s3 = s3Client(endpoint, demo.credentials);
@@ -48,6 +52,7 @@ export async function startDemo(options: DemoServerOptions = {}): Promise<Runnin
     demo,
     endpoint,
     port,
+    requests,
     s3,
     async stop() {
       s3.destroy();

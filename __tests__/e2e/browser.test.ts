@@ -1,0 +1,158 @@
+// __tests__/e2e/browser.test.ts
+// Real headless Chromium on one origin calling a bucket on another: two demo instances share one real Redis.
+
+import { CreateBucketCommand, DeleteBucketCorsCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, type CORSRule } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startRedis, type RedisServerHandle } from '../support/redis';
+import { closeServer, listen, startDemo, type RunningDemo } from './demo';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** What a `fetch()` inside the page gave: a response (with the headers the page may read), or the browser's refusal. */
+type PageFetch = { readonly ok: true; readonly status: number; readonly etag: string | null; readonly text: string } | { readonly ok: false; readonly error: string };
+
+function pageFetch(page: Page, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<PageFetch> {
+  return page.evaluate(
+    async ({ url, init }) => {
+      try {
+        const response = await fetch(url, { ...init, cache: 'no-store' });
+        return { ok: true as const, status: response.status, etag: response.headers.get('etag'), text: await response.text() };
+      } catch (error) {
+        return { ok: false as const, error: String(error) };
+      }
+    },
+    { url, init },
+  );
+}
+
+const md5 = (text: string): string => `"${createHash('md5').update(text).digest('hex')}"`;
+
+describe('browser (headless Chromium) → demo bucket on another origin', () => {
+  let redis: RedisServerHandle;
+  let a: RunningDemo;
+  let b: RunningDemo;
+  let pageServer: Server;
+  let browser: Browser;
+  let page: Page;
+  let otherPage: Page;
+  let allowedOrigin: string;
+  const bucket = `web-${randomBytes(4).toString('hex')}`;
+
+  const rules = (exposeEtag: boolean): CORSRule[] => [
+    {
+      AllowedOrigins: [allowedOrigin],
+      AllowedMethods: ['GET', 'PUT'],
+      AllowedHeaders: ['x-amz-meta-*'],
+      ExposeHeaders: exposeEtag ? ['ETag'] : [],
+      MaxAgeSeconds: 0, // never cached by the browser: each preflight reaches the server
+    },
+  ];
+  const putRules = (demo: RunningDemo, exposeEtag: boolean) =>
+    demo.s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules(exposeEtag) } }));
+  /** A presigned PUT whose x-amz-meta-note is signed as a header: the browser must send it, so it preflights. */
+  const presignedPut = (key: string) =>
+    getSignedUrl(a.s3, new PutObjectCommand({ Bucket: bucket, Key: key, Metadata: { note: 'from-chromium' } }), {
+      expiresIn: 120,
+      unhoistableHeaders: new Set(['x-amz-meta-note']),
+    });
+  const objectUrl = (key: string) => `${a.endpoint}/${bucket}/${key}`;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    [a, b] = await Promise.all([startDemo({ redisUrl: redis.url }), startDemo({ redisUrl: redis.url })]);
+    pageServer = await listen((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end('<!doctype html><title>origin</title>');
+    });
+    const pagePort = (pageServer.address() as AddressInfo).port;
+    allowedOrigin = `http://127.0.0.1:${pagePort}`;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    page = await browser.newPage();
+    await page.goto(`${allowedOrigin}/`);
+    // Same server, other host name: another origin, not listed in the rules.
+    otherPage = await browser.newPage();
+    await otherPage.goto(`http://localhost:${pagePort}/`);
+
+    await a.s3.send(new CreateBucketCommand({ Bucket: bucket, ACL: 'public-read' }));
+    await a.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'hello.txt', Body: 'hi', ACL: 'public-read' }));
+    await putRules(a, true);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (pageServer) await closeServer(pageServer);
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  test('a bucket created through one instance is seen by the other (shared Redis)', async () => {
+    const head = await b.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'hello.txt' }));
+    expect(head.ETag).toBe(md5('hi'));
+  });
+
+  test('a GET allowed by the rules succeeds and its exposed ETag is readable', async () => {
+    const result = await pageFetch(page, objectUrl('hello.txt'));
+    expect(result).toEqual({ ok: true, status: 200, etag: md5('hi'), text: 'hi' });
+  });
+
+  test('a PUT with a custom header is preflighted, then succeeds', async () => {
+    const url = await presignedPut('upload.txt');
+    const before = a.requests.length;
+    const result = await pageFetch(page, url, { method: 'PUT', headers: { 'x-amz-meta-note': 'from-chromium' }, body: 'uploaded' });
+    expect(result).toMatchObject({ ok: true, status: 200, etag: md5('uploaded') });
+    expect(a.requests.slice(before).map((line) => line.split(' ')[0])).toEqual(['OPTIONS', 'PUT']);
+    const head = await a.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'upload.txt' }));
+    expect(head.Metadata).toEqual({ note: 'from-chromium' });
+  });
+
+  test('ETag is readable only when the matched rule exposes it', async () => {
+    await putRules(a, false);
+    const hidden = await pageFetch(page, objectUrl('hello.txt'));
+    expect(hidden).toEqual({ ok: true, status: 200, etag: null, text: 'hi' });
+    // The server did send it: the browser hid it.
+    expect((await fetch(objectUrl('hello.txt'))).headers.get('etag')).toBe(md5('hi'));
+    await putRules(a, true);
+    expect(await pageFetch(page, objectUrl('hello.txt'))).toMatchObject({ ok: true, etag: md5('hi') });
+  });
+
+  test('an origin the rules do not list is blocked', async () => {
+    expect(await pageFetch(otherPage, objectUrl('hello.txt'))).toEqual({ ok: false, error: 'TypeError: Failed to fetch' });
+    const put = await pageFetch(otherPage, await presignedPut('blocked.txt'), { method: 'PUT', headers: { 'x-amz-meta-note': 'from-chromium' }, body: 'x' });
+    expect(put).toEqual({ ok: false, error: 'TypeError: Failed to fetch' });
+  });
+
+  test('after DELETE ?cors the browser is blocked; after PUT ?cors through the other instance it is allowed again', async () => {
+    await a.s3.send(new DeleteBucketCorsCommand({ Bucket: bucket }));
+    expect(await pageFetch(page, objectUrl('hello.txt'))).toEqual({ ok: false, error: 'TypeError: Failed to fetch' });
+    const url = await presignedPut('again.txt');
+    expect(await pageFetch(page, url, { method: 'PUT', headers: { 'x-amz-meta-note': 'from-chromium' }, body: 'again' })).toEqual({
+      ok: false,
+      error: 'TypeError: Failed to fetch',
+    });
+
+    await putRules(b, true);
+    // Instance A learns of B's change through Redis pub/sub; wait (bounded) until its preflight answer changes.
+    const deadline = Date.now() + 5000;
+    const preflight = () =>
+      fetch(url, { method: 'OPTIONS', headers: { Origin: allowedOrigin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'x-amz-meta-note' } });
+    while ((await preflight()).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const before = a.requests.length;
+    const result = await pageFetch(page, url, { method: 'PUT', headers: { 'x-amz-meta-note': 'from-chromium' }, body: 'again' });
+    expect(result).toMatchObject({ ok: true, status: 200, etag: md5('again') });
+    expect(a.requests.slice(before).map((line) => line.split(' ')[0])).toEqual(['OPTIONS', 'PUT']);
+  });
+});
