@@ -64,8 +64,10 @@ export interface CompiledRule {
   readonly methodMask: number;
   /** True when some AllowedOrigin is `*`: every valid Origin matches, and the answer is `*`. */
   readonly anyOrigin: boolean;
-  /** AllowedOrigins as patterns (case-sensitive); only consulted for rules in `CompiledRules.patternRules`. */
-  readonly origins: readonly WildcardPattern[];
+  /** The AllowedOrigins without `*` (compared with `===`). */
+  readonly exactOrigins: readonly string[];
+  /** The AllowedOrigins with a `*`, as patterns (case-sensitive). */
+  readonly wildcardOrigins: readonly WildcardPattern[];
   /** True when some AllowedHeader is `*`: every requested header matches. */
   readonly anyHeader: boolean;
   /** AllowedHeaders, lower-cased, as patterns; empty when the rule has none. */
@@ -87,12 +89,33 @@ export interface CompiledRules {
   /** The rules, compiled, in stored order (first match wins). */
   readonly rules: readonly CompiledRule[];
   /**
-   * For rules whose AllowedOrigins are all literal: each origin → indexes (ascending) of the rules
-   * listing it, so a decision finds them with one lookup instead of comparing against every rule.
+   * Each literal AllowedOrigin → indexes (ascending) of the rules listing it. With the two fields
+   * below, this lets a decision find the few rules that can match an Origin without comparing it
+   * against every rule; the candidates are then checked in full, in stored order.
    */
   readonly exactOriginRules: ReadonlyMap<string, readonly number[]>;
-  /** Indexes (ascending) of the rules with a `*` in some AllowedOrigin: these are checked one by one. */
-  readonly patternRules: readonly number[];
+  /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
+  readonly suffixBuckets: readonly SuffixBucket[];
+  /** Indexes (ascending) of rules with an origin pattern not in `suffixBuckets` (`*`, `prefix*`): candidates for every Origin. */
+  readonly scanRules: readonly number[];
+}
+
+/** Origin patterns whose suffix (text after `*`) has `length` characters, by suffix. */
+export interface SuffixBucket {
+  /** Suffix length: the part of the Origin to look up is its last `length` characters. */
+  readonly length: number;
+  /** Suffix → indexes (ascending) of the rules with such a pattern. */
+  readonly rules: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Most suffix lengths worth one lookup each per decision; a configuration with more scans its pattern rules instead. */
+const MAX_SUFFIX_BUCKETS = 16;
+
+/** Appends `index` to the list under `key`, once (a rule may list the same origin twice). */
+function addIndex(map: Map<string, number[]>, key: string, index: number): void {
+  const indexes = map.get(key);
+  if (indexes === undefined) map.set(key, [index]);
+  else if (indexes[indexes.length - 1] !== index) indexes.push(index);
 }
 
 /** `Access-Control-Allow-Credentials: true`, sent whenever the Origin is echoed rather than `*`. */
@@ -115,7 +138,8 @@ function compileRule(rule: CorsRule): CompiledRule {
     rule,
     methodMask,
     anyOrigin,
-    origins: rule.AllowedOrigins.map(compileWildcard),
+    exactOrigins: rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD)),
+    wildcardOrigins: rule.AllowedOrigins.filter((origin) => origin.includes(WILDCARD)).map(compileWildcard),
     anyHeader: allowedHeaders.includes(WILDCARD),
     headers: allowedHeaders.map((header) => compileWildcard(header.toLowerCase())),
     methodsHeader,
@@ -133,17 +157,30 @@ export function compileCorsConfiguration(config: CorsConfiguration): CompiledRul
   // Arrays stay unfrozen (the types are readonly): V8 iterates frozen arrays markedly slower.
   const rules = config.CORSRules.map(compileRule);
   const exactOriginRules = new Map<string, number[]>();
-  const patternRules: number[] = [];
+  const bySuffixLength = new Map<number, Map<string, number[]>>();
+  const scanRules = new Set<number>();
   rules.forEach((compiled, index) => {
-    if (compiled.origins.some((origin) => origin.hasWildcard)) {
-      patternRules.push(index);
-      return;
-    }
-    for (const { prefix: origin } of compiled.origins) {
-      const indexes = exactOriginRules.get(origin);
-      if (indexes === undefined) exactOriginRules.set(origin, [index]);
-      else if (indexes[indexes.length - 1] !== index) indexes.push(index); // an origin listed twice in one rule
+    for (const origin of compiled.exactOrigins) addIndex(exactOriginRules, origin, index);
+    for (const pattern of compiled.wildcardOrigins) {
+      if (pattern.suffix.length === 0) scanRules.add(index);
+      else {
+        let bucket = bySuffixLength.get(pattern.suffix.length);
+        if (bucket === undefined) bySuffixLength.set(pattern.suffix.length, (bucket = new Map()));
+        addIndex(bucket, pattern.suffix, index);
+      }
     }
   });
-  return { configuration: config, ruleCount: rules.length, rules, exactOriginRules, patternRules };
+  let suffixBuckets: SuffixBucket[] = [...bySuffixLength].map(([length, bucket]) => ({ length, rules: bucket }));
+  if (suffixBuckets.length > MAX_SUFFIX_BUCKETS) {
+    for (const bucket of suffixBuckets) for (const indexes of bucket.rules.values()) for (const index of indexes) scanRules.add(index);
+    suffixBuckets = [];
+  }
+  return {
+    configuration: config,
+    ruleCount: rules.length,
+    rules,
+    exactOriginRules,
+    suffixBuckets,
+    scanRules: [...scanRules].sort((a, b) => a - b),
+  };
 }

@@ -97,41 +97,64 @@ function parseRequestedHeaders(value: string | undefined): string[] | null | und
 }
 
 function allowsHeader(rule: CompiledRule, name: string): boolean {
-  for (const pattern of rule.headers) if (matchesWildcard(pattern, name)) return true;
+  const patterns = rule.headers;
+  for (let i = 0; i < patterns.length; i++) if (matchesWildcard(patterns[i]!, name)) return true;
   return false;
 }
 
 function originMatches(rule: CompiledRule, origin: string): boolean {
   if (rule.anyOrigin) return true;
-  for (const pattern of rule.origins) if (matchesWildcard(pattern, origin)) return true;
+  const exact = rule.exactOrigins;
+  for (let i = 0; i < exact.length; i++) if (exact[i] === origin) return true;
+  const patterns = rule.wildcardOrigins;
+  for (let i = 0; i < patterns.length; i++) if (matchesWildcard(patterns[i]!, origin)) return true;
   return false;
 }
 
 function headersAllowed(rule: CompiledRule, requested: readonly string[] | undefined): boolean {
   if (requested === undefined || requested.length === 0 || rule.anyHeader) return true;
-  for (const name of requested) if (!allowsHeader(rule, name)) return false;
+  for (let i = 0; i < requested.length; i++) if (!allowsHeader(rule, requested[i]!)) return false;
   return true;
 }
 
+// Scratch lists reused by every decision (decisions are synchronous, so one of each suffices).
+const sources: Array<readonly number[]> = [];
+const merged: number[] = [];
 const NO_RULES: readonly number[] = [];
+const ascending = (a: number, b: number) => a - b;
 
 /**
- * Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match.
- * Candidates are the rules listing `origin` literally (one map lookup) merged, in order, with the
- * rules that have origin patterns (checked one by one).
+ * Indexes, ascending and possibly repeated, of the rules whose origins could match `origin`: a
+ * superset, each is checked in full afterwards. Usually one precomputed list, returned as is.
  */
+function candidatesFor(rules: CompiledRules, origin: string): readonly number[] {
+  sources.length = 0;
+  const exact = rules.exactOriginRules.get(origin);
+  if (exact !== undefined) sources.push(exact);
+  for (const bucket of rules.suffixBuckets) {
+    if (bucket.length > origin.length) continue;
+    const bySuffix = bucket.rules.get(origin.slice(origin.length - bucket.length));
+    if (bySuffix !== undefined) sources.push(bySuffix);
+  }
+  if (rules.scanRules.length > 0) sources.push(rules.scanRules);
+  if (sources.length <= 1) return sources.length === 0 ? NO_RULES : sources[0]!;
+  merged.length = 0;
+  for (const source of sources) for (let i = 0; i < source.length; i++) merged.push(source[i]!);
+  return merged.sort(ascending);
+}
+
+/** Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match. */
 function findRule(rules: CompiledRules, origin: string, method: string, requested: readonly string[] | null | undefined): number {
   const bit = methodBit(method);
   if (bit === 0 || requested === null || !isValidOrigin(origin)) return -1;
-  const exact = rules.exactOriginRules.get(origin) ?? NO_RULES;
-  const patterns = rules.patternRules;
-  let e = 0;
-  let p = 0;
-  while (e < exact.length || p < patterns.length) {
-    const fromExact = p === patterns.length || (e < exact.length && exact[e]! < patterns[p]!);
-    const index = fromExact ? exact[e++]! : patterns[p++]!;
+  const candidates = candidatesFor(rules, origin);
+  let previous = -1;
+  for (let i = 0; i < candidates.length; i++) {
+    const index = candidates[i]!;
+    if (index === previous) continue;
+    previous = index;
     const rule = rules.rules[index]!;
-    if ((rule.methodMask & bit) !== 0 && (fromExact || originMatches(rule, origin)) && headersAllowed(rule, requested)) return index;
+    if ((rule.methodMask & bit) !== 0 && originMatches(rule, origin) && headersAllowed(rule, requested)) return index;
   }
   return -1;
 }
@@ -149,6 +172,22 @@ function matchHeaders(rule: CompiledRule, origin: string, requested: readonly st
   return headers;
 }
 
+/**
+ * One shared, frozen error per `<Method>` value for the refusals whose wording depends only on it:
+ * building an Error (stack trace included) would cost more than the whole decision.
+ */
+function errorsByMethod(create: (method: string) => S3Error): ReadonlyMap<string, S3Error> {
+  return new Map([...PREFLIGHT_REQUEST_METHODS].map((method) => [method, Object.freeze(create(method))]));
+}
+const MISSING_ORIGIN = Object.freeze(S3Errors.preflightMissingOrigin());
+const MISSING_METHOD = Object.freeze(S3Errors.preflightInvalidMethod(MISSING_REQUEST_METHOD_VALUE));
+const BUCKET_NOT_FOUND = errorsByMethod(S3Errors.preflightBucketNotFound);
+const CORS_NOT_ENABLED = errorsByMethod(S3Errors.preflightCorsNotEnabled);
+const NOT_ALLOWED: Readonly<Record<ResourceType, ReadonlyMap<string, S3Error>>> = {
+  BUCKET: errorsByMethod((method) => S3Errors.preflightNotAllowed(method, 'BUCKET')),
+  OBJECT: errorsByMethod((method) => S3Errors.preflightNotAllowed(method, 'OBJECT')),
+};
+
 function refuse(reason: PreflightRefusal, error: S3Error): PreflightDecision {
   if (log.enabled) log('preflight refused: %s (%s %s)', reason, error.code, error.message);
   return { allowed: false, reason, error };
@@ -162,18 +201,19 @@ function refuse(reason: PreflightRefusal, error: S3Error): PreflightDecision {
  */
 export function decidePreflight(request: CorsRequestInfo, state: BucketCorsState): PreflightDecision {
   const origin = request.origin;
-  if (origin === undefined || origin === '') return refuse('no-origin', S3Errors.preflightMissingOrigin());
+  if (origin === undefined || origin === '') return refuse('no-origin', MISSING_ORIGIN);
   const requestMethod = request.requestMethod;
   const hasRequestMethod = requestMethod !== undefined && requestMethod !== '';
   if (hasRequestMethod && !PREFLIGHT_REQUEST_METHODS.has(requestMethod))
     return refuse('invalid-method', S3Errors.preflightInvalidMethod(requestMethod));
   const errorMethod = hasRequestMethod ? requestMethod : METHOD_WHEN_NO_REQUEST_METHOD;
-  if (state.kind === 'no-bucket') return refuse('no-bucket', S3Errors.preflightBucketNotFound(errorMethod));
-  if (state.kind === 'no-configuration') return refuse('no-configuration', S3Errors.preflightCorsNotEnabled(errorMethod));
-  if (!hasRequestMethod) return refuse('missing-method', S3Errors.preflightInvalidMethod(MISSING_REQUEST_METHOD_VALUE));
+  // From here on `errorMethod` is one of PREFLIGHT_REQUEST_METHODS (OPTIONS included), so the error maps hold it.
+  if (state.kind === 'no-bucket') return refuse('no-bucket', BUCKET_NOT_FOUND.get(errorMethod)!);
+  if (state.kind === 'no-configuration') return refuse('no-configuration', CORS_NOT_ENABLED.get(errorMethod)!);
+  if (!hasRequestMethod) return refuse('missing-method', MISSING_METHOD);
   const requested = parseRequestedHeaders(request.requestHeaders);
   const index = findRule(state.rules, origin, requestMethod, requested);
-  if (index === -1) return refuse('no-match', S3Errors.preflightNotAllowed(errorMethod, request.resourceType));
+  if (index === -1) return refuse('no-match', NOT_ALLOWED[request.resourceType].get(errorMethod)!);
   if (log.enabled) log('preflight allowed by rule %d', index);
   return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested) };
 }
