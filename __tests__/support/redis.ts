@@ -2,7 +2,7 @@
 // Starts real redis-server processes (one node, or a 3-master cluster) on free loopback ports for integration tests.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ export interface RedisServerHandle {
   readonly external: boolean;
   /** Stops the server (SHUTDOWN NOSAVE, SIGKILL if it lingers) and removes its temp dir. */
   stop(): Promise<void>;
-  /** Stops the server and starts a fresh, empty one on the same port. */
+  /** Starts a fresh, empty server on the same port, stopping the current one first (works after `stop()` too). */
   restart(): Promise<void>;
   /** How often the server executed `cmd` so far (`INFO commandstats`), 0 when never. */
   commandCount(cmd: string): Promise<number>;
@@ -318,6 +318,8 @@ export async function startRedis(): Promise<RedisServerHandle> {
     },
     async restart() {
       if (current !== undefined) await haltServer(current, port);
+      mkdirSync(dir, { recursive: true });
+      tempDirs.add(dir);
       current = spawnServer(port, dir, []);
       await waitForPong(current, port);
     },

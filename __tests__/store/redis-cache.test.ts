@@ -1,0 +1,138 @@
+// __tests__/store/redis-cache.test.ts
+// RuleCache over RedisRuleStore on a real redis-server: cross-instance invalidation, single GET, outage, restart, missed messages.
+
+import { isDeepStrictEqual } from 'node:util';
+import Redis from 'ioredis';
+import Redis5 from 'ioredis5';
+import { RuleCache, type RuleLookup } from '../../lib/store/cache';
+import { RedisRuleStore } from '../../lib/store/redis';
+import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../support/redis';
+import { RULES_A, RULES_B } from './contract';
+import { collectUnhandledRejections, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
+
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+const configurationOf = (lookup: RuleLookup) => (lookup.kind === 'configured' ? lookup.rules.configuration : lookup.kind);
+
+/** Everything a test opened, closed after it whatever happens. */
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** One application instance: its own ioredis client (6 or 5), store and cache, sharing names with its peers. */
+function instance(server: RedisServerHandle, names: { keyPrefix: string; channel: string }, options: { ioredis5?: boolean; lookupTimeoutMs?: number } = {}) {
+  const client = options.ioredis5 ? new Redis5(server.port, server.host) : new Redis(server.port, server.host);
+  client.on('error', () => undefined); // outages are part of these tests
+  const logger = silentLogger();
+  const store = new RedisRuleStore({ client, ...names, logger });
+  const ready = subscribed(store);
+  const cache = new RuleCache(store, { logger, ...(options.lookupTimeoutMs ? { lookupTimeoutMs: options.lookupTimeoutMs } : {}) });
+  cleanups.push(() => client.disconnect(), () => store.close(), () => cache.close());
+  return { client, store, cache, ready, logger };
+}
+
+describe('RuleCache over RedisRuleStore', () => {
+  let server: RedisServerHandle;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it("makes a put through one instance visible in another instance's cache within 100 ms (ioredis 6 and 5)", async () => {
+    const names = isolated();
+    const a = instance(server, names);
+    const b = instance(server, names, { ioredis5: true });
+    await Promise.all([a.ready, b.ready]);
+
+    const heard = nextBucketEvent(b.store, 'photos'); // so B's first read can't race its own invalidation
+    await a.store.put('photos', RULES_A);
+    await heard;
+    expect(configurationOf(await b.cache.lookup('photos'))).toEqual(RULES_A);
+    expect(isPromise(b.cache.lookup('photos'))).toBe(false); // cached in B, TTL 60 s
+
+    await a.store.put('photos', RULES_B);
+    const elapsed = await waitFor(async () => isDeepStrictEqual(configurationOf(await b.cache.lookup('photos')), RULES_B), 1_000, "B's cache showing the new rules");
+    expect(elapsed).toBeLessThan(100);
+
+    await b.store.delete('photos');
+    await waitFor(async () => (await a.cache.lookup('photos')).kind === 'none', 1_000, "A's cache showing the delete");
+  });
+
+  it('sends exactly one GET to the server for 200 concurrent lookups of an uncached bucket', async () => {
+    const names = isolated();
+    const a = instance(server, names);
+    await a.ready;
+    await a.store.put('popular', RULES_A); // also evicts nothing: the cache has never seen 'popular'
+    const before = await server.commandCount('get');
+    const results = await Promise.all(Array.from({ length: 200 }, () => a.cache.lookup('popular')));
+    expect((await server.commandCount('get')) - before).toBe(1);
+    expect(new Set(results).size).toBe(1);
+    expect(configurationOf(results[0]!)).toEqual(RULES_A);
+  });
+
+  it('picks up a change whose invalidation it missed, when its subscriber reconnects (CLIENT KILL TYPE pubsub)', async () => {
+    const names = isolated();
+    const b = instance(server, names);
+    await b.ready;
+    // Same keys, but it announces on a channel B doesn't listen to: B misses its invalidations.
+    const writer = instance(server, { keyPrefix: names.keyPrefix, channel: `${names.channel}:nobody-listens` });
+    await writer.store.put('photos', RULES_A);
+    expect(configurationOf(await b.cache.lookup('photos'))).toEqual(RULES_A);
+
+    await writer.store.put('photos', RULES_B); // B never hears of this one
+    expect(configurationOf(b.cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+
+    const resubscribed = subscribed(b.store);
+    const admin = new Redis(server.port, server.host);
+    cleanups.push(() => admin.disconnect());
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await resubscribed;
+    expect(configurationOf(await b.cache.lookup('photos'))).toEqual(RULES_B);
+  });
+});
+
+describe('RuleCache over RedisRuleStore when Redis goes down and comes back', () => {
+  it('serves cached rules, answers unavailable within the timeout for unknown buckets, then recovers without being recreated', async () => {
+    const server = await startRedis();
+    cleanups.push(() => server.stop());
+    if (server.external) {
+      console.warn(`outage test ${EXTERNAL_REDIS_SKIP}`);
+      return;
+    }
+    const unhandled = await collectUnhandledRejections(async () => {
+      const names = isolated();
+      const a = instance(server, names, { lookupTimeoutMs: 200 });
+      const b = instance(server, names, { lookupTimeoutMs: 200 });
+      await Promise.all([a.ready, b.ready]);
+      const heard = nextBucketEvent(b.store, 'photos');
+      await a.store.put('photos', RULES_A);
+      await heard;
+      const known = await b.cache.lookup('photos');
+      expect(configurationOf(known)).toEqual(RULES_A);
+
+      const flushedAfterRestart = subscribed(b.store);
+      await server.stop();
+
+      // Cached: last-known rules, synchronously. Unknown: unavailable, bounded by the lookup timeout.
+      expect(b.cache.lookup('photos')).toBe(known);
+      const started = Date.now();
+      const unknown = await b.cache.lookup('never-seen');
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(unknown).toMatchObject({ kind: 'unavailable', error: { name: 'TimeoutError' } });
+      expect(b.logger.error).toHaveBeenCalledWith(expect.stringContaining('answering as unavailable'), expect.anything());
+      expect(b.cache.lookup('photos')).toBe(known);
+
+      await server.restart(); // same port, empty: the old rules are gone from Redis
+      await flushedAfterRestart; // B's subscriber reconnected by itself and flushed B's cache
+      expect(await b.cache.lookup('photos')).toEqual({ kind: 'none' });
+      expect(await b.cache.lookup('never-seen')).toEqual({ kind: 'none' });
+
+      await a.store.put('photos', RULES_B);
+      await waitFor(async () => isDeepStrictEqual(configurationOf(await b.cache.lookup('photos')), RULES_B), 5_000, 'B seeing the put after the restart');
+      expect(configurationOf(await b.cache.lookup('photos'))).toEqual(RULES_B);
+    });
+    expect(unhandled).toEqual([]);
+  });
+});
