@@ -2,13 +2,16 @@
 // `npm start`: transpiles lib/ and examples/ (TypeScript) with SWC into .tmp/demo, then runs the demo from there.
 
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = path.join(root, '.tmp', 'demo');
+// One folder per process: two demos (or a demo and a test run) starting at once never overwrite each other's build.
+const outDir = path.join(root, '.tmp', 'demo', String(process.pid));
+process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
 
 /** Every .ts source under `dir` (no declaration files). */
 async function* sources(dir) {
@@ -29,7 +32,6 @@ const swcOptions = (file) => ({
 });
 
 const started = Date.now();
-await rm(outDir, { recursive: true, force: true });
 const builds = [];
 for (const folder of ['lib', 'examples/server']) {
   for await (const file of sources(path.join(root, folder))) {
@@ -44,7 +46,7 @@ for (const folder of ['lib', 'examples/server']) {
 }
 await Promise.all(builds);
 await writeFile(path.join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
-console.log(`(transpiled ${builds.length} files with SWC into .tmp/demo in ${Date.now() - started} ms)\n`);
+console.log(`(transpiled ${builds.length} files with SWC into ${path.relative(root, outDir)} in ${Date.now() - started} ms)\n`);
 
 const { main } = createRequire(import.meta.url)(path.join(outDir, 'examples', 'server', 'main.js'));
 try {

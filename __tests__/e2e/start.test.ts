@@ -1,0 +1,72 @@
+// __tests__/e2e/start.test.ts
+// `npm start`'s script as a child process: banner, both listeners, Redis, and a clean exit 0 on SIGTERM/SIGINT.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
+
+const START_SCRIPT = path.join(__dirname, '..', '..', 'examples', 'start.mjs');
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Spawns the start script and resolves once it printed its banner (or rejects with its output when it exits first). */
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--enable-source-maps', START_SCRIPT], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('curl (signed')) resolve({ child, output: () => output, exited });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`start.mjs exited with ${code} before it was ready:\n${output}`)));
+  });
+}
+
+describe('examples/start.mjs (npm start)', () => {
+  let redis: RedisServerHandle;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  test('serves the endpoint on PORT and the page on PORT+1, with Redis; SIGTERM exits 0', async () => {
+    const port = await freePort();
+    const started = await start({ PORT: String(port), REDIS_URL: redis.url, S3_ACCESS_KEY: 'AKIDSTARTTEST', S3_SECRET_KEY: 'start-test-secret' });
+    try {
+      expect(started.output()).toContain(`aws --endpoint-url http://localhost:${port} s3api put-bucket-cors`);
+      expect(started.output()).toContain('S3_ACCESS_KEY=AKIDSTARTTEST');
+      expect(started.output()).toContain(`Redis ${redis.url}`);
+      const denied = await fetch(`http://127.0.0.1:${port}/`);
+      expect(denied.status).toBe(403);
+      expect(denied.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
+      const page = await fetch(`http://127.0.0.1:${port + 1}/`);
+      expect(await page.text()).toContain('<script src="app.js"></script>');
+      expect((await fetch(`http://127.0.0.1:${port + 1}/app.js`)).status).toBe(200);
+      const config = (await (await fetch(`http://127.0.0.1:${port + 1}/api/config`)).json()) as { endpoint: string };
+      expect(config.endpoint).toBe(`http://localhost:${port}`);
+    } finally {
+      started.child.kill('SIGTERM');
+    }
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toContain('SIGTERM: shutting down');
+  });
+
+  test('SIGINT exits 0 too (in-memory store)', async () => {
+    const port = await freePort();
+    const started = await start({ PORT: String(port), REDIS_URL: '' });
+    expect(started.output()).toContain('in memory');
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+  });
+
+  test('a bad PORT is refused with a message saying what to change', async () => {
+    await expect(start({ PORT: 'nine' })).rejects.toThrow(/PORT must be a port number/);
+  });
+});
