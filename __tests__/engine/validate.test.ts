@@ -105,6 +105,15 @@ describe('parseCorsConfiguration', () => {
     expect(serializeCorsXml(config)).toContain('<AllowedOrigin></AllowedOrigin>');
   });
 
+  test('T12/T13 through XML: 100 rules are stored and serialised back in order, 101 are refused', () => {
+    const body = (count: number) =>
+      `<CORSConfiguration>${Array.from({ length: count }, (_, i) => `<CORSRule><ID>r${i}</ID><AllowedOrigin>https://${i}.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>`).join('')}</CORSConfiguration>`;
+    const config = parseCorsConfiguration(body(100), 'xml');
+    expect(config.CORSRules.map((rule) => rule.ID)).toEqual(Array.from({ length: 100 }, (_, i) => `r${i}`));
+    expect(parseCorsConfiguration(serializeCorsXml(config), 'xml')).toEqual(config);
+    expect(() => parseCorsConfiguration(body(101), 'xml')).toThrow(S3Errors.tooManyRules().message);
+  });
+
   test('an unknown format is a TypeError', () => {
     expect(() => parseCorsConfiguration('{}', 'yaml' as 'json')).toThrow(TypeError);
   });

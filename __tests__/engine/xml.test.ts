@@ -137,6 +137,15 @@ describe('parseCorsXml', () => {
   });
 
   describe('hostile input fails fast with MalformedXML', () => {
+    let started = 0;
+    beforeAll(() => {
+      started = Date.now();
+    });
+    afterAll(() => {
+      // Generous bound: proves nothing here expands entities or recurses deeply (a few ms in practice).
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
     test('billion laughs', () => {
       const lol = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]><CORSConfiguration><CORSRule><AllowedOrigin>&lol4;</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`;
       expect(codeOf(lol)).toBe('MalformedXML');

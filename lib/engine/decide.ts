@@ -42,7 +42,10 @@ export type BucketCorsState =
 /** Why a preflight was refused, in the order the checks run (spec §8.2). */
 export type PreflightRefusal = 'no-origin' | 'invalid-method' | 'no-bucket' | 'no-configuration' | 'missing-method' | 'no-match';
 
-/** A preflight answer: 200 with `headers`, or the S3 error to send (no CORS headers, no `Vary`). */
+/**
+ * A preflight answer: 200 with `headers`, or the S3 error to send (no CORS headers, no `Vary`).
+ * Refusal errors that depend only on the method are shared, frozen instances: send them, don't modify them.
+ */
 export type PreflightDecision =
   | { readonly allowed: true; readonly ruleIndex: number; readonly headers: HeaderList }
   | { readonly allowed: false; readonly reason: PreflightRefusal; readonly error: S3Error };
