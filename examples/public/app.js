@@ -8,7 +8,8 @@ function log(text, kind = '') {
   const entry = document.createElement('div');
   entry.className = `entry ${kind}`;
   entry.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
-  $('log').prepend(entry);
+  $('log').append(entry);
+  $('log').scrollTop = $('log').scrollHeight;
   return entry;
 }
 
