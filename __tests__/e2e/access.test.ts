@@ -121,6 +121,19 @@ describe('demo server: access, signatures, addressing', () => {
     expect(await code(await signed('GET', '/closed/public.txt', emptyHash, undefined, '/open/public.txt'))).toBe('SignatureDoesNotMatch');
   });
 
+  test('DeleteObjects (POST ?delete) needs Content-MD5 (or a checksum) matching its body', async () => {
+    const body = '<Delete><Object><Key>unsigned.txt</Key></Object><Object><Key>never-existed</Key></Object></Delete>';
+    const headers = { 'x-amz-content-sha256': sha256(body), 'content-type': 'application/xml' };
+    expect(await code(await signed('POST', '/closed?delete', headers, body))).toBe('InvalidRequest');
+    const badMd5 = createHash('md5').update('other').digest('base64');
+    expect(await code(await signed('POST', '/closed?delete', { ...headers, 'content-md5': badMd5 }, body))).toBe('BadDigest');
+    const md5 = createHash('md5').update(body).digest('base64');
+    const deleted = await signed('POST', '/closed?delete', { ...headers, 'content-md5': md5, 'x-amz-bypass-governance-retention': 'true' }, body);
+    expect(deleted.status).toBe(200);
+    expect(await deleted.text()).toContain('<Deleted><Key>unsigned.txt</Key></Deleted><Deleted><Key>never-existed</Key></Deleted>');
+    expect((await signed('GET', '/closed/unsigned.txt', { 'x-amz-content-sha256': sha256('') })).status).toBe(404);
+  });
+
   test('aws-chunked bodies (STREAMING-*) are decoded for PutObject', async () => {
     const chunked = '4;chunk-signature=' + '0'.repeat(64) + '\r\nwoof\r\n3\r\n!!!\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n';
     const response = await signed('PUT', '/closed/chunked.txt', {

@@ -133,7 +133,7 @@ function cannedAcl(req: IncomingMessage): CannedAcl {
   if (value === undefined || PRIVATE_ACLS.has(value)) return 'private';
   if (value === 'public-read') return 'public-read';
   if (OTHER_CANNED_ACLS.has(value)) throw DemoErrors.notImplemented(`x-amz-acl: ${value}`);
-  throw DemoErrors.invalidArgument('', 'x-amz-acl', value);
+  throw DemoErrors.invalidArgument('Invalid canned ACL', 'x-amz-acl', value);
 }
 
 /** S3 bucket naming rules (the ones that matter for addressing): 3–63 of a-z 0-9 . -, starting and ending alphanumeric. */
@@ -227,12 +227,15 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   }
 
   async function authenticate(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): Promise<void> {
+    let principal: Principal;
     try {
-      principals.set(req, await verify(req));
-      next();
+      principal = await verify(req);
     } catch (error) {
       fail(req, res, error);
+      return;
     }
+    principals.set(req, principal);
+    next();
   }
 
   /** Existence first (a signed request to a missing bucket is 404), then the bucket record. */
@@ -267,9 +270,11 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   };
 
   function listingEcho(bucket: string, query: QueryParameters, after: string): ListingEcho {
+    const encodingType = queryValue(query, 'encoding-type');
+    if (encodingType !== undefined && encodingType !== 'url') throw DemoErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
     return {
       bucket,
-      encodingType: queryValue(query, 'encoding-type'),
+      encodingType,
       owner: DEMO_OWNER,
       request: { prefix: queryValue(query, 'prefix') ?? '', delimiter: queryValue(query, 'delimiter') || undefined, after, maxKeys: maxKeys(query) },
     };

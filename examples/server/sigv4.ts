@@ -108,6 +108,17 @@ function canonicalPaths(rawPath: string): string[] {
 const sameSignature = (expected: string, actual: string): boolean =>
   expected.length === actual.length && timingSafeEqual(Buffer.from(expected), Buffer.from(actual));
 
+/** True when the signature `compute` gives for one of the canonical path candidates equals `signature` (constant-time compare). */
+async function signatureMatches(rawPath: string, signature: string, compute: (path: string) => Promise<string>): Promise<boolean> {
+  for (const path of canonicalPaths(rawPath)) if (sameSignature(await compute(path), signature)) return true;
+  return false;
+}
+
+function mismatch(req: IncomingMessage, rawPath: string, scope: Scope): S3Error {
+  debug('%s %s: signature mismatch for %s', req.method, rawPath, scope.accessKeyId);
+  return DemoErrors.signatureDoesNotMatch(scope.accessKeyId);
+}
+
 /**
  * Builds the verifier. It re-signs the incoming request's canonical parts (method, path, query, the
  * headers the client listed as signed, payload hash) with the secret of the access key named in the
@@ -198,20 +209,14 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     const { rawPath, query } = requestTarget(req);
     const { headers, signable, unsignable } = signedHeaders(req, list, { 'x-amz-content-sha256': contentSha256 });
     const signer = signerFor(scope);
-    for (const path of canonicalPaths(rawPath)) {
-      const signed = await signer.sign(request(req, path, query, headers), {
-        signingDate: new Date(time),
-        signableHeaders: signable,
-        unsignableHeaders: unsignable,
-      });
-      const expected = String(signed.headers['authorization']).slice(String(signed.headers['authorization']).lastIndexOf('Signature=') + 10);
-      if (sameSignature(expected, signature)) {
-        debug('%s %s: signed by %s, payload %s', req.method, rawPath, scope.accessKeyId, contentSha256);
-        return { kind: 'signed', accessKeyId: scope.accessKeyId, payload };
-      }
-    }
-    debug('%s %s: signature mismatch for %s', req.method, rawPath, scope.accessKeyId);
-    throw DemoErrors.signatureDoesNotMatch(scope.accessKeyId);
+    const matched = await signatureMatches(rawPath, signature, async (path) => {
+      const signed = await signer.sign(request(req, path, query, headers), { signingDate: new Date(time), signableHeaders: signable, unsignableHeaders: unsignable });
+      const authorization = String(signed.headers['authorization']);
+      return authorization.slice(authorization.lastIndexOf('Signature=') + 'Signature='.length);
+    });
+    if (!matched) throw mismatch(req, rawPath, scope);
+    debug('%s %s: signed by %s, payload %s', req.method, rawPath, scope.accessKeyId, contentSha256);
+    return { kind: 'signed', accessKeyId: scope.accessKeyId, payload };
   }
 
   async function verifyPresigned(req: IncomingMessage, query: QueryParameters, rawPath: string): Promise<Principal> {
@@ -237,7 +242,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     const payloadHash = queryValue(query, 'X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD';
     const { headers, signable, unsignable, unhoistable } = signedHeaders(req, list, { 'x-amz-content-sha256': payloadHash });
     const signer = signerFor(scope);
-    for (const path of canonicalPaths(rawPath)) {
+    const matched = await signatureMatches(rawPath, signature, async (path) => {
       const presigned = await signer.presign(request(req, path, unsignedQuery, headers), {
         signingDate: new Date(time),
         expiresIn: expires,
@@ -245,13 +250,11 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
         unsignableHeaders: unsignable,
         unhoistableHeaders: unhoistable,
       });
-      if (sameSignature(String(presigned.query?.['X-Amz-Signature']), signature)) {
-        debug('%s %s: presigned by %s', req.method, rawPath, scope.accessKeyId);
-        return { kind: 'signed', accessKeyId: scope.accessKeyId, payload: { kind: 'unsigned' } };
-      }
-    }
-    debug('%s %s: presigned signature mismatch for %s', req.method, rawPath, scope.accessKeyId);
-    throw DemoErrors.signatureDoesNotMatch(scope.accessKeyId);
+      return String(presigned.query?.['X-Amz-Signature']);
+    });
+    if (!matched) throw mismatch(req, rawPath, scope);
+    debug('%s %s: presigned by %s', req.method, rawPath, scope.accessKeyId);
+    return { kind: 'signed', accessKeyId: scope.accessKeyId, payload: { kind: 'unsigned' } };
   }
 
   return async (req) => {
