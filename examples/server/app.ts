@@ -5,7 +5,7 @@ import createDebug from 'debug';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isS3Error, S3Errors, type S3Error } from '../../lib/engine/errors.js';
 import { discardUnreadBody, RequestAbortedError } from '../../lib/http/body.js';
 import { requireIntegrityHeaders, verifyIntegrity } from '../../lib/http/checksum.js';
@@ -281,18 +281,24 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   }
 
   function sendObjectHeaders(res: ServerResponse, record: ObjectRecord, query: QueryParameters, principal: Principal): void {
+    const overrides = RESPONSE_OVERRIDES.flatMap((name) => {
+      const value = queryValue(query, `response-${name}`);
+      if (value === undefined) return [];
+      try {
+        validateHeaderValue(name, value);
+      } catch {
+        throw DemoErrors.invalidArgument(`Invalid value for response-${name}`, `response-${name}`, value);
+      }
+      return [[name, value] as const];
+    });
+    if (overrides.length > 0 && principal.kind !== 'signed') throw DemoErrors.anonymousResponseOverrides();
     res.setHeader('Content-Type', record.contentType);
     res.setHeader('Content-Length', record.size);
     res.setHeader('ETag', record.etag);
     res.setHeader('Last-Modified', new Date(record.lastModified).toUTCString());
     res.setHeader('Accept-Ranges', 'bytes');
     for (const [name, value] of Object.entries(record.metadata)) res.setHeader(`x-amz-meta-${name}`, value);
-    for (const name of RESPONSE_OVERRIDES) {
-      const value = queryValue(query, `response-${name}`);
-      if (value === undefined) continue;
-      if (principal.kind !== 'signed') throw DemoErrors.anonymousResponseOverrides();
-      res.setHeader(name, value);
-    }
+    for (const [name, value] of overrides) res.setHeader(name, value);
   }
 
   async function perform(req: IncomingMessage, res: ServerResponse, operation: Operation, address: BucketAddress | null, query: QueryParameters): Promise<void> {
