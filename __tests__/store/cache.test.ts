@@ -5,7 +5,7 @@ import { RuleCache, STALE_RETRY_MS, type RuleLookup } from '../../lib/store/cach
 import { MemoryRuleStore } from '../../lib/store/memory';
 import type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from '../../lib/store/types';
 import { RULES_A, RULES_B } from './contract';
-import { collectUnhandledRejections, silentLogger } from './helpers';
+import { collectUnhandledRejections, configurationOf, isPromise, silentLogger } from './helpers';
 
 /** A store whose reads the test answers by hand (unit tests of the cache's own logic). */
 class ScriptedStore implements RuleStore {
@@ -31,8 +31,6 @@ class ScriptedStore implements RuleStore {
 }
 
 const stored = (configuration = RULES_A, version = '1'): StoredConfiguration => ({ configuration, version });
-const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
-const configurationOf = (lookup: RuleLookup) => (lookup.kind === 'configured' ? lookup.rules.configuration : lookup.kind);
 
 afterEach(() => {
   jest.restoreAllMocks();

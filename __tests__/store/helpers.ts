@@ -1,7 +1,14 @@
 // __tests__/store/helpers.ts
 // Small helpers shared by the store tests: waiting for store events, polling, silent loggers, unique key names.
 
+import type { RuleLookup } from '../../lib/store/cache';
 import type { InvalidationEvent, Logger, RuleStore } from '../../lib/store/types';
+
+/** True for the asynchronous form of `RuleCache.lookup`'s answer (a miss), false for a cached answer. */
+export const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+
+/** A lookup's configuration, or its kind when it has none, for compact assertions. */
+export const configurationOf = (lookup: RuleLookup) => (lookup.kind === 'configured' ? lookup.rules.configuration : lookup.kind);
 
 /** A logger whose calls tests can inspect, printing nothing. */
 export const silentLogger = (): Logger & { warn: jest.Mock; error: jest.Mock } => ({ warn: jest.fn(), error: jest.fn() });

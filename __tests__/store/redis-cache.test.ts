@@ -8,10 +8,8 @@ import { RuleCache, type RuleLookup } from '../../lib/store/cache';
 import { RedisRuleStore } from '../../lib/store/redis';
 import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../support/redis';
 import { RULES_A, RULES_B } from './contract';
-import { collectUnhandledRejections, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
+import { collectUnhandledRejections, configurationOf, isolated, isPromise, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
-const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
-const configurationOf = (lookup: RuleLookup) => (lookup.kind === 'configured' ? lookup.rules.configuration : lookup.kind);
 
 /** Everything a test opened, closed after it whatever happens. */
 const cleanups: (() => unknown)[] = [];
