@@ -195,7 +195,8 @@ function checkOptions(options: DemoServerOptions) {
  */
 export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   const { credentials, domain, redisUrl, redisKeyPrefix, maxObjectBytes, logger } = checkOptions(options);
-  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  // Fail fast while Redis is down (an error answer within about a second) instead of queueing requests for long.
+  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500) });
   redis?.on('error', (error: Error) => debug('redis: %s', error.message));
   const ruleStore: RuleStore = redis === undefined ? new MemoryRuleStore({ logger }) : new RedisRuleStore({ client: redis, logger });
   const objects: ObjectStore = redis === undefined ? new MemoryObjectStore() : new RedisObjectStore({ client: redis, keyPrefix: redisKeyPrefix });
