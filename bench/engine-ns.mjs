@@ -18,7 +18,7 @@ export async function engineNs(plan) {
   if (!matched.allowed || matched.ruleIndex !== 99) throw new Error(`${OBJECT_PATH}: expected rule 99 to allow the preflight, got ${JSON.stringify(matched)}`);
   if (decidePreflight(noMatch, state).allowed) throw new Error('expected no rule to allow an unmatched origin');
   /** @param {object} request @returns {(iterations: number) => number} */
-  const decideMany = (request) => (iterations) => {
+  const decideMany = (request) => (/** @type {number} */ iterations) => {
     let sink = 0; // consumed, so that the decisions cannot be optimised away
     for (let i = 0; i < iterations; i += 1) {
       const decision = decidePreflight(request, state);

@@ -12,11 +12,12 @@ import autocannon from 'autocannon';
  */
 
 /**
- * Runs autocannon against one target and returns successful requests per second. Any non-2xx
- * answer or socket error fails the run: a variant that answers errors fast must not look fast.
+ * Runs autocannon against one target and returns how many requests succeeded, and how many per
+ * second. Any non-2xx answer or socket error fails the run: a variant that answers errors fast must
+ * not look fast.
  * @param {LoadTarget} target
  * @param {{ seconds?: number, amount?: number, connections?: number }} load
- * @returns {Promise<number>}
+ * @returns {Promise<{ requests: number, perSecond: number }>}
  */
 export async function throughput(target, { seconds, amount, connections = 10 }) {
   const result = await autocannon({
@@ -30,7 +31,7 @@ export async function throughput(target, { seconds, amount, connections = 10 }) 
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${target.method} ${target.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return result['2xx'] / result.duration;
+  return { requests: result['2xx'], perSecond: result['2xx'] / result.duration };
 }
 
 /**

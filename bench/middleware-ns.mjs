@@ -21,27 +21,33 @@ function actualRequest() {
 }
 
 /**
- * A batch runner for a connect-style middleware: calls it `iterations` times on one request/response
- * pair and resolves once `next` has been called as often (at once when the middleware is synchronous).
+ * A timed case for a connect-style middleware: each call gets a fresh request/response pair, built
+ * before timing (a response that already carries the headers would make `vary` and `setHeader` do
+ * different work); the batch ends once `next` has been called for every pair (at once when the
+ * middleware is synchronous).
+ * @param {string} name
  * @param {(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void} middleware
- * @returns {(iterations: number) => void | Promise<void>}
+ * @returns {import('./timing.mjs').TimedCase<Array<{ req: IncomingMessage, res: ServerResponse }>>}
  */
-function callMany(middleware) {
-  const { req, res } = actualRequest();
-  return (iterations) => {
-    let calls = 0;
-    /** @type {() => void} */
-    let allCalled = () => {};
-    /** @param {unknown} [error] */
-    const next = (error) => {
-      if (error !== undefined) throw error;
-      if (++calls === iterations) allCalled();
-    };
-    for (let i = 0; i < iterations; i += 1) middleware(req, res, next);
-    if (calls === iterations) return undefined;
-    return new Promise((resolve) => {
-      allCalled = resolve;
-    });
+function callEach(name, middleware) {
+  return {
+    name,
+    prepare: (iterations) => Array.from({ length: iterations }, actualRequest),
+    run(pairs) {
+      let calls = 0;
+      /** @type {(value?: unknown) => void} */
+      let allCalled = () => {};
+      /** @param {unknown} [error] */
+      const next = (error) => {
+        if (error !== undefined) throw error;
+        if (++calls === pairs.length) allCalled();
+      };
+      for (const { req, res } of pairs) middleware(req, res, next);
+      if (calls === pairs.length) return undefined;
+      return new Promise((resolve) => {
+        allCalled = resolve;
+      });
+    },
   };
 }
 
@@ -63,13 +69,7 @@ export async function middlewareNs({ redisUrl, batches, iterations }) {
     await new Promise((resolve, reject) => middleware(req, res, (/** @type {unknown} */ error) => (error ? reject(error) : resolve(undefined))));
     if (res.getHeader('access-control-allow-origin') !== ORIGIN) throw new Error(`${name} did not allow ${ORIGIN}: ${JSON.stringify(res.getHeaders())}`);
   }
-  const ns = await nsPerCall(
-    [
-      { name: 'ours', run: callMany(ours) },
-      { name: 'cors', run: callMany(theirs) },
-    ],
-    { batches, iterations },
-  );
+  const ns = await nsPerCall([callEach('ours', ours), callEach('cors', theirs)], { batches, iterations });
   ours.close();
   await store.close?.();
   await client.quit();

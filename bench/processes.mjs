@@ -47,6 +47,7 @@ export function firstMessage(child) {
  * @typedef {object} ServerProcess
  * @property {string} name
  * @property {string} origin  e.g. http://127.0.0.1:43210
+ * @property {() => Promise<number>} cpuMicros  CPU time (user + system) the server process used so far
  * @property {() => Promise<void>} stop
  */
 
@@ -64,6 +65,11 @@ export async function startServer(name, appOptions, nodeFlags = []) {
   return {
     name,
     origin: `http://127.0.0.1:${port}`,
+    async cpuMicros() {
+      const answer = firstMessage(child);
+      child.send({ type: 'cpu' });
+      return (await answer).micros;
+    },
     async stop() {
       if (child.exitCode === null) child.send({ type: 'stop' });
       await exited;

@@ -1,7 +1,7 @@
 // bench/report.mjs
 // The figures the benchmark reports, their goals, and the Markdown tables printed to stdout.
 
-import { round } from './stats.mjs';
+import { median, round } from './stats.mjs';
 
 /**
  * @typedef {object} Figure
@@ -34,29 +34,33 @@ const show = (value) => (Number.isFinite(value) ? round(value).toLocaleString('e
 /**
  * @param {Record<string, number>} figures
  * @param {Record<string, { min: number, max: number }>} ranges  per-round range of the ratio figures
+ * @param {Record<string, number>} cpuRatios  the ratio figures again, from server CPU time per request
  * @param {Record<string, string>} failures  error message by figure key, for figures that could not be measured
  * @returns {string}
  */
-export function figuresTable(figures, ranges, failures) {
+export function figuresTable(figures, ranges, cpuRatios, failures) {
   const rows = FIGURES.map(({ key, label, goal, met }) => {
     const name = `${label} [\`${key}\`]`;
-    if (!(key in figures)) return `| ${name} | not measured: ${failures[key] ?? 'section failed'} | ${goal} | **no** |`;
+    if (!(key in figures)) return `| ${name} | not measured: ${failures[key] ?? 'section failed'} | | ${goal} | **no** |`;
     const value = figures[key];
     const range = ranges[key] ? ` (${show(ranges[key].min)}–${show(ranges[key].max)})` : '';
+    const cpu = key in cpuRatios ? show(cpuRatios[key]) : '';
     const verdict = met === undefined ? '' : met(value, figures) ? 'yes' : '**no**';
-    return `| ${name} | ${show(value)}${range} | ${goal} | ${verdict} |`;
+    return `| ${name} | ${show(value)}${range} | ${cpu} | ${goal} | ${verdict} |`;
   });
-  return ['| Figure [JSON key] | Result (range over rounds) | Goal | Met |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| Figure [JSON key] | Result (range over rounds) | CPU-time ratio | Goal | Met |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /**
- * @param {Record<string, number[]>} samples  req/s per round by load case
- * @param {(values: number[]) => number} median
+ * @param {Record<string, number[]>} perSecond  req/s per round by load case
+ * @param {Record<string, number[]>} cpuMicrosPerRequest  server CPU µs per request per round by load case
  * @returns {string}
  */
-export function throughputTable(samples, median) {
-  const rows = Object.entries(samples).map(([name, values]) => `| ${name} | ${show(median(values))} | ${show(Math.min(...values))}–${show(Math.max(...values))} |`);
-  return ['| Load case | req/s, median | range over rounds |', '|---|---|---|', ...rows].join('\n');
+export function throughputTable(perSecond, cpuMicrosPerRequest) {
+  const rows = Object.entries(perSecond).map(
+    ([name, values]) => `| ${name} | ${show(median(values))} | ${show(Math.min(...values))}–${show(Math.max(...values))} | ${show(median(cpuMicrosPerRequest[name]))} |`,
+  );
+  return ['| Load case | req/s, median | req/s, range over rounds | server CPU µs per request, median |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 /**

@@ -12,15 +12,15 @@ import { buildLibrary, importLibrary } from './library.mjs';
 import { LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCpu, startServer } from './processes.mjs';
 import { startRedis } from './redis.mjs';
 import { figuresTable, goalsMet, throughputTable } from './report.mjs';
-import { median, pairedRatio, percentile } from './stats.mjs';
+import { pairedRatio, percentile } from './stats.mjs';
 import { coldBurstReads, hotBucketReads } from './store-reads.mjs';
 import { interleavedThroughput, loadCases } from './throughput.mjs';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false } } });
 /** How much of everything to do: a full run takes about 4 minutes, `--quick` (a smoke run) about 30 s. */
 const plan = flags.quick
-  ? { rounds: 3, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 3, iterations: 50_000 }, heapBuckets: 10_000 }
-  : { rounds: 7, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 9, iterations: 200_000 }, heapBuckets: 100_000 };
+  ? { rounds: 3, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heapBuckets: 10_000 }
+  : { rounds: 7, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heapBuckets: 100_000 };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
@@ -32,6 +32,8 @@ const progress = (line) => process.stderr.write(`bench: ${line}\n`);
 const figures = {};
 /** @type {Record<string, { min: number, max: number }>} */
 const ranges = {};
+/** @type {Record<string, number>} */
+const cpuRatios = {};
 /** @type {Record<string, string>} */
 const failures = {};
 /** @type {Record<string, unknown>} */
@@ -84,10 +86,11 @@ try {
   await section(['ratio_actual_vs_bare', 'ratio_actual_vs_cors', 'ratio_naive_vs_bare', 'ratio_preflight_vs_bare', 'redis_reads_per_10k_hot', 'redis_reads_cold_burst'], async () => {
     const servers = await Promise.all(VARIANTS.map((variant) => startServer(variant, { variant, redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES }, profileFlags(`server-${variant}`))));
     try {
-      const origins = Object.fromEntries(servers.map(({ name, origin }) => [name, origin]));
+      const redisOrigin = /** @type {string} */ (servers.find(({ name }) => name === 'redis')?.origin);
       progress(`load: ${plan.rounds} interleaved rounds × ${VARIANTS.length + 1} cases × ${plan.seconds} s`);
-      const samples = await interleavedThroughput(loadCases(origins), { ...plan, progress });
-      details.throughput_req_per_s = samples;
+      const { perSecond, cpuMicrosPerRequest } = await interleavedThroughput(loadCases(servers), { ...plan, progress });
+      details.throughput_req_per_s = perSecond;
+      details.server_cpu_us_per_request = cpuMicrosPerRequest;
       /** @type {Array<[string, string, string]>} */
       const ratios = [
         ['ratio_actual_vs_bare', 'redis GET', 'bare GET'],
@@ -96,20 +99,22 @@ try {
         ['ratio_preflight_vs_bare', 'redis OPTIONS', 'bare GET'],
       ];
       for (const [key, numerator, denominator] of ratios) {
-        const ratio = pairedRatio(samples[numerator], samples[denominator]);
+        const ratio = pairedRatio(perSecond[numerator], perSecond[denominator]);
         figures[key] = ratio.median;
         ranges[key] = ratio;
+        // The same comparison from server CPU time per request (inverted: higher is faster).
+        cpuRatios[key] = pairedRatio(cpuMicrosPerRequest[denominator], cpuMicrosPerRequest[numerator]).median;
       }
 
       progress(`store reads: ${plan.hotRequests} requests to a hot bucket, ${plan.coldTrials} × ${plan.coldConcurrency} concurrent requests to a cold one`);
-      const hot = await hotBucketReads(redis, origins.redis + OBJECT_PATH, plan.hotRequests);
+      const hot = await hotBucketReads(redis, redisOrigin + OBJECT_PATH, plan.hotRequests);
       figures.redis_reads_per_10k_hot = (hot.total * 10_000) / plan.hotRequests;
       details.redis_commands_hot = hot.byCommand;
       const cold = [];
       for (let trial = 0; trial < plan.coldTrials; trial += 1) {
         const bucket = `cold-${trial}-${Date.now()}`;
         await seeder.put(bucket, THREE_RULES);
-        cold.push(await coldBurstReads(redis, `${origins.redis}/${bucket}/object`, plan.coldConcurrency));
+        cold.push(await coldBurstReads(redis, `${redisOrigin}/${bucket}/object`, plan.coldConcurrency));
       }
       figures.redis_reads_cold_burst = Math.max(...cold.map(({ total }) => total));
       details.redis_commands_cold_bursts = cold.map(({ byCommand }) => byCommand);
@@ -135,7 +140,7 @@ try {
 
   await section(['engine_ns_last_of_100', 'engine_ns_no_match'], async () => {
     progress('engine: ns per preflight decision');
-    await micro('engine', plan.engine);
+    await micro('engine', plan.engine, ['--expose-gc']);
   });
   await section(['heap_bytes_per_cached_bucket'], async () => {
     progress(`heap: ${plan.heapBuckets} cached buckets`);
@@ -143,7 +148,7 @@ try {
   });
   await section(['middleware_ns_actual', 'cors_package_ns_actual'], async () => {
     progress('middleware: ns per call, in process');
-    await micro('middleware', { redisUrl: redis.url, ...plan.middleware });
+    await micro('middleware', { redisUrl: redis.url, ...plan.middleware }, ['--expose-gc']);
   });
   await seeder.close?.();
 } finally {
@@ -155,12 +160,17 @@ const setup = [
   `${machine.cpus} CPUs (${machine.cpu_model}), ${machine.os}, Node ${machine.node}, load average at start ${machine.load_average_at_start.join(' ')}.`,
   `Pinning: ${machine.pinning}.`,
   `Load: autocannon, 10 connections, ${plan.rounds} interleaved rounds × ${plan.seconds} s per case; ratios are medians of per-round ratios (range in brackets).`,
+  'CPU-time ratios compare the servers’ CPU time per request (user + system), which other load on the machine disturbs less than throughput.',
 ].join('\n');
-process.stdout.write(`${title}\n\n${setup}\n\n${figuresTable(figures, ranges, failures)}\n\n`);
-if (details.throughput_req_per_s) process.stdout.write(`${throughputTable(/** @type {Record<string, number[]>} */ (details.throughput_req_per_s), median)}\n`);
+process.stdout.write(`${title}\n\n${setup}\n\n${figuresTable(figures, ranges, cpuRatios, failures)}\n\n`);
+if (details.throughput_req_per_s) {
+  const perSecond = /** @type {Record<string, number[]>} */ (details.throughput_req_per_s);
+  const cpuMicrosPerRequest = /** @type {Record<string, number[]>} */ (details.server_cpu_us_per_request);
+  process.stdout.write(`${throughputTable(perSecond, cpuMicrosPerRequest)}\n`);
+}
 
 mkdirSync(resultsDir, { recursive: true });
-const results = { date: startedAt.toISOString(), quick: flags.quick, machine, plan, ...figures, goals_met: goalsMet(figures), ranges, failures, details };
+const results = { date: startedAt.toISOString(), quick: flags.quick, machine, plan, ...figures, goals_met: goalsMet(figures), ranges, cpu_time_ratios: cpuRatios, failures, details };
 writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
 progress(`wrote ${resultsDir}latest.json`);
 process.exitCode = Object.keys(failures).length > 0 ? 1 : 0;

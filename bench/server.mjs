@@ -1,5 +1,5 @@
 // bench/server.mjs
-// Child-process entry: serves one variant's app on a loopback port until the parent says stop.
+// Child-process entry: serves one variant's app on a loopback port, reports its CPU time, stops when told.
 // Usage (by bench/processes.mjs only): node bench/server.mjs '<JSON createApp arguments>'
 
 import { createServer } from 'node:http';
@@ -13,6 +13,11 @@ const server = createServer(app).listen({ port: 0, host: '127.0.0.1', backlog: 4
   process.send?.({ type: 'listening', port });
 });
 process.on('message', async (/** @type {{ type: string }} */ message) => {
+  if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'cpu', micros: user + system });
+    return;
+  }
   if (message.type !== 'stop') return;
   server.close();
   server.closeAllConnections();

@@ -7,6 +7,7 @@ import { send, throughput } from './load.mjs';
 /**
  * @typedef {object} LoadCase
  * @property {string} name  e.g. 'redis GET'
+ * @property {import('./processes.mjs').ServerProcess} server
  * @property {import('./load.mjs').LoadTarget} target
  * @property {(answer: import('./load.mjs').Answer) => string | undefined} check  what is wrong with a sample answer
  */
@@ -24,22 +25,39 @@ const checkPreflight = (answer) =>
 /**
  * The load cases: an actual GET with a matching Origin on every variant, and a preflight answered by
  * the Redis-backed middleware (compared with `bare GET` of the same path).
- * @param {Record<string, string>} origins  server origin by variant
+ * @param {import('./processes.mjs').ServerProcess[]} servers  one per variant, named after it
  * @returns {LoadCase[]}
  */
-export function loadCases(origins) {
+export function loadCases(servers) {
   /** @type {LoadCase[]} */
-  const cases = Object.entries(origins).map(([variant, origin]) => ({
-    name: `${variant} GET`,
-    target: { url: origin + OBJECT_PATH, method: 'GET', headers: ACTUAL_HEADERS },
-    check: variant === 'bare' ? checkNoCors : checkCors,
+  const cases = servers.map((server) => ({
+    name: `${server.name} GET`,
+    server,
+    target: { url: server.origin + OBJECT_PATH, method: 'GET', headers: ACTUAL_HEADERS },
+    check: server.name === 'bare' ? checkNoCors : checkCors,
   }));
+  const redis = servers.find(({ name }) => name === 'redis');
+  if (redis === undefined) throw new TypeError('loadCases: the preflight case needs the redis variant');
   cases.push({
     name: 'redis OPTIONS',
-    target: { url: origins.redis + OBJECT_PATH, method: 'OPTIONS', headers: PREFLIGHT_HEADERS },
+    server: redis,
+    target: { url: redis.origin + OBJECT_PATH, method: 'OPTIONS', headers: PREFLIGHT_HEADERS },
     check: checkPreflight,
   });
   return cases;
+}
+
+/**
+ * One measured run: requests per second, and the server's CPU time per request, which other load on
+ * the machine disturbs far less than throughput.
+ * @param {LoadCase} loadCase
+ * @param {number} seconds
+ * @returns {Promise<{ perSecond: number, cpuMicrosPerRequest: number }>}
+ */
+async function measure({ server, target }, seconds) {
+  const cpuBefore = await server.cpuMicros();
+  const { requests, perSecond } = await throughput(target, { seconds });
+  return { perSecond, cpuMicrosPerRequest: ((await server.cpuMicros()) - cpuBefore) / requests };
 }
 
 /**
@@ -48,7 +66,8 @@ export function loadCases(origins) {
  * same neighbour or always goes first.
  * @param {LoadCase[]} cases
  * @param {{ rounds: number, seconds: number, warmupSeconds: number, progress: (line: string) => void }} plan
- * @returns {Promise<Record<string, number[]>>} requests per second by case name, one entry per round
+ * @returns {Promise<{ perSecond: Record<string, number[]>, cpuMicrosPerRequest: Record<string, number[]> }>}
+ *   by case name, one entry per round
  */
 export async function interleavedThroughput(cases, { rounds, seconds, warmupSeconds, progress }) {
   for (const { name, target, check } of cases) {
@@ -57,11 +76,17 @@ export async function interleavedThroughput(cases, { rounds, seconds, warmupSeco
   }
   for (const { target } of cases) await throughput(target, { seconds: warmupSeconds });
   /** @type {Record<string, number[]>} */
-  const samples = Object.fromEntries(cases.map(({ name }) => [name, []]));
+  const perSecond = Object.fromEntries(cases.map(({ name }) => [name, []]));
+  /** @type {Record<string, number[]>} */
+  const cpuMicrosPerRequest = Object.fromEntries(cases.map(({ name }) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {
     const order = cases.map((_, i) => cases[(i + round) % cases.length]);
-    for (const { name, target } of order) samples[name].push(await throughput(target, { seconds }));
-    progress(`round ${round + 1}/${rounds}: ${order.map(({ name }) => `${name} ${Math.round(samples[name][round])}`).join(', ')}`);
+    for (const loadCase of order) {
+      const sample = await measure(loadCase, seconds);
+      perSecond[loadCase.name].push(sample.perSecond);
+      cpuMicrosPerRequest[loadCase.name].push(sample.cpuMicrosPerRequest);
+    }
+    progress(`round ${round + 1}/${rounds}: ${order.map(({ name }) => `${name} ${Math.round(perSecond[name][round])}/s`).join(', ')}`);
   }
-  return samples;
+  return { perSecond, cpuMicrosPerRequest };
 }

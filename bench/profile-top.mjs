@@ -1,0 +1,30 @@
+// bench/profile-top.mjs
+// Prints the functions with the most self time in a .cpuprofile (from `npm run bench -- --cpu-prof`).
+// Usage: node bench/profile-top.mjs bench/results/profiles/server-redis.cpuprofile [count]
+
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [file, count = '25'] = process.argv.slice(2);
+if (file === undefined) throw new TypeError('usage: node bench/profile-top.mjs <file.cpuprofile> [count]');
+/** @type {{ nodes: Array<{ id: number, callFrame: { functionName: string, url: string, lineNumber: number } }>, samples: number[], timeDeltas: number[] }} */
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** @type {Map<number, string>} */
+const frameOf = new Map();
+for (const { id, callFrame } of profile.nodes) {
+  const where = callFrame.url.startsWith('file://') ? relative(root, fileURLToPath(callFrame.url)) : callFrame.url || '(native)';
+  frameOf.set(id, `${callFrame.functionName || '(anonymous)'}  ${where}:${callFrame.lineNumber + 1}`);
+}
+/** @type {Map<string, number>} self time in µs by function */
+const selfTime = new Map();
+profile.samples.forEach((id, i) => {
+  const frame = /** @type {string} */ (frameOf.get(id));
+  selfTime.set(frame, (selfTime.get(frame) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
+const total = [...selfTime.values()].reduce((sum, t) => sum + t, 0);
+for (const [frame, time] of [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, Number(count))) {
+  process.stdout.write(`${((100 * time) / total).toFixed(1).padStart(5)}%  ${frame}\n`);
+}
