@@ -135,6 +135,38 @@ describe('hostile bodies', () => {
     expect(res.text).toContain('<Code>MaxMessageLengthExceeded</Code>');
   });
 
+  it('after refusing an oversized body, the connection drains it and serves the next request', async () => {
+    const socket = connect(app.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => (received += text));
+    const big = 'a'.repeat(200 * 1024);
+    socket.write(`PUT /b?cors HTTP/1.1\r\nHost: x\r\nContent-MD5: ${md5(big)}\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
+    socket.write('GET /b?cors HTTP/1.1\r\nHost: x\r\n\r\n');
+    for (let i = 0; i < 200 && !received.includes('</CORSConfiguration>'); i++) await pause(10);
+    socket.destroy();
+    const [first, second] = received.split('HTTP/1.1 ').slice(1);
+    expect(first).toMatch(/^400 /);
+    expect(first).toContain('<Code>MaxMessageLengthExceeded</Code>');
+    expect(second).toMatch(/^200 /);
+    expect(second).toContain('<ID>original</ID>');
+  });
+
+  it('a client that stalls after an oversized start has its connection closed, not kept forever', async () => {
+    const socket = connect(app.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.write(`PUT /b?cors HTTP/1.1\r\nHost: x\r\nContent-MD5: ${md5('x')}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    socket.write(`30000\r\n${'a'.repeat(0x30000)}\r\n`);
+    const started = Date.now();
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(received).toContain('<Code>MaxMessageLengthExceeded</Code>');
+    // Closed by the server after its linger period (a few seconds), well before any HTTP server timeout.
+    expect(Date.now() - started).toBeLessThan(15000);
+  });
+
   it('a body cut off mid-stream: no response attempt fails, the server stays healthy', async () => {
     const socket = connect(app.port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
