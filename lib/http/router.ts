@@ -234,7 +234,7 @@ export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
 
   function fail(req: IncomingMessage, res: ServerResponse, operation: Operation, bucket: string, error: unknown): void {
     if (error instanceof RequestAbortedError) {
-      debug('%s %s: client aborted the request', operation, bucket);
+      debug('%s %s %s: client aborted the request', operation, ACTIONS[operation], bucket);
       return;
     }
     let answer: S3Error;
@@ -245,7 +245,7 @@ export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
       logger.error(`express-bucket-cors: ${operation} on bucket "${bucket}" failed${error instanceof BodyConsumedError ? '' : ' unexpectedly'}`, error);
       answer = S3Errors.internalError();
     }
-    debug('%s %s: %d %s', operation, bucket, answer.status, answer.code);
+    debug('%s %s %s: %d %s', operation, ACTIONS[operation], bucket, answer.status, answer.code);
     discardUnreadBody(req, res);
     sendS3Error(req, res, answer);
   }
@@ -257,7 +257,7 @@ export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
       if (address === null || address.key !== '') return false;
       bucket = address.bucket;
       const outcome = await perform(req, res, operation, bucket);
-      debug('%s %s: %s', operation, bucket, outcome);
+      debug('%s %s %s: %s', operation, ACTIONS[operation], bucket, outcome);
     } catch (error) {
       fail(req, res, operation, bucket, error);
     }
