@@ -15,6 +15,8 @@ const CHECK_VALUES: Record<string, string> = {
   'x-amz-checksum-crc64nvme': be('ae8b14860a799888'),
   'x-amz-checksum-sha1': createHash('sha1').update(CHECK_INPUT).digest('base64'),
   'x-amz-checksum-sha256': createHash('sha256').update(CHECK_INPUT).digest('base64'),
+  'x-amz-checksum-sha512': createHash('sha512').update(CHECK_INPUT).digest('base64'),
+  'x-amz-checksum-md5': createHash('md5').update(CHECK_INPUT).digest('base64'),
 };
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string; status: number }> {
@@ -46,6 +48,10 @@ describe('requireIntegrityHeaders', () => {
     }
   });
 
+  it('accepts x-amz-sdk-checksum-algorithm: MD5 with Content-MD5 (what the AWS SDK sends for MD5)', () => {
+    expect(requireIntegrityHeaders({ 'x-amz-sdk-checksum-algorithm': 'MD5', 'content-md5': 'abc' })).toEqual({ contentMd5: 'abc', checksums: [] });
+  });
+
   it('answers 501 NotImplemented for a trailing checksum of an aws-chunked body', async () => {
     expect(await syncFailure(() => requireIntegrityHeaders({ 'x-amz-trailer': 'x-amz-checksum-crc32' }))).toMatchObject({ status: 501, code: 'NotImplemented' });
     expect(
@@ -54,7 +60,9 @@ describe('requireIntegrityHeaders', () => {
   });
 
   it('collects Content-MD5 and every known checksum header, ignoring other x-amz-checksum-* headers', () => {
-    expect(requireIntegrityHeaders({ 'content-md5': 'abc', 'x-amz-checksum-sha1': 's', 'x-amz-checksum-crc32': 'c', 'x-amz-checksum-type': 'FULL_OBJECT' })).toEqual({
+    expect(
+      requireIntegrityHeaders({ 'content-md5': 'abc', 'x-amz-checksum-sha1': 's', 'x-amz-checksum-crc32': 'c', 'x-amz-checksum-type': 'FULL_OBJECT', 'x-amz-checksum-xxhash64': 'x' }),
+    ).toEqual({
       contentMd5: 'abc',
       checksums: [
         { algorithm: 'CRC32', header: 'x-amz-checksum-crc32', value: 'c' },
@@ -64,7 +72,7 @@ describe('requireIntegrityHeaders', () => {
   });
 
   it('does not count an unknown algorithm as an integrity header', async () => {
-    expect((await syncFailure(() => requireIntegrityHeaders({ 'x-amz-checksum-type': 'FULL_OBJECT' }))).code).toBe('InvalidRequest');
+    expect((await syncFailure(() => requireIntegrityHeaders({ 'x-amz-checksum-xxhash64': 'AAAAAAAAAAA=' }))).message).toContain('Missing required header');
   });
 });
 

@@ -101,11 +101,11 @@ describe.each([
     expect(error.$metadata.httpStatusCode).toBe(404);
   });
 
-  it.each(['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] satisfies ChecksumAlgorithm[])('accepts the SDK checksum %s', async (algorithm) => {
+  it.each(['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256', 'MD5'] satisfies ChecksumAlgorithm[])('accepts the SDK checksum %s', async (algorithm) => {
     const rules: CORSRule[] = [{ ID: algorithm, AllowedOrigins: ['*'], AllowedMethods: ['GET'] }];
     await client.send(new PutBucketCorsCommand({ Bucket: 'sums', ChecksumAlgorithm: algorithm, CORSConfiguration: { CORSRules: rules } }));
     // Sent as a plain header (no aws-chunked trailer) and verified by the router.
-    expect(seen.at(-1)!.split(' ')[3]).toBe(`x-amz-checksum-${algorithm.toLowerCase()}`);
+    expect(seen.at(-1)!.split(' ')[3]).toBe(algorithm === 'MD5' ? 'content-md5' : `x-amz-checksum-${algorithm.toLowerCase()}`);
     expect((await client.send(new GetBucketCorsCommand({ Bucket: 'sums' }))).CORSRules).toEqual(rules);
   });
 

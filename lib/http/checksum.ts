@@ -8,8 +8,11 @@ import { crc32c } from '@aws-crypto/crc32c';
 import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
 import { S3Error, S3Errors } from '../engine/errors.js';
 
-/** The `x-amz-checksum-<algorithm>` algorithms S3 verifies, named as in its error messages. */
-export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+/**
+ * The `x-amz-checksum-<algorithm>` algorithms verified here, named as in S3's error messages. The
+ * XXHASH algorithms of S3's newer API are not among them: such headers are ignored.
+ */
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256' | 'SHA512' | 'MD5';
 
 /** One checksum header as the client sent it. */
 export interface ChecksumClaim {
@@ -56,6 +59,8 @@ const ALGORITHMS: ReadonlyMap<string, AlgorithmSpec> = new Map<string, Algorithm
   ['x-amz-checksum-crc64nvme', { algorithm: 'CRC64NVME', digestBytes: 8, digest: crc64Nvme }],
   ['x-amz-checksum-sha1', { algorithm: 'SHA1', digestBytes: 20, digest: hash('sha1') }],
   ['x-amz-checksum-sha256', { algorithm: 'SHA256', digestBytes: 32, digest: hash('sha256') }],
+  ['x-amz-checksum-sha512', { algorithm: 'SHA512', digestBytes: 64, digest: hash('sha512') }],
+  ['x-amz-checksum-md5', { algorithm: 'MD5', digestBytes: 16, digest: hash('md5') }],
 ]);
 
 const MD5_BYTES = 16;
@@ -88,7 +93,10 @@ export function requireIntegrityHeaders(headers: IncomingHttpHeaders): Integrity
     if (value !== undefined) checksums.push({ algorithm: spec.algorithm, header, value });
   }
   const contentMd5 = headerValue(headers, 'content-md5');
-  if (checksums.length === 0 && headers['x-amz-sdk-checksum-algorithm'] !== undefined) throw S3Errors.sdkChecksumAlgorithmWithoutChecksum();
+  const sdkAlgorithm = headerValue(headers, 'x-amz-sdk-checksum-algorithm');
+  // The AWS SDK's `ChecksumAlgorithm: 'MD5'` sends its digest as Content-MD5 and no x-amz-checksum-* header.
+  const md5Requested = sdkAlgorithm?.toUpperCase() === 'MD5' && contentMd5 !== undefined;
+  if (checksums.length === 0 && sdkAlgorithm !== undefined && !md5Requested) throw S3Errors.sdkChecksumAlgorithmWithoutChecksum();
   if (checksums.length === 0 && contentMd5 === undefined) throw S3Errors.missingIntegrityHeader();
   return { contentMd5, checksums };
 }
