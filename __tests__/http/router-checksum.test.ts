@@ -57,6 +57,7 @@ describe('requireIntegrityHeaders', () => {
     expect(
       await syncFailure(() => requireIntegrityHeaders({ 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-checksum-crc32': 'AAAAAA==' })),
     ).toMatchObject({ status: 501, code: 'NotImplemented' });
+    expect(await syncFailure(() => requireIntegrityHeaders({ 'content-encoding': 'aws-chunked', 'content-md5': 'x' }))).toMatchObject({ status: 501, code: 'NotImplemented' });
   });
 
   it('collects Content-MD5 and every known checksum header, ignoring other x-amz-checksum-* headers', () => {

@@ -87,6 +87,7 @@ const headerValue = (headers: IncomingHttpHeaders, name: string): string | undef
 export function requireIntegrityHeaders(headers: IncomingHttpHeaders): IntegrityHeaders {
   if (headers['x-amz-trailer'] !== undefined) throw trailerNotImplemented('x-amz-trailer');
   if (headerValue(headers, 'x-amz-content-sha256')?.startsWith('STREAMING-')) throw trailerNotImplemented('x-amz-content-sha256');
+  if (headerValue(headers, 'content-encoding')?.toLowerCase().includes('aws-chunked')) throw trailerNotImplemented('Content-Encoding');
   const checksums: ChecksumClaim[] = [];
   for (const [header, spec] of ALGORITHMS) {
     const value = headerValue(headers, header);
