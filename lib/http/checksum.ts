@@ -82,7 +82,9 @@ const headerValue = (headers: IncomingHttpHeaders, name: string): string | undef
  * The request's integrity headers, checked for presence only (values are checked against the body
  * by {@link verifyIntegrity}). Throws the S3Error S3 answers with when `Content-MD5` and every
  * `x-amz-checksum-*` header are missing, when `x-amz-sdk-checksum-algorithm` comes without any
- * checksum, or (501 NotImplemented) when the body is `aws-chunked` with a trailing checksum.
+ * checksum, or (501 NotImplemented) when the body is `aws-chunked` (streaming signatures or a
+ * trailing checksum), which is not decoded here. `x-amz-sdk-checksum-algorithm: MD5` next to
+ * `Content-MD5` is what the AWS SDK sends for MD5 and is accepted.
  */
 export function requireIntegrityHeaders(headers: IncomingHttpHeaders): IntegrityHeaders {
   if (headers['x-amz-trailer'] !== undefined) throw trailerNotImplemented('x-amz-trailer');
