@@ -20,7 +20,7 @@ const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', defau
 /** How much of everything to do: a full run takes about 4 minutes, `--quick` (a smoke run) about 30 s. */
 const plan = flags.quick
   ? { rounds: 3, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heapBuckets: 10_000 }
-  : { rounds: 7, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heapBuckets: 100_000 };
+  : { rounds: 10, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heapBuckets: 100_000 };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
@@ -74,7 +74,8 @@ const machine = {
   load_average_at_start: loadavg().map((load) => Number(load.toFixed(2))),
   pinning: canPin && pinSelfToLoadCpu() ? `servers and in-process measurements on cpu${SERVER_CPU}; autocannon and redis-server on cpu${LOAD_CPU} (taskset)` : 'not pinned (no taskset)',
 };
-progress(`transpiling lib/ …`);
+if (process.env.DEBUG) progress(`warning: DEBUG=${process.env.DEBUG} is set; debug output slows the servers under test`);
+progress('transpiling lib/ …');
 await buildLibrary();
 const redis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
 try {
