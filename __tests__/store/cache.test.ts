@@ -164,8 +164,11 @@ describe('RuleCache with a scripted store', () => {
     store.reads[1]!.resolve(null);
     await Promise.all([a, b]);
     store.emit({ type: 'all' });
-    expect(isPromise(cache.lookup('a'))).toBe(true);
-    expect(isPromise(cache.lookup('b'))).toBe(true);
+    const reloads = [cache.lookup('a'), cache.lookup('b')];
+    expect(reloads.every(isPromise)).toBe(true);
+    store.reads[2]!.resolve(null);
+    store.reads[3]!.resolve(null);
+    await Promise.all(reloads);
   });
 
   it('gives up on a slow store after lookupTimeoutMs: aborts the read and answers unavailable', async () => {
