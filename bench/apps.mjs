@@ -7,8 +7,14 @@ import Redis from 'ioredis';
 import { importLibrary } from './library.mjs';
 import { CORS_PACKAGE_OPTIONS, NAIVE_KEY_PREFIX } from './fixtures.mjs';
 
-/** Variants in the order the report lists them. */
-export const VARIANTS = /** @type {const} */ (['bare', 'cors-package', 'naive-redis', 'memory', 'redis']);
+/**
+ * Variants in the order the report lists them. `noop-middleware` is a calibration: what any
+ * `app.use` layer costs Express before the middleware does anything.
+ */
+export const VARIANTS = /** @type {const} */ (['bare', 'noop-middleware', 'cors-package', 'naive-redis', 'memory', 'redis']);
+
+/** Variants that send no CORS headers at all. */
+export const CORS_FREE_VARIANTS = new Set(['bare', 'noop-middleware']);
 
 /** @typedef {(typeof VARIANTS)[number]} Variant */
 /** @typedef {{ app: import('express').Express, close: () => Promise<void> }} BenchApp */
@@ -62,6 +68,9 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
   const closers = [];
   switch (variant) {
     case 'bare':
+      break;
+    case 'noop-middleware':
+      app.use((_req, _res, next) => next());
       break;
     case 'cors-package':
       app.use(cors(CORS_PACKAGE_OPTIONS));

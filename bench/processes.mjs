@@ -32,14 +32,23 @@ export function forkPinned(script, args, nodeFlags = []) {
 }
 
 /**
- * Waits for the first IPC message of a child, failing if it exits first.
+ * Waits for the next IPC message of a child, failing if it exits first.
  * @param {import('node:child_process').ChildProcess} child
  * @returns {Promise<any>}
  */
 export function firstMessage(child) {
   return new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code, signal) => reject(new Error(`child ${child.spawnargs.join(' ')} exited (${signal ?? code}) before reporting`)));
+    /** @param {unknown} message */
+    const onMessage = (message) => {
+      child.off('exit', onExit);
+      resolve(message);
+    };
+    /** @param {number | null} code @param {string | null} signal */
+    const onExit = (code, signal) => {
+      child.off('message', onMessage);
+      reject(new Error(`child ${child.spawnargs.join(' ')} exited (${signal ?? code}) before reporting`));
+    };
+    child.once('message', onMessage).once('exit', onExit);
   });
 }
 

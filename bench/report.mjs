@@ -16,6 +16,7 @@ export const FIGURES = [
   { key: 'ratio_actual_vs_bare', label: 'Actual GET req/s, `redis` / `bare`', goal: '≥ 0.95', met: (v) => v >= 0.95 },
   { key: 'ratio_actual_vs_cors', label: 'Actual GET req/s, `redis` / `cors-package`', goal: '≥ 1.0', met: (v) => v >= 1 },
   { key: 'ratio_naive_vs_bare', label: 'Actual GET req/s, `naive-redis` / `bare`', goal: 'contrast', met: undefined },
+  { key: 'ratio_noop_middleware_vs_bare', label: 'Actual GET req/s, `noop-middleware` / `bare` (what any `app.use` layer costs)', goal: 'calibration', met: undefined },
   { key: 'ratio_preflight_vs_bare', label: 'Preflight req/s (`redis` OPTIONS) / `bare` GET', goal: '≥ 1.0', met: (v) => v >= 1 },
   { key: 'redis_reads_per_10k_hot', label: 'Redis reads per 10,000 requests, hot bucket', goal: '0', met: (v) => v === 0 },
   { key: 'redis_reads_cold_burst', label: 'Redis reads for 1,000 concurrent requests, cold bucket (worst trial)', goal: '1', met: (v) => v === 1 },

@@ -1,6 +1,7 @@
 // bench/throughput.mjs
 // Interleaved load rounds over all variants: every round runs each target once, in a rotated order.
 
+import { CORS_FREE_VARIANTS } from './apps.mjs';
 import { ACTUAL_HEADERS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS } from './fixtures.mjs';
 import { send, throughput } from './load.mjs';
 
@@ -34,7 +35,7 @@ export function loadCases(servers) {
     name: `${server.name} GET`,
     server,
     target: { url: server.origin + OBJECT_PATH, method: 'GET', headers: ACTUAL_HEADERS },
-    check: server.name === 'bare' ? checkNoCors : checkCors,
+    check: CORS_FREE_VARIANTS.has(server.name) ? checkNoCors : checkCors,
   }));
   const redis = servers.find(({ name }) => name === 'redis');
   if (redis === undefined) throw new TypeError('loadCases: the preflight case needs the redis variant');
