@@ -82,7 +82,8 @@ describe('RuleCache over RedisRuleStore', () => {
     await writer.store.put('photos', RULES_B); // B never hears of this one
     expect(configurationOf(b.cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
 
-    const resubscribed = subscribed(b.store);
+    // Both wait for their resubscription: ioredis can't disconnect a connection mid-reconnect promptly.
+    const resubscribed = Promise.all([subscribed(b.store), subscribed(writer.store)]);
     const admin = new Redis(server.port, server.host);
     cleanups.push(() => admin.disconnect());
     await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
@@ -110,7 +111,7 @@ describe('RuleCache over RedisRuleStore when Redis goes down and comes back', ()
       const known = await b.cache.lookup('photos');
       expect(configurationOf(known)).toEqual(RULES_A);
 
-      const flushedAfterRestart = subscribed(b.store);
+      const flushedAfterRestart = Promise.all([subscribed(b.store), subscribed(a.store)]);
       await server.stop();
 
       // Cached: last-known rules, synchronously. Unknown: unavailable, bounded by the lookup timeout.
@@ -123,7 +124,7 @@ describe('RuleCache over RedisRuleStore when Redis goes down and comes back', ()
       expect(b.cache.lookup('photos')).toBe(known);
 
       await server.restart(); // same port, empty: the old rules are gone from Redis
-      await flushedAfterRestart; // B's subscriber reconnected by itself and flushed B's cache
+      await flushedAfterRestart; // the subscribers reconnected by themselves and flushed the caches
       expect(isPromise(b.cache.lookup('photos'))).toBe(true);
       // B's command connection reconnects on its own schedule; until then lookups time out.
       await waitFor(async () => (await b.cache.lookup('photos')).kind === 'none', 10_000, 'B reading the empty restarted server');
