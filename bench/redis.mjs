@@ -47,18 +47,19 @@ export async function startRedis({ cpu } = {}) {
 
 /**
  * Store commands the server received between two {@link BenchRedis.commandCalls} snapshots, leaving
- * out the benchmark's own INFO calls. Only the server under test talks to Redis in such a window,
- * and only with reads, so this is its read count.
+ * out the benchmark's own INFO calls and the `own` commands it issued in between. Only the server
+ * under test talks to Redis in such a window, and only with reads, so this is its read count.
  * @param {Record<string, number>} before
  * @param {Record<string, number>} after
+ * @param {Record<string, number>} [own]  calls the benchmark itself made, by command
  * @returns {{ total: number, byCommand: Record<string, number> }}
  */
-export function commandsBetween(before, after) {
+export function commandsBetween(before, after, own = {}) {
   /** @type {Record<string, number>} */
   const byCommand = {};
   let total = 0;
   for (const [command, count] of Object.entries(after)) {
-    const delta = count - (before[command] ?? 0);
+    const delta = count - (before[command] ?? 0) - (own[command] ?? 0);
     if (command === 'info' || delta === 0) continue;
     byCommand[command] = delta;
     total += delta;

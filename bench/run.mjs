@@ -120,6 +120,7 @@ try {
       }
       figures.redis_reads_cold_burst = Math.max(...cold.map(({ total }) => total));
       details.redis_commands_cold_bursts = cold.map(({ byCommand }) => byCommand);
+      details.cold_burst_ms = cold.map(({ burstMs }) => Math.round(burstMs));
     } finally {
       await Promise.all(servers.map((server) => server.stop()));
     }
