@@ -7,22 +7,16 @@ import { RuleCache } from '../../lib/store/cache';
 import { RedisRuleStore } from '../../lib/store/redis';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis';
 import { RULES_A, RULES_B } from './contract';
-import { isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
+import { connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
 let cluster: RedisClusterHandle;
-const connections: { disconnect(): void }[] = [];
-
-function track<T extends { disconnect(): void; on(event: string, listener: () => void): unknown }>(connection: T): T {
-  connection.on('error', () => undefined);
-  connections.push(connection);
-  return connection;
-}
+const { track, disconnectAll } = connectionTracker();
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
 });
 afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
+  disconnectAll();
   await cluster.stop();
 });
 

@@ -13,6 +13,27 @@ export const configurationOf = (lookup: RuleLookup) => (lookup.kind === 'configu
 /** A logger whose calls tests can inspect, printing nothing. */
 export const silentLogger = (): Logger & { warn: jest.Mock; error: jest.Mock } => ({ warn: jest.fn(), error: jest.fn() });
 
+/** Something ioredis-like a test opened: `Redis` or `Cluster`, version 5 or 6. */
+interface Connection {
+  disconnect(): void;
+  on(event: string, listener: () => void): unknown;
+}
+
+/** Connections of one test file: their errors ignored (tests break Redis on purpose), all disconnected at the end. */
+export function connectionTracker(): { track<T extends Connection>(connection: T): T; disconnectAll(): void } {
+  const open: Connection[] = [];
+  return {
+    track(connection) {
+      connection.on('error', () => undefined);
+      open.push(connection);
+      return connection;
+    },
+    disconnectAll() {
+      for (const connection of open.splice(0)) connection.disconnect();
+    },
+  };
+}
+
 let isolationCounter = 0;
 
 /** A key prefix and channel nobody else uses, so tests on one server don't see each other. */

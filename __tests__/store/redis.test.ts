@@ -7,31 +7,20 @@ import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore } from '../../lib/s
 import type { InvalidationEvent } from '../../lib/store/types';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { describeStoreContract, RULES_A, RULES_B } from './contract';
-import { collectUnhandledRejections, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
+import { collectUnhandledRejections, connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
 let server: RedisServerHandle;
-const clients: { disconnect(): void }[] = [];
+const { track, disconnectAll } = connectionTracker();
 
-/** A client the test owns; disconnected after all tests. Errors are expected when a test breaks things. */
-function client6(options: RedisOptions = {}): Redis {
-  const client = new Redis(server.port, server.host, { maxRetriesPerRequest: 2, ...options });
-  client.on('error', () => undefined);
-  clients.push(client);
-  return client;
-}
-
-function client5(): Redis5 {
-  const client = new Redis5(server.port, server.host, { maxRetriesPerRequest: 2 });
-  client.on('error', () => undefined);
-  clients.push(client);
-  return client;
-}
+/** A client the test owns; disconnected after all tests. */
+const client6 = (options: RedisOptions = {}): Redis => track(new Redis(server.port, server.host, { maxRetriesPerRequest: 2, ...options }));
+const client5 = (): Redis5 => track(new Redis5(server.port, server.host, { maxRetriesPerRequest: 2 }));
 
 beforeAll(async () => {
   server = await startRedis();
 });
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
+  disconnectAll();
   await server.stop();
 });
 
@@ -110,9 +99,7 @@ describe('RedisRuleStore', () => {
   it('rejects a read promptly when its signal aborts, without unhandled rejections, while Redis is unreachable', async () => {
     const unhandled = await collectUnhandledRejections(async () => {
       // maxRetriesPerRequest null: the GET waits in ioredis' offline queue for ever, unless the signal ends the wait.
-      const unreachable = new Redis(1, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: null, disconnectTimeout: 50 });
-      unreachable.on('error', () => undefined);
-      clients.push(unreachable);
+      const unreachable = track(new Redis(1, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: null, disconnectTimeout: 50 }));
       const store = new RedisRuleStore({ client: unreachable, logger: silentLogger() });
       store.subscribe(() => undefined);
       const started = Date.now();
