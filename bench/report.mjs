@@ -27,6 +27,7 @@ export const FIGURES = [
   { key: 'heap_bytes_per_cached_bucket', label: 'Heap bytes per cached bucket (3 rules)', goal: '–', met: undefined },
   { key: 'middleware_ns_actual', label: 'Middleware ns per actual request, `bucketCors` (cached)', goal: '≤ cors', met: (v, all) => v <= all.cors_package_ns_actual },
   { key: 'cors_package_ns_actual', label: 'Middleware ns per actual request, `cors` package', goal: 'reference', met: undefined },
+  { key: 'headers_only_ns_actual', label: 'ns to set the same headers as `bucketCors` with `res.setHeader` alone (floor)', goal: 'reference', met: undefined },
 ];
 
 /** @param {number} value */

@@ -149,7 +149,7 @@ try {
     progress(`heap: ${plan.heapBuckets} cached buckets`);
     await micro('heap', { buckets: plan.heapBuckets }, ['--expose-gc']);
   });
-  await section(['middleware_ns_actual', 'cors_package_ns_actual'], async () => {
+  await section(['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {
     progress('middleware: ns per call, in process');
     await micro('middleware', { redisUrl: redis.url, ...plan.middleware }, ['--expose-gc']);
   });
