@@ -143,7 +143,7 @@ try {
 
   await section(['engine_ns_last_of_100', 'engine_ns_no_match'], async () => {
     progress('engine: ns per preflight decision');
-    await micro('engine', plan.engine, ['--expose-gc']);
+    await micro('engine', plan.engine);
   });
   await section(['heap_bytes_per_cached_bucket'], async () => {
     progress(`heap: ${plan.heapBuckets} cached buckets`);
@@ -151,7 +151,7 @@ try {
   });
   await section(['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {
     progress('middleware: ns per call, in process');
-    await micro('middleware', { redisUrl: redis.url, ...plan.middleware }, ['--expose-gc']);
+    await micro('middleware', { redisUrl: redis.url, ...plan.middleware });
   });
   await seeder.close?.();
 } finally {
