@@ -1,3 +1,6 @@
+// The AWS SDK warns on every client that Node 20 support ends in 2027; it says nothing about this project.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Tests run from TypeScript through SWC (no type checking here: `npm run typecheck` does that). */
 module.exports = {
   testEnvironment: 'node',
