@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// The AWS SDK (used for presigning) warns that Node 20 support ends in 2027: noise at every demo start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 // One folder per process: two demos (or a demo and a test run) starting at once never overwrite each other's build.
 const outDir = path.join(root, '.tmp', 'demo', String(process.pid));
