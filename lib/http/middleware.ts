@@ -13,6 +13,7 @@ import type { Logger, RuleStore } from '../store/types.js';
 import { createAddressing, rejectUnknownOptions, type AddressingOptions, type BucketAddress } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
+// Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
 const debug = createDebug('express-bucket-cors:middleware');
 
 /** Options of {@link bucketCors}; every one may be left out. */
@@ -148,11 +149,11 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     const decision = decidePreflight(request, state);
     if (!decision.allowed) {
       if (varyAlways && state.kind === 'configured') vary(res, VARY_FIELDS);
-      debug('preflight %s %s origin=%s: %d %s (%s)', bucket, request.resourceType, shownOrigin(request.origin), decision.error.status, decision.error.code, decision.reason);
+      if (debug.enabled) debug('preflight %s %s origin=%s: %d %s (%s)', bucket, request.resourceType, shownOrigin(request.origin), decision.error.status, decision.error.code, decision.reason);
       sendS3Error(req, res, decision.error);
       return ANSWERED;
     }
-    debug('preflight %s %s origin=%s: 200 by rule %d', bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex);
+    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d', bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex);
     ensureRequestIds(res);
     res.statusCode = 200;
     setHeaders(res, decision.headers);
@@ -166,7 +167,7 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     const { bucket, key } = address;
     if (lookup.kind === 'configured') return answerPreflight(req, res, bucket, key, lookup);
     if (lookup.kind === 'unavailable') {
-      debug('preflight %s origin=%s: 503 (store unavailable)', bucket, shownOrigin(req.headers.origin));
+      if (debug.enabled) debug('preflight %s origin=%s: 503 (store unavailable)', bucket, shownOrigin(req.headers.origin));
       sendS3Error(req, res, S3Errors.serviceUnavailable(retryAfterSeconds));
       return ANSWERED;
     }
@@ -185,12 +186,12 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
   function actualWithLookup(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, lookup: RuleLookup): typeof NEXT {
     if (lookup.kind === 'unavailable') {
       // Passed on without CORS headers: browsers refuse to read the response (fail closed), the request itself is served.
-      debug('actual %s %s origin=%s: no CORS headers (store unavailable)', req.method, bucket, shownOrigin(req.headers.origin));
+      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (store unavailable)', req.method, bucket, shownOrigin(req.headers.origin));
       if (varyAlways) vary(res, VARY_FIELDS);
       return NEXT;
     }
     if (lookup.kind === 'none') {
-      debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, bucket, shownOrigin(req.headers.origin));
+      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, bucket, shownOrigin(req.headers.origin));
       return NEXT;
     }
     const request = requestInfo(req, key);
@@ -198,10 +199,10 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     if (decision.matched) {
       setHeaders(res, decision.headers);
       vary(res, VARY_FIELDS);
-      debug('actual %s %s origin=%s: rule %d', request.method, bucket, shownOrigin(request.origin), decision.ruleIndex);
+      if (debug.enabled) debug('actual %s %s origin=%s: rule %d', request.method, bucket, shownOrigin(request.origin), decision.ruleIndex);
     } else {
       if (varyAlways) vary(res, VARY_FIELDS);
-      debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, bucket, shownOrigin(request.origin), decision.reason);
+      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, bucket, shownOrigin(request.origin), decision.reason);
     }
     return NEXT;
   }
