@@ -4,7 +4,7 @@
 import createDebug from 'debug';
 import { LRUCache } from 'lru-cache';
 import { compileCorsConfiguration, type CompiledRules } from '../engine/compile.js';
-import { abortable } from './memory.js';
+import { abortable, isLogger } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
@@ -110,7 +110,7 @@ export class RuleCache {
     this.#ttlMs = positiveNumber(options.ttlMs, store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'ttlMs', true);
     this.#lookupTimeoutMs = positiveNumber(options.lookupTimeoutMs, DEFAULT_LOOKUP_TIMEOUT_MS, 'lookupTimeoutMs', false);
     const logger = options.logger ?? console;
-    if (typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+    if (!isLogger(logger)) {
       throw new TypeError('RuleCache: `logger` must have warn() and error() methods (console fits)');
     }
     if (options.onStoreError !== undefined && typeof options.onStoreError !== 'function') {

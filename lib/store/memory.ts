@@ -1,8 +1,9 @@
 // lib/store/memory.ts
-// The default store: rules held in this process's memory (one process only), plus helpers every store shares.
+// The default store: rules held in this process's memory (one process only).
 
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../engine/model.js';
+import { isLogger, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
@@ -13,72 +14,6 @@ export const MEMORY_STORE_IN_PRODUCTION_WARNING =
   'use RedisRuleStore behind a load balancer.';
 
 let warnedAboutProduction = false;
-
-/**
- * The invalidation listeners of one store. Calls them synchronously, in subscription order; a
- * listener that throws is logged and does not stop the others (nor the put/delete that notified).
- */
-export class StoreSubscribers {
-  readonly #listeners = new Set<{ readonly listener: (event: InvalidationEvent) => void }>();
-  readonly #logger: Logger;
-
-  constructor(logger: Logger) {
-    this.#logger = logger;
-  }
-
-  /** Adds a listener; the returned function removes exactly this subscription (idempotent). */
-  add(listener: (event: InvalidationEvent) => void): () => void {
-    const subscription = { listener };
-    this.#listeners.add(subscription);
-    return () => {
-      this.#listeners.delete(subscription);
-    };
-  }
-
-  /** Number of current subscriptions. */
-  get size(): number {
-    return this.#listeners.size;
-  }
-
-  /** Calls every listener with `event`. */
-  notify(event: InvalidationEvent): void {
-    debug('invalidation %o to %d listener(s)', event, this.#listeners.size);
-    for (const { listener } of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error('express-bucket-cors: an invalidation listener threw', error);
-      }
-    }
-  }
-
-  /** Removes every listener. */
-  clear(): void {
-    this.#listeners.clear();
-  }
-}
-
-/**
- * Settles like `promise`, except that it rejects with the signal's reason as soon as the signal
- * aborts (the underlying work is not cancelled, only no longer waited for).
- */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** Options of {@link MemoryRuleStore}. */
 export interface MemoryRuleStoreOptions {
@@ -103,7 +38,7 @@ export class MemoryRuleStore implements RuleStore {
   constructor(options: MemoryRuleStoreOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('MemoryRuleStore: options must be an object, e.g. { logger: console }');
     const logger = options.logger ?? console;
-    if (typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+    if (!isLogger(logger)) {
       throw new TypeError('MemoryRuleStore: `logger` must have warn() and error() methods (console fits)');
     }
     this.#subscribers = new StoreSubscribers(logger);

@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../engine/model.js';
-import { abortable, StoreSubscribers } from './memory.js';
+import { abortable, isLogger, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
@@ -97,7 +97,7 @@ function validateOptions(options: RedisRuleStoreOptions): void {
   if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
     throw new TypeError("RedisRuleStore: `channel` must be a non-empty string (default 'bucket-cors:invalidate')");
   }
-  if (options.logger !== undefined && !hasMethods(options.logger, ['warn', 'error'])) {
+  if (options.logger !== undefined && !isLogger(options.logger)) {
     throw new TypeError('RedisRuleStore: `logger` must have warn() and error() methods (console fits)');
   }
 }
