@@ -110,7 +110,7 @@ const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
 /** Which operation the request is, or the 501 NotImplemented for anything else. */
 function classify(method: string, address: BucketAddress | null, query: QueryParameters, req: IncomingMessage): Operation | S3Error {
   for (const name of UNIMPLEMENTED_SUBRESOURCES) if (name in query) return DemoErrors.notImplemented(`the ?${name} sub-resource (${method})`);
-  for (const name of UNIMPLEMENTED_HEADERS) if (req.headers[name] !== undefined) return DemoErrors.notImplemented(`the ${name} header`);
+  for (const name of UNIMPLEMENTED_HEADERS) if (req.headers[name] !== undefined) return S3Errors.notImplemented(name);
   if (address === null) return method === 'GET' ? 'ListBuckets' : DemoErrors.notImplemented(`${method} on the service root`);
   if (address.key === '') {
     if (method === 'GET') return 'versions' in query ? 'ListObjectVersions' : queryValue(query, 'list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
@@ -132,7 +132,7 @@ function cannedAcl(req: IncomingMessage): CannedAcl {
   const value = headerValue(req, 'x-amz-acl');
   if (value === undefined || PRIVATE_ACLS.has(value)) return 'private';
   if (value === 'public-read') return 'public-read';
-  if (OTHER_CANNED_ACLS.has(value)) throw DemoErrors.notImplemented(`x-amz-acl: ${value}`);
+  if (OTHER_CANNED_ACLS.has(value)) throw S3Errors.notImplemented('x-amz-acl');
   throw DemoErrors.invalidArgument('Invalid canned ACL', 'x-amz-acl', value);
 }
 

@@ -69,7 +69,10 @@ export const DemoErrors = {
     ]),
   anonymousResponseOverrides: () =>
     new S3Error(400, 'InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.'),
-  /** `what` names the operation or header, so a user sees at once what the demo lacks. */
+  /**
+   * `what` names the operation, so a user sees at once what the demo lacks (a header the demo lacks
+   * gets S3's own `S3Errors.notImplemented`).
+   */
   notImplemented: (what: string) =>
     new S3Error(501, 'NotImplemented', `The demo server does not implement ${what}.`),
 } as const;

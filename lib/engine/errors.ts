@@ -116,6 +116,9 @@ export const S3Errors = {
     new S3Error(503, 'ServiceUnavailable', 'Please reduce your request rate.', [], [['Retry-After', String(retryAfterSeconds)]]),
   internalError: () =>
     new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'),
+  /** 501: `header` (named in a `Header` member, as S3 does) asks for something not implemented here. */
+  notImplemented: (header: string) =>
+    new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', [['Header', header]]),
 
   // --- Preflight refusals (spec §8.2, §8.4) ---
   preflightMissingOrigin: () =>

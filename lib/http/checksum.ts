@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { crc32 } from 'node:zlib';
 import { crc32c } from '@aws-crypto/crc32c';
 import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
-import { S3Error, S3Errors } from '../engine/errors.js';
+import { S3Errors } from '../engine/errors.js';
 
 /**
  * The `x-amz-checksum-<algorithm>` algorithms verified here, named as in S3's error messages. The
@@ -65,14 +65,6 @@ const ALGORITHMS: ReadonlyMap<string, AlgorithmSpec> = new Map<string, Algorithm
 
 const MD5_BYTES = 16;
 
-/**
- * S3's generic answer to a header asking for something it does not do. Here: a checksum sent as a
- * trailer of an `aws-chunked` body, which this router does not decode (current AWS SDKs send
- * PutBucketCors checksums as plain headers).
- */
-const trailerNotImplemented = (header: string): S3Error =>
-  new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', [['Header', header]]);
-
 const headerValue = (headers: IncomingHttpHeaders, name: string): string | undefined => {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
@@ -87,9 +79,10 @@ const headerValue = (headers: IncomingHttpHeaders, name: string): string | undef
  * `Content-MD5` is what the AWS SDK sends for MD5 and is accepted.
  */
 export function requireIntegrityHeaders(headers: IncomingHttpHeaders): IntegrityHeaders {
-  if (headers['x-amz-trailer'] !== undefined) throw trailerNotImplemented('x-amz-trailer');
-  if (headerValue(headers, 'x-amz-content-sha256')?.startsWith('STREAMING-')) throw trailerNotImplemented('x-amz-content-sha256');
-  if (headerValue(headers, 'content-encoding')?.toLowerCase().includes('aws-chunked')) throw trailerNotImplemented('Content-Encoding');
+  // A checksum trailing an aws-chunked body is not decoded here (current AWS SDKs send PutBucketCors checksums as plain headers).
+  if (headers['x-amz-trailer'] !== undefined) throw S3Errors.notImplemented('x-amz-trailer');
+  if (headerValue(headers, 'x-amz-content-sha256')?.startsWith('STREAMING-')) throw S3Errors.notImplemented('x-amz-content-sha256');
+  if (headerValue(headers, 'content-encoding')?.toLowerCase().includes('aws-chunked')) throw S3Errors.notImplemented('Content-Encoding');
   const checksums: ChecksumClaim[] = [];
   for (const [header, spec] of ALGORITHMS) {
     const value = headerValue(headers, header);
