@@ -70,6 +70,17 @@ const DEBUG_ORIGIN_LENGTH = 80;
 
 /** {@link CORS_VARY} in the mutable form the `vary` package's types ask for. */
 const VARY_FIELDS: string[] = [...CORS_VARY];
+/** What `vary` would write on a response without `Vary`, computed once. */
+const VARY_VALUE = CORS_VARY.join(', ');
+
+/**
+ * Appends {@link CORS_VARY} to the response's `Vary`. Without one yet (the usual case) the result is
+ * known, so it is set directly; an existing `Vary` is merged by the `vary` package, never overwritten.
+ */
+function appendCorsVary(res: ServerResponse): void {
+  if (res.getHeader('Vary') === undefined) res.setHeader('Vary', VARY_VALUE);
+  else vary(res, VARY_FIELDS);
+}
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown } | null)?.then === 'function';
 
@@ -148,7 +159,7 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     const request = requestInfo(req, key);
     const decision = decidePreflight(request, state);
     if (!decision.allowed) {
-      if (varyAlways && state.kind === 'configured') vary(res, VARY_FIELDS);
+      if (varyAlways && state.kind === 'configured') appendCorsVary(res);
       if (debug.enabled) debug('preflight %s %s origin=%s: %d %s (%s)', bucket, request.resourceType, shownOrigin(request.origin), decision.error.status, decision.error.code, decision.reason);
       sendS3Error(req, res, decision.error);
       return ANSWERED;
@@ -157,7 +168,7 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     ensureRequestIds(res);
     res.statusCode = 200;
     setHeaders(res, decision.headers);
-    vary(res, VARY_FIELDS);
+    appendCorsVary(res);
     res.setHeader('Content-Length', 0);
     res.end();
     return ANSWERED;
@@ -187,7 +198,7 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     if (lookup.kind === 'unavailable') {
       // Passed on without CORS headers: browsers refuse to read the response (fail closed), the request itself is served.
       if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (store unavailable)', req.method, bucket, shownOrigin(req.headers.origin));
-      if (varyAlways) vary(res, VARY_FIELDS);
+      if (varyAlways) appendCorsVary(res);
       return NEXT;
     }
     if (lookup.kind === 'none') {
@@ -198,10 +209,10 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     const decision = decideActual(request, lookup);
     if (decision.matched) {
       setHeaders(res, decision.headers);
-      vary(res, VARY_FIELDS);
+      appendCorsVary(res);
       if (debug.enabled) debug('actual %s %s origin=%s: rule %d', request.method, bucket, shownOrigin(request.origin), decision.ruleIndex);
     } else {
-      if (varyAlways) vary(res, VARY_FIELDS);
+      if (varyAlways) appendCorsVary(res);
       if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, bucket, shownOrigin(request.origin), decision.reason);
     }
     return NEXT;
