@@ -3,11 +3,13 @@
 
 import type { S3Error } from './errors.js';
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+// CR as a reference: parsers turn a raw CR (and CRLF) into LF, so a value with CR would not read back the same.
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 
 /**
- * Escapes text for an XML element or attribute. Characters XML 1.0 cannot carry at all (C0 controls
- * other than tab/LF/CR, lone surrogates, U+FFFE/U+FFFF) become U+FFFD so the document stays well-formed.
+ * Escapes text for an XML element or attribute: the five markup characters as entities, CR as `&#13;`
+ * (tab and LF stay literal). Characters XML 1.0 cannot carry at all (C0 controls other than
+ * tab/LF/CR, lone surrogates, U+FFFE/U+FFFF) become U+FFFD so the document stays well-formed.
  */
 export function escapeXml(text: string): string {
   let out = '';
