@@ -8,6 +8,7 @@ import { serializeCorsJson } from '../engine/json.js';
 import type { CorsConfiguration } from '../engine/model.js';
 import { parseCorsConfiguration } from '../engine/validate.js';
 import { serializeCorsXml } from '../engine/xml.js';
+import { StoreErrorLog } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from './body.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
@@ -57,7 +58,7 @@ export interface CorsRouterOptions {
   readonly expectedBucketOwner?: 'enforce' | 'ignore';
   /** `Retry-After` seconds sent with 503 ServiceUnavailable when the store fails. Default: 1. */
   readonly retryAfterSeconds?: number;
-  /** Where store failures and unexpected errors are reported. Default: `console`. */
+  /** Where store failures (at most one line per error kind per 10 s) and unexpected errors are reported. Default: `console`. */
   readonly logger?: Logger;
 }
 
@@ -169,12 +170,14 @@ function checkOptions(options: CorsRouterOptions) {
 export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
   const { store, authorize, bucketExists, bucketOwner, expectedBucketOwner, retryAfterSeconds, logger } = checkOptions(options);
   const resolveBucket = createBucketResolver(options.addressing);
+  const storeErrors = new StoreErrorLog(logger);
 
   const storeCall = async <T>(bucket: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (error) {
-      logger.error(`express-bucket-cors: rule store failed for bucket "${bucket}"`, error);
+      const logged = storeErrors.report(error, (kind) => `express-bucket-cors: rule store failed for bucket ${JSON.stringify(bucket)} (${kind})`);
+      if (!logged) debug('store error for %s, not logged again yet: %O', bucket, error);
       throw S3Errors.serviceUnavailable(retryAfterSeconds);
     }
   };

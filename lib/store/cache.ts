@@ -4,7 +4,7 @@
 import createDebug from 'debug';
 import { LRUCache } from 'lru-cache';
 import { compileCorsConfiguration, type CompiledRules } from '../engine/compile.js';
-import { abortable, isLogger } from './shared.js';
+import { abortable, isLogger, StoreErrorLog } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
@@ -25,8 +25,6 @@ export const DEFAULT_SHARED_TTL_MS = 60_000;
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 1_000;
 /** After a failed refresh, last-known rules are served without asking the store for this long (at most the TTL). */
 export const STALE_RETRY_MS = 5_000;
-/** Store errors of one kind are logged at most once per this interval. */
-export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
 
 /** Options of {@link RuleCache}. */
 export interface RuleCacheOptions {
@@ -73,15 +71,6 @@ function positiveNumber(value: number | undefined, fallback: number, name: strin
   return value;
 }
 
-function errorKind(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const { code, name } = error as { code?: unknown; name?: unknown };
-    if (typeof code === 'string') return code;
-    if (typeof name === 'string') return name;
-  }
-  return 'unknown';
-}
-
 /**
  * Compiled rules per bucket in front of a {@link RuleStore}. `lookup` answers synchronously from a
  * fresh entry; otherwise it reads the store once for any number of concurrent callers, bounded by
@@ -95,9 +84,8 @@ export class RuleCache {
   readonly #loading = new Map<string, InFlightLoad>();
   readonly #ttlMs: number;
   readonly #lookupTimeoutMs: number;
-  readonly #logger: Logger;
+  readonly #errorLog: StoreErrorLog;
   readonly #onStoreError: ((error: unknown, bucket: string) => void) | undefined;
-  readonly #errorLog = new Map<string, { loggedAt: number; suppressed: number }>();
   readonly #unsubscribe: () => void;
 
   constructor(store: RuleStore, options: RuleCacheOptions = {}) {
@@ -116,7 +104,7 @@ export class RuleCache {
     if (options.onStoreError !== undefined && typeof options.onStoreError !== 'function') {
       throw new TypeError('RuleCache: `onStoreError` must be a function (error, bucket) => void');
     }
-    this.#logger = logger;
+    this.#errorLog = new StoreErrorLog(logger);
     this.#onStoreError = options.onStoreError;
     this.#store = store;
     this.#entries = new LRUCache<string, CacheEntry>({ max });
@@ -204,22 +192,13 @@ export class RuleCache {
     } catch (hookError) {
       debug('onStoreError threw: %O', hookError);
     }
-    const kind = errorKind(error);
-    const now = Date.now();
-    const record = this.#errorLog.get(kind);
-    if (record !== undefined && now - record.loggedAt < STORE_ERROR_LOG_INTERVAL_MS) {
-      record.suppressed++;
-      debug('store error for %s (%s), not logged again yet: %O', bucket, kind, error);
-      return;
-    }
-    const suppressed = record?.suppressed ?? 0;
-    this.#errorLog.set(kind, { loggedAt: now, suppressed: 0 });
-    this.#logger.error(
-      `express-bucket-cors: rule store failed for bucket ${JSON.stringify(bucket)} (${kind}); ` +
-        (servingStale ? 'serving last-known rules' : 'no rules cached, answering as unavailable') +
-        (suppressed > 0 ? ` (${suppressed} more ${kind} error(s) since the last report)` : ''),
+    const logged = this.#errorLog.report(
       error,
+      (kind) =>
+        `express-bucket-cors: rule store failed for bucket ${JSON.stringify(bucket)} (${kind}); ` +
+        (servingStale ? 'serving last-known rules' : 'no rules cached, answering as unavailable'),
     );
+    if (!logged) debug('store error for %s, not logged again yet: %O', bucket, error);
   }
 
   readonly #onInvalidation = (event: InvalidationEvent): void => {
