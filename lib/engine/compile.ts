@@ -89,11 +89,12 @@ export interface CompiledRules {
   /** The rules, compiled, in stored order (first match wins). */
   readonly rules: readonly CompiledRule[];
   /**
-   * Each literal AllowedOrigin → indexes (ascending) of the rules listing it. With the two fields
-   * below, this lets a decision find the few rules that can match an Origin without comparing it
-   * against every rule; the candidates are then checked in full, in stored order.
+   * Each literal AllowedOrigin → indexes (ascending, distinct) of every rule that could match it: the
+   * rules listing it, `scanRules`, and the `suffixBuckets` rules whose suffix it ends with. A decision
+   * for such an Origin is one lookup; the candidates are then checked in full, in stored order.
+   * Equal lists are shared.
    */
-  readonly exactOriginRules: ReadonlyMap<string, readonly number[]>;
+  readonly originCandidates: ReadonlyMap<string, readonly number[]>;
   /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
   readonly suffixBuckets: readonly SuffixBucket[];
   /** Indexes (ascending) of rules with an origin pattern not in `suffixBuckets` (`*`, `prefix*`): candidates for every Origin. */
@@ -108,6 +109,9 @@ export interface SuffixBucket {
   readonly rules: ReadonlyMap<string, readonly number[]>;
 }
 
+/** Comparator for `Array.prototype.sort` on rule indexes. */
+export const ascending = (a: number, b: number): number => a - b;
+
 /** Most suffix lengths worth one lookup each per decision; a configuration with more scans its pattern rules instead. */
 const MAX_SUFFIX_BUCKETS = 16;
 
@@ -116,6 +120,18 @@ function addIndex(map: Map<string, number[]>, key: string, index: number): void 
   const indexes = map.get(key);
   if (indexes === undefined) map.set(key, [index]);
   else if (indexes[indexes.length - 1] !== index) indexes.push(index);
+}
+
+/**
+ * Appends to `into` the indexes (ascending within each bucket, not across them) of the rules whose
+ * origin suffix `origin` ends with.
+ */
+export function addSuffixCandidates(buckets: readonly SuffixBucket[], origin: string, into: number[]): void {
+  for (const bucket of buckets) {
+    if (bucket.length > origin.length) continue;
+    const indexes = bucket.rules.get(origin.slice(origin.length - bucket.length));
+    if (indexes !== undefined) for (let i = 0; i < indexes.length; i++) into.push(indexes[i]!);
+  }
 }
 
 /** `Access-Control-Allow-Credentials: true`, sent whenever the Origin is echoed rather than `*`. */
@@ -175,12 +191,29 @@ export function compileCorsConfiguration(config: CorsConfiguration): CompiledRul
     for (const bucket of suffixBuckets) for (const indexes of bucket.rules.values()) for (const index of indexes) scanRules.add(index);
     suffixBuckets = [];
   }
+  const scanned = [...scanRules].sort(ascending);
   return {
     configuration: config,
     ruleCount: rules.length,
     rules,
-    exactOriginRules,
+    originCandidates: mergeCandidates(exactOriginRules, suffixBuckets, scanned),
     suffixBuckets,
-    scanRules: [...scanRules].sort((a, b) => a - b),
+    scanRules: scanned,
   };
+}
+
+/** Each literal origin's complete candidate list (see `CompiledRules.originCandidates`), equal lists shared. */
+function mergeCandidates(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): Map<string, readonly number[]> {
+  const candidates = new Map<string, readonly number[]>();
+  const shared = new Map<string, readonly number[]>();
+  for (const [origin, exact] of exactOriginRules) {
+    const indexes = [...exact, ...scanRules];
+    addSuffixCandidates(suffixBuckets, origin, indexes);
+    const distinct = [...new Set(indexes)].sort(ascending);
+    const key = distinct.join();
+    let list = shared.get(key);
+    if (list === undefined) shared.set(key, (list = distinct));
+    candidates.set(origin, list);
+  }
+  return candidates;
 }

@@ -3,8 +3,10 @@
 
 import createDebug from 'debug';
 import {
+  addSuffixCandidates,
   ALLOW_HEADERS,
   ALLOW_ORIGIN,
+  ascending,
   CREDENTIALS_HEADER,
   LIST_SEPARATOR,
   methodBit,
@@ -120,29 +122,23 @@ function headersAllowed(rule: CompiledRule, requested: readonly string[] | undef
   return true;
 }
 
-// Scratch lists reused by every decision (decisions are synchronous, so one of each suffices).
-const sources: Array<readonly number[]> = [];
+// Scratch list reused by decisions (they are synchronous, so one suffices).
 const merged: number[] = [];
-const NO_RULES: readonly number[] = [];
-const ascending = (a: number, b: number) => a - b;
 
 /**
  * Indexes, ascending and possibly repeated, of the rules whose origins could match `origin`: a
- * superset, each is checked in full afterwards. Usually one precomputed list, returned as is.
+ * superset, each is checked in full afterwards. For a literal AllowedOrigin, and for any Origin
+ * when no suffix pattern applies, one precomputed list returned as is.
  */
 function candidatesFor(rules: CompiledRules, origin: string): readonly number[] {
-  sources.length = 0;
-  const exact = rules.exactOriginRules.get(origin);
-  if (exact !== undefined) sources.push(exact);
-  for (const bucket of rules.suffixBuckets) {
-    if (bucket.length > origin.length) continue;
-    const bySuffix = bucket.rules.get(origin.slice(origin.length - bucket.length));
-    if (bySuffix !== undefined) sources.push(bySuffix);
-  }
-  if (rules.scanRules.length > 0) sources.push(rules.scanRules);
-  if (sources.length <= 1) return sources.length === 0 ? NO_RULES : sources[0]!;
+  const listed = rules.originCandidates.get(origin);
+  if (listed !== undefined) return listed;
+  if (rules.suffixBuckets.length === 0) return rules.scanRules;
   merged.length = 0;
-  for (const source of sources) for (let i = 0; i < source.length; i++) merged.push(source[i]!);
+  addSuffixCandidates(rules.suffixBuckets, origin, merged);
+  if (merged.length === 0) return rules.scanRules;
+  const scan = rules.scanRules;
+  for (let i = 0; i < scan.length; i++) merged.push(scan[i]!);
   return merged.sort(ascending);
 }
 
