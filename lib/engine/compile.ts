@@ -58,8 +58,6 @@ export function answersWildcardOrigin(allowedOrigins: readonly string[]): boolea
 
 /** One rule, precompiled. Built only by {@link compileCorsConfiguration}. */
 export interface CompiledRule {
-  /** The rule as configured. */
-  readonly rule: CorsRule;
   /** OR of {@link methodBit} over the rule's AllowedMethods. */
   readonly methodMask: number;
   /** True when some AllowedOrigin is `*`: every valid Origin matches, and the answer is `*`. */
@@ -151,7 +149,6 @@ function compileRule(rule: CorsRule): CompiledRule {
   if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push([MAX_AGE, String(rule.MaxAgeSeconds)]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
   return {
-    rule,
     methodMask,
     anyOrigin,
     exactOrigins: rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD)),
