@@ -12,6 +12,7 @@ import { StoreErrorLog } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from './body.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
+import { checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
 import { createBucketResolver, rejectUnknownOptions, type AddressingOptions } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
@@ -133,9 +134,8 @@ function checkOptions(options: CorsRouterOptions) {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('corsRouter(options): pass an options object with at least `store` and `authorize`.');
   rejectUnknownOptions('corsRouter', options, OPTION_NAMES);
-  const { store, authorize, bucketExists, bucketOwner, expectedBucketOwner = 'enforce', retryAfterSeconds = 1, logger = console } = options;
-  if (typeof store !== 'object' || store === null || !isFunction(store.get) || !isFunction(store.put) || !isFunction(store.delete))
-    throw new TypeError('corsRouter: `store` must be a RuleStore (an object with get, put and delete), e.g. new MemoryRuleStore() or new RedisRuleStore({ client }).');
+  const { authorize, bucketExists, bucketOwner, expectedBucketOwner = 'enforce' } = options;
+  const store = checkStore('corsRouter', options.store, ['get', 'put', 'delete']);
   if (!isFunction(authorize))
     throw new TypeError(
       'corsRouter: `authorize` is required: pass a function (req, { action, bucket }) => boolean | Promise<boolean> deciding who may read and change ' +
@@ -147,10 +147,8 @@ function checkOptions(options: CorsRouterOptions) {
     throw new TypeError('corsRouter: `bucketOwner` must be a function (bucket, req) => string | undefined | Promise<…> returning a 12-digit account ID, or left out.');
   if (expectedBucketOwner !== 'enforce' && expectedBucketOwner !== 'ignore')
     throw new TypeError(`corsRouter: \`expectedBucketOwner\` must be 'enforce' (default) or 'ignore', not ${JSON.stringify(expectedBucketOwner)}.`);
-  if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0)
-    throw new TypeError(`corsRouter: \`retryAfterSeconds\` must be a whole number of seconds >= 0 (default 1), not ${String(retryAfterSeconds)}.`);
-  if (typeof logger !== 'object' || logger === null || !isFunction(logger.warn) || !isFunction(logger.error))
-    throw new TypeError('corsRouter: `logger` must have warn() and error() methods (console fits), or be left out.');
+  const retryAfterSeconds = checkRetryAfterSeconds('corsRouter', options.retryAfterSeconds);
+  const logger = checkLogger('corsRouter', options.logger);
   return { store, authorize, bucketExists, bucketOwner, expectedBucketOwner, retryAfterSeconds, logger };
 }
 

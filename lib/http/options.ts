@@ -1,0 +1,41 @@
+// lib/http/options.ts
+// Checks of the options corsRouter() and bucketCors() share (`store`, `logger`, `retryAfterSeconds`), with one wording.
+
+import { isLogger } from '../store/shared.js';
+import type { Logger, RuleStore } from '../store/types.js';
+
+/** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * `store` as given to `owner` (e.g. `'corsRouter'`), checked to have `methods` (what `owner` calls).
+ * @throws TypeError naming `owner` and the missing methods.
+ */
+export function checkStore(owner: string, store: unknown, methods: readonly (keyof RuleStore)[]): RuleStore {
+  if (typeof store !== 'object' || store === null || !methods.every((name) => typeof (store as Record<string, unknown>)[name] === 'function'))
+    throw new TypeError(`${owner}: \`store\` must be a RuleStore (with ${methods.join(', ')}), e.g. new MemoryRuleStore() or new RedisRuleStore({ client }).`);
+  return store as RuleStore;
+}
+
+/**
+ * `logger`, or `console` when left out.
+ * @throws TypeError naming `owner` when it lacks `warn()` or `error()`.
+ */
+export function checkLogger(owner: string, logger: unknown): Logger {
+  if (logger === undefined) return console;
+  if (!isLogger(logger)) throw new TypeError(`${owner}: \`logger\` must have warn() and error() methods (console fits), or be left out.`);
+  return logger;
+}
+
+/**
+ * `retryAfterSeconds`, or {@link DEFAULT_RETRY_AFTER_SECONDS} (1) when left out.
+ * @throws TypeError naming `owner` unless it is a whole number >= 0.
+ */
+export function checkRetryAfterSeconds(owner: string, retryAfterSeconds: unknown): number {
+  if (retryAfterSeconds === undefined) return DEFAULT_RETRY_AFTER_SECONDS;
+  if (typeof retryAfterSeconds !== 'number' || !Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0)
+    throw new TypeError(
+      `${owner}: \`retryAfterSeconds\` must be a whole number of seconds >= 0 (default ${DEFAULT_RETRY_AFTER_SECONDS}), not ${String(retryAfterSeconds)}.`,
+    );
+  return retryAfterSeconds;
+}
