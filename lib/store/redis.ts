@@ -255,6 +255,9 @@ export class RedisRuleStore implements RuleStore {
     );
   }
 
+  // On a Cluster subscriber, 'ready' fires only after the whole cluster reconnected. When ioredis moves
+  // the subscription to another node it resubscribes without any public event (the pool's '-node'
+  // may not fire, and precedes the new SUBSCRIBE), so messages missed then are healed by the cache TTL.
   readonly #onReady = (): void => {
     debug('subscriber ready');
     this.#subscribeChannel();
