@@ -24,4 +24,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-npm test
+mkdir -p .tmp
+results=.tmp/jest-results.json
+rm -f "$results"
+status=0
+npm test -- --json --outputFile="$results" || status=$?
+# One plain closing line with the counts, whatever the runner printed above.
+if [ -f "$results" ]; then
+  node -e 'const r = require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);' "$PWD/$results"
+fi
+exit "$status"
