@@ -1,7 +1,7 @@
 // lib/http/options.ts
 // Checks of the options corsRouter() and bucketCors() share (`store`, `logger`, `retryAfterSeconds`), with one wording.
 
-import { isLogger } from '../store/shared.js';
+import { hasMethods, isLogger } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 
 /** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
@@ -9,10 +9,10 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /**
  * `store` as given to `owner` (e.g. `'corsRouter'`), checked to have `methods` (what `owner` calls).
- * @throws TypeError naming `owner` and the missing methods.
+ * @throws TypeError naming `owner` and the methods it needs.
  */
 export function checkStore(owner: string, store: unknown, methods: readonly (keyof RuleStore)[]): RuleStore {
-  if (typeof store !== 'object' || store === null || !methods.every((name) => typeof (store as Record<string, unknown>)[name] === 'function'))
+  if (!hasMethods(store, methods))
     throw new TypeError(`${owner}: \`store\` must be a RuleStore (with ${methods.join(', ')}), e.g. new MemoryRuleStore() or new RedisRuleStore({ client }).`);
   return store as RuleStore;
 }

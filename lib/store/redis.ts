@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../engine/model.js';
-import { abortable, isLogger, StoreSubscribers } from './shared.js';
+import { abortable, hasMethods, isLogger, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
@@ -77,10 +77,6 @@ interface StoredValue {
 interface InvalidationMessage {
   readonly bucket: string;
   readonly from: string;
-}
-
-function hasMethods(value: unknown, names: readonly string[]): boolean {
-  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }
 
 function validateOptions(options: RedisRuleStoreOptions): void {

@@ -6,14 +6,14 @@ import type { InvalidationEvent, Logger } from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
 
+/** True when `value` is an object with a method of each of `names` (how options are checked structurally). */
+export function hasMethods(value: unknown, names: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+}
+
 /** True when `value` can serve as a {@link Logger}: an object with `warn()` and `error()` methods (`console` fits). */
 export function isLogger(value: unknown): value is Logger {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<Logger>).warn === 'function' &&
-    typeof (value as Partial<Logger>).error === 'function'
-  );
+  return hasMethods(value, ['warn', 'error']);
 }
 
 /**
