@@ -1,6 +1,7 @@
 // lib/engine/compile.ts
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
+import { isValidOrigin } from './headers.js';
 import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 
@@ -87,10 +88,10 @@ export interface CompiledRules {
   /** The rules, compiled, in stored order (first match wins). */
   readonly rules: readonly CompiledRule[];
   /**
-   * Each literal AllowedOrigin → indexes (ascending, distinct) of every rule that could match it: the
-   * rules listing it, `scanRules`, and the `suffixBuckets` rules whose suffix it ends with. A decision
-   * for such an Origin is one lookup; the candidates are then checked in full, in stored order.
-   * Equal lists are shared.
+   * Each literal AllowedOrigin that passes `isValidOrigin` → indexes (ascending, distinct) of every
+   * rule that could match it: the rules listing it, `scanRules`, and the `suffixBuckets` rules whose
+   * suffix it ends with. A decision for such an Origin is one lookup; the candidates are then checked
+   * in full, in stored order. Equal lists are shared.
    */
   readonly originCandidates: ReadonlyMap<string, readonly number[]>;
   /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
@@ -204,6 +205,8 @@ function mergeCandidates(exactOriginRules: ReadonlyMap<string, readonly number[]
   const candidates = new Map<string, readonly number[]>();
   const shared = new Map<string, readonly number[]>();
   for (const [origin, exact] of exactOriginRules) {
+    // Only Origins a request may match are listed, so a listed Origin needs no isValidOrigin check.
+    if (!isValidOrigin(origin)) continue;
     const indexes = [...exact, ...scanRules];
     addSuffixCandidates(suffixBuckets, origin, indexes);
     const distinct = [...new Set(indexes)].sort(ascending);

@@ -124,15 +124,18 @@ function headersAllowed(rule: CompiledRule, requested: readonly string[] | undef
 
 // Scratch list reused by decisions (they are synchronous, so one suffices).
 const merged: number[] = [];
+const NO_RULES: readonly number[] = [];
 
 /**
  * Indexes, ascending and possibly repeated, of the rules whose origins could match `origin`: a
- * superset, each is checked in full afterwards. For a literal AllowedOrigin, and for any Origin
- * when no suffix pattern applies, one precomputed list returned as is.
+ * superset, each is checked in full afterwards; none when `origin` fails `isValidOrigin`. For a
+ * literal AllowedOrigin (valid by construction), and for any Origin when no suffix pattern applies,
+ * one precomputed list returned as is.
  */
 function candidatesFor(rules: CompiledRules, origin: string): readonly number[] {
   const listed = rules.originCandidates.get(origin);
   if (listed !== undefined) return listed;
+  if (!isValidOrigin(origin)) return NO_RULES;
   if (rules.suffixBuckets.length === 0) return rules.scanRules;
   merged.length = 0;
   addSuffixCandidates(rules.suffixBuckets, origin, merged);
@@ -145,7 +148,7 @@ function candidatesFor(rules: CompiledRules, origin: string): readonly number[] 
 /** Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match. */
 function findRule(rules: CompiledRules, origin: string, method: string, requested: readonly string[] | null | undefined): number {
   const bit = methodBit(method);
-  if (bit === 0 || requested === null || !isValidOrigin(origin)) return -1;
+  if (bit === 0 || requested === null) return -1;
   const candidates = candidatesFor(rules, origin);
   let previous = -1;
   for (let i = 0; i < candidates.length; i++) {
