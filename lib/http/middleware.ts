@@ -78,7 +78,8 @@ const VARY_VALUE = CORS_VARY.join(', ');
  * known, so it is set directly; an existing `Vary` is merged by the `vary` package, never overwritten.
  */
 function appendCorsVary(res: ServerResponse): void {
-  if (res.getHeader('Vary') === undefined) res.setHeader('Vary', VARY_VALUE);
+  // Asked in lower case, which getHeader would otherwise produce with a new string on every call.
+  if (res.getHeader('vary') === undefined) res.setHeader('Vary', VARY_VALUE);
   else vary(res, VARY_FIELDS);
 }
 
