@@ -10,6 +10,7 @@ import type { HeaderList } from '../engine/model.js';
 import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
+import { checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
 import { createAddressing, rejectUnknownOptions, type AddressingOptions, type BucketAddress } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
@@ -116,17 +117,13 @@ function checkAddress(address: BucketAddress | null | undefined): BucketAddress 
 function checkOptions(options: BucketCorsOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError('bucketCors(options): pass an options object, or nothing.');
   rejectUnknownOptions('bucketCors', options, OPTION_NAMES);
-  const { bucketExists, vary: varyMode = 'match', retryAfterSeconds = 1, logger = console } = options;
-  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function')
-    throw new TypeError('bucketCors: `logger` must have warn() and error() methods (console fits), or be left out.');
-  const given = options.store;
-  if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.get !== 'function' || typeof given.subscribe !== 'function'))
-    throw new TypeError('bucketCors: `store` must be a RuleStore (with get and subscribe), e.g. new RedisRuleStore({ client }), or be left out.');
+  const { bucketExists, vary: varyMode = 'match' } = options;
+  const logger = checkLogger('bucketCors', options.logger);
+  const given = options.store === undefined ? undefined : checkStore('bucketCors', options.store, ['get', 'subscribe']);
   if (bucketExists !== undefined && typeof bucketExists !== 'function')
     throw new TypeError('bucketCors: `bucketExists` must be a function (bucket, req) => boolean | Promise<boolean>, or be left out.');
   if (varyMode !== 'match' && varyMode !== 'always') throw new TypeError(`bucketCors: \`vary\` must be 'match' (S3 parity, default) or 'always' (cache-safe), not ${JSON.stringify(varyMode)}.`);
-  if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0)
-    throw new TypeError('bucketCors: `retryAfterSeconds` must be a whole number of seconds ≥ 0 (default 1).');
+  const retryAfterSeconds = checkRetryAfterSeconds('bucketCors', options.retryAfterSeconds);
   const store = given ?? new MemoryRuleStore({ logger });
   return { store, bucketExists, varyAlways: varyMode === 'always', retryAfterSeconds, logger };
 }
