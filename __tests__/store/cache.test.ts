@@ -130,6 +130,19 @@ describe('RuleCache with a scripted store', () => {
     expect(configurationOf(await again)).toEqual(RULES_B);
   });
 
+  it('refuses a stored configuration that does not validate (a corrupted or foreign store entry): unavailable, never its header values', async () => {
+    const store = new ScriptedStore(true);
+    const logger = silentLogger();
+    const onStoreError = jest.fn();
+    const cache = new RuleCache(store, { logger, onStoreError });
+    const pending = cache.lookup('photos');
+    const injected = { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'], ExposeHeaders: ['ETag\r\nSet-Cookie: x=1'] }] };
+    store.reads[0]!.resolve(stored(injected));
+    await expect(pending).resolves.toMatchObject({ kind: 'unavailable', error: { code: 'InvalidRequest' } });
+    expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ code: 'InvalidRequest' }), 'photos');
+    expect(logger.error).toHaveBeenCalledTimes(1);
+  });
+
   it('does not let a read that started before an invalidation fill the cache with old rules', async () => {
     for (const event of [{ type: 'bucket', bucket: 'photos' }, { type: 'all' }] as const) {
       const store = new ScriptedStore(true);

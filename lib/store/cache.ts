@@ -4,6 +4,7 @@
 import createDebug from 'debug';
 import { LRUCache } from 'lru-cache';
 import { compileCorsConfiguration, type CompiledRules } from '../engine/compile.js';
+import { validateCorsConfiguration } from '../engine/validate.js';
 import { abortable, isLogger, StoreErrorLog } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 
@@ -145,7 +146,7 @@ export class RuleCache {
     this.#loading.clear();
   }
 
-  /** One store read, compiled; rejects on store failure, on timeout and on rules that don't compile. */
+  /** One store read, compiled; rejects on store failure, on timeout and on rules that don't validate. */
   async #read(bucket: string): Promise<CachedLookup> {
     const controller = new AbortController();
     const timer = setTimeout(() => {
@@ -158,7 +159,9 @@ export class RuleCache {
       const stored = await abortable(read, controller.signal);
       if (stored === null) return NO_CONFIGURATION;
       debug('loaded %s version %s', bucket, stored.version);
-      return { kind: 'configured', rules: compileCorsConfiguration(stored.configuration) };
+      // Validated again: what a store hands back may not have come through the router (a corrupted or
+      // foreign entry), and its values end up in response headers.
+      return { kind: 'configured', rules: compileCorsConfiguration(validateCorsConfiguration(stored.configuration)) };
     } finally {
       clearTimeout(timer);
     }
