@@ -278,6 +278,17 @@ describe.each([5, 4] as const)('corsRouter on Express %i', (major) => {
       // Path-style still works next to it.
       expect((await get('/b?cors')).status).toBe(200);
     });
+
+    it('checks what a custom resolver returns, as bucketCors does: nothing is stored under a malformed bucket; undefined passes on', async () => {
+      await start({ bucketExists: undefined, addressing: { resolve: () => ({ bucket: '', key: '' }) } });
+      const res = await put('/b?cors', C6_XML);
+      expectS3Error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+      expect(await store.get('')).toBeNull();
+      expect(String(logger.error.mock.calls[0]?.[1])).toContain('addressing.resolve must return');
+
+      await start({ addressing: { resolve: () => undefined as unknown as null } });
+      expect((await get()).status).toBe(FALLTHROUGH_STATUS);
+    });
   });
 
   describe('authorization and check order', () => {

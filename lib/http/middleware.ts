@@ -11,7 +11,7 @@ import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cach
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import { checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
-import { createAddressing, rejectUnknownOptions, type AddressingOptions, type BucketAddress } from './resolve.js';
+import { createAddressing, isPromise, rejectUnknownOptions, type AddressingOptions, type BucketAddress } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
@@ -84,8 +84,6 @@ function appendCorsVary(res: ServerResponse): void {
   else vary(res, VARY_FIELDS);
 }
 
-const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown } | null)?.then === 'function';
-
 const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
 
 const shownOrigin = (origin: string | undefined): string =>
@@ -104,14 +102,6 @@ function requestInfo(req: IncomingMessage, key: string): CorsRequestInfo {
 
 function setHeaders(res: ServerResponse, headers: HeaderList): void {
   for (const [name, value] of headers) res.setHeader(name, value);
-}
-
-/** A custom resolver's answer, checked: a resolver returning something else is a programming error. */
-function checkAddress(address: BucketAddress | null | undefined): BucketAddress | null {
-  if (address == null) return null;
-  if (typeof address !== 'object' || typeof address.bucket !== 'string' || address.bucket === '' || typeof address.key !== 'string')
-    throw new TypeError('bucketCors: addressing.resolve must return { bucket: non-empty string, key: string } or null.');
-  return address;
 }
 
 function checkOptions(options: BucketCorsOptions) {
@@ -150,7 +140,6 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
   const { store, bucketExists, varyAlways, retryAfterSeconds, logger } = checkOptions(options);
   const addressing = createAddressing(options.addressing);
   const resolve = addressing.resolve;
-  const customResolver = options.addressing?.resolve !== undefined;
   const cache = new RuleCache(store, { logger, ...options.cache });
 
   function answerPreflight(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, state: BucketCorsState): typeof ANSWERED {
@@ -224,8 +213,7 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     return lookup.then((found) => actualWithLookup(req, res, address.bucket, address.key, found));
   }
 
-  function route(req: IncomingMessage, res: ServerResponse, resolved: BucketAddress | null): Step {
-    const address = customResolver ? checkAddress(resolved) : resolved;
+  function route(req: IncomingMessage, res: ServerResponse, address: BucketAddress | null): Step {
     if (address !== null) return req.method === 'OPTIONS' ? preflight(req, res, address) : actual(req, res, address);
     if (req.method === 'OPTIONS' && addressing.isServiceRoot(req)) {
       // S3 answers an OPTIONS to the service root as a preflight to a bucket that does not exist (spec §2.2, T54).

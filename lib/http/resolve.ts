@@ -114,6 +114,28 @@ function requestPath(req: IncomingMessage): string | null {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/**
+ * True for a promise (any thenable), the asynchronous answer of a resolver or callback.
+ * @internal shared by the handlers of lib/http.
+ */
+export const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown } | null)?.then === 'function';
+
+/** A custom resolver's answer, checked: a resolver returning something else is a programming error. */
+function checkAddress(address: BucketAddress | null | undefined): BucketAddress | null {
+  if (address == null) return null;
+  if (typeof address !== 'object' || typeof address.bucket !== 'string' || address.bucket === '' || typeof address.key !== 'string')
+    throw new TypeError('addressing.resolve must return { bucket: non-empty string, key: string } or null.');
+  return address;
+}
+
+/** `resolve` with its answers checked (`undefined` read as `null`), so neither handler acts on a malformed bucket. */
+function checkedResolver(resolve: BucketResolver): BucketResolver {
+  return (req) => {
+    const resolved = resolve(req);
+    return isPromise(resolved) ? resolved.then(checkAddress) : checkAddress(resolved);
+  };
+}
+
 /** Percent-decodes `text`; `undefined` when the encoding is malformed. */
 function decode(text: string): string | undefined {
   if (!text.includes('%')) return text;
@@ -126,7 +148,9 @@ function decode(text: string): string | undefined {
 
 /**
  * Builds the addressing of `options`, validated once. Path-style buckets come from the first path
- * segment (as sent), virtual-hosted ones from the Host; keys are percent-decoded. A key whose
+ * segment (as sent), virtual-hosted ones from the Host; keys are percent-decoded. A custom resolver's
+ * answers are checked: anything but `{ bucket: non-empty string, key: string }` or `null` throws
+ * (rejects with) a TypeError. A key whose
  * percent-encoding is malformed is kept as sent: the bucket is still known, so CORS still applies.
  * @internal `bucketCors` and `corsRouter` use it through {@link createBucketResolver} or directly.
  */
@@ -139,7 +163,7 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
     if (typeof resolve !== 'function') throw new TypeError('addressing.resolve must be a function (req) => { bucket, key } | null, or be left out.');
     if (virtualHostDomains !== undefined || pathStyle !== undefined)
       throw new TypeError('addressing.resolve replaces the built-in resolution: remove `virtualHostDomains` and `pathStyle`, or remove `resolve`.');
-    return { resolve, isServiceRoot: () => false };
+    return { resolve: checkedResolver(resolve), isServiceRoot: () => false };
   }
 
   if (pathStyle !== undefined && typeof pathStyle !== 'boolean') throw new TypeError('addressing.pathStyle must be true or false (default true).');
