@@ -494,3 +494,40 @@ describe('bucketCors options', () => {
     expect(() => bucketCors(options as BucketCorsOptions)).toThrow(message);
   });
 });
+
+describe('bucketCors: a handler after it throws on an asynchronous path', () => {
+  const run = async (logger: { warn: jest.Mock; error: jest.Mock }) => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const middleware = bucketCors({ logger, addressing: { resolve: async () => ({ bucket: 'b', key: 'k' }) } });
+      const req = { method: 'GET', url: '/b/k', headers: { origin: O } } as unknown as IncomingMessage;
+      const thrown = new Error('the next handler threw');
+      const next = jest.fn(() => {
+        throw thrown;
+      });
+      middleware(req, {} as never, next);
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      middleware.close();
+      expect(next).toHaveBeenCalledTimes(1);
+      return { unhandled, thrown };
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  };
+
+  test('is reported to the logger, not left as an unhandled rejection', async () => {
+    const logger = silentLogger();
+    const { unhandled, thrown } = await run(logger);
+    expect(logger.error).toHaveBeenCalledWith('express-bucket-cors: a handler after bucketCors threw', thrown);
+    expect(unhandled).toEqual([]);
+  });
+
+  test('with a logger that throws too, still no unhandled rejection', async () => {
+    const logger = { warn: jest.fn(), error: jest.fn(() => { throw new Error('broken logger'); }) };
+    const { unhandled } = await run(logger);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -230,7 +230,11 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
 
   /** Logs what a later handler threw out of `next()` on an asynchronous path (nobody else would see it). */
   function reportAfterNext(error: unknown): void {
-    logger.error('express-bucket-cors: a handler after bucketCors threw', error);
+    try {
+      logger.error('express-bucket-cors: a handler after bucketCors threw', error);
+    } catch {
+      // A logger that throws too: swallowed here, as it would otherwise become an unhandled rejection.
+    }
   }
 
   function continueAfter(step: typeof NEXT | typeof ANSWERED, next: (error?: unknown) => void): void {
