@@ -8,13 +8,13 @@ import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 /** Response header names exactly as S3 writes them (spec §11). */
 export const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
 /** See {@link ALLOW_ORIGIN}. */
-export const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
+const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
 /** See {@link ALLOW_ORIGIN}. */
-export const ALLOW_METHODS = 'Access-Control-Allow-Methods';
+const ALLOW_METHODS = 'Access-Control-Allow-Methods';
 /** See {@link ALLOW_ORIGIN}. */
 export const ALLOW_HEADERS = 'Access-Control-Allow-Headers';
 /** See {@link ALLOW_ORIGIN}. */
-export const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
+const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
 /** See {@link ALLOW_ORIGIN}. */
 export const MAX_AGE = 'Access-Control-Max-Age';
 
@@ -53,7 +53,7 @@ export function isCorsMethod(method: string): method is CorsMethod {
  * UNVERIFIED (spec §10.2, §15.4): for a rule listing both `*` and the exact origin, AWS's answer is
  * unknown; Scality and LocalStack send `*`, which is what this does.
  */
-export function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
+function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
   return allowedOrigins.includes(WILDCARD);
 }
 

@@ -70,10 +70,10 @@ export const CORS_VARY: readonly string[] = Object.freeze(['Origin', 'Access-Con
  * UNVERIFIED (spec §8.2 step 2): PATCH and OPTIONS are reportedly accepted by AWS and then never match
  * (no rule can allow them).
  */
-export const PREFLIGHT_REQUEST_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+const PREFLIGHT_REQUEST_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /** The value in `Invalid Access-Control-Request-Method: …` when a configured bucket gets a preflight without one (project decision, spec §8.2 step 5). */
-export const MISSING_REQUEST_METHOD_VALUE = 'null';
+const MISSING_REQUEST_METHOD_VALUE = 'null';
 
 /** `<Method>` in 403 preflight bodies when the request has no (or an empty) `Access-Control-Request-Method`. */
 const METHOD_WHEN_NO_REQUEST_METHOD = 'OPTIONS';
@@ -82,7 +82,7 @@ const METHOD_WHEN_NO_REQUEST_METHOD = 'OPTIONS';
  * Whether actual (non-OPTIONS) responses carry `Access-Control-Allow-Headers` when the request listed
  * headers in `Access-Control-Request-Headers`. UNVERIFIED (spec §9.5, §15.8): LocalStack's code does.
  */
-export const ACTUAL_ECHOES_REQUEST_HEADERS = true;
+const ACTUAL_ECHOES_REQUEST_HEADERS = true;
 
 /**
  * `Access-Control-Request-Headers` split on `,`, trimmed, empties dropped, lower-cased — once per

@@ -8,7 +8,7 @@ import { S3Errors } from './errors.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
 
 /** S3's XML namespace; the root may carry it as `xmlns` or carry no namespace at all. */
-export const S3_XML_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const S3_XML_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 /** A valid document nests three elements deep (CORSConfiguration › CORSRule › value); deeper is refused before parsing. */
 const MAX_ELEMENT_DEPTH = 8;

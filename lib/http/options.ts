@@ -5,7 +5,7 @@ import { hasMethods, isLogger } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 
 /** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
-export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /**
  * `store` as given to `owner` (e.g. `'corsRouter'`), checked to have `methods` (what `owner` calls).
