@@ -10,7 +10,7 @@ import type { HeaderList } from '../engine/model.js';
 import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
-import { checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
+import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
 import { createAddressing, isPromise, rejectUnknownOptions, type AddressingOptions, type BucketAddress } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
@@ -107,11 +107,10 @@ function setHeaders(res: ServerResponse, headers: HeaderList): void {
 function checkOptions(options: BucketCorsOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError('bucketCors(options): pass an options object, or nothing.');
   rejectUnknownOptions('bucketCors', options, OPTION_NAMES);
-  const { bucketExists, vary: varyMode = 'match' } = options;
+  const { vary: varyMode = 'match' } = options;
   const logger = checkLogger('bucketCors', options.logger);
   const given = options.store === undefined ? undefined : checkStore('bucketCors', options.store, ['get', 'subscribe']);
-  if (bucketExists !== undefined && typeof bucketExists !== 'function')
-    throw new TypeError('bucketCors: `bucketExists` must be a function (bucket, req) => boolean | Promise<boolean>, or be left out.');
+  const bucketExists = checkBucketExists('bucketCors', options.bucketExists);
   if (varyMode !== 'match' && varyMode !== 'always') throw new TypeError(`bucketCors: \`vary\` must be 'match' (S3 parity, default) or 'always' (cache-safe), not ${JSON.stringify(varyMode)}.`);
   const retryAfterSeconds = checkRetryAfterSeconds('bucketCors', options.retryAfterSeconds);
   const store = given ?? new MemoryRuleStore({ logger });

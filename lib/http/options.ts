@@ -1,6 +1,7 @@
 // lib/http/options.ts
-// Checks of the options corsRouter() and bucketCors() share (`store`, `logger`, `retryAfterSeconds`), with one wording.
+// Checks of the options corsRouter() and bucketCors() share (`store`, `logger`, `bucketExists`, `retryAfterSeconds`), with one wording.
 
+import type { IncomingMessage } from 'node:http';
 import { hasMethods, isLogger } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 
@@ -25,6 +26,19 @@ export function checkLogger(owner: string, logger: unknown): Logger {
   if (logger === undefined) return console;
   if (!isLogger(logger)) throw new TypeError(`${owner}: \`logger\` must have warn() and error() methods (console fits), or be left out.`);
   return logger;
+}
+
+/** The `bucketExists` callback both handlers take. */
+type BucketExists = (bucket: string, req: IncomingMessage) => boolean | Promise<boolean>;
+
+/**
+ * `bucketExists`, or `undefined` when left out (every bucket exists).
+ * @throws TypeError naming `owner` unless it is a function.
+ */
+export function checkBucketExists(owner: string, bucketExists: unknown): BucketExists | undefined {
+  if (bucketExists !== undefined && typeof bucketExists !== 'function')
+    throw new TypeError(`${owner}: \`bucketExists\` must be a function (bucket, req) => boolean | Promise<boolean>, or be left out (every bucket exists).`);
+  return bucketExists as BucketExists | undefined;
 }
 
 /**

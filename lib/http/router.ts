@@ -12,7 +12,7 @@ import { StoreErrorLog } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from './body.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
-import { checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
+import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
 import { createBucketResolver, rejectUnknownOptions, type AddressingOptions } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
@@ -134,15 +134,14 @@ function checkOptions(options: CorsRouterOptions) {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('corsRouter(options): pass an options object with at least `store` and `authorize`.');
   rejectUnknownOptions('corsRouter', options, OPTION_NAMES);
-  const { authorize, bucketExists, bucketOwner, expectedBucketOwner = 'enforce' } = options;
+  const { authorize, bucketOwner, expectedBucketOwner = 'enforce' } = options;
   const store = checkStore('corsRouter', options.store, ['get', 'put', 'delete']);
   if (!isFunction(authorize))
     throw new TypeError(
       'corsRouter: `authorize` is required: pass a function (req, { action, bucket }) => boolean | Promise<boolean> deciding who may read and change ' +
         'bucket CORS configurations. To allow everyone, say so explicitly with `authorize: () => true`.',
     );
-  if (bucketExists !== undefined && !isFunction(bucketExists))
-    throw new TypeError('corsRouter: `bucketExists` must be a function (bucket, req) => boolean | Promise<boolean>, or left out (every bucket exists).');
+  const bucketExists = checkBucketExists('corsRouter', options.bucketExists);
   if (bucketOwner !== undefined && !isFunction(bucketOwner))
     throw new TypeError('corsRouter: `bucketOwner` must be a function (bucket, req) => string | undefined | Promise<…> returning a 12-digit account ID, or left out.');
   if (expectedBucketOwner !== 'enforce' && expectedBucketOwner !== 'ignore')
