@@ -1,5 +1,5 @@
 // lib/engine/document.ts
-// Turns a PutBucketCors body into text: the 64 KB cap first, then strict UTF-8 decoding.
+// What the XML and JSON parsers share: the body as text (64 KB cap, strict UTF-8) and the MaxAgeSeconds range.
 
 import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
 
@@ -21,4 +21,15 @@ export function documentText(body: string | Uint8Array, malformed: () => S3Error
   } catch {
     throw malformed();
   }
+}
+
+/** Smallest `MaxAgeSeconds` (S3 types it xs:int, a 32-bit signed integer). */
+export const MIN_MAX_AGE_SECONDS = -2147483648;
+/** Largest `MaxAgeSeconds`. */
+const MAX_MAX_AGE_SECONDS = 2147483647;
+
+/** `value` as a `MaxAgeSeconds` (-0 as 0); throws `malformed()` unless it is an integer within the xs:int range. */
+export function checkMaxAgeSeconds(value: unknown, malformed: () => S3Error): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_MAX_AGE_SECONDS || value > MAX_MAX_AGE_SECONDS) throw malformed();
+  return value === 0 ? 0 : value;
 }

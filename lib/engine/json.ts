@@ -1,7 +1,7 @@
 // lib/engine/json.ts
 // The JSON form of a CORS configuration (the AWS SDK object shape), parsed strictly and serialised.
 
-import { documentText } from './document.js';
+import { checkMaxAgeSeconds, documentText } from './document.js';
 import { S3Errors } from './errors.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
 
@@ -23,8 +23,7 @@ function parseRule(value: unknown): CorsRule {
   for (const key of Object.keys(value)) if (!RULE_KEYS.has(key)) throw malformed();
   const { ID, AllowedOrigins, AllowedMethods, AllowedHeaders, ExposeHeaders, MaxAgeSeconds } = value;
   if (ID !== undefined && typeof ID !== 'string') throw malformed();
-  if (MaxAgeSeconds !== undefined && !(Number.isInteger(MaxAgeSeconds) && (MaxAgeSeconds as number) >= -2147483648 && (MaxAgeSeconds as number) <= 2147483647))
-    throw malformed();
+  const maxAge = MaxAgeSeconds === undefined ? undefined : checkMaxAgeSeconds(MaxAgeSeconds, malformed);
   // Fresh objects with known keys only: nothing of the parsed input (e.g. a `__proto__` key) is kept.
   return {
     ...(ID !== undefined && { ID }),
@@ -32,7 +31,7 @@ function parseRule(value: unknown): CorsRule {
     AllowedMethods: stringList(AllowedMethods),
     ...(AllowedHeaders !== undefined && { AllowedHeaders: stringList(AllowedHeaders) }),
     ...(ExposeHeaders !== undefined && { ExposeHeaders: stringList(ExposeHeaders) }),
-    ...(MaxAgeSeconds !== undefined && { MaxAgeSeconds: (MaxAgeSeconds as number) === 0 ? 0 : (MaxAgeSeconds as number) }),
+    ...(maxAge !== undefined && { MaxAgeSeconds: maxAge }),
   };
 }
 

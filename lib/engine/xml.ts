@@ -2,7 +2,7 @@
 // PutBucketCors / GetBucketCors XML: a strict parser hardened against hostile input, and S3's serialiser.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { documentText } from './document.js';
+import { checkMaxAgeSeconds, documentText, MIN_MAX_AGE_SECONDS } from './document.js';
 import { escapeXml } from './error-xml.js';
 import { S3Errors } from './errors.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
@@ -193,11 +193,10 @@ function parseMaxAge(raw: string): number {
     const code = raw.charCodeAt(i);
     if (code < 0x30 || code > 0x39) throw malformed();
     value = value * 10 + (code - 0x30);
-    if (value > 2147483648) throw malformed();
+    // Stop before the digits outgrow exact arithmetic: this is out of range with either sign.
+    if (value > -MIN_MAX_AGE_SECONDS) throw malformed();
   }
-  if (negative) value = -value;
-  if (value > 2147483647) throw malformed();
-  return value === 0 ? 0 : value; // never -0
+  return checkMaxAgeSeconds(negative ? -value : value, malformed);
 }
 
 function parseRule(node: XmlNode): CorsRule {
