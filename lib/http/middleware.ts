@@ -10,8 +10,8 @@ import type { HeaderList } from '../engine/model.js';
 import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
-import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
-import { createAddressing, isPromise, rejectUnknownOptions, type AddressingOptions, type BucketAddress } from './resolve.js';
+import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore, rejectUnknownOptions } from './options.js';
+import { createAddressing, isPromise, type AddressingOptions, type BucketAddress } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.

@@ -1,5 +1,5 @@
 // lib/http/options.ts
-// Checks of the options corsRouter() and bucketCors() share (`store`, `logger`, `bucketExists`, `retryAfterSeconds`), with one wording.
+// Checks of the options corsRouter() and bucketCors() share (unknown names, `store`, `logger`, `bucketExists`, `retryAfterSeconds`), with one wording.
 
 import type { IncomingMessage } from 'node:http';
 import { hasMethods, isLogger } from '../store/shared.js';
@@ -7,6 +7,18 @@ import type { Logger, RuleStore } from '../store/types.js';
 
 /** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Throws a TypeError naming the first key of `options` not in `known` (catches typos such as
+ * `virtualHostDomain`). `where` prefixes the message, e.g. `bucketCors: addressing`.
+ */
+export function rejectUnknownOptions(where: string, options: object, known: ReadonlySet<string>): void {
+  for (const name of Object.keys(options)) {
+    if (!known.has(name)) {
+      throw new TypeError(`${where}: unknown option \`${name}\`; the options are ${[...known].map((n) => `\`${n}\``).join(', ')}.`);
+    }
+  }
+}
 
 /**
  * `store` as given to `owner` (e.g. `'corsRouter'`), checked to have `methods` (what `owner` calls).

@@ -2,6 +2,7 @@
 // Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (spec §2).
 
 import type { IncomingMessage } from 'node:http';
+import { rejectUnknownOptions } from './options.js';
 
 /** The bucket a request addresses and the object key within it; `key` is `''` for the bucket itself. */
 export interface BucketAddress {
@@ -48,19 +49,6 @@ export interface Addressing {
 }
 
 const ADDRESSING_OPTION_NAMES: ReadonlySet<string> = new Set(['virtualHostDomains', 'pathStyle', 'resolve']);
-
-/**
- * Throws a TypeError naming the first key of `options` not in `known` (catches typos such as
- * `virtualHostDomain`). `where` prefixes the message, e.g. `bucketCors: addressing`.
- * @internal shared by the factories of lib/http.
- */
-export function rejectUnknownOptions(where: string, options: object, known: ReadonlySet<string>): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) {
-      throw new TypeError(`${where}: unknown option \`${name}\`; the options are ${[...known].map((n) => `\`${n}\``).join(', ')}.`);
-    }
-  }
-}
 
 /** Checks one configured base domain and returns it lower-cased; the message says what to change. */
 function checkBaseDomain(value: unknown, index: number): string {

@@ -12,8 +12,8 @@ import { StoreErrorLog } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from './body.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
-import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore } from './options.js';
-import { createBucketResolver, rejectUnknownOptions, type AddressingOptions } from './resolve.js';
+import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore, rejectUnknownOptions } from './options.js';
+import { createBucketResolver, type AddressingOptions } from './resolve.js';
 import { ensureRequestIds, sendS3Error } from './s3-response.js';
 
 const debug = createDebug('express-bucket-cors:router');
