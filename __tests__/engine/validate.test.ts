@@ -37,6 +37,10 @@ describe('validateCorsConfiguration', () => {
     ['V9 colon in an AllowedHeader', withRule({ AllowedHeaders: ['x-amz:'] }), S3Errors.invalidHeaderCharacter('x-amz:')],
     ['V9 non-ASCII in an ExposeHeader', withRule({ ExposeHeaders: ['x-é'] }), S3Errors.invalidHeaderCharacter('x-é')],
     ['V9 slash in an ExposeHeader', withRule({ ExposeHeaders: ['a/b'] }), S3Errors.invalidHeaderCharacter('a/b')],
+    // Configurations that did not come through a parser (a store, code): the parsers' MaxAgeSeconds check applies too.
+    ['V11 fractional MaxAgeSeconds', withRule({ MaxAgeSeconds: 1.5 }), S3Errors.malformedXml()],
+    ['V11 MaxAgeSeconds beyond 32 bits', withRule({ MaxAgeSeconds: 2 ** 31 }), S3Errors.malformedXml()],
+    ['V11 MaxAgeSeconds that is not a number', withRule({ MaxAgeSeconds: '60\r\nSet-Cookie: x' as unknown as number }), S3Errors.malformedXml()],
     ['V10 ID of 256 characters', withRule({ ID: 'i'.repeat(256) }), S3Errors.ruleIdTooLong()],
   ])('%s', (_name, config, expected) => {
     expect(rejection(config)).toEqual(errorView(expected));

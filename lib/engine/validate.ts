@@ -3,6 +3,7 @@
 
 import createDebug from 'debug';
 import { isCorsMethod } from './compile.js';
+import { checkMaxAgeSeconds } from './document.js';
 import { MAX_CORS_RULES, MAX_RULE_ID_LENGTH, S3Errors } from './errors.js';
 import { isHttpToken } from './headers.js';
 import { parseCorsJson } from './json.js';
@@ -17,7 +18,8 @@ const hasOnlyTokenChars = (header: string) => header === '' || isHttpToken(heade
 
 /**
  * Checks a parsed configuration as S3 does and returns it unchanged; throws the S3Error of the first
- * failure, in this order: no rules, or a rule without AllowedOrigin or AllowedMethod (`MalformedXML`);
+ * failure, in this order: no rules, a rule without AllowedOrigin or AllowedMethod, or a MaxAgeSeconds that
+ * is not a 32-bit integer (`MalformedXML`);
  * more than 100 rules; then rule by rule in document order: methods (exactly GET, PUT, HEAD, POST,
  * DELETE), origins (at most one `*`), AllowedHeaders (at most one `*`, token characters), ExposeHeaders
  * (no `*`, token characters), ID (at most 255 characters). Empty origins, `*` beside other origins and
@@ -27,6 +29,8 @@ export function validateCorsConfiguration(config: CorsConfiguration): CorsConfig
   const rules = config.CORSRules;
   if (rules.length === 0 || rules.some((rule) => rule.AllowedOrigins.length === 0 || rule.AllowedMethods.length === 0))
     throw S3Errors.malformedXml();
+  // The parsers check it already; a configuration from a store or from code may not have been parsed.
+  for (const rule of rules) if (rule.MaxAgeSeconds !== undefined) checkMaxAgeSeconds(rule.MaxAgeSeconds, S3Errors.malformedXml);
   if (rules.length > MAX_CORS_RULES) throw S3Errors.tooManyRules();
   for (const rule of rules) {
     for (const method of rule.AllowedMethods) if (!isCorsMethod(method)) throw S3Errors.unsupportedMethod(method);
