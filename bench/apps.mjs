@@ -41,7 +41,7 @@ function naiveRedisCors(client) {
     const json = await client.get(NAIVE_KEY_PREFIX + bucket);
     const origin = req.headers.origin;
     if (json !== null && origin !== undefined) {
-      /** @type {import('../lib/engine/model.js').CorsConfiguration} */
+      /** @type {import('../lib/core/model.js').CorsConfiguration} */
       const configuration = JSON.parse(json);
       const rule = configuration.CORSRules.find((r) => r.AllowedMethods.includes(req.method) && r.AllowedOrigins.some((o) => o === '*' || o === origin));
       if (rule !== undefined) {
@@ -59,7 +59,7 @@ function naiveRedisCors(client) {
  * `configuration` into its store for `bucket` itself, the others expect Redis to be seeded. `admin`
  * adds this library's `?cors` router (with everyone authorized) in front of the `redis` variant.
  * @param {Variant} variant
- * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/engine/model.js').CorsConfiguration, admin?: boolean }} options
+ * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/core/model.js').CorsConfiguration, admin?: boolean }} options
  * @returns {Promise<BenchApp>}
  */
 export async function createApp(variant, { redisUrl, bucket, configuration, admin = false }) {
@@ -97,7 +97,7 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
       const middleware = bucketCors({ store });
       closers.push(() => client.quit(), () => store.close?.(), () => middleware.close());
       if (admin) {
-        const { corsRouter } = await importLibrary('http/router.js');
+        const { corsRouter } = await importLibrary('dialects/s3/router.js');
         app.use(corsRouter({ store, authorize: () => true }));
       }
       app.use(middleware);

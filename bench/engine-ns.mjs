@@ -10,7 +10,7 @@ import { nsPerCall } from './timing.mjs';
  * @returns {Promise<{ engine_ns_last_of_100: number, engine_ns_no_match: number }>}
  */
 export async function engineNs(plan) {
-  const [{ compileCorsConfiguration }, { decidePreflight }] = await Promise.all([importLibrary('engine/compile.js'), importLibrary('engine/decide.js')]);
+  const [{ compileCorsConfiguration }, { decidePreflight }] = await Promise.all([importLibrary('core/compile.js'), importLibrary('core/decide.js')]);
   const state = { kind: 'configured', rules: compileCorsConfiguration(HUNDRED_RULES) };
   const lastRule = { method: 'OPTIONS', origin: ORIGIN, requestMethod: 'PUT', requestHeaders: 'content-type', resourceType: 'OBJECT' };
   const noMatch = { ...lastRule, origin: UNMATCHED_ORIGIN };

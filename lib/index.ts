@@ -10,9 +10,9 @@ export {
   type CorsAuthorizer,
   type CorsAuthorizeContext,
   type CorsRouterAction,
-} from './http/router.js';
+} from './dialects/s3/router.js';
 export { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from './http/resolve.js';
-export { sendS3Error, ensureRequestIds } from './http/s3-response.js';
+export { sendS3Error, ensureRequestIds } from './dialects/s3/response.js';
 
 // Stores and the local cache
 export type { InvalidationEvent, Logger, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';
@@ -35,10 +35,10 @@ export {
 } from './store/cache.js';
 
 // The pure rule engine
-export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './engine/model.js';
-export { S3Error, S3Errors, isS3Error, MAX_CORS_DOCUMENT_BYTES, MAX_CORS_RULES, MAX_RULE_ID_LENGTH } from './engine/errors.js';
-export { renderS3ErrorXml, escapeXml, type RequestIds } from './engine/error-xml.js';
-export { compileCorsConfiguration, type CompiledRules } from './engine/compile.js';
+export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './core/model.js';
+export { S3Error, S3Errors, isS3Error, MAX_CORS_DOCUMENT_BYTES, MAX_CORS_RULES, MAX_RULE_ID_LENGTH } from './dialects/s3/errors.js';
+export { renderS3ErrorXml, escapeXml, type RequestIds } from './dialects/s3/error-xml.js';
+export { compileCorsConfiguration, type CompiledRules } from './core/compile.js';
 export {
   decidePreflight,
   decideActual,
@@ -48,8 +48,8 @@ export {
   type PreflightDecision,
   type PreflightRefusal,
   type ActualDecision,
-} from './engine/decide.js';
-export { parseCorsConfiguration, validateCorsConfiguration } from './engine/validate.js';
-export { parseCorsXml, serializeCorsXml } from './engine/xml.js';
-export { parseCorsJson, serializeCorsJson } from './engine/json.js';
-export { isValidOrigin, isHttpToken } from './engine/headers.js';
+} from './core/decide.js';
+export { parseCorsConfiguration, validateCorsConfiguration } from './core/validate.js';
+export { parseCorsXml, serializeCorsXml } from './dialects/s3/xml.js';
+export { parseCorsJson, serializeCorsJson } from './dialects/s3/json.js';
+export { isValidOrigin, isHttpToken } from './core/headers.js';

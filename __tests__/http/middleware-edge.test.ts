@@ -4,12 +4,12 @@
 import express5, { type RequestHandler } from 'express';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import request from 'supertest';
-import type { CorsConfiguration } from '../../lib/engine/model';
+import type { CorsConfiguration } from '../../lib/core/model';
 import { bucketCors, type BucketCorsOptions } from '../../lib/http/middleware';
 import type { AddressingOptions } from '../../lib/http/resolve';
 import { MemoryRuleStore } from '../../lib/store/memory';
 import type { InvalidationEvent, RuleStore } from '../../lib/store/types';
-import { CONFIGS } from '../engine/fixtures';
+import { CONFIGS } from '../core/fixtures';
 import {
   CORS_VARY_VALUE,
   corsHeadersOf,

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { bucketCors, type BucketCorsMiddleware } from '../../lib/http/middleware';
 import { RedisRuleStore } from '../../lib/store/redis';
 import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../support/redis';
-import { CONFIGS } from '../engine/fixtures';
+import { CONFIGS } from '../core/fixtures';
 import { corsHeadersOf, express4, express5, OBJECT_BODY, objectApp } from './object-app';
 
 const O = 'https://localhost:4200';

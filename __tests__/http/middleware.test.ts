@@ -4,13 +4,13 @@
 import Redis from 'ioredis';
 import { createServer, type Server } from 'node:http';
 import request from 'supertest';
-import { escapeXml } from '../../lib/engine/error-xml';
+import { escapeXml } from '../../lib/dialects/s3/error-xml';
 import { bucketCors, type BucketCorsMiddleware } from '../../lib/http/middleware';
 import { MemoryRuleStore } from '../../lib/store/memory';
 import { RedisRuleStore } from '../../lib/store/redis';
 import type { RuleStore } from '../../lib/store/types';
 import { startRedis, type RedisServerHandle } from '../support/redis';
-import { CONFIGS } from '../engine/fixtures';
+import { CONFIGS } from '../core/fixtures';
 import { CORS_VARY_VALUE, corsHeadersOf, defaultObjects, EXPRESS_VERSIONS, OBJECT_BODY, OBJECT_SERVER_HEADER, objectApp } from './object-app';
 
 const O = 'https://localhost:4200';

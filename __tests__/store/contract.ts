@@ -1,7 +1,7 @@
 // __tests__/store/contract.ts
 // The RuleStore contract as one suite, run against every store (memory, Redis with ioredis 6 and 5).
 
-import type { CorsConfiguration, CorsMethod } from '../../lib/engine/model';
+import type { CorsConfiguration, CorsMethod } from '../../lib/core/model';
 import type { InvalidationEvent, RuleStore } from '../../lib/store/types';
 
 /** Two distinct configurations for put/replace checks. */

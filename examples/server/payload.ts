@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isS3Error } from '../../lib/engine/errors.js';
+import { isS3Error } from '../../lib/dialects/s3/errors.js';
 import { readRequestBody } from '../../lib/http/body.js';
 import { DemoErrors } from './errors.js';
 import { headerValue } from './request.js';

@@ -2,7 +2,7 @@
 // Reads a PutBucketCors body under S3's 64 KB cap without buffering more, or takes one a body parser already read.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_CORS_DOCUMENT_BYTES, S3Errors } from '../engine/errors.js';
+import { MAX_CORS_DOCUMENT_BYTES, S3Errors } from '../dialects/s3/errors.js';
 
 /** The client went away before its body arrived whole: there is nobody left to answer. */
 export class RequestAbortedError extends Error {

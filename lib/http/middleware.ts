@@ -4,15 +4,15 @@
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
-import { CORS_VARY, decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo } from '../engine/decide.js';
-import { S3Errors } from '../engine/errors.js';
-import type { HeaderList } from '../engine/model.js';
+import { CORS_VARY, decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo } from '../core/decide.js';
+import { S3Errors } from '../dialects/s3/errors.js';
+import type { HeaderList } from '../core/model.js';
 import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore, rejectUnknownOptions } from './options.js';
 import { createAddressing, isPromise, type AddressingOptions, type BucketAddress } from './resolve.js';
-import { ensureRequestIds, sendS3Error } from './s3-response.js';
+import { ensureRequestIds, sendS3Error } from '../dialects/s3/response.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
 const debug = createDebug('express-bucket-cors:middleware');

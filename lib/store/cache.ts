@@ -3,8 +3,8 @@
 
 import createDebug from 'debug';
 import { LRUCache } from 'lru-cache';
-import { compileCorsConfiguration, type CompiledRules } from '../engine/compile.js';
-import { validateCorsConfiguration } from '../engine/validate.js';
+import { compileCorsConfiguration, type CompiledRules } from '../core/compile.js';
+import { validateCorsConfiguration } from '../core/validate.js';
 import { abortable, isLogger, StoreErrorLog } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 

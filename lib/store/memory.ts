@@ -2,7 +2,7 @@
 // The default store: rules held in this process's memory (one process only).
 
 import createDebug from 'debug';
-import type { CorsConfiguration } from '../engine/model.js';
+import type { CorsConfiguration } from '../core/model.js';
 import { isLogger, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 

@@ -3,7 +3,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import createDebug from 'debug';
-import type { CorsConfiguration } from '../engine/model.js';
+import type { CorsConfiguration } from '../core/model.js';
 import { abortable, hasMethods, isLogger, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 

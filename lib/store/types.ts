@@ -1,7 +1,7 @@
 // lib/store/types.ts
 // The rule store contract: what any backend (memory, Redis, your own) must provide.
 
-import type { CorsConfiguration } from '../engine/model.js';
+import type { CorsConfiguration } from '../core/model.js';
 
 /** A bucket's configuration as a store holds it, with the version the store assigned on write. */
 export interface StoredConfiguration {

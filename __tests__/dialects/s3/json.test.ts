@@ -1,0 +1,87 @@
+// __tests__/dialects/s3/json.test.ts
+// The JSON body form: strict structure (MalformedJSON), size cap, and round-trips.
+
+import { MAX_CORS_DOCUMENT_BYTES, type S3Error } from '../../../lib/dialects/s3/errors';
+import { parseCorsJson, serializeCorsJson } from '../../../lib/dialects/s3/json';
+import type { CorsConfiguration } from '../../../lib/core/model';
+
+function codeOf(body: string | Uint8Array): string {
+  try {
+    parseCorsJson(body);
+  } catch (error) {
+    return (error as S3Error).code;
+  }
+  throw new Error('expected a rejection');
+}
+
+const rule = (extra: string) => `{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]${extra}}]}`;
+
+describe('parseCorsJson', () => {
+  test('reads the AWS SDK shape with every member', () => {
+    const body = JSON.stringify({
+      CORSRules: [{ ID: 'r', AllowedOrigins: ['https://a', ''], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['X-Amz-*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 }],
+    });
+    expect(parseCorsJson(body)).toEqual({
+      CORSRules: [{ ID: 'r', AllowedOrigins: ['https://a', ''], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['X-Amz-*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 }],
+    });
+    expect(parseCorsJson(Buffer.from(rule(',"MaxAgeSeconds":-3'))).CORSRules[0]!.MaxAgeSeconds).toBe(-3);
+  });
+
+  test('keeps no inherited or extra properties', () => {
+    const parsed = parseCorsJson(rule(''));
+    expect(Object.keys(parsed.CORSRules[0]!)).toEqual(['AllowedOrigins', 'AllowedMethods']);
+  });
+
+  test.each([
+    ['not JSON', '{'],
+    ['empty', ''],
+    ['array root', '[]'],
+    ['null root', 'null'],
+    ['missing CORSRules', '{}'],
+    ['extra top-level key', '{"CORSRules":[],"Bucket":"b"}'],
+    ['CORSRules not an array', '{"CORSRules":{}}'],
+    ['rule not an object', '{"CORSRules":["x"]}'],
+    ['unknown rule key', rule(',"AllowedOrigin":["*"]')],
+    ['__proto__ key', rule(',"__proto__":{"x":1}')],
+    ['missing AllowedOrigins', '{"CORSRules":[{"AllowedMethods":["GET"]}]}'],
+    ['missing AllowedMethods', '{"CORSRules":[{"AllowedOrigins":["*"]}]}'],
+    ['origin not a string', '{"CORSRules":[{"AllowedOrigins":[1],"AllowedMethods":["GET"]}]}'],
+    ['methods a string', '{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":"GET"}]}'],
+    ['null ID', rule(',"ID":null')],
+    ['numeric ID', rule(',"ID":5')],
+    ['AllowedHeaders null', rule(',"AllowedHeaders":null')],
+    ['MaxAgeSeconds a string', rule(',"MaxAgeSeconds":"5"')],
+    ['MaxAgeSeconds fractional', rule(',"MaxAgeSeconds":1.5')],
+    ['MaxAgeSeconds above 32 bits', rule(',"MaxAgeSeconds":2147483648')],
+    ['deeply nested arrays', `${'['.repeat(30_000)}${']'.repeat(30_000)}`],
+  ])('%s is MalformedJSON', (_name, body) => {
+    expect(codeOf(body)).toBe('MalformedJSON');
+  });
+
+  test('invalid UTF-8 is MalformedJSON', () => {
+    expect(codeOf(Buffer.concat([Buffer.from('{"CORSRules":[{"ID":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]))).toBe('MalformedJSON');
+  });
+
+  test('65,536 bytes are read; 65,537 are MaxMessageLengthExceeded', () => {
+    const shell = rule(',"ID":""');
+    const sized = (bytes: number) => rule(`,"ID":"${'i'.repeat(bytes - shell.length)}"`);
+    expect(parseCorsJson(sized(MAX_CORS_DOCUMENT_BYTES)).CORSRules[0]!.ID).toHaveLength(MAX_CORS_DOCUMENT_BYTES - shell.length);
+    expect(codeOf(sized(MAX_CORS_DOCUMENT_BYTES + 1))).toBe('MaxMessageLengthExceeded');
+    expect(codeOf(Buffer.from(sized(MAX_CORS_DOCUMENT_BYTES + 1)))).toBe('MaxMessageLengthExceeded');
+  });
+});
+
+describe('serializeCorsJson', () => {
+  test('writes the shape parseCorsJson reads, optional members omitted', () => {
+    const config: CorsConfiguration = {
+      CORSRules: [
+        { AllowedOrigins: ['*'], AllowedMethods: ['GET'] },
+        { ID: 'x"y', AllowedOrigins: ['', 'https://*.a'], AllowedMethods: ['PUT', 'DELETE'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 },
+      ],
+    };
+    const json = serializeCorsJson(config);
+    expect(JSON.parse(json)).toEqual(config);
+    expect(json.startsWith('{"CORSRules":[{"AllowedMethods":["GET"],"AllowedOrigins":["*"]}')).toBe(true);
+    expect(parseCorsJson(json)).toEqual(config);
+  });
+});

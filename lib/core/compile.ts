@@ -1,0 +1,219 @@
+// lib/core/compile.ts
+// Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
+
+import { isValidOrigin } from './headers.js';
+import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
+import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
+
+/** Response header names exactly as S3 writes them (spec §11). */
+export const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
+/** See {@link ALLOW_ORIGIN}. */
+const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
+/** See {@link ALLOW_ORIGIN}. */
+const ALLOW_METHODS = 'Access-Control-Allow-Methods';
+/** See {@link ALLOW_ORIGIN}. */
+export const ALLOW_HEADERS = 'Access-Control-Allow-Headers';
+/** See {@link ALLOW_ORIGIN}. */
+const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
+/** See {@link ALLOW_ORIGIN}. */
+export const MAX_AGE = 'Access-Control-Max-Age';
+
+/** S3's list separator in CORS response headers: comma and one space (spec §11). */
+export const LIST_SEPARATOR = ', ';
+
+/**
+ * The bit of a method in a rule's method mask; 0 for anything that is not one of S3's five CORS
+ * methods written exactly (case-sensitive), so such a method never matches.
+ */
+export function methodBit(method: string): number {
+  switch (method) {
+    case 'GET':
+      return 1;
+    case 'HEAD':
+      return 2;
+    case 'POST':
+      return 4;
+    case 'PUT':
+      return 8;
+    case 'DELETE':
+      return 16;
+    default:
+      return 0;
+  }
+}
+
+/** True for exactly `GET`, `PUT`, `HEAD`, `POST` or `DELETE`: the methods S3 accepts in `AllowedMethod`. */
+export function isCorsMethod(method: string): method is CorsMethod {
+  return methodBit(method) !== 0;
+}
+
+/**
+ * Whether a matched rule answers `Access-Control-Allow-Origin: *` (and no credentials header) rather
+ * than echoing the request's Origin: when any of its AllowedOrigins is exactly `*`.
+ * UNVERIFIED (spec §10.2, §15.4): for a rule listing both `*` and the exact origin, AWS's answer is
+ * unknown; Scality and LocalStack send `*`, which is what this does.
+ */
+function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
+  return allowedOrigins.includes(WILDCARD);
+}
+
+/** One rule, precompiled. Built only by {@link compileCorsConfiguration}. */
+export interface CompiledRule {
+  /** OR of {@link methodBit} over the rule's AllowedMethods. */
+  readonly methodMask: number;
+  /** True when some AllowedOrigin is `*`: every valid Origin matches, and the answer is `*`. */
+  readonly anyOrigin: boolean;
+  /** The AllowedOrigins without `*` (compared with `===`). */
+  readonly exactOrigins: readonly string[];
+  /** The AllowedOrigins with a `*`, as patterns (case-sensitive). */
+  readonly wildcardOrigins: readonly WildcardPattern[];
+  /** True when some AllowedHeader is `*`: every requested header matches. */
+  readonly anyHeader: boolean;
+  /** AllowedHeaders, lower-cased, as patterns; empty when the rule has none. */
+  readonly headers: readonly WildcardPattern[];
+  /** `Access-Control-Allow-Methods`: every AllowedMethod, configured order. */
+  readonly methodsHeader: readonly [string, string];
+  /** `Access-Control-Expose-Headers` and `Access-Control-Max-Age`, each when configured. */
+  readonly trailingHeaders: HeaderList;
+  /** The complete response for an `anyOrigin` rule when the request lists no headers; `undefined` otherwise. */
+  readonly fixedHeaders: HeaderList | undefined;
+}
+
+/** A configuration ready for `decidePreflight` / `decideActual`: what caches keep. */
+export interface CompiledRules {
+  /** The configuration this was compiled from, unchanged. */
+  readonly configuration: CorsConfiguration;
+  /** Number of rules. */
+  readonly ruleCount: number;
+  /** The rules, compiled, in stored order (first match wins). */
+  readonly rules: readonly CompiledRule[];
+  /**
+   * Each literal AllowedOrigin that passes `isValidOrigin` → indexes (ascending, distinct) of every
+   * rule that could match it: the rules listing it, `scanRules`, and the `suffixBuckets` rules whose
+   * suffix it ends with. A decision for such an Origin is one lookup; the candidates are then checked
+   * in full, in stored order. Equal lists are shared.
+   */
+  readonly originCandidates: ReadonlyMap<string, readonly number[]>;
+  /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
+  readonly suffixBuckets: readonly SuffixBucket[];
+  /** Indexes (ascending) of rules with an origin pattern not in `suffixBuckets` (`*`, `prefix*`): candidates for every Origin. */
+  readonly scanRules: readonly number[];
+}
+
+/** Origin patterns whose suffix (text after `*`) has `length` characters, by suffix. */
+export interface SuffixBucket {
+  /** Suffix length: the part of the Origin to look up is its last `length` characters. */
+  readonly length: number;
+  /** Suffix → indexes (ascending) of the rules with such a pattern. */
+  readonly rules: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Comparator for `Array.prototype.sort` on rule indexes. */
+export const ascending = (a: number, b: number): number => a - b;
+
+/** Most suffix lengths worth one lookup each per decision; a configuration with more scans its pattern rules instead. */
+const MAX_SUFFIX_BUCKETS = 16;
+
+/** Appends `index` to the list under `key`, once (a rule may list the same origin twice). */
+function addIndex(map: Map<string, number[]>, key: string, index: number): void {
+  const indexes = map.get(key);
+  if (indexes === undefined) map.set(key, [index]);
+  else if (indexes[indexes.length - 1] !== index) indexes.push(index);
+}
+
+/**
+ * Appends to `into` the indexes (ascending within each bucket, not across them) of the rules whose
+ * origin suffix `origin` ends with.
+ */
+export function addSuffixCandidates(buckets: readonly SuffixBucket[], origin: string, into: number[]): void {
+  for (const bucket of buckets) {
+    if (bucket.length > origin.length) continue;
+    const indexes = bucket.rules.get(origin.slice(origin.length - bucket.length));
+    if (indexes !== undefined) for (let i = 0; i < indexes.length; i++) into.push(indexes[i]!);
+  }
+}
+
+/** `Access-Control-Allow-Credentials: true`, sent whenever the Origin is echoed rather than `*`. */
+export const CREDENTIALS_HEADER: readonly [string, string] = [ALLOW_CREDENTIALS, 'true'];
+/** `Access-Control-Allow-Origin: *`, for rules that allow any origin. */
+export const WILDCARD_ORIGIN_HEADER: readonly [string, string] = [ALLOW_ORIGIN, WILDCARD];
+
+function compileRule(rule: CorsRule): CompiledRule {
+  let methodMask = 0;
+  for (const method of rule.AllowedMethods) methodMask |= methodBit(method);
+  const allowedHeaders = rule.AllowedHeaders ?? [];
+  const methodsHeader = [ALLOW_METHODS, rule.AllowedMethods.join(LIST_SEPARATOR)] as const;
+  const trailingHeaders: Array<readonly [string, string]> = [];
+  if (rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0)
+    trailingHeaders.push([EXPOSE_HEADERS, rule.ExposeHeaders.join(LIST_SEPARATOR)]);
+  // 0 and negative values are sent as configured. UNVERIFIED (spec §8.5, §15.3).
+  if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push([MAX_AGE, String(rule.MaxAgeSeconds)]);
+  const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
+  return {
+    methodMask,
+    anyOrigin,
+    exactOrigins: rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD)),
+    wildcardOrigins: rule.AllowedOrigins.filter((origin) => origin.includes(WILDCARD)).map(compileWildcard),
+    anyHeader: allowedHeaders.includes(WILDCARD),
+    headers: allowedHeaders.map((header) => compileWildcard(header.toLowerCase())),
+    methodsHeader,
+    trailingHeaders,
+    fixedHeaders: anyOrigin ? [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders] : undefined,
+  };
+}
+
+/**
+ * Precomputes everything that depends only on the rules (method masks, origin and header matchers,
+ * header strings). Expects a configuration that passed `validateCorsConfiguration`; anything else
+ * still compiles, and values validation would reject (e.g. method `get`) simply never match.
+ */
+export function compileCorsConfiguration(config: CorsConfiguration): CompiledRules {
+  // Arrays stay unfrozen (the types are readonly): V8 iterates frozen arrays markedly slower.
+  const rules = config.CORSRules.map(compileRule);
+  const exactOriginRules = new Map<string, number[]>();
+  const bySuffixLength = new Map<number, Map<string, number[]>>();
+  const scanRules = new Set<number>();
+  rules.forEach((compiled, index) => {
+    for (const origin of compiled.exactOrigins) addIndex(exactOriginRules, origin, index);
+    for (const pattern of compiled.wildcardOrigins) {
+      if (pattern.suffix.length === 0) scanRules.add(index);
+      else {
+        let bucket = bySuffixLength.get(pattern.suffix.length);
+        if (bucket === undefined) bySuffixLength.set(pattern.suffix.length, (bucket = new Map()));
+        addIndex(bucket, pattern.suffix, index);
+      }
+    }
+  });
+  let suffixBuckets: SuffixBucket[] = [...bySuffixLength].map(([length, bucket]) => ({ length, rules: bucket }));
+  if (suffixBuckets.length > MAX_SUFFIX_BUCKETS) {
+    for (const bucket of suffixBuckets) for (const indexes of bucket.rules.values()) for (const index of indexes) scanRules.add(index);
+    suffixBuckets = [];
+  }
+  const scanned = [...scanRules].sort(ascending);
+  return {
+    configuration: config,
+    ruleCount: rules.length,
+    rules,
+    originCandidates: mergeCandidates(exactOriginRules, suffixBuckets, scanned),
+    suffixBuckets,
+    scanRules: scanned,
+  };
+}
+
+/** Each literal origin's complete candidate list (see `CompiledRules.originCandidates`), equal lists shared. */
+function mergeCandidates(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): Map<string, readonly number[]> {
+  const candidates = new Map<string, readonly number[]>();
+  const shared = new Map<string, readonly number[]>();
+  for (const [origin, exact] of exactOriginRules) {
+    // Only Origins a request may match are listed, so a listed Origin needs no isValidOrigin check.
+    if (!isValidOrigin(origin)) continue;
+    const indexes = [...exact, ...scanRules];
+    addSuffixCandidates(suffixBuckets, origin, indexes);
+    const distinct = [...new Set(indexes)].sort(ascending);
+    const key = distinct.join();
+    let list = shared.get(key);
+    if (list === undefined) shared.set(key, (list = distinct));
+    candidates.set(origin, list);
+  }
+  return candidates;
+}
