@@ -49,7 +49,7 @@ export {
   type PreflightRefusal,
   type ActualDecision,
 } from './core/decide.js';
-export { parseCorsConfiguration, validateCorsConfiguration } from './core/validate.js';
+export { parseCorsConfiguration, validateCorsConfiguration } from './dialects/s3/validate.js';
 export { parseCorsXml, serializeCorsXml } from './dialects/s3/xml.js';
 export { parseCorsJson, serializeCorsJson } from './dialects/s3/json.js';
 export { isValidOrigin, isHttpToken } from './core/headers.js';

@@ -138,8 +138,9 @@ describe('RuleCache with a scripted store', () => {
     const pending = cache.lookup('photos');
     const injected = { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'], ExposeHeaders: ['ETag\r\nSet-Cookie: x=1'] }] };
     store.reads[0]!.resolve(stored(injected));
-    await expect(pending).resolves.toMatchObject({ kind: 'unavailable', error: { code: 'InvalidRequest' } });
-    expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ code: 'InvalidRequest' }), 'photos');
+    // The core's neutral reason (not an S3 error: the cache serves every dialect).
+    await expect(pending).resolves.toMatchObject({ kind: 'unavailable', error: { violation: { code: 'invalid-header-name', field: 'ExposeHeaders' } } });
+    expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ name: 'RuleViolationError' }), 'photos');
     expect(logger.error).toHaveBeenCalledTimes(1);
   });
 

@@ -1,63 +1,227 @@
 // lib/core/validate.ts
-// S3's PutBucketCors rule checks, in one order (spec §3.4), and the parse-then-validate entry point.
+// Checks a configuration against a dialect's profile and reports the first violation as a neutral, typed reason.
 
-import createDebug from 'debug';
-import { isCorsMethod } from './compile.js';
-import { checkMaxAgeSeconds } from '../dialects/s3/document.js';
-import { MAX_CORS_RULES, MAX_RULE_ID_LENGTH, S3Errors } from '../dialects/s3/errors.js';
+import { RULE_FIELDS, type RuleField } from './fields.js';
 import { isHttpToken } from './headers.js';
-import { parseCorsJson } from '../dialects/s3/json.js';
-import type { CorsConfiguration } from './model.js';
+import type { CorsConfiguration, CorsRule } from './model.js';
 import { countWildcards, WILDCARD } from './wildcard.js';
-import { parseCorsXml } from '../dialects/s3/xml.js';
-
-const log = createDebug('express-bucket-cors:engine');
-
-/** True when every character of `header` may appear in a header name (empty passes: there is no bad character). */
-const hasOnlyTokenChars = (header: string) => header === '' || isHttpToken(header);
 
 /**
- * Checks a parsed configuration as S3 does and returns it unchanged; throws the S3Error of the first
- * failure, in this order: no rules, a rule without AllowedOrigin or AllowedMethod, or a MaxAgeSeconds that
- * is not a 32-bit integer (`MalformedXML`);
- * more than 100 rules; then rule by rule in document order: methods (exactly GET, PUT, HEAD, POST,
- * DELETE), origins (at most one `*`), AllowedHeaders (at most one `*`, token characters), ExposeHeaders
- * (no `*`, token characters), ID (at most 255 characters). Empty origins, `*` beside other origins and
- * negative MaxAgeSeconds are accepted.
+ * What a dialect allows in a configuration. Validation never looks at a wire format: each dialect
+ * passes its profile and maps the {@link RuleViolation} it gets back to its own error.
  */
-export function validateCorsConfiguration(config: CorsConfiguration): CorsConfiguration {
-  const rules = config.CORSRules;
-  if (rules.length === 0 || rules.some((rule) => rule.AllowedOrigins.length === 0 || rule.AllowedMethods.length === 0))
-    throw S3Errors.malformedXml();
-  // The parsers check it already; a configuration from a store or from code may not have been parsed.
-  for (const rule of rules) if (rule.MaxAgeSeconds !== undefined) checkMaxAgeSeconds(rule.MaxAgeSeconds, S3Errors.malformedXml);
-  if (rules.length > MAX_CORS_RULES) throw S3Errors.tooManyRules();
-  for (const rule of rules) {
-    for (const method of rule.AllowedMethods) if (!isCorsMethod(method)) throw S3Errors.unsupportedMethod(method);
-    for (const origin of rule.AllowedOrigins) if (countWildcards(origin) > 1) throw S3Errors.originWildcards(origin);
-    for (const header of rule.AllowedHeaders ?? []) {
-      if (countWildcards(header) > 1) throw S3Errors.allowedHeaderWildcards(header);
-      if (!hasOnlyTokenChars(header)) throw S3Errors.invalidHeaderCharacter(header);
-    }
-    for (const header of rule.ExposeHeaders ?? []) {
-      if (header.includes(WILDCARD)) throw S3Errors.exposeHeaderWildcard(header);
-      if (!hasOnlyTokenChars(header)) throw S3Errors.invalidHeaderCharacter(header);
-    }
-    if (rule.ID !== undefined && rule.ID.length > MAX_RULE_ID_LENGTH) throw S3Errors.ruleIdTooLong();
+export interface RuleProfile {
+  /** Methods `AllowedMethods` may list, compared case-sensitively. */
+  readonly methods: readonly string[];
+  /** Most rules one configuration may hold. */
+  readonly maxRules: number;
+  /** Whether every rule must list `AllowedHeaders` (it may still be empty). */
+  readonly requiresAllowedHeaders: boolean;
+  /** Whether rules may carry an `ID`. */
+  readonly ruleIds: boolean;
+  /** Longest value, by value type; a type not listed has no limit. */
+  readonly maxValueLength: Readonly<Partial<Record<'id' | 'origin' | 'header', number>>>;
+  /** Most values one list field may hold; `Infinity` for no limit. */
+  readonly maxValuesPerField: number;
+  /** Whether list values may be empty strings. */
+  readonly emptyValues: boolean;
+  /** Smallest and largest `MaxAgeSeconds`. */
+  readonly maxAgeSeconds: readonly [min: number, max: number];
+}
+
+/** The neutral reasons a configuration is refused; `rule` is the 0-based rule index, `field` a model key. */
+export type RuleViolation =
+  | { readonly code: 'not-a-configuration' }
+  | { readonly code: 'no-rules' }
+  | { readonly code: 'wrong-type'; readonly rule: number; readonly field: keyof CorsRule | undefined }
+  | { readonly code: 'missing-field'; readonly rule: number; readonly field: keyof CorsRule }
+  | { readonly code: 'max-age-out-of-range'; readonly rule: number; readonly value: number; readonly min: number; readonly max: number }
+  | { readonly code: 'too-many-rules'; readonly count: number; readonly limit: number }
+  | { readonly code: 'id-not-allowed'; readonly rule: number }
+  | { readonly code: 'too-many-values'; readonly rule: number; readonly field: keyof CorsRule; readonly count: number; readonly limit: number }
+  | { readonly code: 'empty-value'; readonly rule: number; readonly field: keyof CorsRule }
+  | { readonly code: 'value-too-long'; readonly rule: number; readonly field: keyof CorsRule; readonly value: string; readonly limit: number }
+  | { readonly code: 'unsupported-method'; readonly rule: number; readonly value: string }
+  | { readonly code: 'too-many-wildcards'; readonly rule: number; readonly field: keyof CorsRule; readonly value: string }
+  | { readonly code: 'wildcard-not-allowed'; readonly rule: number; readonly field: keyof CorsRule; readonly value: string }
+  | { readonly code: 'invalid-header-name'; readonly rule: number; readonly field: keyof CorsRule; readonly value: string };
+
+/** Every {@link RuleViolation} code. */
+export type RuleViolationCode = RuleViolation['code'];
+
+/**
+ * What any dialect may have put into a store: the widest profile (S3's five methods, 100 rules, IDs of
+ * up to 255 characters, any 32-bit `MaxAgeSeconds`). Caches check what a store hands back against it.
+ */
+export const STORED_RULES_PROFILE: RuleProfile = Object.freeze({
+  methods: Object.freeze(['GET', 'PUT', 'HEAD', 'POST', 'DELETE']),
+  maxRules: 100,
+  requiresAllowedHeaders: false,
+  ruleIds: true,
+  maxValueLength: Object.freeze({ id: 255 }),
+  maxValuesPerField: Infinity,
+  emptyValues: true,
+  maxAgeSeconds: Object.freeze([-2147483648, 2147483647] as const),
+});
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Fields in the order their values are checked within one rule. */
+const FIELDS_BY_CHECK_ORDER: readonly RuleField[] = [...RULE_FIELDS].sort((a, b) => a.checkOrder - b.checkOrder);
+
+/** The shape check: every field of the right type. Runs before anything else so later checks can trust types. */
+function shapeViolation(rule: unknown, index: number): RuleViolation | undefined {
+  if (!isPlainObject(rule)) return { code: 'wrong-type', rule: index, field: undefined };
+  for (const field of RULE_FIELDS) {
+    const value = rule[field.key];
+    if (value === undefined) continue;
+    const fits =
+      field.kind === 'list'
+        ? Array.isArray(value) && value.every((item) => typeof item === 'string')
+        : field.kind === 'text'
+          ? typeof value === 'string'
+          : typeof value === 'number' && Number.isInteger(value);
+    if (!fits) return { code: 'wrong-type', rule: index, field: field.key };
   }
-  return config;
+  return undefined;
+}
+
+/** Whether a required field is missing: the two lists every rule needs, `AllowedHeaders` where the profile wants it. */
+function missingField(rule: CorsRule, profile: RuleProfile): keyof CorsRule | undefined {
+  for (const field of RULE_FIELDS) {
+    const value = rule[field.key] as readonly string[] | undefined;
+    if (field.required && (value === undefined || value.length === 0)) return field.key;
+  }
+  if (profile.requiresAllowedHeaders && rule.AllowedHeaders === undefined) return 'AllowedHeaders';
+  return undefined;
+}
+
+function valueViolation(field: RuleField, value: string, index: number, profile: RuleProfile): RuleViolation | undefined {
+  const rule = index;
+  const key = field.key;
+  if (value === '' && !profile.emptyValues) return { code: 'empty-value', rule, field: key };
+  const limit = field.values === 'id' || field.values === 'origin' || field.values === 'header' ? profile.maxValueLength[field.values] : undefined;
+  if (limit !== undefined && value.length > limit) return { code: 'value-too-long', rule, field: key, value, limit };
+  if (field.values === 'method' && !profile.methods.includes(value)) return { code: 'unsupported-method', rule, value };
+  if (field.wildcards === 'one' && countWildcards(value) > 1) return { code: 'too-many-wildcards', rule, field: key, value };
+  if (field.wildcards === 'none' && value.includes(WILDCARD)) return { code: 'wildcard-not-allowed', rule, field: key, value };
+  // Empty passes: it has no bad character (S3 accepts an empty AllowedHeader).
+  if (field.values === 'header' && value !== '' && !isHttpToken(value)) return { code: 'invalid-header-name', rule, field: key, value };
+  return undefined;
+}
+
+/** The first failing value check of one rule, fields in check order. */
+function ruleViolation(rule: CorsRule, index: number, profile: RuleProfile): RuleViolation | undefined {
+  for (const field of FIELDS_BY_CHECK_ORDER) {
+    const value = rule[field.key];
+    if (value === undefined) continue;
+    if (field.kind === 'integer') continue; // range checked with the structure, before the rule count
+    if (field.kind === 'text') {
+      if (!profile.ruleIds) return { code: 'id-not-allowed', rule: index };
+      const violation = valueViolation(field, value as string, index, profile);
+      if (violation !== undefined) return violation;
+      continue;
+    }
+    const values = value as readonly string[];
+    if (values.length > profile.maxValuesPerField)
+      return { code: 'too-many-values', rule: index, field: field.key, count: values.length, limit: profile.maxValuesPerField };
+    for (const item of values) {
+      const violation = valueViolation(field, item, index, profile);
+      if (violation !== undefined) return violation;
+    }
+  }
+  return undefined;
 }
 
 /**
- * What PutBucketCors runs on a body: {@link parseCorsXml} or {@link parseCorsJson} by `format`, then
- * {@link validateCorsConfiguration}. Throws the S3Error to answer with.
+ * The first reason `configuration` breaks `profile`, or `undefined` when it is valid. Checks in this
+ * order (docs/behaviour.md §3.4): the shape (types), no rules, a rule without a required field, a
+ * `MaxAgeSeconds` out of range, too many rules; then rule by rule in stored order, fields in their
+ * check order (methods, origins, allowed headers, expose headers, ID), each value: empty, too long,
+ * method not allowed, wildcards, header-name characters.
  */
-export function parseCorsConfiguration(body: string | Uint8Array, format: 'xml' | 'json'): CorsConfiguration {
-  if (format !== 'xml' && format !== 'json') throw new TypeError(`format must be 'xml' or 'json', not ${String(format)}`);
-  try {
-    return validateCorsConfiguration(format === 'xml' ? parseCorsXml(body) : parseCorsJson(body));
-  } catch (error) {
-    if (log.enabled) log('configuration refused: %s', (error as Error).message);
-    throw error;
+export function findRuleViolation(configuration: unknown, profile: RuleProfile): RuleViolation | undefined {
+  if (!isPlainObject(configuration) || !Array.isArray(configuration.CORSRules)) return { code: 'not-a-configuration' };
+  const rules = configuration.CORSRules as unknown[];
+  for (let i = 0; i < rules.length; i++) {
+    const violation = shapeViolation(rules[i], i);
+    if (violation !== undefined) return violation;
   }
+  if (rules.length === 0) return { code: 'no-rules' };
+  const typed = rules as CorsRule[];
+  for (let i = 0; i < typed.length; i++) {
+    const field = missingField(typed[i]!, profile);
+    if (field !== undefined) return { code: 'missing-field', rule: i, field };
+  }
+  const [min, max] = profile.maxAgeSeconds;
+  for (let i = 0; i < typed.length; i++) {
+    const value = typed[i]!.MaxAgeSeconds;
+    if (value !== undefined && (value < min || value > max)) return { code: 'max-age-out-of-range', rule: i, value, min, max };
+  }
+  if (typed.length > profile.maxRules) return { code: 'too-many-rules', count: typed.length, limit: profile.maxRules };
+  for (let i = 0; i < typed.length; i++) {
+    const violation = ruleViolation(typed[i]!, i, profile);
+    if (violation !== undefined) return violation;
+  }
+  return undefined;
+}
+
+/** Where a violation is, for messages: `rule 2 AllowedHeaders`. */
+function place(rule: number, field?: keyof CorsRule): string {
+  return field === undefined ? `rule ${rule + 1}` : `rule ${rule + 1} ${field}`;
+}
+
+/**
+ * A one-line English description of `violation` that says which field and why, for dialects without
+ * wording of their own (and for tools); rules are numbered from 1.
+ */
+export function describeRuleViolation(violation: RuleViolation): string {
+  switch (violation.code) {
+    case 'not-a-configuration':
+      return 'the configuration must be an object with a list of rules';
+    case 'no-rules':
+      return 'the configuration must have at least one rule';
+    case 'wrong-type':
+      return violation.field === undefined ? `${place(violation.rule)} must be an object` : `${place(violation.rule, violation.field)} has the wrong type`;
+    case 'missing-field':
+      return `${place(violation.rule, violation.field)} is required`;
+    case 'max-age-out-of-range':
+      return `${place(violation.rule, 'MaxAgeSeconds')} must be between ${violation.min} and ${violation.max}, not ${violation.value}`;
+    case 'too-many-rules':
+      return `a configuration holds at most ${violation.limit} rules, not ${violation.count}`;
+    case 'id-not-allowed':
+      return `${place(violation.rule, 'ID')}: rules have no ID here`;
+    case 'too-many-values':
+      return `${place(violation.rule, violation.field)} holds at most ${violation.limit} values, not ${violation.count}`;
+    case 'empty-value':
+      return `${place(violation.rule, violation.field)} must not contain an empty value`;
+    case 'value-too-long':
+      return `${place(violation.rule, violation.field)}: a value is longer than ${violation.limit} characters`;
+    case 'unsupported-method':
+      return `${place(violation.rule, 'AllowedMethods')}: unsupported method ${JSON.stringify(violation.value)}`;
+    case 'too-many-wildcards':
+      return `${place(violation.rule, violation.field)}: ${JSON.stringify(violation.value)} has more than one wildcard`;
+    case 'wildcard-not-allowed':
+      return `${place(violation.rule, violation.field)}: ${JSON.stringify(violation.value)} must not contain a wildcard`;
+    case 'invalid-header-name':
+      return `${place(violation.rule, violation.field)}: ${JSON.stringify(violation.value)} is not a valid header name`;
+  }
+}
+
+/** Thrown by {@link assertValidRules} with the violation found. */
+export class RuleViolationError extends Error {
+  readonly violation: RuleViolation;
+
+  constructor(violation: RuleViolation) {
+    super(`invalid CORS configuration: ${describeRuleViolation(violation)}`);
+    this.name = 'RuleViolationError';
+    this.violation = violation;
+  }
+}
+
+/** `configuration` typed as valid for `profile`; throws a {@link RuleViolationError} otherwise. */
+export function assertValidRules(configuration: unknown, profile: RuleProfile): CorsConfiguration {
+  const violation = findRuleViolation(configuration, profile);
+  if (violation !== undefined) throw new RuleViolationError(violation);
+  return configuration as CorsConfiguration;
 }

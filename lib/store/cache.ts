@@ -4,7 +4,7 @@
 import createDebug from 'debug';
 import { LRUCache } from 'lru-cache';
 import { compileCorsConfiguration, type CompiledRules } from '../core/compile.js';
-import { validateCorsConfiguration } from '../core/validate.js';
+import { assertValidRules, STORED_RULES_PROFILE } from '../core/validate.js';
 import { abortable, isLogger, StoreErrorLog } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 
@@ -161,7 +161,7 @@ export class RuleCache {
       debug('loaded %s version %s', bucket, stored.version);
       // Validated again: what a store hands back may not have come through the router (a corrupted or
       // foreign entry), and its values end up in response headers.
-      return { kind: 'configured', rules: compileCorsConfiguration(validateCorsConfiguration(stored.configuration)) };
+      return { kind: 'configured', rules: compileCorsConfiguration(assertValidRules(stored.configuration, STORED_RULES_PROFILE)) };
     } finally {
       clearTimeout(timer);
     }

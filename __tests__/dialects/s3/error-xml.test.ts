@@ -3,7 +3,7 @@
 
 import { escapeXml } from '../../../lib/dialects/s3/error-xml';
 import type { CorsConfiguration } from '../../../lib/core/model';
-import { validateCorsConfiguration } from '../../../lib/core/validate';
+import { validateCorsConfiguration } from '../../../lib/dialects/s3/validate';
 import { parseCorsXml, serializeCorsXml } from '../../../lib/dialects/s3/xml';
 
 describe('escapeXml', () => {

@@ -2,6 +2,7 @@
 // What the XML and JSON parsers share: the body as text (64 KB cap, strict UTF-8) and the MaxAgeSeconds range.
 
 import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
+import { S3_PROFILE } from './profile.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -23,10 +24,8 @@ export function documentText(body: string | Uint8Array, malformed: () => S3Error
   }
 }
 
-/** Smallest `MaxAgeSeconds` (S3 types it xs:int, a 32-bit signed integer). */
-export const MIN_MAX_AGE_SECONDS = -2147483648;
-/** Largest `MaxAgeSeconds`. */
-const MAX_MAX_AGE_SECONDS = 2147483647;
+/** Smallest and largest `MaxAgeSeconds` (S3 types it xs:int, a 32-bit signed integer). */
+export const [MIN_MAX_AGE_SECONDS, MAX_MAX_AGE_SECONDS] = S3_PROFILE.maxAgeSeconds;
 
 /** `value` as a `MaxAgeSeconds` (-0 as 0); throws `malformed()` unless it is an integer within the xs:int range. */
 export function checkMaxAgeSeconds(value: unknown, malformed: () => S3Error): number {

@@ -1,11 +1,20 @@
 // lib/dialects/s3/errors.ts
 // The one typed S3 error, and every S3 error this library answers with, each with S3's exact wording.
 
+import { S3_PROFILE } from './profile.js';
+
 /**
  * An error as S3 reports it: HTTP status, `Code`, `Message`, and the extra members S3 puts between
  * `Message` and `RequestId` in the `<Error>` envelope (e.g. `BucketName`, `Method`, `ResourceType`).
  */
 export class S3Error extends Error {
+  /**
+   * Stable identifier of the failure, for code that must tell errors apart: S3 reuses one `code` for
+   * many failures (`InvalidRequest` for nine), and messages are for people. For the library's own
+   * errors it is the name of the {@link S3Errors} factory that built it (an {@link S3ErrorId}, e.g.
+   * `'tooManyRules'`); for errors you construct, the `id` you pass (default: `code`).
+   */
+  readonly id: string;
   /** S3 error code, e.g. `MalformedXML`. */
   readonly code: string;
   /** HTTP status code S3 answers with. */
@@ -21,9 +30,11 @@ export class S3Error extends Error {
     message: string,
     extra: ReadonlyArray<readonly [string, string]> = [],
     headers: ReadonlyArray<readonly [string, string]> = [],
+    id: string = code,
   ) {
     super(message);
     this.name = 'S3Error';
+    this.id = id;
     this.status = status;
     this.code = code;
     this.extra = extra;
@@ -39,9 +50,9 @@ export function isS3Error(value: unknown): value is S3Error {
 /** PutBucketCors body size limit, in bytes (S3: "The document is limited to 64 KB in size"). */
 export const MAX_CORS_DOCUMENT_BYTES = 65536;
 /** Most rules one configuration may hold. */
-export const MAX_CORS_RULES = 100;
+export const MAX_CORS_RULES = S3_PROFILE.maxRules;
 /** Longest rule `ID`. */
-export const MAX_RULE_ID_LENGTH = 255;
+export const MAX_RULE_ID_LENGTH = S3_PROFILE.maxValueLength.id!;
 
 const MALFORMED_XML_MESSAGE =
   'The XML you provided was not well-formed or did not validate against our published schema';
@@ -54,12 +65,24 @@ const corsResponse = (message: string, method: string, resourceType: string): S3
     ['ResourceType', resourceType],
   ]);
 
+/** Gives each factory's errors the factory's name as their {@link S3Error.id}. */
+function withIds<F extends Record<string, (...args: never[]) => S3Error>>(factories: F): F {
+  const named: Record<string, (...args: never[]) => S3Error> = {};
+  for (const [id, create] of Object.entries(factories)) {
+    named[id] = (...args) => {
+      const error = create(...args);
+      return new S3Error(error.status, error.code, error.message, error.extra, error.headers, id);
+    };
+  }
+  return Object.freeze(named) as F;
+}
+
 /**
  * Factories for every S3 error the library produces. Messages are S3's, verbatim (including the
- * "evalution" typo); see `../shared/docs/s3-cors-semantics.md`. Choices made where AWS's exact
- * answer is unverified are marked UNVERIFIED here, in one place, so they are easy to change.
+ * "evalution" typo); see docs/behaviour.md. Choices made where AWS's exact answer is unverified are
+ * marked UNVERIFIED here, in one place, so they are easy to change (docs/behaviour.md lists them).
  */
-export const S3Errors = {
+export const S3Errors = withIds({
   // --- PutBucketCors body and validation (spec §3) ---
   malformedXml: () => new S3Error(400, 'MalformedXML', MALFORMED_XML_MESSAGE),
   /** JSON extension of this library: same meaning as MalformedXML for `application/json` bodies. */
@@ -131,4 +154,7 @@ export const S3Errors = {
   preflightCorsNotEnabled: (method: string) =>
     corsResponse('CORSResponse: CORS is not enabled for this bucket.', method, 'BUCKET'),
   preflightNotAllowed: (method: string, resourceType: string) => corsResponse(NOT_ALLOWED_MESSAGE, method, resourceType),
-} as const;
+});
+
+/** The stable identifiers of the library's S3 errors: the names of the {@link S3Errors} factories. */
+export type S3ErrorId = keyof typeof S3Errors;

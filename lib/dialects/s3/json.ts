@@ -1,13 +1,12 @@
 // lib/dialects/s3/json.ts
 // The JSON form of a CORS configuration (the AWS SDK object shape), parsed strictly and serialised.
 
+import { buildRule, RULE_FIELDS, RULE_FIELDS_BY_KEY, RULE_FIELDS_IN_WIRE_ORDER, type RuleDraft } from '../../core/fields.js';
+import type { CorsConfiguration, CorsRule } from '../../core/model.js';
 import { checkMaxAgeSeconds, documentText } from './document.js';
 import { S3Errors } from './errors.js';
-import type { CorsConfiguration, CorsRule } from '../../core/model.js';
 
 const malformed = () => S3Errors.malformedJson();
-
-const RULE_KEYS: ReadonlySet<string> = new Set(['ID', 'AllowedOrigins', 'AllowedMethods', 'AllowedHeaders', 'ExposeHeaders', 'MaxAgeSeconds']);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -20,19 +19,19 @@ function stringList(value: unknown): string[] {
 
 function parseRule(value: unknown): CorsRule {
   if (!isPlainObject(value)) throw malformed();
-  for (const key of Object.keys(value)) if (!RULE_KEYS.has(key)) throw malformed();
-  const { ID, AllowedOrigins, AllowedMethods, AllowedHeaders, ExposeHeaders, MaxAgeSeconds } = value;
-  if (ID !== undefined && typeof ID !== 'string') throw malformed();
-  const maxAge = MaxAgeSeconds === undefined ? undefined : checkMaxAgeSeconds(MaxAgeSeconds, malformed);
-  // Fresh objects with known keys only: nothing of the parsed input (e.g. a `__proto__` key) is kept.
-  return {
-    ...(ID !== undefined && { ID }),
-    AllowedOrigins: stringList(AllowedOrigins),
-    AllowedMethods: stringList(AllowedMethods),
-    ...(AllowedHeaders !== undefined && { AllowedHeaders: stringList(AllowedHeaders) }),
-    ...(ExposeHeaders !== undefined && { ExposeHeaders: stringList(ExposeHeaders) }),
-    ...(maxAge !== undefined && { MaxAgeSeconds: maxAge }),
-  };
+  const draft: Record<string, unknown> = {};
+  for (const [key, given] of Object.entries(value)) {
+    const field = RULE_FIELDS_BY_KEY.get(key);
+    if (field === undefined) throw malformed();
+    if (given === undefined) continue;
+    if (field.kind === 'list') draft[key] = stringList(given);
+    else if (field.kind === 'integer') draft[key] = checkMaxAgeSeconds(given, malformed);
+    else if (typeof given === 'string') draft[key] = given;
+    else throw malformed();
+  }
+  for (const field of RULE_FIELDS) if (field.required && draft[field.key] === undefined) throw malformed();
+  // A fresh object with known keys only: nothing of the parsed input (e.g. a `__proto__` key) is kept.
+  return buildRule(draft as RuleDraft);
 }
 
 /**
@@ -58,14 +57,5 @@ export function parseCorsJson(body: string | Uint8Array): CorsConfiguration {
 
 /** The configuration as JSON in the shape {@link parseCorsJson} reads, keys in the SDK model's order, absent optional keys omitted. */
 export function serializeCorsJson(config: CorsConfiguration): string {
-  return JSON.stringify({
-    CORSRules: config.CORSRules.map((rule) => ({
-      ID: rule.ID,
-      AllowedHeaders: rule.AllowedHeaders,
-      AllowedMethods: rule.AllowedMethods,
-      AllowedOrigins: rule.AllowedOrigins,
-      ExposeHeaders: rule.ExposeHeaders,
-      MaxAgeSeconds: rule.MaxAgeSeconds,
-    })),
-  });
+  return JSON.stringify({ CORSRules: config.CORSRules.map((rule) => buildRule(rule, RULE_FIELDS_IN_WIRE_ORDER)) });
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isS3Error, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';
 import type { CorsConfiguration } from '../../core/model.js';
-import { parseCorsConfiguration } from '../../core/validate.js';
+import { parseCorsConfiguration } from './validate.js';
 import { serializeCorsXml } from './xml.js';
 import { StoreErrorLog } from '../../store/shared.js';
 import type { Logger, RuleStore } from '../../store/types.js';

@@ -5,6 +5,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { checkMaxAgeSeconds, documentText, MIN_MAX_AGE_SECONDS } from './document.js';
 import { escapeXml } from './error-xml.js';
 import { S3Errors } from './errors.js';
+import { buildRule, RULE_FIELDS_BY_ITEM, RULE_FIELDS_IN_WIRE_ORDER, type RuleDraft } from '../../core/fields.js';
 import type { CorsConfiguration, CorsRule } from '../../core/model.js';
 
 /** S3's XML namespace; the root may carry it as `xmlns` or carry no namespace at all. */
@@ -200,48 +201,18 @@ function parseMaxAge(raw: string): number {
 }
 
 function parseRule(node: XmlNode): CorsRule {
-  let id: string | undefined;
-  let maxAge: number | undefined;
-  const origins: string[] = [];
-  const methods: string[] = [];
-  const allowedHeaders: string[] = [];
-  const exposeHeaders: string[] = [];
+  // AllowedOrigin and AllowedMethod are always present (possibly empty) so validation can report them missing.
+  const draft: Record<string, unknown> = { AllowedOrigins: [], AllowedMethods: [] };
   for (const child of childElements(node, 'CORSRule')) {
     const name = nodeName(child);
+    const field = RULE_FIELDS_BY_ITEM.get(name);
+    if (field === undefined) throw malformed();
     const text = elementText(child, name);
-    switch (name) {
-      case 'AllowedOrigin':
-        origins.push(text);
-        break;
-      case 'AllowedMethod':
-        methods.push(text);
-        break;
-      case 'AllowedHeader':
-        allowedHeaders.push(text);
-        break;
-      case 'ExposeHeader':
-        exposeHeaders.push(text);
-        break;
-      case 'ID':
-        if (id !== undefined) throw malformed();
-        id = text;
-        break;
-      case 'MaxAgeSeconds':
-        if (maxAge !== undefined) throw malformed();
-        maxAge = parseMaxAge(text);
-        break;
-      default:
-        throw malformed();
-    }
+    if (field.kind === 'list') ((draft[field.key] ??= []) as string[]).push(text);
+    else if (draft[field.key] !== undefined) throw malformed(); // a repeated ID or MaxAgeSeconds
+    else draft[field.key] = field.kind === 'integer' ? parseMaxAge(text) : text;
   }
-  return {
-    ...(id !== undefined && { ID: id }),
-    AllowedOrigins: origins,
-    AllowedMethods: methods,
-    ...(allowedHeaders.length > 0 && { AllowedHeaders: allowedHeaders }),
-    ...(exposeHeaders.length > 0 && { ExposeHeaders: exposeHeaders }),
-    ...(maxAge !== undefined && { MaxAgeSeconds: maxAge }),
-  };
+  return buildRule(draft as RuleDraft);
 }
 
 /**
@@ -277,19 +248,20 @@ const element = (name: string, value: string) => `<${name}>${escapeXml(value)}</
 /**
  * S3's GetBucketCors body: XML declaration, namespaced `CORSConfiguration`, rules in stored order,
  * values escaped and otherwise verbatim, absent optional elements omitted (`MaxAgeSeconds` 0 kept).
- * Element order inside a rule is the SDK model's: ID, AllowedHeader, AllowedMethod, AllowedOrigin,
- * ExposeHeader, MaxAgeSeconds. UNVERIFIED (spec §4, §15.5): AWS's wire order; clients parse by name.
+ * Element order inside a rule is the SDK model's (the rule-field table's): ID, AllowedHeader,
+ * AllowedMethod, AllowedOrigin, ExposeHeader, MaxAgeSeconds. UNVERIFIED (docs/behaviour.md §4, §15.5):
+ * AWS's wire order; clients parse by name.
  */
 export function serializeCorsXml(config: CorsConfiguration): string {
   let xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration xmlns="${S3_XML_NAMESPACE}">`;
   for (const rule of config.CORSRules) {
     xml += '<CORSRule>';
-    if (rule.ID !== undefined) xml += element('ID', rule.ID);
-    for (const header of rule.AllowedHeaders ?? []) xml += element('AllowedHeader', header);
-    for (const method of rule.AllowedMethods) xml += element('AllowedMethod', method);
-    for (const origin of rule.AllowedOrigins) xml += element('AllowedOrigin', origin);
-    for (const header of rule.ExposeHeaders ?? []) xml += element('ExposeHeader', header);
-    if (rule.MaxAgeSeconds !== undefined) xml += element('MaxAgeSeconds', String(rule.MaxAgeSeconds));
+    for (const field of RULE_FIELDS_IN_WIRE_ORDER) {
+      const value = rule[field.key];
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value as readonly string[]) xml += element(field.item, item);
+      else xml += element(field.item, String(value));
+    }
     xml += '</CORSRule>';
   }
   return `${xml}</CORSConfiguration>`;

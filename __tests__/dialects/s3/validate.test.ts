@@ -1,10 +1,10 @@
-// __tests__/core/validate.test.ts
+// __tests__/dialects/s3/validate.test.ts
 // PutBucketCors rule validation (spec §3.4, T04–T13) and parseCorsConfiguration for both body formats.
 
-import { S3Errors, type S3Error } from '../../lib/dialects/s3/errors';
-import type { CorsConfiguration, CorsRule } from '../../lib/core/model';
-import { parseCorsConfiguration, validateCorsConfiguration } from '../../lib/core/validate';
-import { serializeCorsXml } from '../../lib/dialects/s3/xml';
+import { S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
+import type { CorsConfiguration, CorsRule } from '../../../lib/core/model';
+import { parseCorsConfiguration, validateCorsConfiguration } from '../../../lib/dialects/s3/validate';
+import { serializeCorsXml } from '../../../lib/dialects/s3/xml';
 
 const base: CorsRule = { AllowedOrigins: ['*'], AllowedMethods: ['GET'] };
 const withRule = (overrides: Partial<CorsRule>): CorsConfiguration => ({ CORSRules: [{ ...base, ...overrides }] });
