@@ -39,10 +39,10 @@ export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType 
 export { S3Error, S3Errors, isS3Error, MAX_CORS_DOCUMENT_BYTES, MAX_CORS_RULES, MAX_RULE_ID_LENGTH } from './dialects/s3/errors.js';
 export { renderS3ErrorXml, escapeXml, type RequestIds } from './dialects/s3/error-xml.js';
 export { compileCorsConfiguration, type CompiledRules } from './core/compile.js';
+export { CORS_VARY } from './core/response-headers.js';
 export {
   decidePreflight,
   decideActual,
-  CORS_VARY,
   type CorsRequestInfo,
   type BucketCorsState,
   type PreflightDecision,

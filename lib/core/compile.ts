@@ -2,24 +2,16 @@
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
 import { isValidOrigin } from './headers.js';
-import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
+import type { CorsConfiguration, CorsMethod, CorsRule } from './model.js';
+import {
+  ALLOW_METHODS,
+  EXPOSE_HEADERS,
+  LIST_SEPARATOR,
+  MAX_AGE,
+  WILDCARD_ORIGIN_HEADER,
+  type RuleResponseHeaders,
+} from './response-headers.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
-
-/** Response header names exactly as S3 writes them (spec §11). */
-export const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
-/** See {@link ALLOW_ORIGIN}. */
-const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
-/** See {@link ALLOW_ORIGIN}. */
-const ALLOW_METHODS = 'Access-Control-Allow-Methods';
-/** See {@link ALLOW_ORIGIN}. */
-export const ALLOW_HEADERS = 'Access-Control-Allow-Headers';
-/** See {@link ALLOW_ORIGIN}. */
-const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
-/** See {@link ALLOW_ORIGIN}. */
-export const MAX_AGE = 'Access-Control-Max-Age';
-
-/** S3's list separator in CORS response headers: comma and one space (spec §11). */
-export const LIST_SEPARATOR = ', ';
 
 /**
  * The bit of a method in a rule's method mask; 0 for anything that is not one of S3's five CORS
@@ -50,7 +42,7 @@ export function isCorsMethod(method: string): method is CorsMethod {
 /**
  * Whether a matched rule answers `Access-Control-Allow-Origin: *` (and no credentials header) rather
  * than echoing the request's Origin: when any of its AllowedOrigins is exactly `*`.
- * UNVERIFIED (spec §10.2, §15.4): for a rule listing both `*` and the exact origin, AWS's answer is
+ * UNVERIFIED (docs/behaviour.md §10.2, §15.4): for a rule listing both `*` and the exact origin, AWS's answer is
  * unknown; Scality and LocalStack send `*`, which is what this does.
  */
 function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
@@ -58,7 +50,7 @@ function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
 }
 
 /** One rule, precompiled. Built only by {@link compileCorsConfiguration}. */
-export interface CompiledRule {
+export interface CompiledRule extends RuleResponseHeaders {
   /** OR of {@link methodBit} over the rule's AllowedMethods. */
   readonly methodMask: number;
   /** True when some AllowedOrigin is `*`: every valid Origin matches, and the answer is `*`. */
@@ -69,14 +61,10 @@ export interface CompiledRule {
   readonly wildcardOrigins: readonly WildcardPattern[];
   /** True when some AllowedHeader is `*`: every requested header matches. */
   readonly anyHeader: boolean;
-  /** AllowedHeaders, lower-cased, as patterns; empty when the rule has none. */
-  readonly headers: readonly WildcardPattern[];
-  /** `Access-Control-Allow-Methods`: every AllowedMethod, configured order. */
-  readonly methodsHeader: readonly [string, string];
-  /** `Access-Control-Expose-Headers` and `Access-Control-Max-Age`, each when configured. */
-  readonly trailingHeaders: HeaderList;
-  /** The complete response for an `anyOrigin` rule when the request lists no headers; `undefined` otherwise. */
-  readonly fixedHeaders: HeaderList | undefined;
+  /** AllowedHeaders without `*`, lower-cased: a requested name is one lookup here. */
+  readonly literalHeaders: ReadonlySet<string>;
+  /** AllowedHeaders with a `*`, lower-cased, as patterns: scanned only when the lookup misses. */
+  readonly headerPatterns: readonly WildcardPattern[];
 }
 
 /** A configuration ready for `decidePreflight` / `decideActual`: what caches keep. */
@@ -133,11 +121,6 @@ export function addSuffixCandidates(buckets: readonly SuffixBucket[], origin: st
   }
 }
 
-/** `Access-Control-Allow-Credentials: true`, sent whenever the Origin is echoed rather than `*`. */
-export const CREDENTIALS_HEADER: readonly [string, string] = [ALLOW_CREDENTIALS, 'true'];
-/** `Access-Control-Allow-Origin: *`, for rules that allow any origin. */
-export const WILDCARD_ORIGIN_HEADER: readonly [string, string] = [ALLOW_ORIGIN, WILDCARD];
-
 function compileRule(rule: CorsRule): CompiledRule {
   let methodMask = 0;
   for (const method of rule.AllowedMethods) methodMask |= methodBit(method);
@@ -146,16 +129,18 @@ function compileRule(rule: CorsRule): CompiledRule {
   const trailingHeaders: Array<readonly [string, string]> = [];
   if (rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0)
     trailingHeaders.push([EXPOSE_HEADERS, rule.ExposeHeaders.join(LIST_SEPARATOR)]);
-  // 0 and negative values are sent as configured. UNVERIFIED (spec §8.5, §15.3).
+  // 0 and negative values are sent as configured. UNVERIFIED (docs/behaviour.md §8.5, §15.3).
   if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push([MAX_AGE, String(rule.MaxAgeSeconds)]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
+  const lowerCased = allowedHeaders.map((header) => header.toLowerCase());
   return {
     methodMask,
     anyOrigin,
     exactOrigins: rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD)),
     wildcardOrigins: rule.AllowedOrigins.filter((origin) => origin.includes(WILDCARD)).map(compileWildcard),
     anyHeader: allowedHeaders.includes(WILDCARD),
-    headers: allowedHeaders.map((header) => compileWildcard(header.toLowerCase())),
+    literalHeaders: new Set(lowerCased.filter((header) => !header.includes(WILDCARD))),
+    headerPatterns: lowerCased.filter((header) => header.includes(WILDCARD)).map(compileWildcard),
     methodsHeader,
     trailingHeaders,
     fixedHeaders: anyOrigin ? [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders] : undefined,

@@ -2,21 +2,10 @@
 // Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (spec §8–§10).
 
 import createDebug from 'debug';
-import {
-  addSuffixCandidates,
-  ALLOW_HEADERS,
-  ALLOW_ORIGIN,
-  ascending,
-  CREDENTIALS_HEADER,
-  LIST_SEPARATOR,
-  methodBit,
-  WILDCARD_ORIGIN_HEADER,
-  type CompiledRule,
-  type CompiledRules,
-} from './compile.js';
-import { S3Errors, type S3Error } from '../dialects/s3/errors.js';
+import { addSuffixCandidates, ascending, methodBit, type CompiledRule, type CompiledRules } from './compile.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
 import type { HeaderList, ResourceType } from './model.js';
+import { matchHeaders } from './response-headers.js';
 import { matchesWildcard } from './wildcard.js';
 
 const log = createDebug('express-bucket-cors:engine');
@@ -31,78 +20,117 @@ export interface CorsRequestInfo {
   readonly requestMethod: string | undefined;
   /** `Access-Control-Request-Headers` header. */
   readonly requestHeaders: string | undefined;
-  /** `BUCKET` for `/b` or `/b/`, `OBJECT` otherwise (`<ResourceType>` in preflight refusals). */
+  /** `BUCKET` for `/b` or `/b/`, `OBJECT` otherwise (`<ResourceType>` in S3's preflight refusals). */
   readonly resourceType: ResourceType;
 }
 
-/** The bucket as the caller found it: with compiled rules, without a configuration, or nonexistent. */
+/**
+ * What is known of the bucket a request names: its compiled rules, no configuration, no such bucket,
+ * or nothing at all because the store could not be read (and nothing was cached).
+ */
 export type BucketCorsState =
   | { readonly kind: 'configured'; readonly rules: CompiledRules }
   | { readonly kind: 'no-configuration' }
-  | { readonly kind: 'no-bucket' };
-
-/** Why a preflight was refused, in the order the checks run (spec §8.2). */
-export type PreflightRefusal = 'no-origin' | 'invalid-method' | 'no-bucket' | 'no-configuration' | 'missing-method' | 'no-match';
+  | { readonly kind: 'no-bucket' }
+  | { readonly kind: 'unavailable' };
 
 /**
- * A preflight answer: 200 with `headers`, or the S3 error to send (no CORS headers, no `Vary`).
- * Refusal errors that depend only on the method are shared, frozen instances: send them, don't modify them.
+ * Why a preflight was refused, in the order the checks run (docs/behaviour.md §8.2): the rules could not
+ * be read; no Origin; an `Access-Control-Request-Method` no rule could ever allow; no bucket; no
+ * configuration; no request method; more requested headers than a preflight evaluates
+ * ({@link MAX_REQUESTED_HEADERS}); no rule matches.
  */
-export type PreflightDecision =
-  | { readonly allowed: true; readonly ruleIndex: number; readonly headers: HeaderList }
-  | { readonly allowed: false; readonly reason: PreflightRefusal; readonly error: S3Error };
+export type PreflightRefusal =
+  | 'unavailable'
+  | 'no-origin'
+  | 'invalid-method'
+  | 'no-bucket'
+  | 'no-configuration'
+  | 'missing-method'
+  | 'too-many-headers'
+  | 'no-match';
+
+/** A refused preflight: the reason, and what a dialect needs to word its answer. */
+export interface PreflightRefusalDecision {
+  readonly allowed: false;
+  readonly reason: PreflightRefusal;
+  /** `Access-Control-Request-Method` as sent (`undefined` when absent). */
+  readonly requestMethod: string | undefined;
+  readonly resourceType: ResourceType;
+}
+
+/** A preflight answer: 200 with `headers` (without `Vary`, see `CORS_VARY`), or the reason for a refusal. */
+export type PreflightDecision = { readonly allowed: true; readonly ruleIndex: number; readonly headers: HeaderList } | PreflightRefusalDecision;
+
+/** Why an actual request gets no CORS headers. */
+export type ActualMiss = 'unavailable' | 'no-origin' | 'no-configuration' | 'too-many-headers' | 'no-match';
 
 /** An actual request's CORS outcome: headers to add to whatever the server answers, or none. Never blocks. */
 export type ActualDecision =
   | { readonly matched: true; readonly ruleIndex: number; readonly headers: HeaderList }
-  | { readonly matched: false; readonly reason: 'no-origin' | 'no-configuration' | 'no-match' };
-
-/**
- * The `Vary` names S3 sends on every response where a rule matched, and never otherwise (spec §1.6).
- * Decisions never include `Vary`: callers append these (e.g. with the `vary` package) so they merge
- * with the host server's own `Vary`.
- */
-export const CORS_VARY: readonly string[] = Object.freeze(['Origin', 'Access-Control-Request-Headers', 'Access-Control-Request-Method']);
+  | { readonly matched: false; readonly reason: ActualMiss };
 
 /**
  * `Access-Control-Request-Method` values a preflight accepts before matching; any other non-empty
- * value is refused with `Invalid Access-Control-Request-Method: <value>` (case-sensitive).
- * UNVERIFIED (spec §8.2 step 2): PATCH and OPTIONS are reportedly accepted by AWS and then never match
- * (no rule can allow them).
+ * value is refused as `invalid-method` (case-sensitive). UNVERIFIED (docs/behaviour.md §8.2 step 2):
+ * PATCH and OPTIONS are reportedly accepted by AWS and then never match (no rule can allow them).
  */
-const PREFLIGHT_REQUEST_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
-
-/** The value in `Invalid Access-Control-Request-Method: …` when a configured bucket gets a preflight without one (project decision, spec §8.2 step 5). */
-const MISSING_REQUEST_METHOD_VALUE = 'null';
-
-/** `<Method>` in 403 preflight bodies when the request has no (or an empty) `Access-Control-Request-Method`. */
-const METHOD_WHEN_NO_REQUEST_METHOD = 'OPTIONS';
+export const PREFLIGHT_REQUEST_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /**
  * Whether actual (non-OPTIONS) responses carry `Access-Control-Allow-Headers` when the request listed
- * headers in `Access-Control-Request-Headers`. UNVERIFIED (spec §9.5, §15.8): LocalStack's code does.
+ * headers in `Access-Control-Request-Headers`. UNVERIFIED (docs/behaviour.md §9.5, §15.8): LocalStack's code does.
  */
 const ACTUAL_ECHOES_REQUEST_HEADERS = true;
 
 /**
- * `Access-Control-Request-Headers` split on `,`, trimmed, empties dropped, lower-cased — once per
- * decision. `undefined` when the header is absent; `null` when some name is not an HTTP token, which
- * no rule can match. UNVERIFIED (spec §10.3, §15.7): AWS's handling of empty and invalid entries.
+ * Most names of `Access-Control-Request-Headers` a decision evaluates, and the longest such header (in
+ * characters) it reads: browsers send a few dozen names at most, and a bound keeps an anonymous
+ * request's cost small whatever the rules hold. Past either, the request matches no rule
+ * (`too-many-headers`).
  */
-function parseRequestedHeaders(value: string | undefined): string[] | null | undefined {
+export const MAX_REQUESTED_HEADERS = 200;
+/** See {@link MAX_REQUESTED_HEADERS}. */
+export const MAX_REQUEST_HEADERS_LENGTH = 16_384;
+
+const isHttpWhitespace = (code: number) => code === 0x20 || code === 0x09;
+
+/** Reason code of {@link parseRequestedHeaders} for a header that is too long or lists too many names. */
+const OVER_LIMIT = 1;
+
+/**
+ * `Access-Control-Request-Headers` split on `,`, each name trimmed of HTTP whitespace (SP and HTAB
+ * only), empties dropped, lower-cased — once per decision. `undefined` when the header is absent;
+ * `null` when some name is not an HTTP token, which no rule can match; {@link OVER_LIMIT} past the
+ * bounds of {@link MAX_REQUESTED_HEADERS}. UNVERIFIED (docs/behaviour.md §10.3, §15.7): AWS's handling
+ * of empty and invalid entries.
+ */
+function parseRequestedHeaders(value: string | undefined): string[] | null | undefined | typeof OVER_LIMIT {
   if (value === undefined) return undefined;
+  if (value.length > MAX_REQUEST_HEADERS_LENGTH) return OVER_LIMIT;
   const names: string[] = [];
-  for (const part of value.split(',')) {
-    const name = part.trim();
-    if (name.length === 0) continue;
-    if (!isHttpToken(name)) return null;
-    names.push(name.toLowerCase());
+  let start = 0;
+  while (start <= value.length) {
+    let end = value.indexOf(',', start);
+    if (end === -1) end = value.length;
+    let from = start;
+    let to = end;
+    while (from < to && isHttpWhitespace(value.charCodeAt(from))) from++;
+    while (to > from && isHttpWhitespace(value.charCodeAt(to - 1))) to--;
+    if (to > from) {
+      const name = value.slice(from, to);
+      if (!isHttpToken(name)) return null;
+      if (names.length === MAX_REQUESTED_HEADERS) return OVER_LIMIT;
+      names.push(name.toLowerCase());
+    }
+    start = end + 1;
   }
   return names;
 }
 
 function allowsHeader(rule: CompiledRule, name: string): boolean {
-  const patterns = rule.headers;
+  if (rule.literalHeaders.has(name)) return true;
+  const patterns = rule.headerPatterns;
   for (let i = 0; i < patterns.length; i++) if (matchesWildcard(patterns[i]!, name)) return true;
   return false;
 }
@@ -161,90 +189,67 @@ function findRule(rules: CompiledRules, origin: string, method: string, requeste
   return -1;
 }
 
-/** The response headers for a match; `origin` already passed `isValidOrigin`. */
-function matchHeaders(rule: CompiledRule, origin: string, requested: readonly string[] | null | undefined): HeaderList {
-  const allowHeaders = requested != null && requested.length > 0 ? requested.join(LIST_SEPARATOR) : undefined;
-  if (rule.fixedHeaders !== undefined && allowHeaders === undefined) return rule.fixedHeaders;
-  const headers: Array<readonly [string, string]> = rule.anyOrigin
-    ? [WILDCARD_ORIGIN_HEADER]
-    : [[ALLOW_ORIGIN, origin], CREDENTIALS_HEADER];
-  headers.push(rule.methodsHeader);
-  if (allowHeaders !== undefined) headers.push([ALLOW_HEADERS, allowHeaders]);
-  for (const header of rule.trailingHeaders) headers.push(header);
-  return headers;
+function refuse(reason: PreflightRefusal, request: CorsRequestInfo): PreflightRefusalDecision {
+  if (log.enabled) log('preflight refused: %s', reason);
+  return { allowed: false, reason, requestMethod: request.requestMethod, resourceType: request.resourceType };
 }
 
 /**
- * One shared, frozen error per `<Method>` value for the refusals whose wording depends only on it:
- * building an Error (stack trace included) would cost more than the whole decision.
- */
-function errorsByMethod(create: (method: string) => S3Error): ReadonlyMap<string, S3Error> {
-  return new Map([...PREFLIGHT_REQUEST_METHODS].map((method) => [method, Object.freeze(create(method))]));
-}
-const MISSING_ORIGIN = Object.freeze(S3Errors.preflightMissingOrigin());
-const MISSING_METHOD = Object.freeze(S3Errors.preflightInvalidMethod(MISSING_REQUEST_METHOD_VALUE));
-const BUCKET_NOT_FOUND = errorsByMethod(S3Errors.preflightBucketNotFound);
-const CORS_NOT_ENABLED = errorsByMethod(S3Errors.preflightCorsNotEnabled);
-const NOT_ALLOWED: Readonly<Record<ResourceType, ReadonlyMap<string, S3Error>>> = {
-  BUCKET: errorsByMethod((method) => S3Errors.preflightNotAllowed(method, 'BUCKET')),
-  OBJECT: errorsByMethod((method) => S3Errors.preflightNotAllowed(method, 'OBJECT')),
-};
-
-function refuse(reason: PreflightRefusal, error: S3Error): PreflightDecision {
-  if (log.enabled) log('preflight refused: %s (%s %s)', reason, error.code, error.message);
-  return { allowed: false, reason, error };
-}
-
-/**
- * Decides an `OPTIONS` preflight exactly in S3's order (spec §8.2): missing Origin → 400; invalid
- * `Access-Control-Request-Method` → 400; no bucket → 403 "Bucket not found"; no configuration → 403
- * "CORS is not enabled"; missing request method → 400 `…: null`; no matching rule → 403 "not allowed";
- * otherwise 200 with the matched rule's headers (without `Vary`, see {@link CORS_VARY}).
+ * Decides an `OPTIONS` preflight exactly in S3's order (docs/behaviour.md §8.2): rules unreadable →
+ * `unavailable`; missing Origin → `no-origin`; an `Access-Control-Request-Method` outside
+ * {@link PREFLIGHT_REQUEST_METHODS} → `invalid-method`; no bucket; no configuration; no request method
+ * → `missing-method`; too many requested headers; no matching rule → `no-match`; otherwise allowed with
+ * the matched rule's headers (without `Vary`). How a refusal is answered is the dialect's business.
  */
 export function decidePreflight(request: CorsRequestInfo, state: BucketCorsState): PreflightDecision {
+  if (state.kind === 'unavailable') return refuse('unavailable', request);
   const origin = request.origin;
-  if (origin === undefined || origin === '') return refuse('no-origin', MISSING_ORIGIN);
+  if (origin === undefined || origin === '') return refuse('no-origin', request);
   const requestMethod = request.requestMethod;
   const hasRequestMethod = requestMethod !== undefined && requestMethod !== '';
-  if (hasRequestMethod && !PREFLIGHT_REQUEST_METHODS.has(requestMethod))
-    return refuse('invalid-method', S3Errors.preflightInvalidMethod(requestMethod));
-  const errorMethod = hasRequestMethod ? requestMethod : METHOD_WHEN_NO_REQUEST_METHOD;
-  // From here on `errorMethod` is one of PREFLIGHT_REQUEST_METHODS (OPTIONS included), so the error maps hold it.
-  if (state.kind === 'no-bucket') return refuse('no-bucket', BUCKET_NOT_FOUND.get(errorMethod)!);
-  if (state.kind === 'no-configuration') return refuse('no-configuration', CORS_NOT_ENABLED.get(errorMethod)!);
-  if (!hasRequestMethod) return refuse('missing-method', MISSING_METHOD);
+  if (hasRequestMethod && !PREFLIGHT_REQUEST_METHODS.has(requestMethod)) return refuse('invalid-method', request);
+  if (state.kind === 'no-bucket') return refuse('no-bucket', request);
+  if (state.kind === 'no-configuration') return refuse('no-configuration', request);
+  if (!hasRequestMethod) return refuse('missing-method', request);
   const requested = parseRequestedHeaders(request.requestHeaders);
+  if (requested === OVER_LIMIT) return refuse('too-many-headers', request);
   const index = findRule(state.rules, origin, requestMethod, requested);
-  if (index === -1) return refuse('no-match', NOT_ALLOWED[request.resourceType].get(errorMethod)!);
+  if (index === -1) return refuse('no-match', request);
   if (log.enabled) log('preflight allowed by rule %d', index);
-  return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested) };
+  return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested ?? undefined) };
 }
 
 type Unmatched = ActualDecision & { readonly matched: false };
-const NO_ORIGIN: Unmatched = Object.freeze({ matched: false, reason: 'no-origin' });
-const NO_CONFIGURATION: Unmatched = Object.freeze({ matched: false, reason: 'no-configuration' });
-const NO_MATCH: Unmatched = Object.freeze({ matched: false, reason: 'no-match' });
+const UNMATCHED: Readonly<Record<ActualMiss, Unmatched>> = {
+  unavailable: Object.freeze({ matched: false, reason: 'unavailable' }),
+  'no-origin': Object.freeze({ matched: false, reason: 'no-origin' }),
+  'no-configuration': Object.freeze({ matched: false, reason: 'no-configuration' }),
+  'too-many-headers': Object.freeze({ matched: false, reason: 'too-many-headers' }),
+  'no-match': Object.freeze({ matched: false, reason: 'no-match' }),
+};
 
-function unmatched(decision: Unmatched): ActualDecision {
-  if (log.enabled) log('actual request: no CORS headers (%s)', decision.reason);
-  return decision;
+function unmatched(reason: ActualMiss): ActualDecision {
+  if (log.enabled) log('actual request: no CORS headers (%s)', reason);
+  return UNMATCHED[reason];
 }
 
 /**
- * Decides which CORS headers an actual (non-OPTIONS) request gets (spec §9). Matching uses
+ * Decides which CORS headers an actual (non-OPTIONS) request gets (docs/behaviour.md §9). Matching uses
  * `Access-Control-Request-Method` when present and non-empty, else the HTTP method, and checks
  * `Access-Control-Request-Headers` only when present. Never blocks the request.
  */
 export function decideActual(request: CorsRequestInfo, state: BucketCorsState): ActualDecision {
+  if (state.kind === 'unavailable') return unmatched('unavailable');
   const origin = request.origin;
-  if (origin === undefined || origin === '') return unmatched(NO_ORIGIN);
-  if (state.kind !== 'configured') return unmatched(NO_CONFIGURATION);
+  if (origin === undefined || origin === '') return unmatched('no-origin');
+  if (state.kind !== 'configured') return unmatched('no-configuration');
   const requestMethod = request.requestMethod;
   const method = requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method;
   const requested = parseRequestedHeaders(request.requestHeaders);
+  if (requested === OVER_LIMIT) return unmatched('too-many-headers');
   const index = findRule(state.rules, origin, method, requested);
-  if (index === -1) return unmatched(NO_MATCH);
+  if (index === -1) return unmatched('no-match');
   if (log.enabled) log('actual request matched rule %d', index);
-  const headers = matchHeaders(state.rules.rules[index]!, origin, ACTUAL_ECHOES_REQUEST_HEADERS ? requested : undefined);
+  const headers = matchHeaders(state.rules.rules[index]!, origin, ACTUAL_ECHOES_REQUEST_HEADERS ? (requested ?? undefined) : undefined);
   return { matched: true, ruleIndex: index, headers };
 }

@@ -1,18 +1,20 @@
 // lib/http/middleware.ts
-// bucketCors(): answers preflights and adds CORS headers to actual requests, per bucket, as S3 does (spec §8, §9).
+// bucketCors(): answers preflights and adds CORS headers to actual requests, per bucket, as S3 does (docs/behaviour.md §8, §9).
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
-import { CORS_VARY, decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo } from '../core/decide.js';
-import { S3Errors } from '../dialects/s3/errors.js';
+import { decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo } from '../core/decide.js';
 import type { HeaderList } from '../core/model.js';
+import { CORS_VARY } from '../core/response-headers.js';
+import { s3Dialect } from '../dialects/s3/dialect.js';
+import { hasMethods, oneOf, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../options.js';
 import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
-import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore, rejectUnknownOptions } from './options.js';
+import type { CorsDialect } from './dialect.js';
+import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from './options.js';
 import { createAddressing, isPromise, type AddressingOptions, type BucketAddress } from './resolve.js';
-import { ensureRequestIds, sendS3Error } from '../dialects/s3/response.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
 const debug = createDebug('express-bucket-cors:middleware');
@@ -31,7 +33,7 @@ export interface BucketCorsOptions {
    * answer "Bucket not found" rather than "CORS is not enabled for this bucket" (both 403).
    * Default: every bucket exists.
    */
-  readonly bucketExists?: (bucket: string, req: IncomingMessage) => boolean | Promise<boolean>;
+  readonly bucketExists?: BucketExists;
   /**
    * `'match'` (default, S3 parity): `Vary: Origin, Access-Control-Request-Headers,
    * Access-Control-Request-Method` only on responses where a rule matched, exactly as S3 answers.
@@ -46,6 +48,11 @@ export interface BucketCorsOptions {
   readonly retryAfterSeconds?: number;
   /** Where unexpected errors are reported. Default: `console`. */
   readonly logger?: Logger;
+  /**
+   * How refused preflights are answered: the API whose answers clients expect. Default: S3's
+   * (`s3Dialect`: XML `<Error>` bodies with S3's codes and messages, request ids).
+   */
+  readonly dialect?: CorsDialect;
 }
 
 /** The connect-style handler {@link bucketCors} returns (Express 4 and 5 `app.use()`, or any framework). */
@@ -57,7 +64,24 @@ export interface BucketCorsMiddleware {
   close(): void;
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['store', 'addressing', 'bucketExists', 'vary', 'cache', 'retryAfterSeconds', 'logger']);
+/** The dialect option: an object with the two methods a dialect has. */
+const dialectOption: OptionCheck<CorsDialect> = (value, fail) => {
+  if (value === undefined) return s3Dialect;
+  if (!hasMethods(value, ['refusePreflight', 'beforeAllowedPreflight'])) fail('be a CorsDialect (e.g. s3Dialect), or be left out');
+  return value as CorsDialect;
+};
+
+const OPTION_CHECKS = {
+  store: storeOption(['get', 'subscribe'], true),
+  // Checked in full by createAddressing and RuleCache, which name their own options.
+  addressing: (value) => value as AddressingOptions | undefined,
+  bucketExists: bucketExistsOption,
+  vary: oneOf(['match', 'always'], 'match'),
+  cache: (value) => value as RuleCacheOptions | undefined,
+  retryAfterSeconds: retryAfterSecondsOption,
+  logger: loggerOption,
+  dialect: dialectOption,
+} satisfies OptionChecks<BucketCorsOptions>;
 
 /** How far the request got synchronously; a promise when it waits for a resolver, the store or `bucketExists`. */
 type Step = typeof NEXT | typeof ANSWERED | Promise<typeof NEXT | typeof ANSWERED>;
@@ -65,6 +89,21 @@ type Step = typeof NEXT | typeof ANSWERED | Promise<typeof NEXT | typeof ANSWERE
 const NEXT = 0;
 /** The middleware answered (a preflight); nothing else runs. */
 const ANSWERED = 1;
+
+/**
+ * Runs `next(req, res, extra, value)` at once when `value` is known, or when its promise settles: the
+ * one code path for steps that are synchronous on the hot path and asynchronous on a miss. `next` is
+ * created once per middleware, so the synchronous path allocates nothing.
+ */
+function andThen<E, T>(
+  value: T | Promise<T>,
+  next: (req: IncomingMessage, res: ServerResponse, extra: E, value: T) => Step,
+  req: IncomingMessage,
+  res: ServerResponse,
+  extra: E,
+): Step {
+  return isPromise(value) ? value.then((settled) => next(req, res, extra, settled)) : next(req, res, extra, value);
+}
 
 /** Longest Origin shown in debug lines. */
 const DEBUG_ORIGIN_LENGTH = 80;
@@ -104,26 +143,21 @@ function setHeaders(res: ServerResponse, headers: HeaderList): void {
   for (const [name, value] of headers) res.setHeader(name, value);
 }
 
-function checkOptions(options: BucketCorsOptions) {
-  if (typeof options !== 'object' || options === null) throw new TypeError('bucketCors(options): pass an options object, or nothing.');
-  rejectUnknownOptions('bucketCors', options, OPTION_NAMES);
-  const { vary: varyMode = 'match' } = options;
-  const logger = checkLogger('bucketCors', options.logger);
-  const given = options.store === undefined ? undefined : checkStore('bucketCors', options.store, ['get', 'subscribe']);
-  const bucketExists = checkBucketExists('bucketCors', options.bucketExists);
-  if (varyMode !== 'match' && varyMode !== 'always') throw new TypeError(`bucketCors: \`vary\` must be 'match' (S3 parity, default) or 'always' (cache-safe), not ${JSON.stringify(varyMode)}.`);
-  const retryAfterSeconds = checkRetryAfterSeconds('bucketCors', options.retryAfterSeconds);
-  const store = given ?? new MemoryRuleStore({ logger });
-  return { store, bucketExists, varyAlways: varyMode === 'always', retryAfterSeconds, logger };
-}
+const NO_CONFIGURATION: BucketCorsState = Object.freeze({ kind: 'no-configuration' });
+const NO_BUCKET: BucketCorsState = Object.freeze({ kind: 'no-bucket' });
+/** The service root, answered as a bucket that does not exist. */
+const SERVICE_ROOT: BucketAddress = Object.freeze({ bucket: '/', key: '' });
+
+/** The state a cache lookup stands for, before `bucketExists` is asked. */
+const stateOf = (lookup: RuleLookup): BucketCorsState => (lookup.kind === 'none' ? NO_CONFIGURATION : lookup);
 
 /**
- * The CORS middleware: per bucket, exactly as Amazon S3 answers (spec §8, §9).
+ * The CORS middleware: per bucket, exactly as Amazon S3 answers (docs/behaviour.md §8, §9).
  *
  * - Requests naming no bucket (see `addressing`) pass through untouched.
  * - Every `OPTIONS` on a bucket or object is a preflight, answered here and never passed on:
- *   200 with the matched rule's headers, or S3's XML refusal (400/403, no CORS headers), or 503
- *   ServiceUnavailable with `Retry-After` while the store is unreachable and nothing is cached.
+ *   200 with the matched rule's headers, or the dialect's refusal (S3: XML 400/403, no CORS headers),
+ *   or 503 ServiceUnavailable with `Retry-After` while the store is unreachable and nothing is cached.
  *   Query strings, presigned parameters and `Authorization` play no part. An `OPTIONS` with
  *   `Origin` to the path-style service root `/` is refused with 403 "Bucket not found".
  * - Other requests with an `Origin` get the matched rule's headers set before `next()`, so they
@@ -135,23 +169,28 @@ function checkOptions(options: BucketCorsOptions) {
  *
  * @throws TypeError when an option is wrong; the message says what to change.
  */
-export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddleware {
-  const { store, bucketExists, varyAlways, retryAfterSeconds, logger } = checkOptions(options);
-  const addressing = createAddressing(options.addressing);
+export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
+  // `app.use(bucketCors)` hands Express's (req, res, next) here.
+  refuseMiddlewareArguments('bucketCors', arguments, 'app.use(bucketCors({ store }))');
+  const checked = readOptions('bucketCors', options, OPTION_CHECKS);
+  const { bucketExists, retryAfterSeconds, logger, dialect } = checked;
+  const varyAlways = checked.vary === 'always';
+  const store = checked.store ?? new MemoryRuleStore({ logger });
+  const addressing = createAddressing(checked.addressing);
   const resolve = addressing.resolve;
-  const cache = new RuleCache(store, { logger, ...options.cache });
+  const cache = new RuleCache(store, { logger, ...checked.cache });
 
-  function answerPreflight(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, state: BucketCorsState): typeof ANSWERED {
-    const request = requestInfo(req, key);
+  function answerPreflight(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState): typeof ANSWERED {
+    const request = requestInfo(req, address.key);
     const decision = decidePreflight(request, state);
     if (!decision.allowed) {
       if (varyAlways && state.kind === 'configured') appendCorsVary(res);
-      if (debug.enabled) debug('preflight %s %s origin=%s: %d %s (%s)', bucket, request.resourceType, shownOrigin(request.origin), decision.error.status, decision.error.code, decision.reason);
-      sendS3Error(req, res, decision.error);
+      dialect.refusePreflight(req, res, decision, retryAfterSeconds);
+      if (debug.enabled) debug('preflight %s %s origin=%s: %d (%s)', address.bucket, request.resourceType, shownOrigin(request.origin), res.statusCode, decision.reason);
       return ANSWERED;
     }
-    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d', bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex);
-    ensureRequestIds(res);
+    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d', address.bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex);
+    dialect.beforeAllowedPreflight(res);
     res.statusCode = 200;
     setHeaders(res, decision.headers);
     appendCorsVary(res);
@@ -160,71 +199,45 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     return ANSWERED;
   }
 
+  /** The bucket's state for a preflight: `bucketExists` tells "no bucket" from "no configuration". */
   function preflightWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup): Step {
-    const { bucket, key } = address;
-    if (lookup.kind === 'configured') return answerPreflight(req, res, bucket, key, lookup);
-    if (lookup.kind === 'unavailable') {
-      if (debug.enabled) debug('preflight %s origin=%s: 503 (store unavailable)', bucket, shownOrigin(req.headers.origin));
-      sendS3Error(req, res, S3Errors.serviceUnavailable(retryAfterSeconds));
-      return ANSWERED;
-    }
-    if (bucketExists === undefined) return answerPreflight(req, res, bucket, key, NO_CONFIGURATION);
-    const exists = bucketExists(bucket, req);
-    if (!isPromise(exists)) return answerPreflight(req, res, bucket, key, exists ? NO_CONFIGURATION : NO_BUCKET);
-    return exists.then((found) => answerPreflight(req, res, bucket, key, found ? NO_CONFIGURATION : NO_BUCKET));
+    if (lookup.kind !== 'none' || bucketExists === undefined) return answerPreflight(req, res, address, stateOf(lookup));
+    return andThen(bucketExists(address.bucket, req), answerWithExistence, req, res, address);
   }
 
-  function preflight(req: IncomingMessage, res: ServerResponse, address: BucketAddress): Step {
-    const lookup = cache.lookup(address.bucket);
-    if (!isPromise(lookup)) return preflightWithLookup(req, res, address, lookup);
-    return lookup.then((found) => preflightWithLookup(req, res, address, found));
+  function answerWithExistence(req: IncomingMessage, res: ServerResponse, address: BucketAddress, exists: boolean): Step {
+    return answerPreflight(req, res, address, exists ? NO_CONFIGURATION : NO_BUCKET);
   }
 
-  function actualWithLookup(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, lookup: RuleLookup): typeof NEXT {
-    if (lookup.kind === 'unavailable') {
-      // Passed on without CORS headers: browsers refuse to read the response (fail closed), the request itself is served.
-      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (store unavailable)', req.method, bucket, shownOrigin(req.headers.origin));
-      if (varyAlways) appendCorsVary(res);
-      return NEXT;
-    }
+  function actualWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup): typeof NEXT {
     if (lookup.kind === 'none') {
-      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, bucket, shownOrigin(req.headers.origin));
+      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, address.bucket, shownOrigin(req.headers.origin));
       return NEXT;
     }
-    const request = requestInfo(req, key);
+    const request = requestInfo(req, address.key);
     const decision = decideActual(request, lookup);
     if (decision.matched) {
       setHeaders(res, decision.headers);
       appendCorsVary(res);
-      if (debug.enabled) debug('actual %s %s origin=%s: rule %d', request.method, bucket, shownOrigin(request.origin), decision.ruleIndex);
+      if (debug.enabled) debug('actual %s %s origin=%s: rule %d', request.method, address.bucket, shownOrigin(request.origin), decision.ruleIndex);
     } else {
+      // Unavailable rules pass the request on without CORS headers: browsers refuse to read the response (fail closed).
       if (varyAlways) appendCorsVary(res);
-      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, bucket, shownOrigin(request.origin), decision.reason);
+      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, address.bucket, shownOrigin(request.origin), decision.reason);
     }
     return NEXT;
   }
 
-  function actual(req: IncomingMessage, res: ServerResponse, address: BucketAddress): Step {
-    // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
-    if (!varyAlways && (req.headers.origin === undefined || req.headers.origin === '')) return NEXT;
-    const lookup = cache.lookup(address.bucket);
-    if (!isPromise(lookup)) return actualWithLookup(req, res, address.bucket, address.key, lookup);
-    return lookup.then((found) => actualWithLookup(req, res, address.bucket, address.key, found));
-  }
-
-  function route(req: IncomingMessage, res: ServerResponse, address: BucketAddress | null): Step {
-    if (address !== null) return req.method === 'OPTIONS' ? preflight(req, res, address) : actual(req, res, address);
-    if (req.method === 'OPTIONS' && addressing.isServiceRoot(req)) {
-      // S3 answers an OPTIONS to the service root as a preflight to a bucket that does not exist (spec §2.2, T54).
-      return answerPreflight(req, res, '/', '', NO_BUCKET);
+  function route(req: IncomingMessage, res: ServerResponse, _extra: undefined, address: BucketAddress | null): Step {
+    if (address !== null) {
+      if (req.method === 'OPTIONS') return andThen(cache.lookup(address.bucket), preflightWithLookup, req, res, address);
+      // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
+      if (!varyAlways && (req.headers.origin === undefined || req.headers.origin === '')) return NEXT;
+      return andThen(cache.lookup(address.bucket), actualWithLookup, req, res, address);
     }
+    // S3 answers an OPTIONS to the service root as a preflight to a bucket that does not exist (docs/behaviour.md §2.2, T54).
+    if (req.method === 'OPTIONS' && addressing.isServiceRoot(req)) return answerPreflight(req, res, SERVICE_ROOT, NO_BUCKET);
     return NEXT;
-  }
-
-  function start(req: IncomingMessage, res: ServerResponse): Step {
-    const resolved = resolve(req);
-    if (!isPromise(resolved)) return route(req, res, resolved);
-    return resolved.then((address) => route(req, res, address));
   }
 
   /** Logs what a later handler threw out of `next()` on an asynchronous path (nobody else would see it). */
@@ -236,14 +249,10 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     }
   }
 
-  function continueAfter(step: typeof NEXT | typeof ANSWERED, next: (error?: unknown) => void): void {
-    if (step === NEXT) next();
-  }
-
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     let step: Step;
     try {
-      step = start(req, res);
+      step = andThen(resolve(req), route, req, res, undefined);
     } catch (error) {
       next(error);
       return;
@@ -251,7 +260,9 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     if (step === NEXT) next();
     else if (step !== ANSWERED)
       step.then(
-        (settled) => continueAfter(settled, next),
+        (settled) => {
+          if (settled === NEXT) next();
+        },
         (error: unknown) => next(error),
       ).catch(reportAfterNext);
   };
@@ -261,6 +272,3 @@ export function bucketCors(options: BucketCorsOptions = {}): BucketCorsMiddlewar
     close: () => cache.close(),
   });
 }
-
-const NO_CONFIGURATION: BucketCorsState = Object.freeze({ kind: 'no-configuration' });
-const NO_BUCKET: BucketCorsState = Object.freeze({ kind: 'no-bucket' });

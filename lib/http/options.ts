@@ -1,67 +1,41 @@
 // lib/http/options.ts
-// Checks of the options corsRouter() and bucketCors() share (unknown names, `store`, `logger`, `bucketExists`, `retryAfterSeconds`), with one wording.
+// The option checks bucketCors() and corsRouter() share (`store`, `logger`, `bucketExists`, `retryAfterSeconds`), with one wording.
 
 import type { IncomingMessage } from 'node:http';
-import { hasMethods, isLogger } from '../store/shared.js';
+import { hasMethods, optionalFunction, wholeNumber, type OptionCheck } from '../options.js';
+import { isLogger } from '../store/shared.js';
 import type { Logger, RuleStore } from '../store/types.js';
 
 /** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
-const DEFAULT_RETRY_AFTER_SECONDS = 1;
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
-/**
- * Throws a TypeError naming the first key of `options` not in `known` (catches typos such as
- * `virtualHostDomain`). `where` prefixes the message, e.g. `bucketCors: addressing`.
- */
-export function rejectUnknownOptions(where: string, options: object, known: ReadonlySet<string>): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) {
-      throw new TypeError(`${where}: unknown option \`${name}\`; the options are ${[...known].map((n) => `\`${n}\``).join(', ')}.`);
-    }
-  }
+/** True for a Redis client (ioredis or node-redis) given where a store is wanted. */
+const isRedisClient = (value: unknown): boolean => hasMethods(value, ['publish', 'duplicate']) && !hasMethods(value, ['put']);
+
+/** A store with `methods` (what the owner calls); required unless `optional`. */
+export function storeOption(methods: readonly (keyof RuleStore)[], optional: true): OptionCheck<RuleStore | undefined>;
+export function storeOption(methods: readonly (keyof RuleStore)[], optional: false): OptionCheck<RuleStore>;
+export function storeOption(methods: readonly (keyof RuleStore)[], optional: boolean): OptionCheck<RuleStore | undefined> {
+  return (value, fail) => {
+    if (value === undefined && optional) return undefined;
+    if (isRedisClient(value)) fail('be a RuleStore, not a Redis client: wrap the client, `store: new RedisRuleStore({ client })`');
+    if (!hasMethods(value, methods)) fail(`be a RuleStore (with ${methods.join(', ')}), e.g. new MemoryRuleStore() or new RedisRuleStore({ client })`);
+    return value as RuleStore;
+  };
 }
 
-/**
- * `store` as given to `owner` (e.g. `'corsRouter'`), checked to have `methods` (what `owner` calls).
- * @throws TypeError naming `owner` and the methods it needs.
- */
-export function checkStore(owner: string, store: unknown, methods: readonly (keyof RuleStore)[]): RuleStore {
-  if (!hasMethods(store, methods))
-    throw new TypeError(`${owner}: \`store\` must be a RuleStore (with ${methods.join(', ')}), e.g. new MemoryRuleStore() or new RedisRuleStore({ client }).`);
-  return store as RuleStore;
-}
-
-/**
- * `logger`, or `console` when left out.
- * @throws TypeError naming `owner` when it lacks `warn()` or `error()`.
- */
-export function checkLogger(owner: string, logger: unknown): Logger {
-  if (logger === undefined) return console;
-  if (!isLogger(logger)) throw new TypeError(`${owner}: \`logger\` must have warn() and error() methods (console fits), or be left out.`);
-  return logger;
-}
+/** `logger`, or `console` when left out. */
+export const loggerOption: OptionCheck<Logger> = (value, fail) => {
+  if (value === undefined) return console;
+  if (!isLogger(value)) fail('have warn() and error() methods (console fits), or be left out');
+  return value as Logger;
+};
 
 /** The `bucketExists` callback both handlers take. */
-type BucketExists = (bucket: string, req: IncomingMessage) => boolean | Promise<boolean>;
+export type BucketExists<Req extends IncomingMessage = IncomingMessage> = (bucket: string, req: Req) => boolean | Promise<boolean>;
 
-/**
- * `bucketExists`, or `undefined` when left out (every bucket exists).
- * @throws TypeError naming `owner` unless it is a function.
- */
-export function checkBucketExists(owner: string, bucketExists: unknown): BucketExists | undefined {
-  if (bucketExists !== undefined && typeof bucketExists !== 'function')
-    throw new TypeError(`${owner}: \`bucketExists\` must be a function (bucket, req) => boolean | Promise<boolean>, or be left out (every bucket exists).`);
-  return bucketExists as BucketExists | undefined;
-}
+/** `bucketExists`, or `undefined` when left out (every bucket exists). */
+export const bucketExistsOption: OptionCheck<BucketExists | undefined> = optionalFunction<BucketExists>('(bucket, req) => boolean | Promise<boolean> (default: every bucket exists)');
 
-/**
- * `retryAfterSeconds`, or {@link DEFAULT_RETRY_AFTER_SECONDS} (1) when left out.
- * @throws TypeError naming `owner` unless it is a whole number >= 0.
- */
-export function checkRetryAfterSeconds(owner: string, retryAfterSeconds: unknown): number {
-  if (retryAfterSeconds === undefined) return DEFAULT_RETRY_AFTER_SECONDS;
-  if (typeof retryAfterSeconds !== 'number' || !Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0)
-    throw new TypeError(
-      `${owner}: \`retryAfterSeconds\` must be a whole number of seconds >= 0 (default ${DEFAULT_RETRY_AFTER_SECONDS}), not ${String(retryAfterSeconds)}.`,
-    );
-  return retryAfterSeconds;
-}
+/** `retryAfterSeconds`, or {@link DEFAULT_RETRY_AFTER_SECONDS} (1) when left out. */
+export const retryAfterSecondsOption: OptionCheck<number> = wholeNumber(0, DEFAULT_RETRY_AFTER_SECONDS, 'seconds');

@@ -2,7 +2,7 @@
 // Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (spec §2).
 
 import type { IncomingMessage } from 'node:http';
-import { rejectUnknownOptions } from './options.js';
+import { describeValue, readOptions, type OptionChecks } from '../options.js';
 
 /** The bucket a request addresses and the object key within it; `key` is `''` for the bucket itself. */
 export interface BucketAddress {
@@ -48,12 +48,28 @@ export interface Addressing {
   isServiceRoot(req: IncomingMessage): boolean;
 }
 
-const ADDRESSING_OPTION_NAMES: ReadonlySet<string> = new Set(['virtualHostDomains', 'pathStyle', 'resolve']);
+/** Each option's type; the values inside (base domains, the resolver's answers) are checked where they are used. */
+const ADDRESSING_CHECKS = {
+  virtualHostDomains: (value) => {
+    if (value !== undefined && !Array.isArray(value))
+      throw new TypeError(`addressing.virtualHostDomains must be an array of host names, e.g. ["s3.example.com"], not ${describeValue(value)}.`);
+    return value as readonly string[] | undefined;
+  },
+  pathStyle: (value) => {
+    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`addressing.pathStyle must be true or false (default true), not ${describeValue(value)}.`);
+    return value as boolean | undefined;
+  },
+  resolve: (value) => {
+    if (value !== undefined && typeof value !== 'function')
+      throw new TypeError(`addressing.resolve must be a function (req) => { bucket, key } | null, or be left out; not ${describeValue(value)}.`);
+    return value as BucketResolver | undefined;
+  },
+} satisfies OptionChecks<AddressingOptions>;
 
 /** Checks one configured base domain and returns it lower-cased; the message says what to change. */
 function checkBaseDomain(value: unknown, index: number): string {
   const where = `addressing.virtualHostDomains[${index}]`;
-  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${where} must be a non-empty host name such as "s3.example.com".`);
+  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${where} must be a non-empty host name such as "s3.example.com", not ${describeValue(value)}.`);
   const domain = value.trim().toLowerCase();
   const scheme = domain.indexOf('://');
   if (scheme !== -1) {
@@ -143,20 +159,15 @@ function decode(text: string): string | undefined {
  * @internal `bucketCors` and `corsRouter` use it through {@link createBucketResolver} or directly.
  */
 export function createAddressing(options: AddressingOptions = {}): Addressing {
-  if (options === null || typeof options !== 'object') throw new TypeError('addressing must be an object (AddressingOptions) or be left out.');
-  rejectUnknownOptions('addressing', options, ADDRESSING_OPTION_NAMES);
-  const { virtualHostDomains, pathStyle, resolve } = options;
+  if (options === null || typeof options !== 'object') throw new TypeError(`addressing must be an object (AddressingOptions) or be left out, not ${describeValue(options)}.`);
+  const { virtualHostDomains, pathStyle, resolve } = readOptions('addressing', options, ADDRESSING_CHECKS);
 
   if (resolve !== undefined) {
-    if (typeof resolve !== 'function') throw new TypeError('addressing.resolve must be a function (req) => { bucket, key } | null, or be left out.');
     if (virtualHostDomains !== undefined || pathStyle !== undefined)
       throw new TypeError('addressing.resolve replaces the built-in resolution: remove `virtualHostDomains` and `pathStyle`, or remove `resolve`.');
     return { resolve: checkedResolver(resolve), isServiceRoot: () => false };
   }
 
-  if (pathStyle !== undefined && typeof pathStyle !== 'boolean') throw new TypeError('addressing.pathStyle must be true or false (default true).');
-  if (virtualHostDomains !== undefined && !Array.isArray(virtualHostDomains))
-    throw new TypeError('addressing.virtualHostDomains must be an array of host names, e.g. ["s3.example.com"].');
   // Longest first: with both "example.com" and "s3.example.com", "b.s3.example.com" is bucket "b".
   const suffixes = (virtualHostDomains ?? []).map((domain, i) => `.${checkBaseDomain(domain, i)}`).sort((a, b) => b.length - a.length);
   const baseDomains: ReadonlySet<string> = new Set(suffixes.map((suffix) => suffix.slice(1)));

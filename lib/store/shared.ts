@@ -2,14 +2,12 @@
 // Pieces every store, the cache and the router share: invalidation listeners, abortable reads, logger check, rate-limited store-error lines.
 
 import createDebug from 'debug';
+import { hasMethods } from '../options.js';
 import type { InvalidationEvent, Logger } from './types.js';
 
-const debug = createDebug('express-bucket-cors:store');
+export { hasMethods };
 
-/** True when `value` is an object with a method of each of `names` (how options are checked structurally). */
-export function hasMethods(value: unknown, names: readonly string[]): boolean {
-  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
-}
+const debug = createDebug('express-bucket-cors:store');
 
 /** True when `value` can serve as a {@link Logger}: an object with `warn()` and `error()` methods (`console` fits). */
 export function isLogger(value: unknown): value is Logger {
@@ -80,6 +78,22 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
       },
     );
   });
+}
+
+/**
+ * Runs `call` with a signal that aborts after `timeoutMs`, and settles no later than that: rejects with
+ * a `TimeoutError` DOMException (message from `describe`) when `call` has not settled by then. A call
+ * that throws synchronously rejects. The work itself goes on unless `call` honours the signal.
+ */
+export async function withDeadline<T>(call: (signal: AbortSignal) => Promise<T>, timeoutMs: number, describe: () => string): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(describe(), 'TimeoutError')), timeoutMs);
+  timer.unref();
+  try {
+    return await abortable(new Promise<T>((resolve) => resolve(call(controller.signal))), controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Default {@link StoreErrorLog} interval: store errors of one kind are logged at most once per this many ms. */

@@ -106,11 +106,23 @@ export function corsXml(rules: readonly CorsRule[], namespace = true): string {
 /** A store that answers like `inner` until told to fail, then rejects every call (a Redis outage). */
 export class FlakyStore implements RuleStore {
   failing = false;
+  /** While set, every call waits until {@link release} (a stalled connection). */
+  private stalled: Array<() => void> | undefined;
   readonly shared: boolean;
   constructor(private readonly inner: RuleStore) {
     this.shared = inner.shared;
   }
+  stall(): void {
+    this.stalled = [];
+  }
+  /** Lets every held call proceed, in order, and stops stalling. */
+  release(): void {
+    const held = this.stalled ?? [];
+    this.stalled = undefined;
+    for (const resume of held) resume();
+  }
   private guard(): Promise<void> {
+    if (this.stalled !== undefined) return new Promise((resolve) => this.stalled!.push(resolve));
     return this.failing ? Promise.reject(new Error('store offline')) : Promise.resolve();
   }
   get(bucket: string) {

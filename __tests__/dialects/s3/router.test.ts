@@ -353,13 +353,25 @@ describe.each([5, 4] as const)('corsRouter on Express %i', (major) => {
       expect((await put('/b?cors', '<not xml')).text).toContain('<Code>MalformedXML</Code>');
     });
 
-    it('answers 500 when bucketExists throws', async () => {
+    it('answers 503 ServiceUnavailable when bucketExists throws or rejects (a store failure behind it)', async () => {
       await start({
         bucketExists: () => {
           throw new Error('lookup failed');
         },
       });
-      expectS3Error(await get(), 500, 'InternalError', 'We encountered an internal error. Please try again.');
+      expectS3Error(await get(), 503, 'ServiceUnavailable', 'Please reduce your request rate.');
+      await start({ bucketExists: () => Promise.reject(Object.assign(new Error('Connection is closed.'), { code: 'ECONNRESET' })) });
+      const res = await put('/b?cors', C6_XML);
+      expectS3Error(res, 503, 'ServiceUnavailable', 'Please reduce your request rate.');
+      expect(res.headers['retry-after']).toBe('1');
+      expect(String(logger.error.mock.calls.at(-1)?.[0])).toContain('bucketExists failed for bucket "b" (ECONNRESET)');
+    });
+
+    it('answers 503 when bucketExists never answers, within storeTimeoutMs', async () => {
+      await start({ bucketExists: () => new Promise<boolean>(() => {}), storeTimeoutMs: 100 });
+      const started = Date.now();
+      expectS3Error(await get(), 503, 'ServiceUnavailable', 'Please reduce your request rate.');
+      expect(Date.now() - started).toBeLessThan(2000);
     });
   });
 
@@ -435,6 +447,32 @@ describe.each([5, 4] as const)('corsRouter on Express %i', (major) => {
       store.failing = false;
       expect((await put('/b?cors', C6_XML)).status).toBe(200);
       expect((await get()).status).toBe(200);
+    });
+
+    it('answers 503 within storeTimeoutMs while the store stalls; a PUT that timed out may land later, and repeating it is safe', async () => {
+      await start({ storeTimeoutMs: 150, retryAfterSeconds: 2 });
+      expect((await put('/b?cors', C6_XML)).status).toBe(200);
+      store.stall();
+      const started = Date.now();
+      const replacement = corsXml([T01_RULE]);
+      const answers = [await put('/b?cors', replacement), await get(), await request(app.url).delete('/other?cors')];
+      for (const res of answers) {
+        expectS3Error(res, 503, 'ServiceUnavailable', 'Please reduce your request rate.');
+        expect(res.headers['retry-after']).toBe('2');
+      }
+      // Three calls in a row, each bounded by the 150 ms deadline (generous margin for a loaded machine).
+      expect(Date.now() - started).toBeLessThan(3000);
+      store.release();
+      // The timed-out PUT went on and landed; the client's retry of the same body gives the same rules.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const landed = await jsonOf();
+      expect((await put('/b?cors', replacement)).status).toBe(200);
+      expect(await jsonOf()).toBe(landed);
+      expect(JSON.parse(landed).CORSRules[0].AllowedOrigins).toEqual(T01_RULE.AllowedOrigins);
+    });
+
+    it('refuses a storeTimeoutMs that is not a positive number', () => {
+      expect(() => corsRouter({ store, authorize, storeTimeoutMs: 0 })).toThrow('corsRouter: `storeTimeoutMs` must be a positive number of milliseconds (default 1000), not 0.');
     });
 
     it('defaults Retry-After to 1 second', async () => {

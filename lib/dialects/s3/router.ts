@@ -3,18 +3,19 @@
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AdminError, createAdminService, DEFAULT_STORE_TIMEOUT_MS, isAdminError, type AdminAccessContext, type AdminAuthorizer } from '../../admin/service.js';
+import type { CorsConfiguration } from '../../core/model.js';
+import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from '../../http/body.js';
+import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from '../../http/options.js';
+import { createBucketResolver, type AddressingOptions } from '../../http/resolve.js';
+import { oneOf, optionalFunction, positiveNumber, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../../options.js';
+import type { Logger, RuleStore } from '../../store/types.js';
+import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
 import { isS3Error, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';
-import type { CorsConfiguration } from '../../core/model.js';
+import { ensureRequestIds, sendS3Error } from './response.js';
 import { parseCorsConfiguration } from './validate.js';
 import { serializeCorsXml } from './xml.js';
-import { StoreErrorLog } from '../../store/shared.js';
-import type { Logger, RuleStore } from '../../store/types.js';
-import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from '../../http/body.js';
-import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
-import { checkBucketExists, checkLogger, checkRetryAfterSeconds, checkStore, rejectUnknownOptions } from '../../http/options.js';
-import { createBucketResolver, type AddressingOptions } from '../../http/resolve.js';
-import { ensureRequestIds, sendS3Error } from './response.js';
 
 const debug = createDebug('express-bucket-cors:router');
 
@@ -22,41 +23,49 @@ const debug = createDebug('express-bucket-cors:router');
 export type CorsRouterAction = 's3:PutBucketCORS' | 's3:GetBucketCORS';
 
 /** What {@link CorsRouterOptions.authorize} is asked about. */
-export interface CorsAuthorizeContext {
-  readonly action: CorsRouterAction;
-  readonly bucket: string;
-}
+export type CorsAuthorizeContext = AdminAccessContext<CorsRouterAction>;
 
 /**
  * Decides whether the request may perform `action` on `bucket`. `true` allows; anything else answers
  * 403 AccessDenied. May throw (or reject with) an {@link S3Error} to answer with that error instead.
+ * `Req` is your server's request type (e.g. Express's `Request` with your `user`), so the callback can
+ * read what your authentication middleware put there.
  */
-export type CorsAuthorizer = (req: IncomingMessage, context: CorsAuthorizeContext) => boolean | Promise<boolean>;
+export type CorsAuthorizer<Req extends IncomingMessage = IncomingMessage> = AdminAuthorizer<Req, CorsRouterAction>;
 
-/** Options of {@link corsRouter}. */
-export interface CorsRouterOptions {
+/** Options of {@link corsRouter}; `Req` is the request type your server's handlers see. */
+export interface CorsRouterOptions<Req extends IncomingMessage = IncomingMessage> {
   /** Where configurations are read and written (a `MemoryRuleStore`, a `RedisRuleStore`, or yours). Required. */
   readonly store: RuleStore;
   /**
    * Who may read and change CORS configurations. Required, with no default: pass `() => true` to
    * let everyone (e.g. behind your own authentication middleware), explicitly.
    */
-  readonly authorize: CorsAuthorizer;
+  readonly authorize: CorsAuthorizer<Req>;
   /** How the bucket is found in the request (path-style, virtual-hosted). Default: path-style only. */
   readonly addressing?: AddressingOptions;
-  /** Whether `bucket` exists; when not, the answer is 404 NoSuchBucket. Default: every bucket exists. */
-  readonly bucketExists?: (bucket: string, req: IncomingMessage) => boolean | Promise<boolean>;
+  /**
+   * Whether `bucket` exists; when not, the answer is 404 NoSuchBucket. When it throws or does not
+   * answer within `storeTimeoutMs`, the answer is 503 ServiceUnavailable. Default: every bucket exists.
+   */
+  readonly bucketExists?: BucketExists<Req>;
   /**
    * The 12-digit account ID owning `bucket`, compared with `x-amz-expected-bucket-owner`.
    * Default: none (owners are never compared; a malformed header is still refused in `'enforce'` mode).
    */
-  readonly bucketOwner?: (bucket: string, req: IncomingMessage) => string | undefined | Promise<string | undefined>;
+  readonly bucketOwner?: (bucket: string, req: Req) => string | undefined | Promise<string | undefined>;
   /**
    * `'enforce'` (default, as S3): a malformed `x-amz-expected-bucket-owner` answers 400
    * InvalidBucketOwnerAWSAccountID, another owner than {@link bucketOwner}'s answers 403 AccessDenied.
    * `'ignore'` (as IBM COS): the header is not looked at.
    */
   readonly expectedBucketOwner?: 'enforce' | 'ignore';
+  /**
+   * Longest wait, in ms, for one store call (and for `bucketExists`) before answering 503
+   * ServiceUnavailable. A PUT answered so may still be applied later; repeating it is safe.
+   * Default: 1,000.
+   */
+  readonly storeTimeoutMs?: number;
   /** `Retry-After` seconds sent with 503 ServiceUnavailable when the store fails. Default: 1. */
   readonly retryAfterSeconds?: number;
   /** Where store failures (at most one line per error kind per 10 s) and unexpected errors are reported. Default: `console`. */
@@ -64,7 +73,7 @@ export interface CorsRouterOptions {
 }
 
 /** A connect-style handler: Express 4 and 5 `app.use()`, or any framework passing `(req, res, next)`. */
-export type CorsRouterHandler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+export type CorsRouterHandler<Req extends IncomingMessage = IncomingMessage> = (req: Req, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 type Operation = 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors';
 
@@ -80,18 +89,41 @@ const ACTIONS: Readonly<Record<Operation, CorsRouterAction>> = {
   DeleteBucketCors: 's3:PutBucketCORS',
 };
 
-const ACCOUNT_ID_DIGITS = 12;
+const authorizeOption: OptionCheck<CorsAuthorizer> = (value, fail) => {
+  if (typeof value !== 'function')
+    fail(
+      'be given: a function (req, { action, bucket }) => boolean | Promise<boolean> deciding who may read and change ' +
+        'bucket CORS configurations. To allow everyone, say so explicitly with `authorize: () => true`',
+    );
+  return value as CorsAuthorizer;
+};
 
-const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'store',
-  'authorize',
-  'addressing',
-  'bucketExists',
-  'bucketOwner',
-  'expectedBucketOwner',
-  'retryAfterSeconds',
-  'logger',
-]);
+const OPTION_CHECKS = {
+  store: storeOption(['get', 'put', 'delete'], false),
+  authorize: authorizeOption,
+  // Checked in full by createBucketResolver.
+  addressing: (value) => value as AddressingOptions | undefined,
+  bucketExists: bucketExistsOption,
+  bucketOwner: optionalFunction<NonNullable<CorsRouterOptions['bucketOwner']>>('(bucket, req) => string | undefined | Promise<…> returning a 12-digit account ID'),
+  expectedBucketOwner: oneOf(['enforce', 'ignore'], 'enforce'),
+  storeTimeoutMs: positiveNumber(DEFAULT_STORE_TIMEOUT_MS, 'milliseconds', false),
+  retryAfterSeconds: retryAfterSecondsOption,
+  logger: loggerOption,
+} satisfies OptionChecks<CorsRouterOptions>;
+
+/** The S3 error for a refusal of the admin service. */
+function s3ErrorForAdmin(error: AdminError, bucket: string, retryAfterSeconds: number): S3Error {
+  switch (error.reason) {
+    case 'no-bucket':
+      return S3Errors.noSuchBucket(bucket);
+    case 'access-denied':
+      return S3Errors.accessDenied();
+    case 'invalid-owner':
+      return S3Errors.invalidBucketOwner(error.value ?? '');
+    case 'unavailable':
+      return S3Errors.serviceUnavailable(retryAfterSeconds);
+  }
+}
 
 /** True when the raw URL's query names the `cors` sub-resource (`?cors`, `?cors=`, among other parameters). */
 function hasCorsSubresource(url: string | undefined): boolean {
@@ -116,41 +148,6 @@ function wantsJson(req: IncomingMessage): boolean {
   return false;
 }
 
-const isAccountId = (value: string): boolean => {
-  if (value.length !== ACCOUNT_ID_DIGITS) return false;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) return false;
-  }
-  return true;
-};
-
-function isFunction(value: unknown): value is (...args: never[]) => unknown {
-  return typeof value === 'function';
-}
-
-/** Checks the options once, with errors that say what to change; fills in defaults. */
-function checkOptions(options: CorsRouterOptions) {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('corsRouter(options): pass an options object with at least `store` and `authorize`.');
-  rejectUnknownOptions('corsRouter', options, OPTION_NAMES);
-  const { authorize, bucketOwner, expectedBucketOwner = 'enforce' } = options;
-  const store = checkStore('corsRouter', options.store, ['get', 'put', 'delete']);
-  if (!isFunction(authorize))
-    throw new TypeError(
-      'corsRouter: `authorize` is required: pass a function (req, { action, bucket }) => boolean | Promise<boolean> deciding who may read and change ' +
-        'bucket CORS configurations. To allow everyone, say so explicitly with `authorize: () => true`.',
-    );
-  const bucketExists = checkBucketExists('corsRouter', options.bucketExists);
-  if (bucketOwner !== undefined && !isFunction(bucketOwner))
-    throw new TypeError('corsRouter: `bucketOwner` must be a function (bucket, req) => string | undefined | Promise<…> returning a 12-digit account ID, or left out.');
-  if (expectedBucketOwner !== 'enforce' && expectedBucketOwner !== 'ignore')
-    throw new TypeError(`corsRouter: \`expectedBucketOwner\` must be 'enforce' (default) or 'ignore', not ${JSON.stringify(expectedBucketOwner)}.`);
-  const retryAfterSeconds = checkRetryAfterSeconds('corsRouter', options.retryAfterSeconds);
-  const logger = checkLogger('corsRouter', options.logger);
-  return { store, authorize, bucketExists, bucketOwner, expectedBucketOwner, retryAfterSeconds, logger };
-}
-
 /**
  * The handler for the `?cors` sub-resource of a bucket, S3-compatible (AWS SDKs and the AWS CLI work
  * against it): `PUT` stores a configuration (XML, or JSON with `Content-Type: application/json`),
@@ -164,32 +161,29 @@ function checkOptions(options: CorsRouterOptions) {
  *
  * @throws TypeError when an option is missing or wrong (notably `authorize`).
  */
-export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
-  const { store, authorize, bucketExists, bucketOwner, expectedBucketOwner, retryAfterSeconds, logger } = checkOptions(options);
-  const resolveBucket = createBucketResolver(options.addressing);
-  const storeErrors = new StoreErrorLog(logger);
+export function corsRouter<Req extends IncomingMessage = IncomingMessage>(options: CorsRouterOptions<Req>): CorsRouterHandler<Req> {
+  // `app.use(corsRouter)` hands Express's (req, res, next) here.
+  refuseMiddlewareArguments('corsRouter', arguments, 'app.use(corsRouter({ store, authorize }))');
+  if (options === undefined) throw new TypeError('corsRouter(options): pass an options object with at least `store` and `authorize`.');
+  const checked = readOptions('corsRouter', options, OPTION_CHECKS);
+  const { store, expectedBucketOwner, retryAfterSeconds, logger } = checked;
+  const resolveBucket = createBucketResolver(checked.addressing);
+  const admin = createAdminService<Req, CorsRouterAction>({
+    store,
+    // The checks above are written for the default request type; the callbacks are the caller's, typed for `Req`.
+    authorize: checked.authorize as CorsAuthorizer<Req>,
+    bucketExists: checked.bucketExists as BucketExists<Req> | undefined,
+    bucketOwner: checked.bucketOwner as CorsRouterOptions<Req>['bucketOwner'],
+    storeTimeoutMs: checked.storeTimeoutMs,
+    logger,
+    isAnswer: isS3Error,
+  });
 
-  const storeCall = async <T>(bucket: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      const logged = storeErrors.report(error, (kind) => `express-bucket-cors: rule store failed for bucket ${JSON.stringify(bucket)} (${kind})`);
-      if (!logged) debug('store error for %s, not logged again yet: %O', bucket, error);
-      throw S3Errors.serviceUnavailable(retryAfterSeconds);
-    }
-  };
-
-  /** Throws the S3Error for the first failing access check. */
-  async function checkAccess(req: IncomingMessage, operation: Operation, bucket: string): Promise<void> {
-    if (bucketExists !== undefined && !(await bucketExists(bucket, req))) throw S3Errors.noSuchBucket(bucket);
-    if ((await authorize(req, { action: ACTIONS[operation], bucket })) !== true) throw S3Errors.accessDenied();
+  /** The `x-amz-expected-bucket-owner` value to check, unless the router ignores it. */
+  function expectedOwner(req: IncomingMessage): string | undefined {
     const expected = req.headers['x-amz-expected-bucket-owner'];
-    if (expectedBucketOwner === 'ignore' || expected === undefined) return;
-    const value = Array.isArray(expected) ? expected.join(',') : expected;
-    if (!isAccountId(value)) throw S3Errors.invalidBucketOwner(value);
-    if (bucketOwner === undefined) return;
-    const owner = await bucketOwner(bucket, req);
-    if (owner !== undefined && owner !== value) throw S3Errors.accessDenied();
+    if (expectedBucketOwner === 'ignore' || expected === undefined) return undefined;
+    return Array.isArray(expected) ? expected.join(',') : expected;
   }
 
   /** Reads, verifies, parses and validates a PutBucketCors body. */
@@ -207,20 +201,20 @@ export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
     res.end();
   }
 
-  async function perform(req: IncomingMessage, res: ServerResponse, operation: Operation, bucket: string): Promise<string> {
-    await checkAccess(req, operation, bucket);
+  async function perform(req: Req, res: ServerResponse, operation: Operation, bucket: string): Promise<string> {
+    await admin.checkAccess(req, ACTIONS[operation], bucket, expectedOwner(req));
     if (operation === 'PutBucketCors') {
       const configuration = await readConfiguration(req);
-      await storeCall(bucket, () => store.put(bucket, configuration));
+      await admin.put(bucket, configuration);
       sendEmpty(res, 200);
       return `stored ${configuration.CORSRules.length} rule(s)`;
     }
     if (operation === 'DeleteBucketCors') {
-      await storeCall(bucket, () => store.delete(bucket));
+      await admin.delete(bucket);
       sendEmpty(res, 204);
       return 'deleted';
     }
-    const stored = await storeCall(bucket, () => store.get(bucket));
+    const stored = await admin.get(bucket);
     if (stored === null) throw S3Errors.noSuchCorsConfiguration(bucket);
     const json = wantsJson(req);
     const body = json ? serializeCorsJson(stored.configuration) : serializeCorsXml(stored.configuration);
@@ -240,6 +234,8 @@ export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
     let answer: S3Error;
     if (isS3Error(error)) {
       answer = error;
+    } else if (isAdminError(error)) {
+      answer = s3ErrorForAdmin(error, bucket, retryAfterSeconds);
     } else {
       // BodyConsumedError is a mounting mistake of the application, not of the client: 500, explained in the log.
       logger.error(`express-bucket-cors: ${operation} on bucket "${bucket}" failed${error instanceof BodyConsumedError ? '' : ' unexpectedly'}`, error);
@@ -250,7 +246,7 @@ export function corsRouter(options: CorsRouterOptions): CorsRouterHandler {
     sendS3Error(req, res, answer);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, operation: Operation): Promise<boolean> {
+  async function handle(req: Req, res: ServerResponse, operation: Operation): Promise<boolean> {
     let bucket = '';
     try {
       const address = await resolveBucket(req);

@@ -1,11 +1,14 @@
-// __tests__/core/decide.test.ts
-// Preflight and actual-request decisions for every spec §16 vector (T26–T69), plus matching edges.
+// __tests__/dialects/s3/decide.test.ts
+// Preflight and actual-request decisions for every spec §16 vector (T26–T69), plus matching edges: the core's
+// decisions, refusals worded by the S3 dialect.
 
-import { compileCorsConfiguration } from '../../lib/core/compile';
-import { CORS_VARY, decideActual, decidePreflight, type CorsRequestInfo } from '../../lib/core/decide';
-import { S3Errors, type S3Error } from '../../lib/dialects/s3/errors';
-import type { CorsRule } from '../../lib/core/model';
-import { headerMap, requestOf, stateOf, type StateName } from './fixtures';
+import { compileCorsConfiguration } from '../../../lib/core/compile';
+import { decideActual, type CorsRequestInfo } from '../../../lib/core/decide';
+import type { CorsRule } from '../../../lib/core/model';
+import { CORS_VARY } from '../../../lib/core/response-headers';
+import { S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
+import { decidePreflight } from '../../../lib/dialects/s3/preflight';
+import { headerMap, requestOf, stateOf, type StateName } from '../../core/fixtures';
 
 const ORIGIN = 'https://localhost:4200';
 const NOT_ALLOWED = S3Errors.preflightNotAllowed('GET', 'OBJECT').message;

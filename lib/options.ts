@@ -1,0 +1,145 @@
+// lib/options.ts
+// The one options path of every public constructor: unknown keys refused at every level, each value checked once, one wording.
+
+/**
+ * Checks one option's value and returns it (defaults applied where the check has one). Calls `fail`
+ * with what was expected, e.g. `'be a positive number of milliseconds'`, when the value does not fit.
+ */
+export type OptionCheck<T> = (value: unknown, fail: (expected: string) => never) => T;
+
+/**
+ * One check per option of `O`, no more, no fewer: written with `satisfies OptionChecks<…Options>` so the
+ * compiler holds the list of option names to the options interface.
+ */
+export type OptionChecks<O> = { readonly [K in keyof O]-?: OptionCheck<O[K]> };
+
+/** The checked options: every key present, with the type its check returns. */
+export type CheckedOptions<C> = { readonly [K in keyof C]: C[K] extends OptionCheck<infer T> ? T : never };
+
+/** A short, safe description of a value for an error message: strings quoted (and cut), objects by kind. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value === null || typeof value !== 'object') return String(value);
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name} instance` : 'an object';
+}
+
+/** Edit distance of two short strings, for "did you mean" hints. */
+function distance(a: string, b: string): number {
+  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = previous[0]!;
+    previous[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = previous[j]!;
+      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return previous[b.length]!;
+}
+
+/** The known name closest to `name`, when it is close enough to be a typo (or a prefix of it, e.g. `ttl` for `ttlMs`). */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = candidate.toLowerCase().startsWith(name.toLowerCase()) ? 0.5 : distance(name, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** The TypeError of a failed check, in the one wording: `owner: \`path\` must <expected>, not <given>.` */
+export function optionError(owner: string, path: string, expected: string, value: unknown): TypeError {
+  return new TypeError(`${owner}: \`${path}\` must ${expected}, not ${describeValue(value)}.`);
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks `given` (an options object, or `undefined` for none) against `checks`: refuses keys not in
+ * `checks` (with a "did you mean" hint) and runs each check once. `path` prefixes nested option names
+ * (`cache.` in `bucketCors: cache.ttlMs`).
+ * @throws TypeError naming `owner` and the option, quoting what was given.
+ */
+export function readOptions<C extends Record<string, OptionCheck<unknown>>>(owner: string, given: unknown, checks: C, path = ''): CheckedOptions<C> {
+  const where = path === '' ? 'options' : path.slice(0, -1);
+  if (given === undefined) given = {};
+  if (!isPlainObject(given)) throw new TypeError(`${owner}: ${path === '' ? 'pass an options object' : `\`${where}\` must be an object`}, not ${describeValue(given)}.`);
+  const names = Object.keys(checks);
+  for (const key of Object.keys(given)) {
+    if (Object.hasOwn(checks, key)) continue;
+    const hint = closest(key, names);
+    throw new TypeError(
+      `${owner}: unknown option \`${path}${key}\`${hint === undefined ? '' : ` (did you mean \`${path}${hint}\`?)`}; the options${path === '' ? '' : ` of \`${where}\``} are ${names.map((name) => `\`${name}\``).join(', ')}.`,
+    );
+  }
+  const checked: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = given[name];
+    checked[name] = checks[name]!(value, (expected) => {
+      throw optionError(owner, `${path}${name}`, expected, value);
+    });
+  }
+  return checked as CheckedOptions<C>;
+}
+
+/** A nested options object checked by `checks` (e.g. `cache` of `bucketCors`); `undefined` stays `undefined`. */
+export function nestedOptions<C extends Record<string, OptionCheck<unknown>>>(owner: string, name: string, checks: C): OptionCheck<CheckedOptions<C> | undefined> {
+  return (value) => (value === undefined ? undefined : readOptions(owner, value, checks, `${name}.`));
+}
+
+/** A function, or `undefined` when left out; `signature` says what it is called with, for the message. */
+export function optionalFunction<F extends (...args: never[]) => unknown>(signature: string): OptionCheck<F | undefined> {
+  return (value, fail) => {
+    if (value !== undefined && typeof value !== 'function') fail(`be a function ${signature}, or be left out`);
+    return value as F | undefined;
+  };
+}
+
+/** One of `allowed`, or `fallback` when left out. */
+export function oneOf<const T extends string>(allowed: readonly T[], fallback: NoInfer<T>): OptionCheck<T> {
+  return (value, fail) => {
+    if (value === undefined) return fallback;
+    if (!allowed.includes(value as T)) fail(`be ${allowed.map((item) => `'${item}'`).join(' or ')} (default '${fallback}')`);
+    return value as T;
+  };
+}
+
+/** A whole number `>= min`, or `fallback` when left out. */
+export function wholeNumber(min: number, fallback: number, unit: string): OptionCheck<number> {
+  return (value, fail) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) fail(`be a whole number of ${unit} >= ${min} (default ${fallback})`);
+    return value as number;
+  };
+}
+
+/** A positive number (`Infinity` too when `allowInfinity`), or `fallback` when left out. */
+export function positiveNumber(fallback: number, unit: string, allowInfinity: boolean): OptionCheck<number> {
+  return (value, fail) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !(value > 0) || (!allowInfinity && value === Infinity))
+      fail(`be a positive number of ${unit}${allowInfinity ? ' or Infinity' : ''} (default ${fallback})`);
+    return value as number;
+  };
+}
+
+/** True when `value` is an object with a method of each of `names` (how options are checked structurally). */
+export function hasMethods(value: unknown, names: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+}
+
+/**
+ * The `owner(options)` factories are meant to be called; `app.use(owner)` hands them Express's
+ * `(req, res, next)` instead. Throws a TypeError that says what to write.
+ */
+export function refuseMiddlewareArguments(owner: string, args: ArrayLike<unknown>, example: string): void {
+  const first = args[0];
+  const third = args[2];
+  if (typeof third === 'function' || (isPlainObject(first) && 'socket' in first && 'headers' in first && 'method' in first))
+    throw new TypeError(`${owner} is a factory, not a middleware: call it and use what it returns, e.g. ${example}.`);
+}
