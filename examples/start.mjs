@@ -3,7 +3,7 @@
 
 import { transformFile } from '@swc/core';
 import { rmSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,20 @@ for (const folder of ['lib', 'examples/server']) {
 }
 await Promise.all(builds);
 await writeFile(path.join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+// The demo imports the package by name, as a user would: a package in the build's node_modules whose
+// entry points (package.json `exports`) lead to the transpiled lib/.
+const { name, exports: entries } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+const packageDir = path.join(outDir, 'node_modules', name);
+await mkdir(packageDir, { recursive: true });
+const stubs = {};
+for (const [subpath, target] of Object.entries(entries)) {
+  if (typeof target !== 'object') continue;
+  const stub = `./${subpath === '.' ? 'index' : subpath.slice(2)}.js`;
+  const built = path.join(outDir, 'lib', target.require.default.replace(/^\.\/dist\/cjs\//, ''));
+  await writeFile(path.join(packageDir, stub), `module.exports = require(${JSON.stringify(built)});\n`);
+  stubs[subpath] = stub;
+}
+await writeFile(path.join(packageDir, 'package.json'), `${JSON.stringify({ name, type: 'commonjs', exports: stubs })}\n`);
 console.log(`(transpiled ${builds.length} files with SWC into ${path.relative(root, outDir)} in ${Date.now() - started} ms)\n`);
 
 const { main } = createRequire(import.meta.url)(path.join(outDir, 'examples', 'server', 'main.js'));

@@ -1,21 +1,29 @@
 // lib/index.ts
-// The public API; this file only re-exports.
+// The public API of `express-bucket-cors`; this file only re-exports. The rule engine alone is
+// `express-bucket-cors/core`, everything S3-specific `express-bucket-cors/s3`.
 
 // Express (connect-style) glue
 export { bucketCors, type BucketCorsOptions, type BucketCorsMiddleware } from './http/middleware.js';
-export {
-  corsRouter,
-  type CorsRouterOptions,
-  type CorsRouterHandler,
-  type CorsAuthorizer,
-  type CorsAuthorizeContext,
-  type CorsRouterAction,
-} from './dialects/s3/router.js';
+export type { CorsDialect } from './http/dialect.js';
 export { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from './http/resolve.js';
-export { sendS3Error, ensureRequestIds } from './dialects/s3/response.js';
+export { readRequestBody, discardUnreadBody, RequestAbortedError, BodyConsumedError } from './http/body.js';
+
+// The admin service every dialect's router uses
+export {
+  createAdminService,
+  AdminError,
+  isAdminError,
+  DEFAULT_STORE_TIMEOUT_MS,
+  type AdminService,
+  type AdminServiceOptions,
+  type AdminAuthorizer,
+  type AdminAccessContext,
+  type AdminRefusal,
+} from './admin/service.js';
 
 // Stores and the local cache
 export type { InvalidationEvent, Logger, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';
+export { StoreSubscribers } from './store/shared.js';
 export { MemoryRuleStore, type MemoryRuleStoreOptions } from './store/memory.js';
 export {
   RedisRuleStore,
@@ -34,14 +42,41 @@ export {
   type RuleLookup,
 } from './store/cache.js';
 
-// The pure rule engine
-export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './core/model.js';
-export { S3Error, S3Errors, isS3Error, MAX_CORS_DOCUMENT_BYTES, MAX_CORS_RULES, MAX_RULE_ID_LENGTH } from './dialects/s3/errors.js';
-export { renderS3ErrorXml, escapeXml, type RequestIds } from './dialects/s3/error-xml.js';
-export { compileCorsConfiguration, type CompiledRules } from './core/compile.js';
-export { CORS_VARY } from './core/response-headers.js';
+// The S3 dialect (also in `express-bucket-cors/s3`)
 export {
+  corsRouter,
+  s3Dialect,
+  S3Error,
+  S3Errors,
+  isS3Error,
+  MAX_CORS_DOCUMENT_BYTES,
+  MAX_CORS_RULES,
+  MAX_RULE_ID_LENGTH,
+  renderS3ErrorXml,
+  escapeXml,
+  parseCorsConfiguration,
+  validateCorsConfiguration,
+  parseCorsXml,
+  serializeCorsXml,
+  parseCorsJson,
+  serializeCorsJson,
   decidePreflight,
+  sendS3Error,
+  ensureRequestIds,
+  type S3ErrorId,
+  type S3PreflightDecision,
+  type RequestIds,
+  type CorsRouterOptions,
+  type CorsRouterHandler,
+  type CorsAuthorizer,
+  type CorsAuthorizeContext,
+  type CorsRouterAction,
+} from './dialects/s3/index.js';
+
+// The rule engine (also in `express-bucket-cors/core`)
+export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './core/model.js';
+export { compileCorsConfiguration, type CompiledRules } from './core/compile.js';
+export {
   decideActual,
   type CorsRequestInfo,
   type BucketCorsState,
@@ -49,7 +84,5 @@ export {
   type PreflightRefusal,
   type ActualDecision,
 } from './core/decide.js';
-export { parseCorsConfiguration, validateCorsConfiguration } from './dialects/s3/validate.js';
-export { parseCorsXml, serializeCorsXml } from './dialects/s3/xml.js';
-export { parseCorsJson, serializeCorsJson } from './dialects/s3/json.js';
+export { CORS_VARY } from './core/response-headers.js';
 export { isValidOrigin, isHttpToken } from './core/headers.js';

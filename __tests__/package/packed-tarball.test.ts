@@ -24,6 +24,12 @@ const RUNTIME_EXPORTS = [
   'decideActual',
 ];
 
+/** Each subpath export and runtime names it must carry. */
+const SUBPATH_EXPORTS: Record<string, readonly string[]> = {
+  'express-bucket-cors/core': ['compileCorsConfiguration', 'decidePreflight', 'decideActual', 'findRuleViolation', 'describeRuleViolation', 'RULE_FIELDS', 'STORED_RULES_PROFILE', 'CORS_VARY'],
+  'express-bucket-cors/s3': ['corsRouter', 's3Dialect', 'S3Error', 'S3Errors', 'S3_PROFILE', 'parseCorsXml', 'serializeCorsXml', 'decidePreflight', 's3PreflightError', 'sendS3Error'],
+};
+
 const run = (cmd: string, args: string[], cwd: string): string =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -66,6 +72,27 @@ describe('the packed tarball', () => {
     expect(keys).toEqual(expect.arrayContaining(RUNTIME_EXPORTS));
   });
 
+  test.each(Object.entries(SUBPATH_EXPORTS))('%s loads from CommonJS and ES modules with its exports', (subpath, names) => {
+    writeFileSync(join(work, 'subpath.cjs'), `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(subpath)}))));\n`);
+    writeFileSync(join(work, 'subpath.mjs'), `const lib = await import(${JSON.stringify(subpath)});\nconsole.log(JSON.stringify(Object.keys(lib)));\n`);
+    expect(JSON.parse(run(process.execPath, ['subpath.cjs'], work))).toEqual(expect.arrayContaining([...names]));
+    expect(JSON.parse(run(process.execPath, ['subpath.mjs'], work))).toEqual(expect.arrayContaining([...names]));
+  });
+
+  test('the core subpath has its own decidePreflight (reasons only), the s3 one adds the S3 error', () => {
+    const script = `const core = require('express-bucket-cors/core');
+const s3 = require('express-bucket-cors/s3');
+const request = { method: 'OPTIONS', origin: 'https://a', requestMethod: 'GET', requestHeaders: undefined, resourceType: 'OBJECT' };
+const state = { kind: 'no-configuration' };
+console.log(JSON.stringify([core.decidePreflight(request, state), s3.decidePreflight(request, state).error.code]));
+`;
+    writeFileSync(join(work, 'decide.cjs'), script);
+    expect(JSON.parse(run(process.execPath, ['decide.cjs'], work))).toEqual([
+      { allowed: false, reason: 'no-configuration', requestMethod: 'GET', resourceType: 'OBJECT' },
+      'AccessForbidden',
+    ]);
+  });
+
   test('type-checks from a TypeScript consumer, as CommonJS and as ES module', () => {
     const source = `import { bucketCors, corsRouter, MemoryRuleStore, S3Error, type CorsConfiguration, type RuleStore } from 'express-bucket-cors';
 const store: RuleStore = new MemoryRuleStore();
@@ -73,6 +100,11 @@ const config: CorsConfiguration = { CORSRules: [{ AllowedOrigins: ['https://app.
 const middleware = bucketCors({ store });
 const router = corsRouter({ store, authorize: () => true });
 export const used: unknown[] = [config, middleware, router, S3Error];
+import { findRuleViolation, STORED_RULES_PROFILE, type RuleViolation } from 'express-bucket-cors/core';
+import { S3_PROFILE, s3Dialect, parseCorsXml, type S3ErrorId } from 'express-bucket-cors/s3';
+const violation: RuleViolation | undefined = findRuleViolation(parseCorsXml('<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>'), S3_PROFILE);
+const id: S3ErrorId = 'tooManyRules';
+export const alsoUsed: unknown[] = [violation, id, STORED_RULES_PROFILE, bucketCors({ dialect: s3Dialect })];
 `;
     writeFileSync(join(work, 'consumer-cjs.cts'), source);
     writeFileSync(join(work, 'consumer-esm.mts'), source);

@@ -6,16 +6,19 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isS3Error, S3Errors, type S3Error } from '../../lib/dialects/s3/errors.js';
-import { discardUnreadBody, RequestAbortedError } from '../../lib/http/body.js';
-import { requireIntegrityHeaders, verifyIntegrity } from '../../lib/dialects/s3/checksum.js';
-import { bucketCors } from '../../lib/http/middleware.js';
-import { createBucketResolver, type AddressingOptions, type BucketAddress } from '../../lib/http/resolve.js';
-import { corsRouter } from '../../lib/dialects/s3/router.js';
-import { ensureRequestIds, sendS3Error } from '../../lib/dialects/s3/response.js';
-import { MemoryRuleStore } from '../../lib/store/memory.js';
-import { RedisRuleStore } from '../../lib/store/redis.js';
-import type { Logger, RuleStore } from '../../lib/store/types.js';
+import {
+  bucketCors,
+  createBucketResolver,
+  discardUnreadBody,
+  MemoryRuleStore,
+  RedisRuleStore,
+  RequestAbortedError,
+  type AddressingOptions,
+  type BucketAddress,
+  type Logger,
+  type RuleStore,
+} from 'express-bucket-cors';
+import { corsRouter, ensureRequestIds, isS3Error, requireIntegrityHeaders, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
 import { DemoErrors } from './errors.js';
 import { MemoryObjectStore, RedisObjectStore, type BucketRecord, type CannedAcl, type ObjectRecord, type ObjectStore } from './object-store.js';
 import { readPayload } from './payload.js';
@@ -103,7 +106,6 @@ const PRIVATE_ACLS = new Set(['private', 'bucket-owner-read', 'bucket-owner-full
 const OTHER_CANNED_ACLS = new Set(['public-read-write', 'authenticated-read', 'aws-exec-read', 'log-delivery-write']);
 const RESPONSE_OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
 const DEFAULT_MAX_KEYS = 1000;
-const MISSING_INTEGRITY_MESSAGE = S3Errors.missingIntegrityHeader().message;
 const MAX_BUCKET_BODY_BYTES = 65536;
 const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -260,7 +262,7 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
     try {
       integrity = requireIntegrityHeaders(req.headers);
     } catch (error) {
-      if (isS3Error(error) && error.message === MISSING_INTEGRITY_MESSAGE) return;
+      if (isS3Error(error) && error.id === 'missingIntegrityHeader') return;
       throw error;
     }
     await verifyIntegrity(body, integrity);

@@ -1,7 +1,7 @@
 // examples/server/errors.ts
 // S3 errors the demo object server answers with that the CORS library itself never needs.
 
-import { S3Error } from '../../lib/dialects/s3/errors.js';
+import { S3Error } from 'express-bucket-cors/s3';
 
 /**
  * Factories for the object-server errors of the demo, with S3's codes, statuses and wording

@@ -3,8 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isS3Error } from '../../lib/dialects/s3/errors.js';
-import { readRequestBody } from '../../lib/http/body.js';
+import { readRequestBody } from 'express-bucket-cors';
 import { DemoErrors } from './errors.js';
 import { headerValue } from './request.js';
 import type { Principal } from './sigv4.js';
@@ -56,13 +55,9 @@ export async function readPayload(req: IncomingMessage, principal: Principal, ma
   const declared = Number(streaming ? decodedLengthText : headerValue(req, 'content-length'));
   if (declared > maxBytes) throw DemoErrors.entityTooLarge(declared, maxBytes);
 
-  let raw: Buffer;
-  try {
-    raw = await readRequestBody(req, streaming ? chunkOverhead(maxBytes) : maxBytes);
-  } catch (error) {
-    if (isS3Error(error) && error.code === 'MaxMessageLengthExceeded') throw DemoErrors.entityTooLarge(Number.isFinite(declared) ? declared : maxBytes + 1, maxBytes);
-    throw error;
-  }
+  const raw = await readRequestBody(req, streaming ? chunkOverhead(maxBytes) : maxBytes, () =>
+    DemoErrors.entityTooLarge(Number.isFinite(declared) ? declared : maxBytes + 1, maxBytes),
+  );
   const body = streaming ? decodeAwsChunked(raw) : raw;
   if (body.length > maxBytes) throw DemoErrors.entityTooLarge(body.length, maxBytes);
   if (streaming && decodedLengthText !== undefined && Number(decodedLengthText) !== body.length) throw DemoErrors.incompleteBody();

@@ -2,7 +2,7 @@
 // The raw path and query of an S3 request, read from the URL exactly as the client sent it.
 
 import type { IncomingMessage } from 'node:http';
-import { S3Error } from '../../lib/dialects/s3/errors.js';
+import { S3Error } from 'express-bucket-cors/s3';
 
 /** Query parameters, decoded; a parameter without `=` has the value `''`; repeated ones are arrays. */
 export type QueryParameters = Record<string, string | string[]>;

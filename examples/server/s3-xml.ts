@@ -2,8 +2,7 @@
 // Listing logic and the XML documents of the demo's S3 operations (ListBuckets, ListObjects v1/v2, versions, DeleteObjects).
 
 import { XMLParser } from 'fast-xml-parser';
-import { escapeXml } from '../../lib/dialects/s3/error-xml.js';
-import { S3Errors } from '../../lib/dialects/s3/errors.js';
+import { escapeXml, S3Errors } from 'express-bucket-cors/s3';
 import type { BucketRecord, ObjectRecord } from './object-store.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';

@@ -6,7 +6,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import createDebug from 'debug';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { S3Error } from '../../lib/dialects/s3/errors.js';
+import type { S3Error } from 'express-bucket-cors/s3';
 import { DemoErrors } from './errors.js';
 import { headerValue, queryValue, requestTarget, type QueryParameters } from './request.js';
 

@@ -1,8 +1,7 @@
 // lib/http/body.ts
-// Reads a PutBucketCors body under S3's 64 KB cap without buffering more, or takes one a body parser already read.
+// Reads an admin request's body under a size cap without buffering more, or takes one a body parser already read.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_CORS_DOCUMENT_BYTES, S3Errors } from '../dialects/s3/errors.js';
 
 /** The client went away before its body arrived whole: there is nobody left to answer. */
 export class RequestAbortedError extends Error {
@@ -46,32 +45,33 @@ function parsedBody(req: IncomingMessage): { readonly body: unknown } | undefine
 const describe = (value: unknown): string =>
   value === undefined || value === null ? 'no body' : Array.isArray(value) ? 'an array' : `a parsed ${typeof value}`;
 
-function capped(body: Buffer, limit: number): Buffer {
-  if (body.length > limit) throw S3Errors.maxMessageLengthExceeded();
+function capped(body: Buffer, limit: number, tooLarge: () => unknown): Buffer {
+  if (body.length > limit) throw tooLarge();
   return body;
 }
 
 /**
- * The raw request body, at most `limit` bytes (default {@link MAX_CORS_DOCUMENT_BYTES}, 65,536).
+ * The raw request body, at most `limit` bytes.
  *
  * - A `Content-Length` over the limit is refused before reading anything; a streamed body is refused
  *   as soon as more than `limit` bytes have arrived, and reading stops there (nothing more is kept).
- *   Both reject with S3's MaxMessageLengthExceeded; call {@link discardUnreadBody} before answering.
+ *   Both reject with `tooLarge()` (the dialect's error, e.g. S3's MaxMessageLengthExceeded); call
+ *   {@link discardUnreadBody} before answering.
  * - A body an earlier parser already read is used when it left the bytes: a Buffer (`express.raw()`)
  *   as is, a string (`express.text()`) encoded back to UTF-8. Anything else (a parsed JSON object,
  *   url-encoded fields) rejects with {@link BodyConsumedError}: re-serializing would not give back the
  *   bytes the checksum was computed over.
  * - A client that aborts mid-body rejects with {@link RequestAbortedError}.
  */
-export function readRequestBody(req: IncomingMessage, limit: number = MAX_CORS_DOCUMENT_BYTES): Promise<Buffer> {
+export function readRequestBody(req: IncomingMessage, limit: number, tooLarge: () => unknown): Promise<Buffer> {
   const earlier = parsedBody(req);
   if (earlier !== undefined) {
     const { body } = earlier;
-    if (Buffer.isBuffer(body)) return Promise.resolve().then(() => capped(body, limit));
-    if (typeof body === 'string') return Promise.resolve().then(() => capped(Buffer.from(body, 'utf8'), limit));
+    if (Buffer.isBuffer(body)) return Promise.resolve().then(() => capped(body, limit, tooLarge));
+    if (typeof body === 'string') return Promise.resolve().then(() => capped(Buffer.from(body, 'utf8'), limit, tooLarge));
     return Promise.reject(new BodyConsumedError(describe(body)));
   }
-  if (Number(req.headers['content-length']) > limit) return Promise.reject(S3Errors.maxMessageLengthExceeded());
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
   if (req.destroyed) return Promise.reject(new RequestAbortedError());
 
   return new Promise<Buffer>((resolve, reject) => {
@@ -88,7 +88,7 @@ export function readRequestBody(req: IncomingMessage, limit: number = MAX_CORS_D
         stop();
         req.pause();
         chunks.length = 0;
-        reject(S3Errors.maxMessageLengthExceeded());
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);

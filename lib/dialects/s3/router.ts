@@ -11,7 +11,7 @@ import { createBucketResolver, type AddressingOptions } from '../../http/resolve
 import { oneOf, optionalFunction, positiveNumber, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../../options.js';
 import type { Logger, RuleStore } from '../../store/types.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
-import { isS3Error, S3Errors, type S3Error } from './errors.js';
+import { isS3Error, MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';
 import { ensureRequestIds, sendS3Error } from './response.js';
 import { parseCorsConfiguration } from './validate.js';
@@ -189,7 +189,7 @@ export function corsRouter<Req extends IncomingMessage = IncomingMessage>(option
   /** Reads, verifies, parses and validates a PutBucketCors body. */
   async function readConfiguration(req: IncomingMessage): Promise<CorsConfiguration> {
     const integrity = requireIntegrityHeaders(req.headers);
-    const body = await readRequestBody(req);
+    const body = await readRequestBody(req, MAX_CORS_DOCUMENT_BYTES, S3Errors.maxMessageLengthExceeded);
     await verifyIntegrity(body, integrity);
     return parseCorsConfiguration(body, bodyFormat(req));
   }

@@ -1,0 +1,33 @@
+// lib/core/index.ts
+// `express-bucket-cors/core`: the dialect-neutral rule engine. This file only re-exports.
+
+export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './model.js';
+export { RULE_FIELDS, RULE_FIELDS_BY_ITEM, RULE_FIELDS_BY_KEY, RULE_FIELDS_IN_WIRE_ORDER, buildRule, type RuleField, type RuleFieldKind, type RuleValueType, type WildcardUse, type RuleDraft } from './fields.js';
+export {
+  findRuleViolation,
+  describeRuleViolation,
+  assertValidRules,
+  RuleViolationError,
+  STORED_RULES_PROFILE,
+  type RuleProfile,
+  type RuleViolation,
+  type RuleViolationCode,
+} from './validate.js';
+export { compileCorsConfiguration, isCorsMethod, type CompiledRules, type CompiledRule } from './compile.js';
+export {
+  decidePreflight,
+  decideActual,
+  PREFLIGHT_REQUEST_METHODS,
+  MAX_REQUESTED_HEADERS,
+  MAX_REQUEST_HEADERS_LENGTH,
+  type CorsRequestInfo,
+  type BucketCorsState,
+  type PreflightDecision,
+  type PreflightRefusal,
+  type PreflightRefusalDecision,
+  type ActualDecision,
+  type ActualMiss,
+} from './decide.js';
+export { CORS_VARY, LIST_SEPARATOR, ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHODS, ALLOW_HEADERS, EXPOSE_HEADERS, MAX_AGE } from './response-headers.js';
+export { isValidOrigin, isHttpToken } from './headers.js';
+export { compileWildcard, matchesWildcard, countWildcards, WILDCARD, type WildcardPattern } from './wildcard.js';

@@ -1,0 +1,21 @@
+// lib/dialects/s3/index.ts
+// `express-bucket-cors/s3`: everything S3-specific. This file only re-exports.
+
+export { S3Error, S3Errors, isS3Error, MAX_CORS_DOCUMENT_BYTES, MAX_CORS_RULES, MAX_RULE_ID_LENGTH, type S3ErrorId } from './errors.js';
+export { S3_PROFILE } from './profile.js';
+export { renderS3ErrorXml, escapeXml, type RequestIds } from './error-xml.js';
+export { parseCorsXml, serializeCorsXml } from './xml.js';
+export { parseCorsJson, serializeCorsJson } from './json.js';
+export { parseCorsConfiguration, validateCorsConfiguration, s3ErrorFor } from './validate.js';
+export { decidePreflight, s3PreflightError, type S3PreflightDecision } from './preflight.js';
+export { s3Dialect } from './dialect.js';
+export { sendS3Error, ensureRequestIds } from './response.js';
+export { requireIntegrityHeaders, verifyIntegrity, type ChecksumAlgorithm, type ChecksumClaim, type IntegrityHeaders } from './checksum.js';
+export {
+  corsRouter,
+  type CorsRouterOptions,
+  type CorsRouterHandler,
+  type CorsAuthorizer,
+  type CorsAuthorizeContext,
+  type CorsRouterAction,
+} from './router.js';
