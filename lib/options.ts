@@ -3,9 +3,10 @@
 
 /**
  * Checks one option's value and returns it (defaults applied where the check has one). Calls `fail`
- * with what was expected, e.g. `'be a positive number of milliseconds'`, when the value does not fit.
+ * with what was expected, e.g. `'be a positive number of milliseconds'`, when the value does not fit
+ * (`quoteGiven: false` when the expectation already says what was given).
  */
-export type OptionCheck<T> = (value: unknown, fail: (expected: string) => never) => T;
+export type OptionCheck<T> = (value: unknown, fail: (expected: string, quoteGiven?: boolean) => never) => T;
 
 /**
  * One check per option of `O`, no more, no fewer: written with `satisfies OptionChecks<…Options>` so the
@@ -23,7 +24,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null || typeof value !== 'object') return String(value);
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name} instance` : 'an object';
+  if (typeof name !== 'string' || name === '' || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} instance`;
 }
 
 /** Edit distance of two short strings, for "did you mean" hints. */
@@ -53,8 +55,8 @@ function closest(name: string, known: readonly string[]): string | undefined {
 }
 
 /** The TypeError of a failed check, in the one wording: `owner: \`path\` must <expected>, not <given>.` */
-export function optionError(owner: string, path: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`${owner}: \`${path}\` must ${expected}, not ${describeValue(value)}.`);
+export function optionError(owner: string, path: string, expected: string, value: unknown, quoteGiven = true): TypeError {
+  return new TypeError(`${owner}: \`${path}\` must ${expected}${quoteGiven ? `, not ${describeValue(value)}` : ''}.`);
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -80,8 +82,8 @@ export function readOptions<C extends Record<string, OptionCheck<unknown>>>(owne
   const checked: Record<string, unknown> = {};
   for (const name of names) {
     const value = given[name];
-    checked[name] = checks[name]!(value, (expected) => {
-      throw optionError(owner, `${path}${name}`, expected, value);
+    checked[name] = checks[name]!(value, (expected, quoteGiven) => {
+      throw optionError(owner, `${path}${name}`, expected, value, quoteGiven);
     });
   }
   return checked as CheckedOptions<C>;

@@ -57,6 +57,6 @@ describe('MemoryRuleStore', () => {
   });
 
   it('rejects options it cannot use, saying what to pass', () => {
-    expect(() => new MemoryRuleStore({ logger: {} as Logger })).toThrow(new TypeError('MemoryRuleStore: `logger` must have warn() and error() methods (console fits)'));
+    expect(() => new MemoryRuleStore({ logger: {} as Logger })).toThrow(new TypeError('MemoryRuleStore: `logger` must have warn() and error() methods (console fits), or be left out, not an object.'));
   });
 });

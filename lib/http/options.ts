@@ -3,8 +3,9 @@
 
 import type { IncomingMessage } from 'node:http';
 import { hasMethods, optionalFunction, wholeNumber, type OptionCheck } from '../options.js';
-import { isLogger } from '../store/shared.js';
-import type { Logger, RuleStore } from '../store/types.js';
+import type { RuleStore } from '../store/types.js';
+
+export { loggerOption } from '../store/shared.js';
 
 /** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
@@ -18,18 +19,11 @@ export function storeOption(methods: readonly (keyof RuleStore)[], optional: fal
 export function storeOption(methods: readonly (keyof RuleStore)[], optional: boolean): OptionCheck<RuleStore | undefined> {
   return (value, fail) => {
     if (value === undefined && optional) return undefined;
-    if (isRedisClient(value)) fail('be a RuleStore, not a Redis client: wrap the client, `store: new RedisRuleStore({ client })`');
+    if (isRedisClient(value)) fail('be a RuleStore, not a Redis client: wrap the client, `store: new RedisRuleStore({ client })`', false);
     if (!hasMethods(value, methods)) fail(`be a RuleStore (with ${methods.join(', ')}), e.g. new MemoryRuleStore() or new RedisRuleStore({ client })`);
     return value as RuleStore;
   };
 }
-
-/** `logger`, or `console` when left out. */
-export const loggerOption: OptionCheck<Logger> = (value, fail) => {
-  if (value === undefined) return console;
-  if (!isLogger(value)) fail('have warn() and error() methods (console fits), or be left out');
-  return value as Logger;
-};
 
 /** The `bucketExists` callback both handlers take. */
 export type BucketExists<Req extends IncomingMessage = IncomingMessage> = (bucket: string, req: Req) => boolean | Promise<boolean>;

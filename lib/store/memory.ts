@@ -3,7 +3,8 @@
 
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../core/model.js';
-import { isLogger, StoreSubscribers } from './shared.js';
+import { readOptions, type OptionChecks } from '../options.js';
+import { loggerOption, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
@@ -14,6 +15,8 @@ export const MEMORY_STORE_IN_PRODUCTION_WARNING =
   'use RedisRuleStore behind a load balancer.';
 
 let warnedAboutProduction = false;
+
+const OPTION_CHECKS = { logger: loggerOption } satisfies OptionChecks<MemoryRuleStoreOptions>;
 
 /** Options of {@link MemoryRuleStore}. */
 export interface MemoryRuleStoreOptions {
@@ -35,12 +38,8 @@ export class MemoryRuleStore implements RuleStore {
   readonly #subscribers: StoreSubscribers;
   #lastVersion = 0;
 
-  constructor(options: MemoryRuleStoreOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('MemoryRuleStore: options must be an object, e.g. { logger: console }');
-    const logger = options.logger ?? console;
-    if (!isLogger(logger)) {
-      throw new TypeError('MemoryRuleStore: `logger` must have warn() and error() methods (console fits)');
-    }
+  constructor(options?: MemoryRuleStoreOptions) {
+    const { logger } = readOptions('MemoryRuleStore', options, OPTION_CHECKS);
     this.#subscribers = new StoreSubscribers(logger);
     if (process.env.NODE_ENV === 'production' && !warnedAboutProduction) {
       warnedAboutProduction = true;

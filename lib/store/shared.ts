@@ -2,12 +2,19 @@
 // Pieces every store, the cache and the router share: invalidation listeners, abortable reads, logger check, rate-limited store-error lines.
 
 import createDebug from 'debug';
-import { hasMethods } from '../options.js';
+import { hasMethods, type OptionCheck } from '../options.js';
 import type { InvalidationEvent, Logger } from './types.js';
 
 export { hasMethods };
 
 const debug = createDebug('express-bucket-cors:store');
+
+/** The `logger` option of every constructor: a {@link Logger}, or `console` when left out. */
+export const loggerOption: OptionCheck<Logger> = (value, fail) => {
+  if (value === undefined) return console;
+  if (!isLogger(value)) fail('have warn() and error() methods (console fits), or be left out');
+  return value as Logger;
+};
 
 /** True when `value` can serve as a {@link Logger}: an object with `warn()` and `error()` methods (`console` fits). */
 export function isLogger(value: unknown): value is Logger {

@@ -1,0 +1,63 @@
+// __tests__/core/decide.test.ts
+// The core's own decisions: neutral reasons (no wording), the bounds on requested headers, HTTP whitespace.
+
+import { compileCorsConfiguration } from '../../lib/core/compile';
+import { decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, type BucketCorsState } from '../../lib/core/decide';
+import type { CorsConfiguration } from '../../lib/core/model';
+import { requestOf } from './fixtures';
+
+const ORIGIN = 'https://app.example';
+const configured = (configuration: CorsConfiguration): BucketCorsState => ({ kind: 'configured', rules: compileCorsConfiguration(configuration) });
+const HEADER_RULES = configured({ CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['PUT'], AllowedHeaders: ['content-type', 'x-amz-meta-*'] }] });
+
+describe('core decisions carry reasons, not errors', () => {
+  test('a refusal names the reason, the request method as sent and the resource type', () => {
+    const decision = decidePreflight(requestOf({ origin: ORIGIN, requestMethod: 'GET', resourceType: 'BUCKET' }), HEADER_RULES);
+    expect(decision).toEqual({ allowed: false, reason: 'no-match', requestMethod: 'GET', resourceType: 'BUCKET' });
+  });
+
+  test('unreadable rules come first, before the Origin check', () => {
+    expect(decidePreflight(requestOf({}), { kind: 'unavailable' })).toMatchObject({ allowed: false, reason: 'unavailable' });
+    expect(decideActual(requestOf({ method: 'GET', origin: ORIGIN }), { kind: 'unavailable' })).toEqual({ matched: false, reason: 'unavailable' });
+  });
+});
+
+describe('Access-Control-Request-Headers', () => {
+  const preflight = (requestHeaders: string) => decidePreflight(requestOf({ origin: ORIGIN, requestMethod: 'PUT', requestHeaders }), HEADER_RULES);
+
+  test('names are trimmed of SP and HTAB only: a no-break space is part of the name, so it never matches', () => {
+    expect(preflight(' \tContent-Type\t , x-amz-meta-a ')).toMatchObject({ allowed: true });
+    expect(preflight('\u00a0content-type')).toMatchObject({ allowed: false, reason: 'no-match' });
+    expect(preflight('content-type\u00a0')).toMatchObject({ allowed: false, reason: 'no-match' });
+  });
+
+  test('literal allowed headers match by lookup and patterns by scan, case-insensitively', () => {
+    expect(preflight('CONTENT-TYPE, X-Amz-Meta-Note')).toMatchObject({ allowed: true, headers: expect.arrayContaining([['Access-Control-Allow-Headers', 'content-type, x-amz-meta-note']]) });
+    expect(preflight('content-type, x-amz-date')).toMatchObject({ allowed: false, reason: 'no-match' });
+  });
+
+  test(`at most ${MAX_REQUESTED_HEADERS} names are evaluated: one more is refused as too-many-headers`, () => {
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `x-amz-meta-${i}`).join(',');
+    expect(preflight(names(MAX_REQUESTED_HEADERS))).toMatchObject({ allowed: true });
+    expect(preflight(names(MAX_REQUESTED_HEADERS + 1))).toMatchObject({ allowed: false, reason: 'too-many-headers' });
+    // Empty entries do not count as names.
+    expect(preflight(`${names(MAX_REQUESTED_HEADERS)},,, ,`)).toMatchObject({ allowed: true });
+  });
+
+  test(`a header longer than ${MAX_REQUEST_HEADERS_LENGTH} characters is refused before it is split`, () => {
+    expect(preflight(`x-amz-meta-${'a'.repeat(MAX_REQUEST_HEADERS_LENGTH)}`)).toMatchObject({ allowed: false, reason: 'too-many-headers' });
+    expect(decideActual(requestOf({ method: 'PUT', origin: ORIGIN, requestHeaders: 'a,'.repeat(MAX_REQUEST_HEADERS_LENGTH) }), HEADER_RULES)).toEqual({
+      matched: false,
+      reason: 'too-many-headers',
+    });
+  });
+
+  test('a rule with thousands of allowed headers still decides a capped request (the hostile case of issue #13)', () => {
+    const many = configured({
+      CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'], AllowedHeaders: Array.from({ length: 1751 }, (_, i) => (i % 2 === 0 ? `h-${i}` : `h-${i}-*`)) }],
+    });
+    const requested = Array.from({ length: 5400 }, (_, i) => `h-${i}`).join(',');
+    expect(decidePreflight(requestOf({ origin: ORIGIN, requestMethod: 'GET', requestHeaders: requested }), many)).toMatchObject({ reason: 'too-many-headers' });
+    expect(decidePreflight(requestOf({ origin: ORIGIN, requestMethod: 'GET', requestHeaders: 'h-1750, h-1749-x' }), many)).toMatchObject({ allowed: true });
+  });
+});

@@ -1,0 +1,79 @@
+// __tests__/http/options.test.ts
+// The one options path: unknown keys with hints, one wording quoting what was given, and the mistakes newcomers make.
+
+import express from 'express';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { corsRouter } from '../../lib/dialects/s3/router';
+import { bucketCors } from '../../lib/http/middleware';
+import { readOptions, wholeNumber } from '../../lib/options';
+import { MemoryRuleStore } from '../../lib/store/memory';
+
+describe('readOptions', () => {
+  const checks = { ttlMs: wholeNumber(1, 60, 'milliseconds'), max: wholeNumber(1, 10, 'entries') };
+
+  test('fills defaults and returns every option once', () => {
+    expect(readOptions('Thing', undefined, checks)).toEqual({ ttlMs: 60, max: 10 });
+    expect(readOptions('Thing', { max: 3 }, checks)).toEqual({ ttlMs: 60, max: 3 });
+  });
+
+  test('refuses an unknown key, hinting at the closest name (a prefix or a typo)', () => {
+    expect(() => readOptions('Thing', { ttl: 5 }, checks)).toThrow('Thing: unknown option `ttl` (did you mean `ttlMs`?); the options are `ttlMs`, `max`.');
+    expect(() => readOptions('Thing', { maxx: 5 }, checks)).toThrow('(did you mean `max`?)');
+    expect(() => readOptions('Thing', { colour: 5 }, checks)).toThrow(/unknown option `colour`; the options/);
+  });
+
+  test('names nested options by their path', () => {
+    expect(() => readOptions('bucketCors', { ttl: 5 }, checks, 'cache.')).toThrow(
+      'bucketCors: unknown option `cache.ttl` (did you mean `cache.ttlMs`?); the options of `cache` are `ttlMs`, `max`.',
+    );
+    expect(() => readOptions('bucketCors', 'x', checks, 'cache.')).toThrow('bucketCors: `cache` must be an object, not "x".');
+  });
+
+  test('quotes what was given, in one wording', () => {
+    expect(() => readOptions('Thing', { max: '5' }, checks)).toThrow('Thing: `max` must be a whole number of entries >= 1 (default 10), not "5".');
+    expect(() => readOptions('Thing', { max: [5] }, checks)).toThrow('not an array.');
+    expect(() => readOptions('Thing', { max: new Map() }, checks)).toThrow('not a Map instance.');
+  });
+});
+
+describe('mistakes at construction', () => {
+  let client: Redis;
+  beforeAll(() => {
+    client = new Redis({ lazyConnect: true });
+  });
+  afterAll(() => client.disconnect());
+
+  test('bucketCors({ store: <an ioredis client> }) says to wrap it in RedisRuleStore', () => {
+    expect(() => bucketCors({ store: client as never })).toThrow(
+      'bucketCors: `store` must be a RuleStore, not a Redis client: wrap the client, `store: new RedisRuleStore({ client })`.',
+    );
+    expect(() => corsRouter({ store: client as never, authorize: () => true })).toThrow(/corsRouter: `store` must be a RuleStore, not a Redis client/);
+  });
+
+  test('app.use(bucketCors) and app.use(corsRouter) without calling them answer with what to write', async () => {
+    for (const [factory, example] of [
+      [bucketCors, 'app.use(bucketCors({ store }))'],
+      [corsRouter, 'app.use(corsRouter({ store, authorize }))'],
+    ] as const) {
+      const app = express();
+      const errors: unknown[] = [];
+      app.use(factory as never);
+      app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        errors.push(error);
+        res.status(500).end();
+      });
+      expect((await request(app).get('/b/k')).status).toBe(500);
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0])).toContain(`is a factory, not a middleware: call it and use what it returns, e.g. ${example}.`);
+    }
+  });
+
+  test('a dialect without its methods is refused', () => {
+    expect(() => bucketCors({ dialect: { name: 'x' } as never })).toThrow('bucketCors: `dialect` must be a CorsDialect (e.g. s3Dialect), or be left out, not an object.');
+  });
+
+  test('MemoryRuleStore refuses unknown keys too', () => {
+    expect(() => new MemoryRuleStore({ loger: console } as never)).toThrow('MemoryRuleStore: unknown option `loger` (did you mean `logger`?)');
+  });
+});
