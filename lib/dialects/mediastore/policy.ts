@@ -1,0 +1,60 @@
+// lib/dialects/mediastore/policy.ts
+// MediaStore's CORS policy JSON: a list of CorsRule, parsed strictly and checked by MediaStore's profile, and written back.
+
+import { buildRule, RULE_FIELDS_BY_KEY, type RuleDraft, type RuleField } from '../../core/fields.js';
+import type { CorsConfiguration, CorsRule } from '../../core/model.js';
+import { describeRuleViolation, findRuleViolation } from '../../core/validate.js';
+import { MediaStoreErrors } from './errors.js';
+import { MAX_POLICY_CHARACTERS, MEDIASTORE_PROFILE } from './profile.js';
+
+/** A MediaStore CORS policy: its rules, first match wins. */
+export type CorsPolicy = readonly CorsRule[];
+
+/** CorsRule's members in the service model's order (no ID: MediaStore rules have none). */
+const POLICY_FIELDS: readonly RuleField[] = ['AllowedOrigins', 'AllowedHeaders', 'AllowedMethods', 'MaxAgeSeconds', 'ExposeHeaders'].map(
+  (key) => RULE_FIELDS_BY_KEY.get(key)!,
+);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseRule(value: unknown, index: number): CorsRule {
+  const where = `CorsPolicy rule ${index + 1}`;
+  if (!isPlainObject(value)) throw MediaStoreErrors.serialization(`${where} must be an object (a CorsRule).`);
+  const draft: Record<string, unknown> = {};
+  for (const [key, given] of Object.entries(value)) {
+    const field = RULE_FIELDS_BY_KEY.get(key);
+    if (field === undefined) throw MediaStoreErrors.serialization(`${where}: ${JSON.stringify(key)} is not a member of CorsRule.`);
+    if (given === null || given === undefined) continue;
+    const fits =
+      field.kind === 'list' ? Array.isArray(given) && given.every((item) => typeof item === 'string') : field.kind === 'integer' ? Number.isInteger(given) : typeof given === 'string';
+    if (!fits) throw MediaStoreErrors.serialization(`${where}: ${key} must be ${field.kind === 'list' ? 'a list of strings' : field.kind === 'integer' ? 'an integer' : 'a string'}.`);
+    draft[key] = field.kind === 'list' ? [...(given as string[])] : given;
+  }
+  return buildRule(draft as RuleDraft);
+}
+
+/**
+ * The neutral configuration of a PutCorsPolicy `CorsPolicy` value, checked against
+ * {@link MEDIASTORE_PROFILE}. Throws `SerializationException` for the wrong JSON shape and
+ * `ValidationException` naming the rule (from 1), the field and why for anything MediaStore refuses:
+ * 0 or over 100 rules, a missing `AllowedOrigins`/`AllowedMethods`/`AllowedHeaders`, `POST`, an `ID`,
+ * two `*`, values too long, over 398,000 characters.
+ */
+export function parseCorsPolicy(value: unknown): CorsConfiguration {
+  if (!Array.isArray(value)) throw MediaStoreErrors.serialization('CorsPolicy must be a list of CorsRule objects.');
+  const configuration: CorsConfiguration = { CORSRules: value.map(parseRule) };
+  const violation = findRuleViolation(configuration, MEDIASTORE_PROFILE);
+  if (violation !== undefined) throw MediaStoreErrors.validation(`Invalid CORS policy: ${describeRuleViolation(violation)}.`);
+  const size = JSON.stringify(value).length;
+  if (size > MAX_POLICY_CHARACTERS) throw MediaStoreErrors.validation(`Invalid CORS policy: it has ${size} characters, more than the ${MAX_POLICY_CHARACTERS} allowed.`);
+  return configuration;
+}
+
+/**
+ * GetCorsPolicy's view of stored rules: members in the service model's order, no `ID`, and
+ * `AllowedHeaders` always present (`[]` when a rule stored through S3 has none: the same meaning).
+ * A `POST` that only S3 can store is shown as it is: it is what the data plane enforces.
+ */
+export function policyOf(configuration: CorsConfiguration): CorsRule[] {
+  return configuration.CORSRules.map((rule) => buildRule({ ...rule, AllowedHeaders: rule.AllowedHeaders ?? [] }, POLICY_FIELDS));
+}
