@@ -1,5 +1,5 @@
 // __tests__/core/fixtures.ts
-// The spec §16 configurations C1–C10 and small helpers shared by the engine tests.
+// The docs/behaviour.md §16 configurations C1–C10 and small helpers shared by the engine tests.
 
 import { compileCorsConfiguration } from '../../lib/core/compile';
 import type { BucketCorsState, CorsRequestInfo } from '../../lib/core/decide';
@@ -7,7 +7,7 @@ import type { CorsConfiguration, CorsRule, HeaderList } from '../../lib/core/mod
 
 const config = (...rules: CorsRule[]): CorsConfiguration => ({ CORSRules: rules });
 
-/** Spec §16 configurations. */
+/** docs/behaviour.md §16 configurations. */
 export const CONFIGS = {
   C1: config({ AllowedOrigins: ['https://localhost:4200'], AllowedMethods: ['GET', 'PUT'], MaxAgeSeconds: 3000, AllowedHeaders: ['*'] }),
   C2: config({ AllowedOrigins: ['*'], AllowedMethods: ['GET', 'PUT'], MaxAgeSeconds: 3000, AllowedHeaders: ['*'] }),

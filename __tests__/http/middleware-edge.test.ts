@@ -1,5 +1,5 @@
 // __tests__/http/middleware-edge.test.ts
-// bucketCors beyond the spec vectors: addressing styles, headers surviving errors, Vary merging, outages, failures, options.
+// bucketCors beyond the docs/behaviour.md §16 vectors: addressing styles, headers surviving errors, Vary merging, outages, failures, options.
 
 import express5, { type RequestHandler } from 'express';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';

@@ -1,5 +1,5 @@
 // __tests__/http/object-app.ts
-// A tiny S3-like object server for HTTP tests (spec §16 setup), and Express 4/5 apps mounting it behind given middleware.
+// A tiny S3-like object server for HTTP tests (docs/behaviour.md §16 setup), and Express 4/5 apps mounting it behind given middleware.
 
 import express5, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,7 +25,7 @@ export const OBJECT_SERVER_HEADER = 'x-object-server';
 /** Key whose GET calls `next(err)`, so Express's default error handler answers 500. */
 export const ERROR_KEY = 'fails';
 
-/** Body of the object `k` in bucket `b` (spec §16 setup). */
+/** Body of the object `k` in bucket `b` (docs/behaviour.md §16 setup). */
 export const OBJECT_BODY = 'hello from b/k';
 
 const ETAG = '"etag-of-k"';
@@ -119,7 +119,7 @@ export const reportingErrorHandler: ErrorRequestHandler = (error, _req, res, _ne
   res.status(599).send(error instanceof Error ? error.message : String(error));
 };
 
-/** `Vary` S3 sends with every CORS match (spec §8.5). */
+/** `Vary` S3 sends with every CORS match (docs/behaviour.md §8.5). */
 export const CORS_VARY_VALUE = 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method';
 
 /** The response's `access-control-*` headers, by lower-cased name. */

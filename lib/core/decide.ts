@@ -1,5 +1,5 @@
 // lib/core/decide.ts
-// Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (spec §8–§10).
+// Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (docs/behaviour.md §8–§10).
 
 import createDebug from 'debug';
 import { addSuffixCandidates, ascending, methodBit, type CompiledRule, type CompiledRules } from './compile.js';
@@ -72,7 +72,7 @@ export type ActualDecision =
 
 /**
  * `Access-Control-Request-Method` values a preflight accepts before matching; any other non-empty
- * value is refused as `invalid-method` (case-sensitive). UNVERIFIED (docs/behaviour.md §8.2 step 2):
+ * value is refused as `invalid-method` (case-sensitive). UNVERIFIED (docs/behaviour.md §8.2 step 2, §15.15):
  * PATCH and OPTIONS are reportedly accepted by AWS and then never match (no rule can allow them).
  */
 export const PREFLIGHT_REQUEST_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);

@@ -1,5 +1,5 @@
 // lib/http/resolve.ts
-// Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (spec §2).
+// Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (docs/behaviour.md §2).
 
 import type { IncomingMessage } from 'node:http';
 import { describeValue, readOptions, type OptionChecks } from '../options.js';

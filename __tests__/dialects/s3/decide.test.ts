@@ -1,5 +1,5 @@
 // __tests__/dialects/s3/decide.test.ts
-// Preflight and actual-request decisions for every spec §16 vector (T26–T69), plus matching edges: the core's
+// Preflight and actual-request decisions for every docs/behaviour.md §16 vector (T26–T69), plus matching edges: the core's
 // decisions, refusals worded by the S3 dialect.
 
 import { compileCorsConfiguration } from '../../../lib/core/compile';

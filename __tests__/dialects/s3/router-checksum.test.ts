@@ -1,5 +1,5 @@
 // __tests__/dialects/s3/router-checksum.test.ts
-// Unit tests of the PutBucketCors integrity headers: presence rule, formats, digests (spec §3.2).
+// Unit tests of the PutBucketCors integrity headers: presence rule, formats, digests (docs/behaviour.md §3.2).
 
 import { createHash } from 'node:crypto';
 import { isS3Error } from '../../../lib/dialects/s3/errors';

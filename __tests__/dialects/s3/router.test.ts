@@ -1,5 +1,5 @@
 // __tests__/dialects/s3/router.test.ts
-// corsRouter over raw HTTP (supertest) on Express 5 and 4: spec vectors T01–T25, routing, check order, options.
+// corsRouter over raw HTTP (supertest) on Express 5 and 4: docs/behaviour.md §16 vectors T01–T25, routing, check order, options.
 
 import request from 'supertest';
 import { MemoryRuleStore } from '../../../lib/store/memory';

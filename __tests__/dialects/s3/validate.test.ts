@@ -1,5 +1,5 @@
 // __tests__/dialects/s3/validate.test.ts
-// PutBucketCors rule validation (spec §3.4, T04–T13) and parseCorsConfiguration for both body formats.
+// PutBucketCors rule validation (docs/behaviour.md §3.4, T04–T13) and parseCorsConfiguration for both body formats.
 
 import { S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
 import type { CorsConfiguration, CorsRule } from '../../../lib/core/model';

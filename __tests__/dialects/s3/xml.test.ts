@@ -1,5 +1,5 @@
 // __tests__/dialects/s3/xml.test.ts
-// PutBucketCors XML parsing (spec T01–T19 parse parts, hostile input) and GetBucketCors serialisation.
+// PutBucketCors XML parsing (docs/behaviour.md T01–T19 parse parts, hostile input) and GetBucketCors serialisation.
 
 import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
 import type { CorsConfiguration } from '../../../lib/core/model';

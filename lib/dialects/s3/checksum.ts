@@ -1,5 +1,5 @@
 // lib/dialects/s3/checksum.ts
-// PutBucketCors integrity headers: which one is required, and checking each against the body (spec §3.2).
+// PutBucketCors integrity headers: which one is required, and checking each against the body (docs/behaviour.md §3.2).
 
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';

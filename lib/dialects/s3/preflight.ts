@@ -5,7 +5,7 @@ import { decidePreflight as decideCorePreflight, PREFLIGHT_REQUEST_METHODS, type
 import type { ResourceType } from '../../core/model.js';
 import { S3Errors, type S3Error } from './errors.js';
 
-/** The value in `Invalid Access-Control-Request-Method: …` when a configured bucket gets a preflight without one (project decision, docs/behaviour.md §8.2 step 5). */
+/** The value in `Invalid Access-Control-Request-Method: …` when a configured bucket gets a preflight without one (project decision, docs/behaviour.md §8.2 step 5, §15.16). */
 const MISSING_REQUEST_METHOD_VALUE = 'null';
 
 /** `<Method>` in 403 preflight bodies when the request has no (or an empty) `Access-Control-Request-Method`. */

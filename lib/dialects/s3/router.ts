@@ -1,5 +1,5 @@
 // lib/dialects/s3/router.ts
-// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (spec §3–§6).
+// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (docs/behaviour.md §3–§6).
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';

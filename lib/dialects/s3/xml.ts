@@ -140,7 +140,7 @@ function nodeName(node: XmlNode): string {
   throw malformed();
 }
 
-/** Only `xmlns` equal to S3's namespace is accepted. UNVERIFIED (spec §3.1, §15.2): AWS's answer to another namespace. */
+/** Only `xmlns` equal to S3's namespace is accepted. UNVERIFIED (docs/behaviour.md §3.1, §15.2): AWS's answer to another namespace. */
 function checkAttributes(node: XmlNode): void {
   const attributes = node[':@'];
   if (attributes === undefined) return;
@@ -239,7 +239,7 @@ export function parseCorsXml(body: string | Uint8Array): CorsConfiguration {
     if (nodeName(child) !== 'CORSRule') throw malformed();
     return parseRule(child);
   });
-  if (rules.length === 0) throw malformed(); // spec T05: `<CORSConfiguration/>`
+  if (rules.length === 0) throw malformed(); // docs/behaviour.md T05: `<CORSConfiguration/>`
   return { CORSRules: rules };
 }
 
