@@ -216,7 +216,7 @@ const preflightCases: PreflightCase[] = [
   },
 ];
 
-describe('decidePreflight (spec §16 T26–T55)', () => {
+describe('decidePreflight (docs/behaviour.md §16 T26–T55)', () => {
   test.each(preflightCases)('$id', ({ state, request, expected }) => {
     const decision = decidePreflight(requestOf(request), stateOf(state));
     if ('error' in expected) {
@@ -228,7 +228,7 @@ describe('decidePreflight (spec §16 T26–T55)', () => {
     }
   });
 
-  test('refusal reasons follow the spec §8.2 order', () => {
+  test('refusal reasons follow the docs/behaviour.md §8.2 order', () => {
     const reason = (state: StateName, request: Partial<CorsRequestInfo>) => {
       const decision = decidePreflight(requestOf(request), stateOf(state));
       return decision.allowed ? 'allowed' : decision.reason;
@@ -304,7 +304,7 @@ const actualCases: ActualCase[] = [
   { id: 'HEAD is its own method', state: 'C3', request: { method: 'HEAD', origin: ORIGIN }, expected: { reason: 'no-match' } },
 ];
 
-describe('decideActual (spec §16 T56–T69)', () => {
+describe('decideActual (docs/behaviour.md §16 T56–T69)', () => {
   test.each(actualCases)('$id', ({ state, request, expected }) => {
     const decision = decideActual(requestOf(request), stateOf(state));
     if ('reason' in expected) expect(decision).toEqual({ matched: false, reason: expected.reason });

@@ -66,7 +66,7 @@ describe.each([5, 4] as const)('corsRouter on Express %i', (major) => {
   });
   afterAll(() => app.close());
 
-  describe('spec vectors T01–T25', () => {
+  describe('docs/behaviour.md vectors T01–T25', () => {
     it('T01/T02: a valid PUT answers 200 with an empty body; GET returns the same values in order', async () => {
       const res = await put('/b?cors', corsXml([T01_RULE]));
       expect(res.status).toBe(200);

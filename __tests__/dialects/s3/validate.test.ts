@@ -69,7 +69,7 @@ describe('validateCorsConfiguration', () => {
     expect(validateCorsConfiguration(config)).toBe(config);
   });
 
-  test('checks run in the spec §3.4 order', () => {
+  test('checks run in the docs/behaviour.md §3.4 order', () => {
     // A missing method anywhere beats the rule count; the count beats per-rule checks.
     const many = Array.from({ length: 101 }, () => ({ ...base, AllowedMethods: ['get'] }));
     expect(rejection({ CORSRules: [...many, { ...base, AllowedMethods: [] }] }).code).toBe('MalformedXML');
