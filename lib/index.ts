@@ -3,7 +3,14 @@
 // `express-bucket-cors/core`, everything S3-specific `express-bucket-cors/s3`.
 
 // Express (connect-style) glue
-export { bucketCors, type BucketCorsOptions, type BucketCorsMiddleware } from './http/middleware.js';
+export { bucketCors, type BucketCorsOptions, type BucketCorsMiddleware, type DiagnosticsOptions } from './http/middleware.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type CorsDecisionEvent,
+  type StoreErrorEvent,
+  type InvalidationReceivedEvent,
+  type RuleSource,
+} from './diagnostics.js';
 export type { CorsDialect } from './http/dialect.js';
 export { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from './http/resolve.js';
 export { readRequestBody, discardUnreadBody, RequestAbortedError, BodyConsumedError } from './http/body.js';

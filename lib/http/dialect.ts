@@ -3,14 +3,17 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PreflightRefusalDecision } from '../core/decide.js';
+import type { RuleProfile } from '../core/validate.js';
 
 /**
  * How one API (S3, MediaStore, …) answers preflights on top of the shared engine. The decisions are
  * the core's; a dialect only words them. Implement it to give `bucketCors` another API's refusals.
  */
 export interface CorsDialect {
-  /** Short name, shown in debug lines (e.g. `'s3'`). */
+  /** Short name, shown in debug lines and diagnostics events (e.g. `'s3'`). */
   readonly name: string;
+  /** What this API accepts in a configuration: `defaultRules` and `serviceRules` are checked against it. */
+  readonly profile: RuleProfile;
   /**
    * Sends the answer to a refused preflight: never any CORS header. `retryAfterSeconds` is for the
    * `unavailable` reason (the rules could not be read).

@@ -4,11 +4,14 @@
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
+import { compileCorsConfiguration } from '../core/compile.js';
 import { decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo } from '../core/decide.js';
-import type { HeaderList } from '../core/model.js';
+import type { CorsConfiguration, HeaderList } from '../core/model.js';
+import { describeRuleViolation, findRuleViolation } from '../core/validate.js';
 import { CORS_VARY } from '../core/response-headers.js';
 import { s3Dialect } from '../dialects/s3/dialect.js';
-import { hasMethods, oneOf, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../options.js';
+import { decisionChannel, type CorsDecisionEvent, type RuleSource } from '../diagnostics.js';
+import { hasMethods, nestedOptions, oneOf, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../options.js';
 import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
@@ -53,6 +56,32 @@ export interface BucketCorsOptions {
    * (`s3Dialect`: XML `<Error>` bodies with S3's codes and messages, request ids).
    */
   readonly dialect?: CorsDialect;
+  /**
+   * Rules for buckets that have none (as MinIO's, Ceph RGW's or SeaweedFS's global CORS settings):
+   * validated like a PutBucketCors body at construction. With `bucketExists`, a preflight to a bucket
+   * that does not exist is still refused as such. Default: none (S3 parity: no rules, no CORS).
+   */
+  readonly defaultRules?: CorsConfiguration;
+  /**
+   * Rules for requests that name no bucket: the service root (`ListBuckets` from a browser, its
+   * preflight) with the built-in addressing, or whatever a custom `resolve` answers `null` for.
+   * Validated at construction. Default: none (S3 parity: such a preflight is refused "Bucket not found").
+   */
+  readonly serviceRules?: CorsConfiguration;
+  /**
+   * What decision events on `diagnostics_channel` (`express-bucket-cors:decision`) include beyond
+   * their low-cardinality fields: `{ bucket: true }` adds the bucket name, `{ origin: true }` the raw
+   * Origin. Default: neither.
+   */
+  readonly diagnostics?: DiagnosticsOptions;
+}
+
+/** See {@link BucketCorsOptions.diagnostics}. */
+export interface DiagnosticsOptions {
+  /** Add the bucket name to each decision event. Default: false. */
+  readonly bucket?: boolean;
+  /** Add the request's Origin to each decision event. Default: false. */
+  readonly origin?: boolean;
 }
 
 /** The connect-style handler {@link bucketCors} returns (Express 4 and 5 `app.use()`, or any framework). */
@@ -71,6 +100,14 @@ const dialectOption: OptionCheck<CorsDialect> = (value, fail) => {
   return value as CorsDialect;
 };
 
+/** A configuration option, checked after the dialect is known (its profile decides what is valid). */
+const configurationOption: OptionCheck<CorsConfiguration | undefined> = (value) => value as CorsConfiguration | undefined;
+
+const flag: OptionCheck<boolean> = (value, fail) => {
+  if (value !== undefined && typeof value !== 'boolean') fail('be true or false (default false)');
+  return value === true;
+};
+
 const OPTION_CHECKS = {
   store: storeOption(['get', 'subscribe'], true),
   // Checked in full by createAddressing and RuleCache, which name their own options.
@@ -81,7 +118,18 @@ const OPTION_CHECKS = {
   retryAfterSeconds: retryAfterSecondsOption,
   logger: loggerOption,
   dialect: dialectOption,
+  defaultRules: configurationOption,
+  serviceRules: configurationOption,
+  diagnostics: nestedOptions('bucketCors', 'diagnostics', { bucket: flag, origin: flag } satisfies OptionChecks<DiagnosticsOptions>),
 } satisfies OptionChecks<BucketCorsOptions>;
+
+/** `rules` compiled as a bucket state, after checking it against the dialect's profile. */
+function configuredState(name: 'defaultRules' | 'serviceRules', rules: CorsConfiguration | undefined, dialect: CorsDialect): BucketCorsState | undefined {
+  if (rules === undefined) return undefined;
+  const violation = findRuleViolation(rules, dialect.profile);
+  if (violation !== undefined) throw new TypeError(`bucketCors: \`${name}\` is not a valid CORS configuration for the ${dialect.name} dialect: ${describeRuleViolation(violation)}.`);
+  return { kind: 'configured', rules: compileCorsConfiguration(rules) };
+}
 
 /** How far the request got synchronously; a promise when it waits for a resolver, the store or `bucketExists`. */
 type Step = typeof NEXT | typeof ANSWERED | Promise<typeof NEXT | typeof ANSWERED>;
@@ -148,8 +196,8 @@ const NO_BUCKET: BucketCorsState = Object.freeze({ kind: 'no-bucket' });
 /** The service root, answered as a bucket that does not exist. */
 const SERVICE_ROOT: BucketAddress = Object.freeze({ bucket: '/', key: '' });
 
-/** The state a cache lookup stands for, before `bucketExists` is asked. */
-const stateOf = (lookup: RuleLookup): BucketCorsState => (lookup.kind === 'none' ? NO_CONFIGURATION : lookup);
+/** How the rules were found: at once in the cache, after a store read, or without a lookup (service rules). */
+type CacheUse = CorsDecisionEvent['cache'];
 
 /**
  * The CORS middleware: per bucket, exactly as Amazon S3 answers (docs/behaviour.md §8, §9).
@@ -179,17 +227,42 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   const addressing = createAddressing(checked.addressing);
   const resolve = addressing.resolve;
   const cache = new RuleCache(store, { logger, ...checked.cache });
+  const defaultState = configuredState('defaultRules', checked.defaultRules, dialect);
+  const serviceState = configuredState('serviceRules', checked.serviceRules, dialect);
+  /** A bucket without rules of its own: the default rules, or none. */
+  const unconfigured = defaultState ?? NO_CONFIGURATION;
+  const unconfiguredSource: RuleSource = defaultState === undefined ? 'bucket' : 'default';
+  const eventBucket = checked.diagnostics?.bucket === true;
+  const eventOrigin = checked.diagnostics?.origin === true;
 
-  function answerPreflight(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState): typeof ANSWERED {
+  function publish(req: IncomingMessage, address: BucketAddress, event: Omit<CorsDecisionEvent, 'dialect' | 'bucket' | 'origin'>): void {
+    decisionChannel.publish({
+      dialect: dialect.name,
+      ...event,
+      ...(eventBucket && { bucket: address.bucket }),
+      ...(eventOrigin && req.headers.origin !== undefined && { origin: req.headers.origin }),
+    } satisfies CorsDecisionEvent);
+  }
+
+  function answerPreflight(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof ANSWERED {
     const request = requestInfo(req, address.key);
     const decision = decidePreflight(request, state);
+    if (decisionChannel.hasSubscribers)
+      publish(req, address, {
+        kind: 'preflight',
+        outcome: decision.allowed ? 'allowed' : 'refused',
+        reason: decision.allowed ? null : decision.reason,
+        rule: decision.allowed ? decision.ruleIndex : null,
+        cache: cacheUse,
+        source,
+      });
     if (!decision.allowed) {
       if (varyAlways && state.kind === 'configured') appendCorsVary(res);
       dialect.refusePreflight(req, res, decision, retryAfterSeconds);
-      if (debug.enabled) debug('preflight %s %s origin=%s: %d (%s)', address.bucket, request.resourceType, shownOrigin(request.origin), res.statusCode, decision.reason);
+      if (debug.enabled) debug('preflight %s %s origin=%s: %d (%s, %s rules)', address.bucket, request.resourceType, shownOrigin(request.origin), res.statusCode, decision.reason, source);
       return ANSWERED;
     }
-    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d', address.bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex);
+    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d (%s rules)', address.bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex, source);
     dialect.beforeAllowedPreflight(res);
     res.statusCode = 200;
     setHeaders(res, decision.headers);
@@ -200,26 +273,40 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   }
 
   /** The bucket's state for a preflight: `bucketExists` tells "no bucket" from "no configuration". */
-  function preflightWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup): Step {
-    if (lookup.kind !== 'none' || bucketExists === undefined) return answerPreflight(req, res, address, stateOf(lookup));
-    return andThen(bucketExists(address.bucket, req), answerWithExistence, req, res, address);
+  function preflightWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup, cacheUse: CacheUse): Step {
+    if (lookup.kind !== 'none') return answerPreflight(req, res, address, lookup, 'bucket', cacheUse);
+    if (bucketExists === undefined) return answerPreflight(req, res, address, unconfigured, unconfiguredSource, cacheUse);
+    return andThen(
+      bucketExists(address.bucket, req),
+      (request, response, at, exists: boolean) =>
+        exists ? answerPreflight(request, response, at, unconfigured, unconfiguredSource, cacheUse) : answerPreflight(request, response, at, NO_BUCKET, 'bucket', cacheUse),
+      req,
+      res,
+      address,
+    );
   }
 
-  function answerWithExistence(req: IncomingMessage, res: ServerResponse, address: BucketAddress, exists: boolean): Step {
-    return answerPreflight(req, res, address, exists ? NO_CONFIGURATION : NO_BUCKET);
-  }
-
-  function actualWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup): typeof NEXT {
-    if (lookup.kind === 'none') {
+  function decorateActual(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof NEXT {
+    if (state.kind === 'no-configuration') {
+      if (decisionChannel.hasSubscribers) publish(req, address, { kind: 'actual', outcome: 'unmatched', reason: 'no-configuration', rule: null, cache: cacheUse, source });
       if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, address.bucket, shownOrigin(req.headers.origin));
       return NEXT;
     }
     const request = requestInfo(req, address.key);
-    const decision = decideActual(request, lookup);
+    const decision = decideActual(request, state);
+    if (decisionChannel.hasSubscribers)
+      publish(req, address, {
+        kind: 'actual',
+        outcome: decision.matched ? 'matched' : 'unmatched',
+        reason: decision.matched ? null : decision.reason,
+        rule: decision.matched ? decision.ruleIndex : null,
+        cache: cacheUse,
+        source,
+      });
     if (decision.matched) {
       setHeaders(res, decision.headers);
       appendCorsVary(res);
-      if (debug.enabled) debug('actual %s %s origin=%s: rule %d', request.method, address.bucket, shownOrigin(request.origin), decision.ruleIndex);
+      if (debug.enabled) debug('actual %s %s origin=%s: rule %d (%s rules)', request.method, address.bucket, shownOrigin(request.origin), decision.ruleIndex, source);
     } else {
       // Unavailable rules pass the request on without CORS headers: browsers refuse to read the response (fail closed).
       if (varyAlways) appendCorsVary(res);
@@ -228,15 +315,33 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
     return NEXT;
   }
 
+  function actualWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup, cacheUse: CacheUse): typeof NEXT {
+    return lookup.kind === 'none'
+      ? decorateActual(req, res, address, unconfigured, unconfiguredSource, cacheUse)
+      : decorateActual(req, res, address, lookup, 'bucket', cacheUse);
+  }
+
+  const preflightHit = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => preflightWithLookup(req, res, address, lookup, 'hit');
+  const preflightMiss = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => preflightWithLookup(req, res, address, lookup, 'miss');
+  const actualHit = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => actualWithLookup(req, res, address, lookup, 'hit');
+  const actualMiss = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => actualWithLookup(req, res, address, lookup, 'miss');
+
+  /** Whether a request naming no bucket is the service's own (where `serviceRules` apply). */
+  const isServiceRequest = (req: IncomingMessage): boolean => addressing.custom || addressing.isServiceRoot(req);
+
   function route(req: IncomingMessage, res: ServerResponse, _extra: undefined, address: BucketAddress | null): Step {
+    const preflight = req.method === 'OPTIONS';
+    // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
+    if (!preflight && !varyAlways && (req.headers.origin === undefined || req.headers.origin === '')) return NEXT;
     if (address !== null) {
-      if (req.method === 'OPTIONS') return andThen(cache.lookup(address.bucket), preflightWithLookup, req, res, address);
-      // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
-      if (!varyAlways && (req.headers.origin === undefined || req.headers.origin === '')) return NEXT;
-      return andThen(cache.lookup(address.bucket), actualWithLookup, req, res, address);
+      const lookup = cache.lookup(address.bucket);
+      if (preflight) return isPromise(lookup) ? andThen(lookup, preflightMiss, req, res, address) : preflightHit(req, res, address, lookup);
+      return isPromise(lookup) ? andThen(lookup, actualMiss, req, res, address) : actualHit(req, res, address, lookup);
     }
+    if (serviceState !== undefined && isServiceRequest(req))
+      return preflight ? answerPreflight(req, res, SERVICE_ROOT, serviceState, 'service', 'none') : decorateActual(req, res, SERVICE_ROOT, serviceState, 'service', 'none');
     // S3 answers an OPTIONS to the service root as a preflight to a bucket that does not exist (docs/behaviour.md §2.2, T54).
-    if (req.method === 'OPTIONS' && addressing.isServiceRoot(req)) return answerPreflight(req, res, SERVICE_ROOT, NO_BUCKET);
+    if (preflight && addressing.isServiceRoot(req)) return answerPreflight(req, res, SERVICE_ROOT, NO_BUCKET, 'service', 'none');
     return NEXT;
   }
 

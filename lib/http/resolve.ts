@@ -46,6 +46,8 @@ export interface Addressing {
    * path-style resolver alone can tell; always false with a custom resolver or with path-style off.
    */
   isServiceRoot(req: IncomingMessage): boolean;
+  /** True when a custom `resolve` replaces the built-in logic (its `null` answers are its own). */
+  readonly custom: boolean;
 }
 
 /** Each option's type; the values inside (base domains, the resolver's answers) are checked where they are used. */
@@ -165,7 +167,7 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
   if (resolve !== undefined) {
     if (virtualHostDomains !== undefined || pathStyle !== undefined)
       throw new TypeError('addressing.resolve replaces the built-in resolution: remove `virtualHostDomains` and `pathStyle`, or remove `resolve`.');
-    return { resolve: checkedResolver(resolve), isServiceRoot: () => false };
+    return { resolve: checkedResolver(resolve), isServiceRoot: () => false, custom: true };
   }
 
   // Longest first: with both "example.com" and "s3.example.com", "b.s3.example.com" is bucket "b".
@@ -207,6 +209,7 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
   return {
     resolve: resolveBuiltIn,
     isServiceRoot: (req) => usePathStyle && requestPath(req) === '/' && virtualHostBucket(req) === undefined,
+    custom: false,
   };
 }
 

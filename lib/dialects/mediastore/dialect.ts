@@ -4,6 +4,7 @@
 import type { PreflightRefusal } from '../../core/decide.js';
 import type { CorsDialect } from '../../http/dialect.js';
 import { MediaStoreError, MediaStoreErrors } from './errors.js';
+import { MEDIASTORE_PROFILE } from './profile.js';
 import { sendMediaStoreError } from './response.js';
 
 /** Why each refusal happened, in the words a developer reading the response needs (and no more than S3 says). */
@@ -25,6 +26,7 @@ const REFUSALS: Readonly<Record<Exclude<PreflightRefusal, 'unavailable'>, string
  */
 export const mediaStoreDialect: CorsDialect = Object.freeze({
   name: 'mediastore',
+  profile: MEDIASTORE_PROFILE,
   refusePreflight(req, res, refusal, retryAfterSeconds) {
     const error =
       refusal.reason === 'unavailable' ? MediaStoreErrors.serviceUnavailable(retryAfterSeconds) : new MediaStoreError(403, 'AccessDeniedException', REFUSALS[refusal.reason]);
