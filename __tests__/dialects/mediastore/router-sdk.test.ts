@@ -134,7 +134,7 @@ describe.each(stores)('mediaStoreRouter with @aws-sdk/client-mediastore on the %
       const error = await failure(call);
       expect(error.name).toBe('ContainerNotFoundException');
       expect(error.$metadata.httpStatusCode).toBe(400);
-      expect(error.message).toBe('The container nope does not exist.');
+      expect(error.message).toBe('The container that you specified in the request does not exist.');
     }
   });
 
@@ -192,7 +192,7 @@ describe('mediaStoreRouter on the wire', () => {
     expect(res.headers['content-type']).toBe('application/x-amz-json-1.1');
     expect(res.headers['x-amzn-errortype']).toBe('CorsPolicyNotFoundException');
     expect(res.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse(res.text)).toEqual({ __type: 'CorsPolicyNotFoundException', Message: 'The CORS policy of container movies does not exist.' });
+    expect(JSON.parse(res.text)).toEqual({ __type: 'CorsPolicyNotFoundException', Message: 'The CORS policy that you specified in the request does not exist.' });
   });
 
   test.each<[string, string, string]>([

@@ -35,9 +35,10 @@ export function isMediaStoreError(value: unknown): value is MediaStoreError {
  * `ServiceUnavailable` (503) while the store is unreachable.
  */
 export const MediaStoreErrors = Object.freeze({
-  containerNotFound: (container: string) => new MediaStoreError(400, 'ContainerNotFoundException', `The container ${container} does not exist.`),
-  corsPolicyNotFound: (container: string) => new MediaStoreError(400, 'CorsPolicyNotFoundException', `The CORS policy of container ${container} does not exist.`),
-  containerInUse: (container: string) => new MediaStoreError(400, 'ContainerInUseException', `The container ${container} is in use.`),
+  // The modelled exceptions' messages are the service model's documentation strings (docs/behaviour.md §13.3).
+  containerNotFound: () => new MediaStoreError(400, 'ContainerNotFoundException', 'The container that you specified in the request does not exist.'),
+  corsPolicyNotFound: () => new MediaStoreError(400, 'CorsPolicyNotFoundException', 'The CORS policy that you specified in the request does not exist.'),
+  containerInUse: () => new MediaStoreError(400, 'ContainerInUseException', 'The container that you specified in the request already exists or is being updated.'),
   limitExceeded: (message: string) => new MediaStoreError(400, 'LimitExceededException', message),
   validation: (message: string) => new MediaStoreError(400, 'ValidationException', message),
   serialization: (message: string) => new MediaStoreError(400, 'SerializationException', message),
@@ -45,5 +46,5 @@ export const MediaStoreErrors = Object.freeze({
   unknownOperation: (target: string) => new MediaStoreError(400, 'UnknownOperationException', `Unknown operation ${target}.`),
   serviceUnavailable: (retryAfterSeconds: number) =>
     new MediaStoreError(503, 'ServiceUnavailable', 'The service is unavailable. Please retry.', [['Retry-After', String(retryAfterSeconds)]]),
-  internal: () => new MediaStoreError(500, 'InternalServerError', 'The service encountered an internal error. Please retry.'),
+  internal: () => new MediaStoreError(500, 'InternalServerError', 'The service is temporarily unavailable.'),
 });

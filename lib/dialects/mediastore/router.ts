@@ -85,10 +85,10 @@ export function isMediaStoreRequest(req: IncomingMessage): boolean {
   return req.method === 'POST' && isRoot(req) && typeof target === 'string' && target.startsWith(MEDIASTORE_TARGET_PREFIX);
 }
 
-function mediaStoreErrorForAdmin(error: AdminError, container: string, retryAfterSeconds: number): MediaStoreError {
+function mediaStoreErrorForAdmin(error: AdminError, retryAfterSeconds: number): MediaStoreError {
   switch (error.reason) {
     case 'no-bucket':
-      return MediaStoreErrors.containerNotFound(container);
+      return MediaStoreErrors.containerNotFound();
     case 'unavailable':
       return MediaStoreErrors.serviceUnavailable(retryAfterSeconds);
     default:
@@ -147,14 +147,6 @@ export function mediaStoreRouter<Req extends IncomingMessage = IncomingMessage>(
     const container = input.ContainerName;
     if (!isContainerName(container))
       throw MediaStoreErrors.validation('ContainerName must be 1 to 255 letters, digits, underscores or hyphens.');
-    try {
-      return await performOn(req, res, operation, container, input);
-    } catch (error) {
-      throw isAdminError(error) ? mediaStoreErrorForAdmin(error, container, retryAfterSeconds) : error;
-    }
-  }
-
-  async function performOn(req: Req, res: ServerResponse, operation: Operation, container: string, input: Record<string, unknown>): Promise<string> {
     await admin.checkAccess(req, `mediastore:${operation}`, container, undefined);
     if (operation === 'PutCorsPolicy') {
       const configuration = parseCorsPolicy(input.CorsPolicy);
@@ -163,7 +155,7 @@ export function mediaStoreRouter<Req extends IncomingMessage = IncomingMessage>(
       return `${container}: stored ${configuration.CORSRules.length} rule(s)`;
     }
     const stored = await admin.get(container);
-    if (stored === null) throw MediaStoreErrors.corsPolicyNotFound(container);
+    if (stored === null) throw MediaStoreErrors.corsPolicyNotFound();
     if (operation === 'GetCorsPolicy') {
       sendMediaStoreJson(res, 200, { CorsPolicy: policyOf(stored.configuration) });
       return `${container}: returned ${stored.configuration.CORSRules.length} rule(s)`;
@@ -177,6 +169,7 @@ export function mediaStoreRouter<Req extends IncomingMessage = IncomingMessage>(
     if (error instanceof RequestAbortedError) return;
     let answer: MediaStoreError;
     if (isMediaStoreError(error)) answer = error;
+    else if (isAdminError(error)) answer = mediaStoreErrorForAdmin(error, retryAfterSeconds);
     else {
       logger.error(`express-bucket-cors: ${operation} failed${error instanceof BodyConsumedError ? '' : ' unexpectedly'}`, error);
       answer = MediaStoreErrors.internal();
