@@ -5,7 +5,7 @@ import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
 import { compileCorsConfiguration } from '../core/compile.js';
-import { decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo } from '../core/decide.js';
+import { decideActual, decidePreflight, type ActualDecision, type BucketCorsState, type CorsRequestInfo, type PreflightDecision } from '../core/decide.js';
 import type { CorsConfiguration, HeaderList } from '../core/model.js';
 import { describeRuleViolation, findRuleViolation } from '../core/validate.js';
 import { CORS_VARY } from '../core/response-headers.js';
@@ -196,6 +196,9 @@ const NO_BUCKET: BucketCorsState = Object.freeze({ kind: 'no-bucket' });
 /** The service root, answered as a bucket that does not exist. */
 const SERVICE_ROOT: BucketAddress = Object.freeze({ bucket: '/', key: '' });
 
+/** The actual-request outcome for a bucket without rules, decided without looking at the request. */
+const NO_CONFIGURATION_DECISION: ActualDecision = Object.freeze({ matched: false, reason: 'no-configuration' });
+
 /** How the rules were found: at once in the cache, after a store read, or without a lookup (service rules). */
 type CacheUse = CorsDecisionEvent['cache'];
 
@@ -235,10 +238,17 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   const eventBucket = checked.diagnostics?.bucket === true;
   const eventOrigin = checked.diagnostics?.origin === true;
 
-  function publish(req: IncomingMessage, address: BucketAddress, event: Omit<CorsDecisionEvent, 'dialect' | 'bucket' | 'origin'>): void {
+  /** Publishes one decision event; called only when the channel has subscribers. */
+  function publish(req: IncomingMessage, address: BucketAddress, kind: 'preflight' | 'actual', decision: PreflightDecision | ActualDecision, source: RuleSource, cacheUse: CacheUse): void {
+    const ok = 'allowed' in decision ? decision.allowed : decision.matched;
     decisionChannel.publish({
       dialect: dialect.name,
-      ...event,
+      kind,
+      outcome: kind === 'preflight' ? (ok ? 'allowed' : 'refused') : ok ? 'matched' : 'unmatched',
+      reason: 'reason' in decision ? decision.reason : null,
+      rule: 'ruleIndex' in decision ? decision.ruleIndex : null,
+      cache: cacheUse,
+      source,
       ...(eventBucket && { bucket: address.bucket }),
       ...(eventOrigin && req.headers.origin !== undefined && { origin: req.headers.origin }),
     } satisfies CorsDecisionEvent);
@@ -247,15 +257,7 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   function answerPreflight(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof ANSWERED {
     const request = requestInfo(req, address.key);
     const decision = decidePreflight(request, state);
-    if (decisionChannel.hasSubscribers)
-      publish(req, address, {
-        kind: 'preflight',
-        outcome: decision.allowed ? 'allowed' : 'refused',
-        reason: decision.allowed ? null : decision.reason,
-        rule: decision.allowed ? decision.ruleIndex : null,
-        cache: cacheUse,
-        source,
-      });
+    if (decisionChannel.hasSubscribers) publish(req, address, 'preflight', decision, source, cacheUse);
     if (!decision.allowed) {
       if (varyAlways && state.kind === 'configured') appendCorsVary(res);
       dialect.refusePreflight(req, res, decision, retryAfterSeconds);
@@ -288,21 +290,13 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
 
   function decorateActual(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof NEXT {
     if (state.kind === 'no-configuration') {
-      if (decisionChannel.hasSubscribers) publish(req, address, { kind: 'actual', outcome: 'unmatched', reason: 'no-configuration', rule: null, cache: cacheUse, source });
+      if (decisionChannel.hasSubscribers) publish(req, address, 'actual', NO_CONFIGURATION_DECISION, source, cacheUse);
       if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, address.bucket, shownOrigin(req.headers.origin));
       return NEXT;
     }
     const request = requestInfo(req, address.key);
     const decision = decideActual(request, state);
-    if (decisionChannel.hasSubscribers)
-      publish(req, address, {
-        kind: 'actual',
-        outcome: decision.matched ? 'matched' : 'unmatched',
-        reason: decision.matched ? null : decision.reason,
-        rule: decision.matched ? decision.ruleIndex : null,
-        cache: cacheUse,
-        source,
-      });
+    if (decisionChannel.hasSubscribers) publish(req, address, 'actual', decision, source, cacheUse);
     if (decision.matched) {
       setHeaders(res, decision.headers);
       appendCorsVary(res);
