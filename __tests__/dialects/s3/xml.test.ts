@@ -224,6 +224,143 @@ describe('parseCorsXml', () => {
   });
 });
 
+describe('parseCorsXml accepts well-formed XML 1.0 only (issue #13.5)', () => {
+  const origin = (value: string) => wrap(rule(`<AllowedOrigin>${value}</AllowedOrigin><AllowedMethod>GET</AllowedMethod>`));
+  const withDeclaration = (declaration: string) => `${declaration}<CORSConfiguration>${rule(MINIMAL)}</CORSConfiguration>`;
+
+  // XML 1.0 §2.2 Char: TAB, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF; nothing else, raw or as a reference.
+  test.each([
+    ['NUL', '\u0000'],
+    ['U+0001', '\u0001'],
+    ['vertical tab', '\u000b'],
+    ['form feed', '\u000c'],
+    ['U+001F', '\u001f'],
+    ['U+FFFE', '\ufffe'],
+    ['U+FFFF', '\uffff'],
+    ['a lone high surrogate', '\ud800'],
+    ['a lone low surrogate', '\udfff'],
+    ['a reversed surrogate pair', '\ude00\ud83d'],
+  ])('%s in a value is MalformedXML', (_name, char) => {
+    expect(codeOf(origin(`a${char}b`))).toBe('MalformedXML');
+    expect(codeOf(origin(`<![CDATA[a${char}b]]>`))).toBe('MalformedXML');
+  });
+
+  test.each(['&#0;', '&#x1;', '&#11;', '&#x1F;', '&#xFFFE;', '&#65535;', '&#xD800;', '&#xDFFF;', '&#x110000;', '&#x;', '&#;', '&#x-1;'])(
+    'the character reference %s is MalformedXML',
+    (reference) => {
+      expect(codeOf(origin(`a${reference}b`))).toBe('MalformedXML');
+    },
+  );
+
+  test.each([
+    ['in a comment', wrap(rule(`<!-- \u0000 -->${MINIMAL}`))],
+    ['in a processing instruction', wrap(rule(`<?note \u0001?>${MINIMAL}`))],
+    ['in the namespace attribute', wrap(rule(MINIMAL), ` xmlns="${NS}\u0000"`)],
+    ['in the declaration', withDeclaration('<?xml version="1.0"\u0000?>')],
+    ['U+FFFF between elements', wrap(`${rule(MINIMAL)}\uffff`)],
+  ])('a character XML cannot carry %s is MalformedXML', (_name, body) => {
+    expect(codeOf(body)).toBe('MalformedXML');
+  });
+
+  test('every XML character is accepted: TAB/LF/CR, DEL, C1 controls, U+FFFD, astral characters, raw and as references', () => {
+    const parsed = parseCorsXml(origin('\t\n\u007f\u0085\ufffd\ud83d\ude00&#9;&#x7F;&#x85;&#xFFFD;&#x1F600;&#x10FFFF;&#13;'));
+    expect(parsed.CORSRules[0]!.AllowedOrigins).toEqual(['\t\n\u007f\u0085\ufffd\ud83d\ude00\t\u007f\u0085\ufffd\ud83d\ude00\u{10ffff}\r']);
+  });
+
+  test.each([
+    ['"--" inside', '<!-- a -- b -->'],
+    ['ending in "-"', '<!-- a --->'],
+    ['"--" at the start', '<!---- a -->'],
+  ])('a comment with %s is MalformedXML', (_name, comment) => {
+    expect(codeOf(wrap(rule(`${comment}${MINIMAL}`)))).toBe('MalformedXML');
+    expect(codeOf(`${wrap(rule(MINIMAL))}${comment}`)).toBe('MalformedXML');
+  });
+
+  test('comments without "--" are accepted anywhere markup may be, and dropped', () => {
+    const body = `<?xml version="1.0"?><!----><!-- - a-b -><--><CORSConfiguration>${rule(`<!--x-->${MINIMAL}<!-- <AllowedOrigin>y</AllowedOrigin> -->`)}</CORSConfiguration><!-- end -->`;
+    expect(parseCorsXml(body)).toEqual({ CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] });
+  });
+
+  // XML 1.0 §4.3.3: encoding names match case-insensitively; "UTF-8" is the IANA name and "utf8" is none
+  // (no IANA name or alias), so it is refused like any encoding this parser does not decode.
+  test.each(['UTF-8', 'utf-8', 'Utf-8'])('encoding="%s" is accepted', (encoding) => {
+    expect(parseCorsXml(withDeclaration(`<?xml version="1.0" encoding="${encoding}"?>`)).CORSRules).toHaveLength(1);
+  });
+
+  test.each([
+    '<?xml version="1.0"?>',
+    "<?xml version='1.0' encoding='UTF-8'?>",
+    '<?xml version = "1.0"  encoding = "UTF-8"  standalone = "yes" ?>',
+    '<?xml version="1.0" standalone="no"?>',
+    '<?xml\tversion="1.0"\nencoding="UTF-8"\r\n?>',
+  ])('the declaration %p is accepted', (declaration) => {
+    expect(parseCorsXml(withDeclaration(declaration)).CORSRules).toHaveLength(1);
+  });
+
+  test.each([
+    ['encoding ISO-8859-1', '<?xml version="1.0" encoding="ISO-8859-1"?>'],
+    ['encoding US-ASCII', '<?xml version="1.0" encoding="US-ASCII"?>'],
+    ['encoding UTF-16', '<?xml version="1.0" encoding="UTF-16"?>'],
+    ['encoding utf8 (not an IANA name)', '<?xml version="1.0" encoding="utf8"?>'],
+    ['encoding UTF-8 with spaces', '<?xml version="1.0" encoding=" UTF-8"?>'],
+    ['empty encoding', '<?xml version="1.0" encoding=""?>'],
+    ['version 1.1 (other character and line-end rules)', '<?xml version="1.1"?>'],
+    ['version 2.0', '<?xml version="2.0"?>'],
+    ['no version', '<?xml encoding="UTF-8"?>'],
+    ['nothing declared', '<?xml?>'],
+    ['encoding before version', '<?xml encoding="UTF-8" version="1.0"?>'],
+    ['standalone before encoding', '<?xml version="1.0" standalone="yes" encoding="UTF-8"?>'],
+    ['standalone other than yes/no', '<?xml version="1.0" standalone="YES"?>'],
+    ['an unknown pseudo-attribute', '<?xml version="1.0" foo="bar"?>'],
+    ['a repeated version', '<?xml version="1.0" version="1.0"?>'],
+    ['no space between pseudo-attributes', '<?xml version="1.0"encoding="UTF-8"?>'],
+    ['unquoted version', '<?xml version=1.0?>'],
+    ['mismatched quotes', `<?xml version="1.0'?>`],
+    ['no "="', '<?xml version "1.0"?>'],
+    ['trailing text', '<?xml version="1.0" ok?>'],
+    ['upper-case XML', '<?XML version="1.0"?>'],
+    ['a second declaration', '<?xml version="1.0"?><?xml version="1.0"?>'],
+    ['after a comment', '<!-- c --><?xml version="1.0"?>'],
+    ['after whitespace', ' <?xml version="1.0"?>'],
+  ])('a declaration with %s is MalformedXML', (_name, declaration) => {
+    expect(codeOf(withDeclaration(declaration))).toBe('MalformedXML');
+  });
+
+  test('a declaration inside the document is MalformedXML; other processing instructions are accepted and dropped', () => {
+    expect(codeOf(wrap(rule(`<?xml version="1.0"?>${MINIMAL}`)))).toBe('MalformedXML');
+    expect(codeOf(wrap(rule(`<?xMl note?>${MINIMAL}`)))).toBe('MalformedXML');
+    const parsed = parseCorsXml(`<?xml-stylesheet href="a"?><CORSConfiguration>${rule(`<?app do this?>${MINIMAL}<?é?>`)}</CORSConfiguration><?tail?>`);
+    expect(parsed).toEqual({ CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] });
+  });
+
+  test.each(['<??>', '<? app?>', '<?1app?>', '<?-app?>', '<?a=b?>', '<?a"b?>'])('the processing instruction %p (target not an XML name) is MalformedXML', (pi) => {
+    expect(codeOf(wrap(rule(`${pi}${MINIMAL}`)))).toBe('MalformedXML');
+  });
+
+  test('"]]>" in character data is MalformedXML (XML 1.0 §2.4); escaped or in CDATA it is text', () => {
+    expect(codeOf(origin('a]]>b'))).toBe('MalformedXML');
+    expect(parseCorsXml(origin('a]]&gt;b<![CDATA[]]]]><![CDATA[>]]>')).CORSRules[0]!.AllowedOrigins).toEqual(['a]]>b]]>']);
+  });
+
+  test('raw CR and CRLF are line ends (read as LF) also in CDATA; &#13; is a CR', () => {
+    expect(parseCorsXml(origin('a\rb\r\nc<![CDATA[d\re\r\nf]]>&#13;&#xD;')).CORSRules[0]!.AllowedOrigins).toEqual(['a\nb\ncd\ne\nf\r\r']);
+  });
+
+  test('every value the parser accepts reads back the same after serializeCorsXml (PUT → GET → PUT)', () => {
+    const body = wrap(
+      rule(
+        '<ID> id &amp; &#x1F600; &#13;&#10;&#9; </ID><AllowedOrigin></AllowedOrigin><AllowedOrigin><![CDATA[<&>"\']]></AllowedOrigin>' +
+          '<AllowedOrigin>\t\u0085\u007f\ufffd\u{10ffff} a\r\nb</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedHeader>X-*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>' +
+          '<MaxAgeSeconds> -0 </MaxAgeSeconds>',
+      ),
+    );
+    const parsed = parseCorsXml(body);
+    const again = parseCorsXml(serializeCorsXml(parsed));
+    expect(again).toEqual(parsed);
+    expect(serializeCorsXml(again)).toBe(serializeCorsXml(parsed));
+  });
+});
+
 describe('serializeCorsXml', () => {
   test('T02 S3 body: declaration, namespace, SDK element order, optional elements omitted', () => {
     const config: CorsConfiguration = {

@@ -42,9 +42,32 @@ function isBlank(text: string): boolean {
 }
 
 /**
+ * Throws unless every character is an XML 1.0 `Char` (§2.2): TAB, LF, CR, U+0020–U+D7FF,
+ * U+E000–U+FFFD and U+10000–U+10FFFF (surrogates only as pairs). Checked on the whole text, so no
+ * value, comment, instruction or attribute can hold a character a serialised GetBucketCors body could
+ * not carry back.
+ */
+function checkXmlChars(text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x20 && code < 0xd800) continue;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    if (!isXmlChar(code)) throw malformed();
+  }
+}
+
+/**
  * Cheap structural pre-scan: refuses any `<!…>` other than comments and CDATA (so DOCTYPE and ENTITY
- * declarations never reach a parser) and any nesting deeper than {@link MAX_ELEMENT_DEPTH}, so hostile
- * documents fail fast without deep recursion.
+ * declarations never reach a parser), comments holding `--`, processing instructions whose target is
+ * not a name, an XML declaration anywhere but at the very start or declaring anything but UTF-8
+ * XML 1.0, and any nesting deeper than {@link MAX_ELEMENT_DEPTH}, so hostile documents fail fast
+ * without deep recursion.
  */
 function preScan(text: string): void {
   let depth = 0;
@@ -52,10 +75,10 @@ function preScan(text: string): void {
   while (i !== -1) {
     const next = text.charCodeAt(i + 1);
     let end: number;
-    if (text.startsWith('<!--', i)) end = after(text, '-->', i + 4);
+    if (text.startsWith('<!--', i)) end = commentEnd(text, i + 4);
     else if (text.startsWith('<![CDATA[', i)) end = after(text, ']]>', i + 9);
     else if (next === 0x21 /* ! */) throw malformed();
-    else if (next === 0x3f /* ? */) end = after(text, '?>', i + 2);
+    else if (next === 0x3f /* ? */) end = processingInstructionEnd(text, i);
     else {
       end = tagEnd(text, i + 1) + 1;
       if (next === 0x2f /* / */) depth--;
@@ -70,6 +93,107 @@ function after(text: string, token: string, from: number): number {
   const at = text.indexOf(token, from);
   if (at === -1) throw malformed();
   return at + token.length;
+}
+
+/** Index just past the comment whose text starts at `from`: its first `--` must be its `-->` (XML 1.0 §2.5). */
+function commentEnd(text: string, from: number): number {
+  const dashes = text.indexOf('--', from);
+  if (dashes === -1 || text.charCodeAt(dashes + 2) !== 0x3e /* > */) throw malformed();
+  return dashes + 3;
+}
+
+/**
+ * Index just past the processing instruction at `start` (XML 1.0 §2.6): its target must be a name,
+ * and a target spelled `xml` in any case is the XML declaration, allowed only as `<?xml` at index 0.
+ */
+function processingInstructionEnd(text: string, start: number): number {
+  const end = after(text, '?>', start + 2);
+  const close = end - 2;
+  let targetEnd = start + 2;
+  while (targetEnd < close && !isXmlSpace(text.charCodeAt(targetEnd))) targetEnd++;
+  const target = text.slice(start + 2, targetEnd);
+  if (!isXmlName(target)) throw malformed();
+  if (target.length === 3 && target.toLowerCase() === 'xml') {
+    if (start !== 0 || target !== 'xml') throw malformed();
+    checkXmlDeclaration(text.slice(targetEnd, close));
+  }
+  return end;
+}
+
+/**
+ * The pseudo-attributes of an XML declaration (XML 1.0 §2.8), in the only order allowed: `version`
+ * (required), `encoding`, `standalone`. Only version `1.0` is read: a 1.1 document has other character
+ * and line-end rules, so reading it as 1.0 would store something its author did not write. Only the
+ * encoding `UTF-8` is read, its name compared case-insensitively (§4.3.3); `utf8` is no IANA name or
+ * alias and is refused like every encoding this parser does not decode.
+ */
+function checkXmlDeclaration(declaration: string): void {
+  const version = pseudoAttribute(declaration, 0, 'version');
+  if (version === undefined || version.value !== '1.0') throw malformed();
+  let at = version.end;
+  const encoding = pseudoAttribute(declaration, at, 'encoding');
+  if (encoding !== undefined) {
+    if (encoding.value.toLowerCase() !== 'utf-8') throw malformed();
+    at = encoding.end;
+  }
+  const standalone = pseudoAttribute(declaration, at, 'standalone');
+  if (standalone !== undefined) {
+    if (standalone.value !== 'yes' && standalone.value !== 'no') throw malformed();
+    at = standalone.end;
+  }
+  if (!isBlank(declaration.slice(at))) throw malformed();
+}
+
+/**
+ * Reads `S name S? = S? "value"` (or single quotes) at `from`: the value and the index after its
+ * closing quote, or `undefined` when the next name is not `name`.
+ */
+function pseudoAttribute(text: string, from: number, name: string): { value: string; end: number } | undefined {
+  let i = from;
+  if (!isXmlSpace(text.charCodeAt(i))) return undefined;
+  while (isXmlSpace(text.charCodeAt(i))) i++;
+  if (!text.startsWith(name, i)) return undefined;
+  i += name.length;
+  while (isXmlSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x3d /* = */) throw malformed();
+  i++;
+  while (isXmlSpace(text.charCodeAt(i))) i++;
+  const quote = text.charAt(i);
+  if (quote !== '"' && quote !== "'") throw malformed();
+  const closing = text.indexOf(quote, i + 1);
+  if (closing === -1) throw malformed();
+  return { value: text.slice(i + 1, closing), end: closing + 1 };
+}
+
+/** XML 1.0 §2.3 `NameStartChar`, by code point. */
+function isNameStartChar(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === 0x3a || code === 0x5f ||
+    (code >= 0xc0 && code <= 0xd6) || (code >= 0xd8 && code <= 0xf6) || (code >= 0xf8 && code <= 0x2ff) ||
+    (code >= 0x370 && code <= 0x37d) || (code >= 0x37f && code <= 0x1fff) || code === 0x200c || code === 0x200d ||
+    (code >= 0x2070 && code <= 0x218f) || (code >= 0x2c00 && code <= 0x2fef) || (code >= 0x3001 && code <= 0xd7ff) ||
+    (code >= 0xf900 && code <= 0xfdcf) || (code >= 0xfdf0 && code <= 0xfffd) || (code >= 0x10000 && code <= 0xeffff)
+  );
+}
+
+/** XML 1.0 §2.3 `NameChar`, by code point. */
+function isNameChar(code: number): boolean {
+  return (
+    isNameStartChar(code) || code === 0x2d || code === 0x2e || (code >= 0x30 && code <= 0x39) || code === 0xb7 ||
+    (code >= 0x300 && code <= 0x36f) || code === 0x203f || code === 0x2040
+  );
+}
+
+/** True when `s` is an XML 1.0 `Name` (`s` holds XML characters only, so surrogates come in pairs). */
+function isXmlName(s: string): boolean {
+  if (s.length === 0) return false;
+  let first = true;
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (!(first ? isNameStartChar(code) : isNameChar(code))) return false;
+    first = false;
+  }
+  return true;
 }
 
 /** Index of the `>` closing the tag that starts before `from`, skipping quoted attribute values. */
@@ -163,13 +287,19 @@ function childElements(node: XmlNode, name: string): XmlNode[] {
   return elements;
 }
 
+/** Text between tags, decoded; `]]>` may only end a CDATA section (XML 1.0 §2.4 CharData). */
+function characterData(raw: string): string {
+  if (raw.includes(']]>')) throw malformed();
+  return decodeText(raw);
+}
+
 /** The text of a value element, verbatim (not trimmed); child elements make it malformed. */
 function elementText(node: XmlNode, name: string): string {
   checkAttributes(node);
   let text = '';
   for (const child of node[name] as XmlNode[]) {
     const childName = nodeName(child);
-    if (childName === '#text') text += decodeText(String(child['#text']));
+    if (childName === '#text') text += characterData(String(child['#text']));
     else if (childName === '#cdata') for (const part of child['#cdata'] as XmlNode[]) text += String(part['#text'] ?? '');
     else throw malformed();
   }
@@ -218,13 +348,16 @@ function parseRule(node: XmlNode): CorsRule {
 /**
  * Parses a PutBucketCors XML body into the configuration model, values verbatim. Refuses bodies over
  * 65,536 bytes (`MaxMessageLengthExceeded`) and anything that is not a well-formed document of S3's
- * schema (`MalformedXML`): invalid UTF-8, DOCTYPE/entity declarations, a root other than
+ * schema (`MalformedXML`): invalid UTF-8, characters XML 1.0 excludes (NUL and other C0 controls
+ * except TAB/LF/CR, U+FFFE, U+FFFF, lone surrogates; raw or as references), a comment holding `--`, an
+ * XML declaration other than version 1.0 in UTF-8, DOCTYPE/entity declarations, a root other than
  * `CORSConfiguration`, unknown elements or attributes, child elements inside values, a repeated `ID` or
  * `MaxAgeSeconds`, a `MaxAgeSeconds` that is not a 32-bit integer, or no `CORSRule`. Child order is
  * free. Rule-level checks (required origins/methods, limits, values) are `validateCorsConfiguration`'s.
  */
 export function parseCorsXml(body: string | Uint8Array): CorsConfiguration {
   const text = documentText(body, malformed);
+  checkXmlChars(text);
   preScan(text);
   if (XMLValidator.validate(text, { allowBooleanAttributes: false }) !== true) throw malformed();
   let document: XmlNode[];
