@@ -93,6 +93,8 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
     case 'redis': {
       const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis.js')]);
       const client = new Redis(/** @type {string} */ (redisUrl));
+      // The store reports its failures itself; without a listener ioredis prints every outage as "Unhandled error event".
+      client.on('error', () => {});
       const store = new RedisRuleStore({ client });
       const middleware = bucketCors({ store });
       closers.push(() => client.quit(), () => store.close?.(), () => middleware.close());

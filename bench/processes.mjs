@@ -56,6 +56,7 @@ export function firstMessage(child) {
  * @typedef {object} ServerProcess
  * @property {string} name
  * @property {string} origin  e.g. http://127.0.0.1:43210
+ * @property {number} pid  the server's process id (node's: taskset execs it in place)
  * @property {() => Promise<number>} cpuMicros  CPU time (user + system) the server process used so far
  * @property {() => Promise<void>} stop
  */
@@ -74,6 +75,7 @@ export async function startServer(name, appOptions, nodeFlags = []) {
   return {
     name,
     origin: `http://127.0.0.1:${port}`,
+    pid: /** @type {number} */ (child.pid),
     async cpuMicros() {
       const answer = firstMessage(child);
       child.send({ type: 'cpu' });

@@ -10,8 +10,19 @@ import { importLibrary } from './library.mjs';
  * @property {string} url
  * @property {Redis} client  a connection for seeding keys and reading counts
  * @property {() => Promise<Record<string, number>>} commandCalls  calls per command since start (INFO commandstats)
+ * @property {() => Promise<number>} pid  process id of the running redis-server (changes on restart)
+ * @property {() => Promise<void>} restart  a fresh, empty redis-server on the same port (the old one stopped first, if alive)
  * @property {() => Promise<void>} stop
  */
+
+/**
+ * @param {Redis} client
+ * @returns {Promise<number | undefined>} the server's process id, from INFO server
+ */
+async function serverPid(client) {
+  const pid = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
 
 /**
  * Starts redis-server with `__tests__/support/redis.ts` and, given `cpu`, pins it there with taskset.
@@ -20,13 +31,13 @@ import { importLibrary } from './library.mjs';
  */
 export async function startRedis({ cpu } = {}) {
   const { startRedis: startTestRedis } = await importLibrary('../__tests__/support/redis.js');
-  /** @type {{ url: string, external: boolean, stop(): Promise<void> }} */
+  /** @type {{ url: string, external: boolean, stop(): Promise<void>, restart(): Promise<void> }} */
   const server = await startTestRedis();
   if (server.external) throw new Error('unset REDIS_URL: the benchmark counts commands on a Redis server of its own');
   const client = new Redis(server.url);
   if (cpu !== undefined) {
-    const pid = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1];
-    if (pid !== undefined) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), pid], { stdio: 'ignore' });
+    const pid = await serverPid(client);
+    if (pid !== undefined) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
   }
   return {
     url: server.url,
@@ -38,6 +49,12 @@ export async function startRedis({ cpu } = {}) {
       for (const [, command, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[command] = Number(count);
       return calls;
     },
+    async pid() {
+      const pid = await serverPid(client);
+      if (pid === undefined) throw new Error('INFO server reports no process_id');
+      return pid;
+    },
+    restart: () => server.restart(),
     async stop() {
       client.disconnect();
       await server.stop();
