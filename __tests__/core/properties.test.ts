@@ -19,11 +19,13 @@ const textOf = (common: readonly string[], odd: readonly string[], minPieces: nu
 
 // Origins from URL-ish pieces; the odd ones are characters an Origin may not carry (it then never matches).
 const ORIGIN_PIECES = ['https://', 'http://', 'a', 'b', '.a', '.ab', ':1', 'A'];
-const ODD_ORIGIN_PIECES = [' ', '\u00e4', '\n', '\u0000', '\u007f', '~'];
-/** A non-empty Origin (or literal AllowedOrigin). */
+const ODD_ORIGIN_PIECES = [' ', '\u00e4', '\n', '\u007f', '~'];
+/** A non-empty literal AllowedOrigin (rules hold no control character but TAB, LF, CR). */
 const originText = textOf(ORIGIN_PIECES, ODD_ORIGIN_PIECES, 1, 4);
 /** Either side of an AllowedOrigin's `*`, possibly empty. */
 const originPart = textOf(ORIGIN_PIECES, ODD_ORIGIN_PIECES, 0, 3);
+/** A non-empty request Origin: anything a client may send, NUL included. */
+const requestOriginText = textOf(ORIGIN_PIECES, [...ODD_ORIGIN_PIECES, '\u0000'], 1, 4);
 const allowedOrigin = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('*', '') },
   { weight: 4, arbitrary: originText },
@@ -114,7 +116,7 @@ function requestsFor(reference: ReferenceBucket, shape: HeaderShape): fc.Arbitra
   const nonEmptyHeader = headerText.filter((text) => text !== '');
   const origin = fc.oneof(
     { weight: 1, arbitrary: fc.constantFrom(undefined, '') },
-    { weight: 4, arbitrary: originText },
+    { weight: 4, arbitrary: requestOriginText },
     { weight: 8, arbitrary: matchingValues(rules.flatMap((rule) => rule.AllowedOrigins), originPart, originText) },
   );
   const requestedName = fc.oneof(

@@ -90,3 +90,18 @@ describe('describeRuleViolation and assertValidRules', () => {
     expect((thrown as Error).message).toBe('invalid CORS configuration: rule 1 AllowedHeaders is required');
   });
 });
+
+describe('values every wire format carries back', () => {
+  test.each([
+    ['NUL in an ID', rule({ ID: 'a\u0000' }), 'ID'],
+    ['a lone surrogate in an origin', rule({ AllowedOrigins: ['https://\ud800.example'] }), 'AllowedOrigins'],
+    ['U+FFFF in an ID', rule({ ID: 'x\uffff' }), 'ID'],
+    ['U+0001 in an origin', rule({ AllowedOrigins: ['https://a\u0001'] }), 'AllowedOrigins'],
+  ])('%s is refused in every profile (a JSON body could otherwise store what XML cannot return)', (_what, bad, field) => {
+    expect(findRuleViolation(config(bad), STORED_RULES_PROFILE)).toMatchObject({ code: 'invalid-character', rule: 0, field });
+  });
+
+  test('TAB, LF, CR, astral characters and surrogate pairs are fine', () => {
+    expect(findRuleViolation(config(rule({ ID: 'a\tb\nc\rd 😀', AllowedOrigins: ['https://\u{1F600}.example'] })), STORED_RULES_PROFILE)).toBeUndefined();
+  });
+});

@@ -3,6 +3,7 @@
 
 import { RULE_FIELDS, type RuleField } from './fields.js';
 import { isHttpToken } from './headers.js';
+import { isPortableText } from './text.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
 import { countWildcards, WILDCARD } from './wildcard.js';
 
@@ -40,6 +41,7 @@ export type RuleViolation =
   | { readonly code: 'id-not-allowed'; readonly rule: number }
   | { readonly code: 'too-many-values'; readonly rule: number; readonly field: keyof CorsRule; readonly count: number; readonly limit: number }
   | { readonly code: 'empty-value'; readonly rule: number; readonly field: keyof CorsRule }
+  | { readonly code: 'invalid-character'; readonly rule: number; readonly field: keyof CorsRule; readonly value: string }
   | { readonly code: 'value-too-long'; readonly rule: number; readonly field: keyof CorsRule; readonly value: string; readonly limit: number }
   | { readonly code: 'unsupported-method'; readonly rule: number; readonly value: string }
   | { readonly code: 'too-many-wildcards'; readonly rule: number; readonly field: keyof CorsRule; readonly value: string }
@@ -100,6 +102,7 @@ function valueViolation(field: RuleField, value: string, index: number, profile:
   const rule = index;
   const key = field.key;
   if (value === '' && !profile.emptyValues) return { code: 'empty-value', rule, field: key };
+  if (!isPortableText(value)) return { code: 'invalid-character', rule, field: key, value };
   const limit = field.values === 'id' || field.values === 'origin' || field.values === 'header' ? profile.maxValueLength[field.values] : undefined;
   if (limit !== undefined && value.length > limit) return { code: 'value-too-long', rule, field: key, value, limit };
   if (field.values === 'method' && !profile.methods.includes(value)) return { code: 'unsupported-method', rule, value };
@@ -137,8 +140,9 @@ function ruleViolation(rule: CorsRule, index: number, profile: RuleProfile): Rul
  * The first reason `configuration` breaks `profile`, or `undefined` when it is valid. Checks in this
  * order (docs/behaviour.md §3.4): the shape (types), no rules, a rule without a required field, a
  * `MaxAgeSeconds` out of range, too many rules; then rule by rule in stored order, fields in their
- * check order (methods, origins, allowed headers, expose headers, ID), each value: empty, too long,
- * method not allowed, wildcards, header-name characters.
+ * check order (methods, origins, allowed headers, expose headers, ID), each value: empty, a character
+ * no wire format can carry back (a control character other than TAB/LF/CR, U+FFFE/U+FFFF, a lone
+ * surrogate), too long, method not allowed, wildcards, header-name characters.
  */
 export function findRuleViolation(configuration: unknown, profile: RuleProfile): RuleViolation | undefined {
   if (!isPlainObject(configuration) || !Array.isArray(configuration.CORSRules)) return { code: 'not-a-configuration' };
@@ -195,6 +199,8 @@ export function describeRuleViolation(violation: RuleViolation): string {
       return `${place(violation.rule, violation.field)} holds at most ${violation.limit} values, not ${violation.count}`;
     case 'empty-value':
       return `${place(violation.rule, violation.field)} must not contain an empty value`;
+    case 'invalid-character':
+      return `${place(violation.rule, violation.field)}: a value holds a control character or a lone surrogate`;
     case 'value-too-long':
       return `${place(violation.rule, violation.field)}: a value is longer than ${violation.limit} characters`;
     case 'unsupported-method':

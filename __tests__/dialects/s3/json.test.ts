@@ -1,7 +1,8 @@
 // __tests__/dialects/s3/json.test.ts
 // The JSON body form: strict structure (MalformedJSON), size cap, and round-trips.
 
-import { MAX_CORS_DOCUMENT_BYTES, type S3Error } from '../../../lib/dialects/s3/errors';
+import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
+import { parseCorsConfiguration } from '../../../lib/dialects/s3/validate';
 import { parseCorsJson, serializeCorsJson } from '../../../lib/dialects/s3/json';
 import type { CorsConfiguration } from '../../../lib/core/model';
 
@@ -83,5 +84,11 @@ describe('serializeCorsJson', () => {
     expect(JSON.parse(json)).toEqual(config);
     expect(json.startsWith('{"CORSRules":[{"AllowedMethods":["GET"],"AllowedOrigins":["*"]}')).toBe(true);
     expect(parseCorsJson(json)).toEqual(config);
+  });
+});
+
+describe('parseCorsConfiguration with JSON: what XML could not return is refused', () => {
+  test.each(['{"CORSRules":[{"ID":"a\\u0000\\ud800","AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}', '{"CORSRules":[{"AllowedOrigins":["https://a\\u0001"],"AllowedMethods":["GET"]}]}'])('%s', (body) => {
+    expect(() => parseCorsConfiguration(body, 'json')).toThrow(S3Errors.malformedXml().message);
   });
 });

@@ -5,6 +5,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { checkMaxAgeSeconds, documentText, MIN_MAX_AGE_SECONDS } from './document.js';
 import { escapeXml } from './error-xml.js';
 import { S3Errors } from './errors.js';
+import { isPortableText, isTextChar } from '../../core/text.js';
 import { buildRule, RULE_FIELDS_BY_ITEM, RULE_FIELDS_IN_WIRE_ORDER, type RuleDraft } from '../../core/fields.js';
 import type { CorsConfiguration, CorsRule } from '../../core/model.js';
 
@@ -48,18 +49,7 @@ function isBlank(text: string): boolean {
  * not carry back.
  */
 function checkXmlChars(text: string): void {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x20 && code < 0xd800) continue;
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        i++;
-        continue;
-      }
-    }
-    if (!isXmlChar(code)) throw malformed();
-  }
+  if (!isPortableText(text)) throw malformed();
 }
 
 /**
@@ -211,9 +201,6 @@ function tagEnd(text: string, from: number): number {
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-function isXmlChar(code: number): boolean {
-  return code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
-}
 
 /** Parses the digits of a character reference; NaN when any is not a digit of `radix`. */
 function parseDigits(digits: string, radix: 10 | 16): number {
@@ -248,7 +235,7 @@ function decodeText(raw: string): string {
     let decoded: string | undefined = PREDEFINED_ENTITIES[name];
     if (decoded === undefined && name.startsWith('#')) {
       const code = name.startsWith('#x') ? parseDigits(name.slice(2), 16) : parseDigits(name.slice(1), 10);
-      if (isXmlChar(code)) decoded = String.fromCodePoint(code);
+      if (isTextChar(code)) decoded = String.fromCodePoint(code);
     }
     if (decoded === undefined) throw malformed();
     out += text.slice(from, amp) + decoded;
