@@ -108,6 +108,8 @@ const RESPONSE_OVERRIDES = ['content-type', 'content-language', 'expires', 'cach
 const DEFAULT_MAX_KEYS = 1000;
 const MAX_BUCKET_BODY_BYTES = 65536;
 const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
+/** The longest any Redis command of the demo waits for its reply (ioredis `commandTimeout`). */
+const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 /** Which operation the request is, or the 501 NotImplemented for anything else. */
 function classify(method: string, address: BucketAddress | null, query: QueryParameters, req: IncomingMessage): Operation | S3Error {
@@ -197,8 +199,18 @@ function checkOptions(options: DemoServerOptions) {
  */
 export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   const { credentials, domain, redisUrl, redisKeyPrefix, maxObjectBytes, logger } = checkOptions(options);
-  // Fail fast while Redis is down (an error answer within about a second) instead of queueing requests for long.
-  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500) });
+  // The options README's "Your ioredis client" explains: no request waits on Redis longer than REDIS_COMMAND_TIMEOUT_MS,
+  // whether Redis is down (a command fails after one reconnect attempt) or stalled (no reply); such failures answer 503.
+  const redis =
+    redisUrl === undefined
+      ? undefined
+      : new Redis(redisUrl, {
+          maxRetriesPerRequest: 1,
+          commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+          enableOfflineQueue: true, // commands sent while connecting wait for the connection (bounded by commandTimeout)
+          retryStrategy: (times) => Math.min(times * 50, 500),
+        });
+  // Without a listener ioredis reports every reconnect attempt as "Unhandled error event".
   redis?.on('error', (error: Error) => debug('redis: %s', error.message));
   const ruleStore: RuleStore = redis === undefined ? new MemoryRuleStore({ logger }) : new RedisRuleStore({ client: redis, logger });
   const objects: ObjectStore = redis === undefined ? new MemoryObjectStore() : new RedisObjectStore({ client: redis, keyPrefix: redisKeyPrefix });
