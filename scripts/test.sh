@@ -24,6 +24,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+# The oldest Node that package.json "engines" allows, for the packed package's smoke test (__tests__/package):
+# installed once from the npm registry into .tmp/oldest-node/.
+node scripts/oldest-node.mjs >/dev/null
+
 mkdir -p .tmp
 results=.tmp/jest-results.json
 rm -f "$results"

@@ -141,6 +141,38 @@ describe('demo server: access, signatures, addressing', () => {
     expect(await code(await signed('GET', '/closed/public.txt', emptyHash, undefined, '/open/public.txt'))).toBe('SignatureDoesNotMatch');
   });
 
+  test('PUT ?cors: a signed x-amz-content-sha256 is checked against the body, so a swapped body is refused', async () => {
+    const rules = (origin: string) =>
+      `<CORSConfiguration><CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`;
+    const md5 = (text: string) => createHash('md5').update(text).digest('base64');
+    const signedBody = rules('https://signed.example');
+    const swapped = rules('https://swapped.example');
+    // Signed over one body, sent with another (whose Content-MD5 matches it: only the signature binds the body).
+    const swap = await signed('PUT', '/closed?cors', { 'x-amz-content-sha256': sha256(signedBody), 'content-md5': md5(swapped) }, swapped);
+    expect(await code(swap)).toBe('XAmzContentSHA256Mismatch');
+    await expect(running.s3.send(new GetBucketCorsCommand({ Bucket: 'closed' }))).rejects.toMatchObject({ name: 'NoSuchCORSConfiguration' });
+    const honest = await signed('PUT', '/closed?cors', { 'x-amz-content-sha256': sha256(signedBody), 'content-md5': md5(signedBody) }, signedBody);
+    expect(honest.status).toBe(200);
+    const stored = await running.s3.send(new GetBucketCorsCommand({ Bucket: 'closed' }));
+    expect(stored.CORSRules?.[0]?.AllowedOrigins).toEqual(['https://signed.example']);
+    // Still the router's own 64 KB cap and error for a body that is too large.
+    const huge = `${signedBody}${' '.repeat(70_000)}`;
+    expect(await code(await signed('PUT', '/closed?cors', { 'x-amz-content-sha256': sha256(huge), 'content-md5': md5(huge) }, huge))).toBe('MaxMessageLengthExceeded');
+  });
+
+  test('Signature Version 2, in a header or a presigned URL, is refused with "use AWS4-HMAC-SHA256"', async () => {
+    const expectV4Hint = async (response: { text(): Promise<string>; status: number }) => {
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      expect(text).toContain('Please use AWS4-HMAC-SHA256.');
+    };
+    await expectV4Hint(await get('/open/private.txt', { Authorization: 'AWS AKIDEXAMPLE:c2lnbmF0dXJl' }));
+    const v2Query = `AWSAccessKeyId=${running.demo.credentials.accessKeyId}&Expires=${Math.floor(Date.now() / 1000) + 300}&Signature=c2lnbmF0dXJl`;
+    await expectV4Hint(await get(`/open/private.txt?${v2Query}`));
+    // Not read as an anonymous request: a public object behind a SigV2 URL is refused all the same.
+    await expectV4Hint(await get(`/open/public.txt?${v2Query}`));
+  });
+
   test('DeleteObjects (POST ?delete) needs Content-MD5 (or a checksum) matching its body', async () => {
     const body = '<Delete><Object><Key>unsigned.txt</Key></Object><Object><Key>never-existed</Key></Object></Delete>';
     const headers = { 'x-amz-content-sha256': sha256(body), 'content-type': 'application/xml' };

@@ -1,64 +1,239 @@
 // __tests__/e2e/page.test.ts
-// The demo page in headless Chromium: create a bucket, save sample rules, upload, list, then see a blocked request explained.
+// The demo page in headless Chromium: create a bucket, save sample rules, upload with progress, list, see a blocked request
+// explained, S3's errors shown for a refused Save and a too-large upload, each bucket's own rules in the editor, and the
+// page server refusing cross-site calls. Screenshots of each state go to .tmp/screenshots/ (look at them after a change).
 
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createPageServer, type PageServer } from '../../examples/server/page-server';
 import { closeServer, listen, startDemo, type RunningDemo } from './demo';
 
-const PUBLIC_DIR = path.join(__dirname, '..', '..', 'examples', 'public');
+const ROOT = path.join(__dirname, '..', '..');
+const PUBLIC_DIR = path.join(ROOT, 'examples', 'public');
+const SCREENSHOTS = path.join(ROOT, '.tmp', 'screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Small, so that a too-large upload is quick to send. */
+const MAX_OBJECT_BYTES = 1024 * 1024;
 
 describe('demo page (examples/public) in headless Chromium', () => {
   let running: RunningDemo;
   let pageServer: PageServer;
   let server: Server;
+  let otherSite: Server;
   let browser: Browser;
   let page: Page;
+  let pageUrl: string;
+  /** Every answer the page server gave the page, as `status path`. */
+  const pageAnswers: string[] = [];
 
   beforeAll(async () => {
-    running = await startDemo();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    running = await startDemo({ maxObjectBytes: MAX_OBJECT_BYTES });
     pageServer = createPageServer({ endpoint: running.endpoint, credentials: running.demo.credentials, publicDir: PUBLIC_DIR });
     server = await listen(pageServer.app);
+    pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    otherSite = await listen((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end('<!doctype html><title>another site</title>');
+    });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    page.on('response', (response) => {
+      if (response.url().startsWith(pageUrl)) pageAnswers.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
+    await page.goto(`${pageUrl}/`);
     await page.locator('#endpoint', { hasText: running.endpoint }).waitFor();
   });
   afterAll(async () => {
     await browser?.close();
     if (server) await closeServer(server);
+    if (otherSite) await closeServer(otherSite);
     pageServer?.close();
     await running?.stop();
   });
 
   const log = () => page.locator('#log');
+  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `page-${name}.png`), fullPage: true });
+  const rulesStatus = () => page.locator('#rules-status');
+  const createBucket = async (name: string) => {
+    await page.fill('#bucket', name);
+    await page.click('#create');
+    await log().locator('.entry.ok', { hasText: `Created bucket ${name}` }).waitFor();
+  };
+  const uploadFile = async (name: string, content: Buffer | string) => {
+    await page.setInputFiles('#file', { name, mimeType: 'text/plain', buffer: Buffer.from(content) });
+    await page.click('#upload');
+  };
 
   test('upload and list across origins with the sample rules; blocked and explained once the rules are deleted', async () => {
-    await page.fill('#bucket', 'gallery');
-    await page.click('#create');
+    await createBucket('gallery');
     await page.locator('#buckets', { hasText: 'gallery' }).waitFor();
 
     await page.click('#sample');
     expect(JSON.parse(await page.inputValue('#rules'))[0]).toMatchObject({ ExposeHeaders: ['ETag', 'x-amz-request-id'], MaxAgeSeconds: 0 });
     await page.click('#save');
-    await page.locator('#rules-status', { hasText: 'Saved.' }).waitFor();
+    await rulesStatus().filter({ hasText: 'Saved.' }).waitFor();
 
-    await page.setInputFiles('#file', { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from the page') });
-    await page.click('#upload');
+    await uploadFile('note.txt', 'hello from the page');
     await log().locator('.entry', { hasText: 'readable because the matched rule exposes it' }).waitFor();
     await page.locator('#objects td', { hasText: 'note.txt' }).waitFor();
     expect(running.requests.some((line) => line.startsWith('OPTIONS /gallery/note.txt'))).toBe(true);
+    await page.uncheck('#note');
+    await uploadFile('photo.txt', 'a second upload, without the note header');
+    await page.locator('#objects td', { hasText: 'photo.txt' }).waitFor();
+    await page.check('#note');
 
     await page.click('#remove');
-    await page.locator('#rules-status', { hasText: 'Deleted' }).waitFor();
+    await rulesStatus().filter({ hasText: 'Deleted' }).waitFor();
     await page.click('#list');
     await log().locator('.entry.blocked', { hasText: 'BLOCKED by the browser' }).waitFor();
     await log().locator('.entry.why', { hasText: 'carries no Access-Control-Allow-Origin' }).waitFor();
 
     await page.click('#upload');
     await log().locator('.entry.why', { hasText: 'CORSResponse: CORS is not enabled for this bucket.' }).waitFor();
+    await page.locator('#upload-status', { hasText: 'photo.txt: blocked' }).waitFor();
+    // README's picture (docs/demo-page.png) is this state.
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'demo-page.png'), fullPage: true });
+  });
+
+  test('an upload shows its progress and disables Upload until it ends', async () => {
+    await page.click('#sample');
+    await page.click('#save');
+    await rulesStatus().filter({ hasText: 'Saved.' }).waitFor();
+    // Slow uploads down (about 2 s for this file) so the running state can be seen.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 200 * 1024 });
+    try {
+      await uploadFile('large.bin', Buffer.alloc(400 * 1024, 'x'));
+      await page.locator('#upload[disabled]').waitFor();
+      await page.locator('#upload-status', { hasText: /large\.bin: [1-9][\d,]* of 409,600 bytes sent/ }).waitFor();
+      expect(await page.locator('#upload-progress').isVisible()).toBe(true);
+      await shot('upload-running');
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    }
+    await page.locator('#upload-status', { hasText: 'large.bin: uploaded' }).waitFor();
+    await page.locator('#upload:not([disabled])').waitFor();
+    expect(await page.locator('#upload-progress').isHidden()).toBe(true);
+    await page.locator('#objects td', { hasText: 'large.bin' }).waitFor();
+  });
+
+  test('a too-large upload shows S3\'s Code and Message, and claims nothing about ETag', async () => {
+    const etagClaims = await log().locator('.entry', { hasText: 'ETag' }).count();
+    await uploadFile('too-large.bin', Buffer.alloc(MAX_OBJECT_BYTES + 1, 'x'));
+    await log().locator('.entry.blocked', { hasText: 'PutObject too-large.bin: PUT → 400' }).waitFor();
+    await log().locator('.entry.why', { hasText: 'S3 said EntityTooLarge: Your proposed upload exceeds the maximum allowed size' }).waitFor();
+    await page.locator('#upload-status', { hasText: 'too-large.bin: refused' }).waitFor();
+    await shot('upload-too-large');
+    expect(await log().locator('.entry', { hasText: 'ETag' }).count()).toBe(etagClaims);
+  });
+
+  test('a refused Save shows S3\'s error instead of "Saved.", and so does invalid JSON', async () => {
+    await page.fill('#bucket', 'gallery');
+    await page.click('#sample');
+    await page.click('#save');
+    await rulesStatus().filter({ hasText: 'Saved.' }).waitFor();
+
+    await page.fill('#rules', JSON.stringify([{ AllowedOrigins: ['*'], AllowedMethods: ['get'] }]));
+    await page.click('#save');
+    await rulesStatus().filter({ hasText: 'Not saved: InvalidRequest: Found unsupported HTTP method in CORS config. Unsupported method is get' }).waitFor();
+    expect(await rulesStatus().getAttribute('class')).toBe('blocked');
+    await shot('save-refused');
+
+    await page.fill('#rules', '[{ "AllowedOrigins": ');
+    await page.click('#save');
+    await rulesStatus().filter({ hasText: 'Not saved: the rules are not valid JSON' }).waitFor();
+    await shot('save-invalid-json');
+    // The stored rules are still the sample's.
+    await page.click('#load');
+    await rulesStatus().filter({ hasText: '1 rule(s) loaded.' }).waitFor();
+    expect(JSON.parse(await page.inputValue('#rules'))[0]).toMatchObject({ ID: 'demo-page' });
+  });
+
+  test('creating or switching to another bucket shows that bucket\'s rules, never the previous ones', async () => {
+    await page.fill('#bucket', 'gallery');
+    await page.click('#load');
+    await rulesStatus().filter({ hasText: '1 rule(s) loaded.' }).waitFor();
+
+    await createBucket('empty-one');
+    await rulesStatus().filter({ hasText: 'This bucket has no CORS configuration' }).waitFor();
+    expect(await page.inputValue('#rules')).toBe('');
+    expect(await page.textContent('#rules-bucket')).toBe('empty-one');
+    await shot('bucket-created');
+
+    await page.fill('#bucket', 'gallery');
+    await page.press('#bucket', 'Tab'); // leaving the field is a change
+    await rulesStatus().filter({ hasText: '1 rule(s) loaded.' }).waitFor();
+    expect(JSON.parse(await page.inputValue('#rules'))[0]).toMatchObject({ ID: 'demo-page' });
+
+    await page.fill('#bucket', 'no-such-bucket');
+    await page.press('#bucket', 'Tab');
+    await rulesStatus().filter({ hasText: 'Could not load the rules of no-such-bucket: NoSuchBucket' }).waitFor();
+    expect(await page.inputValue('#rules')).toBe('');
+    await shot('bucket-missing');
+  });
+
+  test('the page loads without a single 404, favicon included', async () => {
+    pageAnswers.length = 0;
+    await page.reload();
+    await page.locator('#endpoint', { hasText: running.endpoint }).waitFor();
+    // The page's files (its API answers S3's statuses, e.g. 404 NoSuchBucket, on purpose).
+    const files = pageAnswers.filter((line) => !line.includes(' /api/'));
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((line) => line.startsWith('4'))).toEqual([]);
+    const favicon = await fetch(`${pageUrl}/favicon.ico`);
+    expect([favicon.status, favicon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+  });
+
+  describe('the page server acts for its own page only', () => {
+    const bucketNames = async () => ((await running.s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name);
+
+    test('another site in the browser cannot create a bucket, by a simple text/plain POST or by a JSON fetch', async () => {
+      const attacker = await browser.newPage();
+      try {
+        await attacker.goto(`http://localhost:${(otherSite.address() as AddressInfo).port}/`);
+        const outcomes = await attacker.evaluate(async (target) => {
+          const attempt = (init: RequestInit) => fetch(target, init).then((response) => String(response.status), (error: Error) => error.message);
+          return [
+            await attempt({ method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"bucket":"evil-text"}' }),
+            await attempt({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"bucket":"evil-json"}' }),
+          ];
+        }, `${pageUrl}/api/buckets?bucket=evil-query`);
+        // An opaque answer ('0') or a refused fetch: the browser shows the attacker nothing either way.
+        expect(outcomes).toEqual(['0', 'Failed to fetch']);
+      } finally {
+        await attacker.close();
+      }
+      expect((await bucketNames()).filter((name) => name?.startsWith('evil'))).toEqual([]);
+    });
+
+    test('outside a browser: a foreign Host, Origin or Sec-Fetch-Site is 403, a change not sent as JSON 415', async () => {
+      // node:http, since fetch() never sends a Host of the caller's choosing.
+      const post = (headers: Record<string, string>, body = '{"bucket":"evil-node"}') =>
+        new Promise<number>((resolve, reject) => {
+          const { port } = server.address() as AddressInfo;
+          const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/buckets?bucket=evil-query', headers }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      const json = { 'content-type': 'application/json' };
+      expect(await post({ ...json, Origin: 'https://attacker.example' })).toBe(403);
+      expect(await post({ ...json, 'Sec-Fetch-Site': 'cross-site' })).toBe(403);
+      expect(await post({ ...json, 'Sec-Fetch-Site': 'same-site' })).toBe(403);
+      expect(await post({ ...json, Host: 'rebound.attacker.example' })).toBe(403);
+      expect(await post({ 'content-type': 'text/plain' })).toBe(415);
+      expect(await post({ 'content-type': 'application/x-www-form-urlencoded' }, 'bucket=evil-form')).toBe(415);
+      expect((await bucketNames()).filter((name) => name?.startsWith('evil'))).toEqual([]);
+      // The page's own kind of call still works.
+      expect(await post({ ...json, Origin: pageUrl, 'Sec-Fetch-Site': 'same-origin' }, '{"bucket":"made-by-the-page"}')).toBe(200);
+      expect(await bucketNames()).toContain('made-by-the-page');
+    });
   });
 });

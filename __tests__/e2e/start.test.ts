@@ -2,6 +2,7 @@
 // `npm start`'s script as a child process: banner, both listeners, Redis, and a clean exit 0 on SIGTERM/SIGINT.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
 
@@ -29,6 +30,20 @@ function start(env: Record<string, string>): Promise<Started> {
   });
 }
 
+/** Local addresses (kernel hex, e.g. `0100007F` for 127.0.0.1) of the TCP sockets listening on `port`, from Linux's /proc/net. */
+function listeningAddresses(port: number): string[] {
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  const LISTEN = '0A';
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields.length > 3 && fields[1]!.endsWith(`:${portHex}`) && fields[3] === LISTEN)
+      .map((fields) => fields[1]!.split(':')[0]!),
+  );
+}
+
 describe('examples/start.mjs (npm start)', () => {
   let redis: RedisServerHandle;
   beforeAll(async () => {
@@ -51,6 +66,11 @@ describe('examples/start.mjs (npm start)', () => {
       expect((await fetch(`http://127.0.0.1:${port + 1}/app.js`)).status).toBe(200);
       const config = (await (await fetch(`http://127.0.0.1:${port + 1}/api/config`)).json()) as { endpoint: string };
       expect(config.endpoint).toBe(`http://localhost:${port}`);
+      // It says it keeps running and how to stop it.
+      expect(started.output()).toContain(`Running until stopped: press Ctrl+C (or send SIGTERM, e.g. kill ${started.child.pid}).`);
+      // The page signs with the demo's keys for whoever calls it: loopback only by default.
+      expect(started.output()).toContain('listening on 127.0.0.1 only, PAGE_HOST changes it');
+      if (existsSync('/proc/net/tcp')) expect(listeningAddresses(port + 1)).toEqual(['0100007F']);
     } finally {
       started.child.kill('SIGTERM');
     }

@@ -1,11 +1,18 @@
 // __tests__/package/packed-tarball.test.ts
-// The published tarball: its contents, and that it loads from CommonJS, ES modules and TypeScript.
+// The published tarball as a consumer gets it: contents, source maps, CommonJS, ES modules, TypeScript, the oldest Node
+// `engines` allows, publint and arethetypeswrong, and README.md's code blocks compiled and run against it.
+// One file packs once: `npm pack` rebuilds dist/, so two files packing at the same time would clobber each other.
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
+import { readmeBlocks, type ReadmeBlock } from './readme-blocks';
 
 const root = join(__dirname, '..', '..');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The public runtime exports every consumer must see. */
 const RUNTIME_EXPORTS = [
   'bucketCors',
@@ -23,20 +30,33 @@ const RUNTIME_EXPORTS = [
   'decidePreflight',
   'decideActual',
 ];
-
 /** Each subpath export and runtime names it must carry. */
 const SUBPATH_EXPORTS: Record<string, readonly string[]> = {
   'express-bucket-cors/core': ['compileCorsConfiguration', 'decidePreflight', 'decideActual', 'findRuleViolation', 'describeRuleViolation', 'RULE_FIELDS', 'STORED_RULES_PROFILE', 'CORS_VARY'],
   'express-bucket-cors/mediastore': ['mediaStoreRouter', 'mediaStoreDialect', 'MediaStoreError', 'parseCorsPolicy', 's3ConfigurationToMediaStorePolicy', 'MEDIASTORE_PROFILE'],
   'express-bucket-cors/s3': ['corsRouter', 's3Dialect', 'S3Error', 'S3Errors', 'S3_PROFILE', 'parseCorsXml', 'serializeCorsXml', 'decidePreflight', 's3PreflightError', 'sendS3Error'],
 };
+/** What a strict TypeScript consumer on Node's own module resolution uses. */
+const CONSUMER_COMPILER_OPTIONS = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: false, types: ['node'] };
 
-const run = (cmd: string, args: string[], cwd: string): string =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
+const runAsync = promisify(execFile);
+
+/** tsc's diagnostics for `tsconfig.json` in `cwd` ('' when it compiles). */
+function typeErrors(cwd: string): string {
+  try {
+    run(process.execPath, [tsc, '-p', 'tsconfig.json'], cwd);
+    return '';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? error);
+  }
+}
 
 describe('the packed tarball', () => {
   let work: string;
   let files: string[];
+  let tarball: string;
 
   beforeAll(() => {
     // Inside the repository so the consumer resolves the package's own dependencies from its node_modules.
@@ -47,9 +67,10 @@ describe('the packed tarball', () => {
       { filename: string; files: { path: string }[] },
     ];
     files = packed.files.map((file) => file.path);
+    tarball = join(work, packed.filename);
     const install = join(work, 'node_modules', 'express-bucket-cors');
     mkdirSync(install, { recursive: true });
-    run('tar', ['-xzf', join(work, packed.filename), '-C', install, '--strip-components=1'], work);
+    run('tar', ['-xzf', tarball, '-C', install, '--strip-components=1'], work);
   }, 120_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -59,6 +80,21 @@ describe('the packed tarball', () => {
     expect(outside).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
     expect(files.some((path) => path.includes('__tests__') || path.endsWith('.ts') && !path.endsWith('.d.ts'))).toBe(false);
+  });
+
+  test('every source map carries the sources it maps (they are not shipped as files)', () => {
+    const maps = files.filter((path) => path.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    const incomplete = maps.filter((path) => {
+      const map = JSON.parse(readFileSync(join(work, 'node_modules', 'express-bucket-cors', path), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      return map.sources.length === 0 || map.sourcesContent?.length !== map.sources.length || map.sourcesContent.some((text) => typeof text !== 'string' || text === '');
+    });
+    expect(incomplete).toEqual([]);
+  });
+
+  test('package.json declares its module type', () => {
+    const manifest = JSON.parse(readFileSync(join(work, 'node_modules', 'express-bucket-cors', 'package.json'), 'utf8')) as { type?: string };
+    expect(manifest.type).toBe('commonjs');
   });
 
   test('can be required from CommonJS', () => {
@@ -107,21 +143,170 @@ const violation: RuleViolation | undefined = findRuleViolation(parseCorsXml('<CO
 const id: S3ErrorId = 'tooManyRules';
 export const alsoUsed: unknown[] = [violation, id, STORED_RULES_PROFILE, bucketCors({ dialect: s3Dialect })];
 `;
-    writeFileSync(join(work, 'consumer-cjs.cts'), source);
-    writeFileSync(join(work, 'consumer-esm.mts'), source);
-    writeFileSync(
-      join(work, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: ['node'] },
-        files: ['consumer-cjs.cts', 'consumer-esm.mts'],
-      }),
-    );
-    let diagnostics = '';
+    const dir = join(work, 'typescript-consumer');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'consumer-cjs.cts'), source);
+    writeFileSync(join(dir, 'consumer-esm.mts'), source);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...CONSUMER_COMPILER_OPTIONS, noEmit: true }, files: ['consumer-cjs.cts', 'consumer-esm.mts'] }));
+    expect(typeErrors(dir)).toBe('');
+  });
+
+  test('publint finds nothing to report, not even a suggestion', () => {
+    const output = run(process.execPath, [join(root, 'node_modules', 'publint', 'src', 'cli.js'), 'run', '--level', 'suggestion', tarball], work);
+    expect(output).not.toMatch(/Suggestions:|Warnings:|Errors:/);
+    expect(output).toContain('All good!');
+  });
+
+  test('arethetypeswrong finds no problem for any resolution mode', () => {
+    let output: string;
     try {
-      run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], work);
+      output = run(process.execPath, [join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'), '--format', 'json', tarball], work);
     } catch (error) {
-      diagnostics = String((error as { stdout?: string }).stdout ?? error);
+      output = String((error as { stdout?: string }).stdout ?? error);
     }
-    expect(diagnostics).toBe('');
+    const report = JSON.parse(output) as { analysis: { problems: unknown[] } };
+    expect(report.analysis.problems).toEqual([]);
+  });
+
+  describe('on the oldest Node that package.json "engines" allows', () => {
+    let redis: RedisServerHandle;
+    let oldestNode: string;
+    let expectedVersion: string;
+
+    beforeAll(async () => {
+      redis = await startRedis();
+      // Installed once by scripts/test.sh (from the npm registry) and reused from .tmp/oldest-node/.
+      oldestNode = run(process.execPath, [join(root, 'scripts', 'oldest-node.mjs')], root).trim();
+      const range = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+      const [major, minor = '0', patch = '0'] = range.replace(/^>=\s*/, '').split('.');
+      expectedVersion = `v${major}.${minor}.${patch}`;
+      writeFileSync(join(work, 'smoke.mjs'), readFileSync(join(__dirname, 'smoke.mjs')));
+    }, 120_000);
+    afterAll(() => redis?.stop());
+
+    test('the binary is exactly that version', () => {
+      expect(run(oldestNode, ['--version'], work).trim()).toBe(expectedVersion);
+    });
+
+    test.each([
+      ['the memory store', ''],
+      ['the Redis store on ioredis', 'redis'],
+    ])('the smoke test passes with %s: both builds load, PUT ?cors with x-amz-checksum-crc32, GET ?cors, preflight, actual request', async (_name, store) => {
+      const env = { ...process.env, REDIS_URL: store === 'redis' ? redis.url : '' };
+      const { stdout } = await runAsync(oldestNode, ['smoke.mjs'], { cwd: work, env, timeout: 60_000 });
+      expect(JSON.parse(stdout)).toEqual({ ok: true, node: expectedVersion, store: store === 'redis' ? 'redis' : 'memory' });
+    });
+  });
+
+  describe("README.md's TypeScript and JavaScript blocks, as a consumer of the tarball", () => {
+    const blocks = readmeBlocks();
+    const fileOf = (block: ReadmeBlock, index: number): string => `readme-${index + 1}-line-${block.line}.${block.language === 'ts' ? 'mts' : 'mjs'}`;
+    let dir: string;
+    let diagnostics: string;
+
+    beforeAll(() => {
+      dir = join(work, 'readme');
+      mkdirSync(dir);
+      blocks.forEach((block, index) => writeFileSync(join(dir, fileOf(block, index)), block.code));
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { ...CONSUMER_COMPILER_OPTIONS, allowJs: true, checkJs: true, outDir: 'out' }, files: blocks.map(fileOf) }),
+      );
+      // One tsc run checks every block and writes the JavaScript the run tests below execute (out/).
+      diagnostics = typeErrors(dir);
+    }, 60_000);
+
+    test('there are blocks, the Usage server among them', () => {
+      expect(blocks.length).toBeGreaterThan(0);
+      expect(blocks.some((block) => block.section === 'Usage' && block.code.includes('app.listen('))).toBe(true);
+    });
+
+    test('every block type-checks (strict, module and moduleResolution nodenext)', () => {
+      expect(diagnostics).toBe('');
+    });
+
+    describe('the Usage block runs as a server', () => {
+      let redis: RedisServerHandle;
+      const ADMIN_TOKEN = 'readme-test-token';
+      const ORIGIN = 'https://app.example';
+      const RULES = `<CORSConfiguration><CORSRule><AllowedOrigin>${ORIGIN}</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`;
+      const usageScript = (): string => {
+        const index = blocks.findIndex((block) => block.section === 'Usage' && block.code.includes('app.listen('));
+        return join(dir, 'out', fileOf(blocks[index]!, index).replace(/\.mts$/, '.mjs'));
+      };
+
+      interface Server {
+        readonly child: ChildProcess;
+        readonly url: string;
+        readonly output: () => string;
+      }
+      const servers: ChildProcess[] = [];
+
+      /** Starts the compiled Usage block; resolves once it answers HTTP. */
+      async function startUsage(redisUrl: string): Promise<Server> {
+        const port = await freePort();
+        const child = spawn(process.execPath, [usageScript()], {
+          cwd: dir,
+          env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, ADMIN_TOKEN },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        servers.push(child);
+        let output = '';
+        child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+        child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+        const url = `http://127.0.0.1:${port}`;
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          if (child.exitCode !== null) throw new Error(`the Usage block exited with ${child.exitCode}:\n${output}`);
+          const answered = await fetch(`${url}/`).then(() => true, () => false);
+          if (answered) return { child, url, output: () => output };
+          if (Date.now() > deadline) throw new Error(`the Usage block did not listen within 15 s:\n${output}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+
+      beforeAll(async () => {
+        redis = await startRedis();
+      });
+      afterAll(async () => {
+        for (const child of servers) if (child.exitCode === null) child.kill('SIGTERM');
+        await redis?.stop();
+      });
+
+      const preflight = (url: string, bucket: string) =>
+        fetch(`${url}/${bucket}/a.jpg`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } });
+      const putRules = (url: string, authorization?: string) =>
+        fetch(`${url}/photos?cors`, {
+          method: 'PUT',
+          headers: { 'Content-MD5': createHash('md5').update(RULES).digest('base64'), ...(authorization ? { Authorization: authorization } : {}) },
+          body: RULES,
+        });
+
+      test('on Redis: rules are refused without the token, stored with it, then enforced', async () => {
+        const { url } = await startUsage(redis.url);
+        expect(await (await preflight(url, 'photos')).text()).toContain('CORS is not enabled for this bucket.');
+        expect((await preflight(url, 'elsewhere')).status).toBe(403);
+        expect(await (await putRules(url)).text()).toContain('<Code>AccessDenied</Code>');
+        expect((await putRules(url, `Bearer ${ADMIN_TOKEN}`)).status).toBe(200);
+        const allowed = await preflight(url, 'photos');
+        expect([allowed.status, allowed.headers.get('access-control-allow-origin')]).toEqual([200, ORIGIN]);
+        const actual = await fetch(`${url}/photos/a.jpg`, { headers: { Origin: ORIGIN } });
+        expect([actual.status, actual.headers.get('access-control-allow-origin')]).toEqual([404, ORIGIN]);
+        expect(await redis.commandCount('set')).toBeGreaterThan(0);
+      });
+
+      test('with Redis unreachable: preflights answer 503 within a bound and ioredis reports no unhandled error', async () => {
+        const closedPort = await freePort();
+        const server = await startUsage(`redis://127.0.0.1:${closedPort}`);
+        const started = Date.now();
+        const answer = await preflight(server.url, 'photos');
+        expect(answer.status).toBe(503);
+        expect(Date.now() - started).toBeLessThan(5_000); // lookupTimeoutMs is 1 s; generous on a loaded machine
+        // Give ioredis a few reconnect attempts to complain about.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(server.output()).toContain('Redis: connect ECONNREFUSED');
+        expect(server.output()).not.toContain('Unhandled error event');
+      });
+    });
   });
 });

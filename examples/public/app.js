@@ -13,9 +13,10 @@ function log(text, kind = '') {
   return entry;
 }
 
-/** A call to the page's own server (same origin: never subject to CORS). */
+/** A call to the page's own server (same origin: never subject to CORS); it accepts changes only as JSON. */
 async function pageApi(method, path, body) {
-  const response = await fetch(path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const json = method !== 'GET';
+  const response = await fetch(path, { method, headers: json ? { 'content-type': 'application/json' } : {}, body: json ? JSON.stringify(body ?? {}) : undefined });
   const data = await response.json();
   if (!response.ok) throw new Error(`${data.error}: ${data.message}`);
   return data;
@@ -23,27 +24,64 @@ async function pageApi(method, path, body) {
 
 const bucket = () => $('bucket').value.trim();
 
-/**
- * A cross-origin call to the bucket endpoint. When the browser blocks it, fetch() only says
- * "Failed to fetch"; the page server then replays the request without a browser to find out why.
- */
+/** `Code: Message` of an S3 XML error body, or undefined when the body is not one. */
+function s3Error(text) {
+  const xml = new DOMParser().parseFromString(text, 'application/xml');
+  const field = (name) => xml.querySelector(`Error > ${name}`)?.textContent;
+  return field('Code') === undefined ? undefined : `${field('Code')}: ${field('Message') ?? ''}`;
+}
+
+/** Logs a bucket answer: its status, and S3's Code and Message when it is an error (readable: CORS headers are on errors too). */
+function logAnswer(label, method, status, statusText, body) {
+  log(`${label}: ${method} → ${status} ${statusText}`, status >= 200 && status < 300 ? 'ok' : 'blocked');
+  const error = status >= 300 ? s3Error(body) : undefined;
+  if (error !== undefined) log(`    S3 said ${error}`, 'why');
+}
+
+/** The browser refused the call: fetch() only says "Failed to fetch", so the page server replays it without a browser to find out why. */
+async function explainBlocked(label, url, method, headerNames, reason) {
+  log(`${label}: ${method} BLOCKED by the browser (${reason}). The bucket's CORS rules do not allow ${config.origin}.`, 'blocked');
+  const why = log('Asking the page server why…', 'why');
+  try {
+    const { explanation } = await pageApi('POST', '/api/explain', { url, method, headers: headerNames });
+    why.textContent = `    Why: ${explanation}`;
+  } catch (explainError) {
+    why.textContent = `    Could not find out why: ${explainError.message}`;
+  }
+}
+
+/** A cross-origin call to the bucket endpoint; undefined when the browser blocked it (then explained in the log). */
 async function bucketFetch(label, url, init = {}) {
   const method = init.method ?? 'GET';
+  let response;
   try {
-    const response = await fetch(url, { ...init, cache: 'no-store' });
-    log(`${label}: ${method} → ${response.status} ${response.statusText}`, response.ok ? 'ok' : 'blocked');
-    return response;
+    response = await fetch(url, { ...init, cache: 'no-store' });
   } catch (error) {
-    log(`${label}: ${method} BLOCKED by the browser (${error.message}). The bucket's CORS rules do not allow ${config.origin}.`, 'blocked');
-    const why = log('Asking the page server why…', 'why');
-    try {
-      const { explanation } = await pageApi('POST', '/api/explain', { url, method, headers: Object.keys(init.headers ?? {}) });
-      why.textContent = `    Why: ${explanation}`;
-    } catch (explainError) {
-      why.textContent = `    Could not find out why: ${explainError.message}`;
-    }
+    await explainBlocked(label, url, method, Object.keys(init.headers ?? {}), error.message);
     return undefined;
   }
+  logAnswer(label, method, response.status, response.statusText, response.ok ? '' : await response.clone().text());
+  return response;
+}
+
+/**
+ * A cross-origin PUT of a file with upload progress (fetch() reports none, XMLHttpRequest does).
+ * Resolves `{ ok, etag }`, or undefined when the browser blocked it (then explained in the log).
+ */
+function bucketUpload(label, url, file, headers, onProgress) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onload = () => {
+      logAnswer(label, 'PUT', xhr.status, xhr.statusText, xhr.responseText);
+      resolve({ ok: xhr.status >= 200 && xhr.status < 300, etag: xhr.getResponseHeader('etag') });
+    };
+    // A network error with status 0: the browser refused the preflight or the answer.
+    xhr.onerror = () => void explainBlocked(label, url, 'PUT', Object.keys(headers), 'network error').then(() => resolve(undefined));
+    xhr.send(file);
+  });
 }
 
 async function presign(operation, key, extra = {}) {
@@ -58,13 +96,23 @@ async function refreshBuckets() {
   }
 }
 
+function setRulesStatus(text, kind = 'muted') {
+  $('rules-status').textContent = text;
+  $('rules-status').className = kind;
+}
+
+/** The editor always shows the named bucket's rules (or nothing), so Save never copies another bucket's. */
 async function loadRules() {
+  const name = bucket();
+  $('rules').value = '';
+  $('rules-bucket').textContent = name;
   try {
-    const { rules } = await pageApi('GET', `/api/cors?bucket=${encodeURIComponent(bucket())}`);
+    const { rules } = await pageApi('GET', `/api/cors?bucket=${encodeURIComponent(name)}`);
+    if (name !== bucket()) return; // the name changed meanwhile: that load wins
     $('rules').value = rules === null ? '' : JSON.stringify(rules, null, 2);
-    $('rules-status').textContent = rules === null ? 'This bucket has no CORS configuration: every cross-origin call is blocked.' : `${rules.length} rule(s) loaded.`;
+    setRulesStatus(rules === null ? 'This bucket has no CORS configuration: every cross-origin call is blocked.' : `${rules.length} rule(s) loaded.`);
   } catch (error) {
-    $('rules-status').textContent = error.message;
+    setRulesStatus(`Could not load the rules of ${name}: ${error.message}`, 'blocked');
   }
 }
 
@@ -109,19 +157,33 @@ async function deleteObject(key) {
   if (response?.ok) await listObjects();
 }
 
+function showProgress(name, loaded, total) {
+  $('upload-progress').hidden = false;
+  $('upload-progress').max = Math.max(total, 1);
+  $('upload-progress').value = loaded;
+  $('upload-status').textContent = `${name}: ${loaded.toLocaleString()} of ${total.toLocaleString()} bytes sent`;
+}
+
 async function upload() {
   const file = $('file').files[0];
   if (!file) return log('Choose a file first.', 'why');
-  const note = $('note').checked ? `uploaded from ${config.origin}` : undefined;
-  const { url } = await presign('PutObject', file.name, { note });
-  const headers = note ? { [config.noteHeader]: note } : {};
-  const response = await bucketFetch(`PutObject ${file.name}`, url, { method: 'PUT', body: file, headers });
-  if (!response) return;
-  const etag = response.headers.get('etag');
-  log(etag === null
-    ? '    ETag is not readable here: the matched rule does not list it in ExposeHeaders.'
-    : `    ETag ${etag} (readable because the matched rule exposes it)`, etag === null ? 'why' : 'ok');
-  if (response.ok) await listObjects();
+  $('upload').disabled = true;
+  try {
+    const note = $('note').checked ? `uploaded from ${config.origin}` : undefined;
+    const { url } = await presign('PutObject', file.name, { note });
+    const headers = note ? { [config.noteHeader]: note } : {};
+    showProgress(file.name, 0, file.size);
+    const result = await bucketUpload(`PutObject ${file.name}`, url, file, headers, (loaded, total) => showProgress(file.name, loaded, total));
+    $('upload-status').textContent = result === undefined ? `${file.name}: blocked` : `${file.name}: ${result.ok ? 'uploaded' : 'refused'}`;
+    if (!result?.ok) return;
+    log(result.etag === null
+      ? '    ETag is not readable here: the matched rule does not list it in ExposeHeaders.'
+      : `    ETag ${result.etag} (readable because the matched rule exposes it)`, result.etag === null ? 'why' : 'ok');
+    await listObjects();
+  } finally {
+    $('upload').disabled = false;
+    $('upload-progress').hidden = true;
+  }
 }
 
 const guard = (action) => () => action().catch((error) => log(error.message, 'blocked'));
@@ -129,22 +191,37 @@ const guard = (action) => () => action().catch((error) => log(error.message, 'bl
 $('create').onclick = guard(async () => {
   await pageApi('POST', '/api/buckets', { bucket: bucket(), acl: $('public').checked ? 'public-read' : 'private' });
   log(`Created bucket ${bucket()}`, 'ok');
-  await refreshBuckets();
+  await Promise.all([refreshBuckets(), loadRules()]);
 });
+$('bucket').onchange = guard(loadRules);
 $('load').onclick = guard(loadRules);
 $('sample').onclick = () => {
   $('rules').value = JSON.stringify(config.sampleRules, null, 2);
-  $('rules-status').textContent = 'Sample inserted (not saved yet).';
+  setRulesStatus('Sample inserted (not saved yet).');
 };
 $('save').onclick = guard(async () => {
-  await pageApi('PUT', `/api/cors?bucket=${encodeURIComponent(bucket())}`, { bucket: bucket(), rules: JSON.parse($('rules').value) });
-  $('rules-status').textContent = 'Saved.';
-  log(`PutBucketCors ${bucket()}: saved`, 'ok');
+  const name = bucket();
+  let rules;
+  try {
+    rules = JSON.parse($('rules').value);
+  } catch (error) {
+    setRulesStatus(`Not saved: the rules are not valid JSON (${error.message}).`, 'blocked');
+    return;
+  }
+  try {
+    await pageApi('PUT', '/api/cors', { bucket: name, rules });
+  } catch (error) {
+    setRulesStatus(`Not saved: ${error.message}`, 'blocked');
+    log(`PutBucketCors ${name}: refused, ${error.message}`, 'blocked');
+    return;
+  }
+  setRulesStatus('Saved.', 'ok');
+  log(`PutBucketCors ${name}: saved`, 'ok');
 });
 $('remove').onclick = guard(async () => {
-  await pageApi('DELETE', `/api/cors?bucket=${encodeURIComponent(bucket())}`);
+  await pageApi('DELETE', '/api/cors', { bucket: bucket() });
   $('rules').value = '';
-  $('rules-status').textContent = 'Deleted: cross-origin calls are now blocked.';
+  setRulesStatus('Deleted: cross-origin calls are now blocked.');
   log(`DeleteBucketCors ${bucket()}: deleted`, 'ok');
 });
 $('upload').onclick = guard(upload);

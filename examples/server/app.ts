@@ -11,6 +11,7 @@ import {
   createBucketResolver,
   discardUnreadBody,
   MemoryRuleStore,
+  readRequestBody,
   RedisRuleStore,
   RequestAbortedError,
   type AddressingOptions,
@@ -18,10 +19,10 @@ import {
   type Logger,
   type RuleStore,
 } from 'express-bucket-cors';
-import { corsRouter, ensureRequestIds, isS3Error, requireIntegrityHeaders, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
+import { corsRouter, ensureRequestIds, isS3Error, MAX_CORS_DOCUMENT_BYTES, requireIntegrityHeaders, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
 import { DemoErrors } from './errors.js';
 import { MemoryObjectStore, RedisObjectStore, type BucketRecord, type CannedAcl, type ObjectRecord, type ObjectStore } from './object-store.js';
-import { readPayload } from './payload.js';
+import { checkSignedPayloadHash, readPayload } from './payload.js';
 import { headerValue, queryValue, requestTarget, type QueryParameters } from './request.js';
 import {
   continuationToken,
@@ -108,6 +109,8 @@ const RESPONSE_OVERRIDES = ['content-type', 'content-language', 'expires', 'cach
 const DEFAULT_MAX_KEYS = 1000;
 const MAX_BUCKET_BODY_BYTES = 65536;
 const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
+/** The longest any Redis command of the demo waits for its reply (ioredis `commandTimeout`). */
+const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 /** Which operation the request is, or the 501 NotImplemented for anything else. */
 function classify(method: string, address: BucketAddress | null, query: QueryParameters, req: IncomingMessage): Operation | S3Error {
@@ -192,13 +195,23 @@ function checkOptions(options: DemoServerOptions) {
  *
  * Middleware order: request ids → `bucketCors()` (preflights answered before any authentication;
  * actual requests get their CORS headers here, so 403/404 answers carry them too) → SigV4
- * authentication (bad signatures end here) → `corsRouter()` (the `?cors` sub-resource, owner only)
- * → the object operations.
+ * authentication (bad signatures end here) → the signed payload hash of a `PUT ?cors` checked →
+ * `corsRouter()` (the `?cors` sub-resource, owner only) → the object operations.
  */
 export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   const { credentials, domain, redisUrl, redisKeyPrefix, maxObjectBytes, logger } = checkOptions(options);
-  // Fail fast while Redis is down (an error answer within about a second) instead of queueing requests for long.
-  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500) });
+  // The options README's "Your ioredis client" explains: no request waits on Redis longer than REDIS_COMMAND_TIMEOUT_MS,
+  // whether Redis is down (a command fails after one reconnect attempt) or stalled (no reply); such failures answer 503.
+  const redis =
+    redisUrl === undefined
+      ? undefined
+      : new Redis(redisUrl, {
+          maxRetriesPerRequest: 1,
+          commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+          enableOfflineQueue: true, // commands sent while connecting wait for the connection (bounded by commandTimeout)
+          retryStrategy: (times) => Math.min(times * 50, 500),
+        });
+  // Without a listener ioredis reports every reconnect attempt as "Unhandled error event".
   redis?.on('error', (error: Error) => debug('redis: %s', error.message));
   const ruleStore: RuleStore = redis === undefined ? new MemoryRuleStore({ logger }) : new RedisRuleStore({ client: redis, logger });
   const objects: ObjectStore = redis === undefined ? new MemoryObjectStore() : new RedisObjectStore({ client: redis, keyPrefix: redisKeyPrefix });
@@ -238,6 +251,25 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
       return;
     }
     principals.set(req, principal);
+    next();
+  }
+
+  /**
+   * corsRouter reads a PutBucketCors body itself and knows nothing of SigV4: a signed payload hash
+   * is checked here first, as for PutObject, and the bytes handed on (the router uses a Buffer left
+   * in `req.body`); read under the router's own 64 KB cap and error.
+   */
+  async function verifyCorsPayload(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): Promise<void> {
+    const principal = principalOf(req);
+    if (req.method !== 'PUT' || principal.kind !== 'signed' || principal.payload.kind !== 'sha256' || !('cors' in requestTarget(req).query)) return next();
+    try {
+      const body = await readRequestBody(req, MAX_CORS_DOCUMENT_BYTES, S3Errors.maxMessageLengthExceeded);
+      checkSignedPayloadHash(body, principal);
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+    } catch (error) {
+      fail(req, res, error);
+      return;
+    }
     next();
   }
 
@@ -409,6 +441,7 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   });
   app.use(cors);
   app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void authenticate(req, res, next));
+  app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void verifyCorsPayload(req, res, next));
   app.use(router);
   app.use((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {

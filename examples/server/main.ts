@@ -3,7 +3,7 @@
 
 import { createServer, type Server } from 'node:http';
 import { createDemoServer, DEMO_CREDENTIALS } from './app.js';
-import { createPageServer, sampleRules } from './page-server.js';
+import { createPageServer, LOOPBACK_NAMES, sampleRules } from './page-server.js';
 
 /** What {@link main} needs besides the environment. */
 export interface MainOptions {
@@ -13,7 +13,10 @@ export interface MainOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** The environment, checked: PORT, REDIS_URL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_DOMAIN. */
+/** Where the demo page listens unless PAGE_HOST says otherwise: it signs with the demo's keys for whoever calls it. */
+const DEFAULT_PAGE_HOST = '127.0.0.1';
+
+/** The environment, checked: PORT, REDIS_URL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_DOMAIN, PAGE_HOST. */
 function readEnvironment(env: NodeJS.ProcessEnv) {
   const port = env.PORT === undefined || env.PORT === '' ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 1 || port > 65534) throw new TypeError(`PORT must be a port number from 1 to 65534 (the page uses PORT+1), not ${JSON.stringify(env.PORT)}.`);
@@ -24,15 +27,16 @@ function readEnvironment(env: NodeJS.ProcessEnv) {
     port,
     redisUrl: env.REDIS_URL || undefined,
     domain: env.S3_DOMAIN || 'localhost',
+    pageHost: env.PAGE_HOST || DEFAULT_PAGE_HOST,
     credentials: accessKeyId === undefined ? DEMO_CREDENTIALS : { accessKeyId, secretAccessKey: secretAccessKey! },
     defaultCredentials: accessKeyId === undefined,
   };
 }
 
-const listen = (server: Server, port: number): Promise<void> =>
+const listen = (server: Server, port: number, host?: string): Promise<void> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    server.listen(port, host, () => resolve());
   });
 
 const closeServer = (server: Server): Promise<void> =>
@@ -48,7 +52,7 @@ export async function main(options: MainOptions): Promise<void> {
   const endpoint = `http://${domain}:${port}`;
   const pageOrigin = `http://${domain}:${port + 1}`;
   const demo = createDemoServer({ credentials, domain, redisUrl: settings.redisUrl });
-  const page = createPageServer({ endpoint, credentials, publicDir: options.publicDir });
+  const page = createPageServer({ endpoint, credentials, publicDir: options.publicDir, hostNames: [...LOOPBACK_NAMES, domain] });
   const s3Server = createServer(demo.app);
   const pageServer = createServer(page.app);
 
@@ -74,7 +78,7 @@ export async function main(options: MainOptions): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 
   await listen(s3Server, port);
-  await listen(pageServer, port + 1);
+  await listen(pageServer, port + 1, settings.pageHost);
 
   const { accessKeyId, secretAccessKey } = credentials;
   const cors = JSON.stringify({ CORSRules: sampleRules(pageOrigin) });
@@ -82,7 +86,7 @@ export async function main(options: MainOptions): Promise<void> {
   console.log(`express-bucket-cors demo S3 server
 
   S3 endpoint   ${endpoint}  (path-style; virtual-hosted: http://<bucket>.${domain}:${port}/)
-  Demo page     ${pageOrigin}/  (another origin than the endpoint: its calls are cross-origin)
+  Demo page     ${pageOrigin}/  (another origin than the endpoint: its calls are cross-origin; listening on ${settings.pageHost}${settings.pageHost === DEFAULT_PAGE_HOST ? ' only, PAGE_HOST changes it' : ''})
   Storage       ${settings.redisUrl === undefined ? 'in memory (set REDIS_URL=redis://… to share buckets, objects and CORS rules between instances)' : `Redis ${settings.redisUrl}`}
   Credentials   S3_ACCESS_KEY=${accessKeyId} S3_SECRET_KEY=${secretAccessKey}${settings.defaultCredentials ? '  (demo defaults)' : ''}
 
@@ -100,5 +104,7 @@ curl (anonymous; the object above is public-read):
   curl -i -X OPTIONS ${endpoint}/photos/hello.txt -H 'Origin: https://elsewhere.example' -H 'Access-Control-Request-Method: GET'
 curl (signed, curl >= 7.75; S3 wants x-amz-content-sha256 on every signed request, and "cors=" with its "=" for older curls):
   curl -i --aws-sigv4 aws:amz:us-east-1:s3 --user '${accessKeyId}:${secretAccessKey}' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' '${endpoint}/photos/?cors='
+
+Running until stopped: press Ctrl+C (or send SIGTERM, e.g. kill ${process.pid}).
 `);
 }

@@ -2,6 +2,7 @@
 // Buckets, their ACLs and objects of the demo server: in process memory, or in Redis shared by every instance.
 
 import type { Redis } from 'ioredis';
+import { S3Errors } from 'express-bucket-cors/s3';
 
 /** The canned ACLs the demo honours; every other canned ACL is refused as not implemented. */
 export type CannedAcl = 'private' | 'public-read';
@@ -31,7 +32,10 @@ export interface ObjectRecord {
 /** What deleting a bucket did. */
 export type DeleteBucketOutcome = 'deleted' | 'not-empty' | 'missing';
 
-/** Where the demo keeps its buckets and objects. Every method may reject on backend failure. */
+/**
+ * Where the demo keeps its buckets and objects. Every method may reject on backend failure: with
+ * S3's 503 ServiceUnavailable when the backend is unreachable or too slow (the client may retry).
+ */
 export interface ObjectStore {
   listBuckets(): Promise<BucketRecord[]>;
   getBucket(name: string): Promise<BucketRecord | null>;
@@ -118,6 +122,21 @@ if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 'missing' end
 redis.call('DEL', KEYS[2], KEYS[3])
 return 'deleted'`;
 
+/** `Retry-After` of the 503 a Redis failure answers with. */
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A Redis failure (down, or stalled past the client's `commandTimeout`) is S3's 503
+ * ServiceUnavailable, never a 500: nothing is wrong with the request, and a retry may succeed.
+ */
+async function unavailableOnFailure<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch {
+    throw S3Errors.serviceUnavailable(RETRY_AFTER_SECONDS);
+  }
+}
+
 /** A MULTI reports each command's failure in its result list instead of rejecting. */
 function execOrThrow(results: [error: Error | null, result: unknown][] | null): void {
   if (results === null) throw new Error('Redis transaction was aborted');
@@ -127,7 +146,8 @@ function execOrThrow(results: [error: Error | null, result: unknown][] | null): 
 /**
  * Buckets and objects in one Redis, so that every demo instance pointing at it is one S3 endpoint.
  * Layout: a hash of buckets (name → JSON record); per bucket, a hash of object records and a hash of
- * object bytes (key → value).
+ * object bytes (key → value). Each call waits at most the client's `commandTimeout`; every Redis
+ * failure rejects with 503 ServiceUnavailable.
  */
 export class RedisObjectStore implements ObjectStore {
   private readonly client: Redis;
@@ -149,45 +169,45 @@ export class RedisObjectStore implements ObjectStore {
   }
 
   async listBuckets(): Promise<BucketRecord[]> {
-    const all = await this.client.hvals(this.bucketsKey);
+    const all = await unavailableOnFailure(this.client.hvals(this.bucketsKey));
     return all.map((json) => JSON.parse(json) as BucketRecord).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   async getBucket(name: string): Promise<BucketRecord | null> {
-    const json = await this.client.hget(this.bucketsKey, name);
+    const json = await unavailableOnFailure(this.client.hget(this.bucketsKey, name));
     return json === null ? null : (JSON.parse(json) as BucketRecord);
   }
 
   async createBucket(bucket: BucketRecord): Promise<boolean> {
-    return (await this.client.hsetnx(this.bucketsKey, bucket.name, JSON.stringify(bucket))) === 1;
+    return (await unavailableOnFailure(this.client.hsetnx(this.bucketsKey, bucket.name, JSON.stringify(bucket)))) === 1;
   }
 
   async deleteBucket(name: string): Promise<DeleteBucketOutcome> {
-    const outcome = await this.client.eval(DELETE_BUCKET_SCRIPT, 3, this.bucketsKey, this.metaKey(name), this.bodyKey(name), name);
+    const outcome = await unavailableOnFailure(this.client.eval(DELETE_BUCKET_SCRIPT, 3, this.bucketsKey, this.metaKey(name), this.bodyKey(name), name));
     return outcome as DeleteBucketOutcome;
   }
 
   async listObjects(bucket: string): Promise<ObjectRecord[]> {
-    const all = await this.client.hvals(this.metaKey(bucket));
+    const all = await unavailableOnFailure(this.client.hvals(this.metaKey(bucket)));
     return all.map((json) => JSON.parse(json) as ObjectRecord).sort(byKey);
   }
 
   async headObject(bucket: string, key: string): Promise<ObjectRecord | null> {
-    const json = await this.client.hget(this.metaKey(bucket), key);
+    const json = await unavailableOnFailure(this.client.hget(this.metaKey(bucket), key));
     return json === null ? null : (JSON.parse(json) as ObjectRecord);
   }
 
   async getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: Buffer } | null> {
-    const [json, body] = await Promise.all([this.client.hget(this.metaKey(bucket), key), this.client.hgetBuffer(this.bodyKey(bucket), key)]);
+    const [json, body] = await unavailableOnFailure(Promise.all([this.client.hget(this.metaKey(bucket), key), this.client.hgetBuffer(this.bodyKey(bucket), key)]));
     return json === null || body === null ? null : { record: JSON.parse(json) as ObjectRecord, body };
   }
 
   async putObject(bucket: string, record: ObjectRecord, body: Buffer): Promise<void> {
-    execOrThrow(await this.client.multi().hset(this.bodyKey(bucket), record.key, body).hset(this.metaKey(bucket), record.key, JSON.stringify(record)).exec());
+    execOrThrow(await unavailableOnFailure(this.client.multi().hset(this.bodyKey(bucket), record.key, body).hset(this.metaKey(bucket), record.key, JSON.stringify(record)).exec()));
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    execOrThrow(await this.client.multi().hdel(this.metaKey(bucket), key).hdel(this.bodyKey(bucket), key).exec());
+    execOrThrow(await unavailableOnFailure(this.client.multi().hdel(this.metaKey(bucket), key).hdel(this.bodyKey(bucket), key).exec()));
   }
 
   async close(): Promise<void> {

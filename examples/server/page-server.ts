@@ -31,6 +31,12 @@ export interface PageServerOptions {
   readonly credentials: Credentials;
   /** Folder holding `index.html` and `app.js`. */
   readonly publicDir: string;
+  /**
+   * Host names (no port) the page is served under; the API refuses any other `Host`, so a site that
+   * points its own name at this address (DNS rebinding) cannot call it. Default: `localhost`,
+   * `127.0.0.1` and `[::1]`.
+   */
+  readonly hostNames?: readonly string[];
 }
 
 /** The page server: an Express app, and `close()` for its S3 client. */
@@ -52,6 +58,11 @@ interface PresignRequest {
   readonly key?: string;
   readonly note?: string;
 }
+
+/** The loopback host names, the default of `hostNames`. */
+export const LOOPBACK_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+/** `Sec-Fetch-Site` values of the page's own calls (and of a URL typed into the address bar). */
+const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
 
 /** Headers a browser may send without a preflight (Fetch "CORS-safelisted request-headers", simplified). */
 const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language']);
@@ -109,9 +120,32 @@ async function explain(url: string, method: string, headers: readonly string[], 
   return `The response now carries Access-Control-Allow-Origin: ${allowed}; the rules may have changed since.`;
 }
 
+/**
+ * The API acts with the demo's keys for whoever calls it, so only the page itself may call it. Refused
+ * with 403: another `Host` than `hostNames`; a `Sec-Fetch-Site` other than same-origin; an `Origin`
+ * other than the page's own. Refused with 415: a call that changes something without
+ * `Content-Type: application/json`, which a cross-site form or a `no-cors` fetch cannot send (and a
+ * cross-site `fetch` may only send after a preflight, which this server never allows).
+ */
+function refuseCrossSite(hostNames: ReadonlySet<string>) {
+  return (req: Request, res: Response, next: () => void): void => {
+    const refuse = (status: number, message: string): void => {
+      debug('%s %s refused: %s', req.method, req.originalUrl, message);
+      res.status(status).json({ error: status === 403 ? 'Forbidden' : 'UnsupportedMediaType', message });
+    };
+    const site = req.get('sec-fetch-site');
+    const origin = req.get('origin');
+    if (!hostNames.has(req.hostname.toLowerCase())) return refuse(403, `Host ${JSON.stringify(req.get('host'))} is not a name this page is served under.`);
+    if (site !== undefined && !OWN_FETCH_SITES.has(site)) return refuse(403, `Cross-site request refused (Sec-Fetch-Site: ${site}).`);
+    if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) return refuse(403, `Cross-origin request from ${origin} refused.`);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !req.is('application/json')) return refuse(415, 'Send the request body as application/json.');
+    next();
+  };
+}
+
 /** Creates the page server; `endpoint` must be what the browser uses, since presigned URLs sign the Host. */
 export function createPageServer(options: PageServerOptions): PageServer {
-  const { endpoint, credentials, publicDir } = options;
+  const { endpoint, credentials, publicDir, hostNames = LOOPBACK_NAMES } = options;
   if (typeof endpoint !== 'string' || !endpoint.startsWith('http')) throw new TypeError('createPageServer: `endpoint` must be an http(s) URL.');
   if (typeof publicDir !== 'string' || publicDir === '') throw new TypeError('createPageServer: `publicDir` must be the folder of index.html.');
   // Presigned PUT URLs must not carry a checksum of an empty body (the SDK default would add one).
@@ -120,6 +154,9 @@ export function createPageServer(options: PageServerOptions): PageServer {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.static(publicDir));
+  // Browsers ask for /favicon.ico whatever the page links to; the icon is an SVG.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+  app.use('/api', refuseCrossSite(new Set(hostNames.map((name) => name.toLowerCase()))));
   app.use('/api', express.json({ limit: '70kb' }));
 
   /** Runs an API call; S3 errors become JSON `{ error, message }` with the S3 status. */

@@ -61,9 +61,14 @@ export async function readPayload(req: IncomingMessage, principal: Principal, ma
   const body = streaming ? decodeAwsChunked(raw) : raw;
   if (body.length > maxBytes) throw DemoErrors.entityTooLarge(body.length, maxBytes);
   if (streaming && decodedLengthText !== undefined && Number(decodedLengthText) !== body.length) throw DemoErrors.incompleteBody();
-  if (claim.kind === 'sha256') {
-    const computed = createHash('sha256').update(body).digest('hex');
-    if (computed !== claim.hex) throw DemoErrors.contentSha256Mismatch(claim.hex, computed);
-  }
+  checkSignedPayloadHash(body, principal);
   return body;
+}
+
+/** A signed hex `x-amz-content-sha256` must be the SHA-256 of `body` (else 400 XAmzContentSHA256Mismatch); other claims pass. */
+export function checkSignedPayloadHash(body: Buffer, principal: Principal): void {
+  if (principal.kind !== 'signed' || principal.payload.kind !== 'sha256') return;
+  const claimed = principal.payload.hex;
+  const computed = createHash('sha256').update(body).digest('hex');
+  if (computed !== claimed) throw DemoErrors.contentSha256Mismatch(claimed, computed);
 }

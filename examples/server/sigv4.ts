@@ -261,10 +261,13 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     const authorization = headerValue(req, 'authorization');
     const { rawPath, query } = requestTarget(req);
     const presigned = 'X-Amz-Algorithm' in query || 'X-Amz-Credential' in query;
-    if (authorization !== undefined && presigned)
+    // Signature Version 2 in the query (AWSAccessKeyId, Signature, Expires): refused like a SigV2 header, not read as anonymous.
+    const presignedV2 = 'AWSAccessKeyId' in query || 'Signature' in query;
+    if (authorization !== undefined && (presigned || presignedV2))
       throw DemoErrors.invalidArgument('Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified', 'Authorization', authorization);
     if (authorization !== undefined) return verifyHeaderSigned(req, authorization);
     if (presigned) return verifyPresigned(req, query, rawPath);
+    if (presignedV2) throw DemoErrors.unsupportedAuthorization();
     return { kind: 'anonymous' };
   };
 }

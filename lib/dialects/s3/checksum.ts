@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '@aws-crypto/crc32';
 import { crc32c } from '@aws-crypto/crc32c';
 import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
 import { S3Errors } from './errors.js';
