@@ -125,6 +125,15 @@ describe.each(BROWSER_NAMES)('%s: how the browser uses the bucket rules', (brows
       expect(methodsSince(mark)).toEqual(['OPTIONS', 'PUT', 'OPTIONS', 'PUT']);
     });
 
+    test('MaxAgeSeconds -1 (S3 stores and sends negatives as they are): not cached either', async () => {
+      await putRules({ MaxAgeSeconds: -1 });
+      const url = await presignedPut('max-age-negative');
+      const mark = seen.length;
+      await putFrom(url, 'one');
+      expect(await putFrom(url, 'two')).toMatchObject({ ok: true, status: 200 });
+      expect(methodsSince(mark)).toEqual(['OPTIONS', 'PUT', 'OPTIONS', 'PUT']);
+    });
+
     test('MaxAgeSeconds 600: a second PUT to the same URL reuses the cached preflight', async () => {
       await putRules({ MaxAgeSeconds: 600 });
       const url = await presignedPut('max-age-600');
