@@ -1,11 +1,18 @@
 // __tests__/e2e/browser.test.ts
-// Real headless Chromium and Firefox on one origin calling a bucket on another: two demo instances share one real Redis.
+// Real headless Chromium and Firefox on one origin calling a bucket on another: two demo instances share one real Redis;
+// then a MediaStore container's data plane, its CORS policy set through the MediaStore SDK.
 
+import { DeleteCorsPolicyCommand, MediaStoreClient, PutCorsPolicyCommand, type CorsRule as MediaStoreCorsRule } from '@aws-sdk/client-mediastore';
 import { CreateBucketCommand, DeleteBucketCorsCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, type CORSRule } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { mediaStoreDialect } from '../../lib/dialects/mediastore/dialect';
+import { mediaStoreRouter } from '../../lib/dialects/mediastore/router';
+import { bucketCors } from '../../lib/http/middleware';
+import { MemoryRuleStore } from '../../lib/store/memory';
 import { BLOCKED_FETCH_ERROR, BROWSER_NAMES, VIEWPORT, isRunning, launchBrowser, processTree, type TestBrowser, type TestPage } from '../support/browsers';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { closeServer, listen, startDemo, type RunningDemo } from './demo';
@@ -143,6 +150,60 @@ describe.each(BROWSER_NAMES)('browser (headless %s) → demo bucket on another o
     const result = await pageFetch(page, url, { method: 'PUT', headers: { 'x-amz-meta-note': note }, body: 'again' });
     expect(result).toMatchObject({ ok: true, status: 200, etag: md5('again') });
     expect(a.requests.slice(before).map((line) => line.split(' ')[0])).toEqual(['OPTIONS', 'PUT']);
+  });
+
+  describe('MediaStore data plane (policy through @aws-sdk/client-mediastore)', () => {
+    const container = 'movies';
+    let mediaStore: Server;
+    let client: MediaStoreClient;
+    let dataUrl: string;
+    const seenMethods: string[] = [];
+
+    beforeAll(async () => {
+      const store = new MemoryRuleStore();
+      const containerExists = (name: string) => name === container;
+      const logger = { warn() {}, error: console.error };
+      const app = express();
+      app.use('/data', bucketCors({ store, dialect: mediaStoreDialect, bucketExists: containerExists, logger }));
+      app.use('/data', (_req, res) => void res.set('ETag', '"media-1"').json({ served: true }));
+      app.use(mediaStoreRouter({ store, authorize: () => true, containerExists, logger }));
+      mediaStore = await listen((req, res) => {
+        seenMethods.push(req.method ?? '');
+        app(req, res);
+      });
+      const endpoint = `http://127.0.0.1:${(mediaStore.address() as AddressInfo).port}`;
+      dataUrl = `${endpoint}/data/${container}/clips/a.mp4`;
+      client = new MediaStoreClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1 });
+      const policy: MediaStoreCorsRule[] = [
+        { AllowedOrigins: [allowedOrigin], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type', 'x-amz-*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 },
+      ];
+      await client.send(new PutCorsPolicyCommand({ ContainerName: container, CorsPolicy: policy }));
+    });
+
+    afterAll(async () => {
+      client?.destroy();
+      if (mediaStore) await closeServer(mediaStore);
+    });
+
+    test('a GET from the listed origin succeeds and reads the exposed ETag', async () => {
+      expect(await pageFetch(page, dataUrl)).toEqual({ ok: true, status: 200, etag: '"media-1"', text: '{"served":true}' });
+    });
+
+    test('a PUT with Content-Type: application/json is preflighted, then succeeds', async () => {
+      const before = seenMethods.length;
+      const result = await pageFetch(page, dataUrl, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      expect(result).toMatchObject({ ok: true, status: 200 });
+      expect(seenMethods.slice(before)).toEqual(['OPTIONS', 'PUT']);
+    });
+
+    test('another origin is blocked, and so is the listed one after DeleteCorsPolicy', async () => {
+      expect(await pageFetch(otherPage, dataUrl)).toEqual(blocked);
+      expect(await pageFetch(otherPage, dataUrl, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' })).toEqual(blocked);
+      await client.send(new DeleteCorsPolicyCommand({ ContainerName: container }));
+      const before = seenMethods.length;
+      expect(await pageFetch(page, dataUrl, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' })).toEqual(blocked);
+      expect(seenMethods.slice(before)).toEqual(['OPTIONS']); // refused at the preflight: the PUT never left the browser
+    });
   });
 
   test('a screenshot is a PNG of the viewport', async () => {
