@@ -59,7 +59,8 @@ export interface TestBrowser {
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;
-const LAUNCH_TIMEOUT_MS = 30_000;
+// Firefox took up to 25 s to start on a fresh profile while the 2-core machine was busy.
+const LAUNCH_TIMEOUT_MS = 90_000;
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -76,9 +77,9 @@ const CHROMIUM_ARGS = [
 ];
 
 /**
- * Preferences on top of puppeteer's own test profile (which already turns off updates, Safe Browsing
- * downloads, data reporting and extension updates), so that Firefox opens no connection of its own:
- * the machine has no network beyond loopback, and a test must see only the requests its pages make.
+ * Preferences that keep Firefox from opening connections of its own (the machine has no network beyond
+ * loopback, and a test must see only the requests its pages make). Some repeat puppeteer's test profile, so
+ * that they hold whatever its defaults become.
  */
 const FIREFOX_PREFS: Record<string, string | number | boolean> = {
   'app.update.enabled': false,
@@ -113,7 +114,8 @@ const FIREFOX_PREFS: Record<string, string | number | boolean> = {
   'network.trr.mode': 5, // DNS over HTTPS off
   'dom.push.connection.enabled': false,
   'media.gmp-manager.updateEnabled': false,
-  'services.settings.server': 'http://127.0.0.1:9/', // remote settings: a closed loopback port (discard)
+  // Remote settings: a closed loopback port. Release builds honour this only with MOZ_REMOTE_SETTINGS_DEVTOOLS.
+  'services.settings.server': 'http://127.0.0.1:9/',
   'security.OCSP.enabled': 0,
   'security.remote_settings.crlite_filters.enabled': false,
 };
@@ -155,12 +157,12 @@ function exited(child: ChildProcess): Promise<void> {
 /** Runs `gracefulClose`, then makes sure `child` has exited, killing it (and only it) if it lingers. */
 async function closeProcess(child: ChildProcess, gracefulClose: () => Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
   });
   const graceful = gracefulClose().then(
     () => exited(child),
-    () => undefined, // a failed close is handled like a slow one: the kill below
+    () => undefined, // the close failed: straight to the kill below
   );
   try {
     await Promise.race([graceful, timedOut]);
@@ -175,7 +177,7 @@ function trackedBrowser(
   name: BrowserName,
   version: string,
   child: ChildProcess,
-  profileDir: string | null,
+  afterExit: () => void,
   open: (url: string) => Promise<TestPage>,
   gracefulClose: () => Promise<void>,
 ): TestBrowser {
@@ -191,10 +193,7 @@ function trackedBrowser(
     close() {
       closing ??= closeProcess(child, gracefulClose).finally(() => {
         livingChildren.delete(child);
-        if (profileDir !== null) {
-          rmSync(profileDir, { recursive: true, force: true });
-          profileDirs.delete(profileDir);
-        }
+        afterExit();
       });
       return closing;
     },
@@ -212,7 +211,7 @@ async function launchChromium(): Promise<TestBrowser> {
       'chromium',
       browser.version(),
       child,
-      null,
+      () => {},
       async (url) => {
         const page = await browser.newPage({ viewport: VIEWPORT });
         await page.goto(url);
@@ -237,32 +236,39 @@ async function launchChromium(): Promise<TestBrowser> {
 
 async function launchFirefox(): Promise<TestBrowser> {
   const executablePath = assertInstalled('firefox');
-  installExitHook();
   // Our own profile dir, removed by close() even when Firefox had to be killed.
   const profileDir = mkdtempSync(path.join(os.tmpdir(), 'bucket-cors-firefox-'));
   profileDirs.add(profileDir);
+  const removeProfile = () => {
+    rmSync(profileDir, { recursive: true, force: true });
+    profileDirs.delete(profileDir);
+  };
+  let browser: Awaited<ReturnType<typeof puppeteer.launch>>;
   try {
-    const browser = await puppeteer.launch({
+    browser = await puppeteer.launch({
       browser: 'firefox',
       protocol: 'webDriverBiDi',
       executablePath,
       headless: true,
       userDataDir: profileDir,
       extraPrefsFirefox: FIREFOX_PREFS,
+      // Without it Firefox ignores services.settings.server and looks up firefox.settings.services.mozilla.com.
       env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
       defaultViewport: VIEWPORT,
       timeout: LAUNCH_TIMEOUT_MS,
     });
-    const child = browser.process();
-    if (child === null) {
-      await browser.close();
-      throw new Error('puppeteer launched Firefox but gave no process handle');
-    }
+  } catch (error) {
+    removeProfile(); // puppeteer itself ends a process it could not connect to
+    throw error;
+  }
+  const child = browser.process();
+  try {
+    if (child === null) throw new Error('puppeteer launched Firefox but gave no process handle');
     return trackedBrowser(
       'firefox',
       await browser.version(),
       child,
-      profileDir,
+      removeProfile,
       async (url) => {
         const page = await browser.newPage();
         await page.goto(url);
@@ -276,8 +282,9 @@ async function launchFirefox(): Promise<TestBrowser> {
       () => browser.close(),
     );
   } catch (error) {
-    rmSync(profileDir, { recursive: true, force: true });
-    profileDirs.delete(profileDir);
+    if (child === null) await browser.close();
+    else await closeProcess(child, () => browser.close());
+    removeProfile();
     throw error;
   }
 }
