@@ -100,6 +100,31 @@ describe('demo page (examples/public) in headless Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'demo-page.png'), fullPage: true });
   });
 
+  test('/metrics on the page port counts the decisions the browser caused (prom-client over diagnostics_channel)', async () => {
+    const metricsText = async () => (await fetch(`${pageUrl}/metrics`)).text();
+    /** The sum of the decision counters whose labels include every one of `labels`. */
+    const count = (text: string, labels: readonly string[]) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('bucket_cors_decisions_total{') && labels.every((label) => line.includes(label)))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    const allowed = ['kind="preflight"', 'outcome="allowed"', 'dialect="s3"'];
+    const matched = ['kind="actual"', 'outcome="matched"'];
+    const before = await metricsText();
+    await page.click('#sample');
+    await page.click('#save');
+    await rulesStatus().filter({ hasText: 'Saved.' }).waitFor();
+    await uploadFile('counted.txt', 'counted by /metrics');
+    await page.locator('#objects td', { hasText: 'counted.txt' }).waitFor();
+    const after = await metricsText();
+    expect(after).toContain('# TYPE bucket_cors_decisions_total counter');
+    expect(count(after, allowed)).toBeGreaterThan(count(before, allowed));
+    expect(count(after, matched)).toBeGreaterThan(count(before, matched));
+    // Low-cardinality labels only: no bucket name, no Origin.
+    expect(after).not.toContain('gallery');
+    expect(after).not.toContain(pageUrl);
+  });
+
   test('an upload shows its progress and disables Upload until it ends', async () => {
     await page.click('#sample');
     await page.click('#save');

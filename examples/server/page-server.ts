@@ -19,6 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import createDebug from 'debug';
 import express from 'express';
 import type { Request, Response } from 'express';
+import { createDemoMetrics } from './metrics.js';
 import type { Credentials } from './sigv4.js';
 
 const debug = createDebug('express-bucket-cors:demo:page');
@@ -39,7 +40,7 @@ export interface PageServerOptions {
   readonly hostNames?: readonly string[];
 }
 
-/** The page server: an Express app, and `close()` for its S3 client. */
+/** The page server: an Express app, and `close()` for its S3 client and metrics subscriptions. */
 export interface PageServer {
   readonly app: express.Express;
   close(): void;
@@ -156,6 +157,11 @@ export function createPageServer(options: PageServerOptions): PageServer {
   app.use(express.static(publicDir));
   // Browsers ask for /favicon.ico whatever the page links to; the icon is an SVG.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+  // The S3 port has no free paths (any name may be a bucket): the library's metrics are served here.
+  const metrics = createDemoMetrics();
+  app.get('/metrics', (_req, res, next) => {
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
+  });
   app.use('/api', refuseCrossSite(new Set(hostNames.map((name) => name.toLowerCase()))));
   app.use('/api', express.json({ limit: '70kb' }));
 
@@ -220,5 +226,11 @@ export function createPageServer(options: PageServerOptions): PageServer {
     return { explanation: await explain(url, typeof method === 'string' ? method.toUpperCase() : 'GET', Array.isArray(headers) ? headers : [], originOf(req)) };
   }));
 
-  return { app, close: () => s3.destroy() };
+  return {
+    app,
+    close: () => {
+      metrics.close();
+      s3.destroy();
+    },
+  };
 }

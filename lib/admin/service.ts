@@ -4,7 +4,8 @@
 import createDebug from 'debug';
 import type { IncomingMessage } from 'node:http';
 import type { CorsConfiguration } from '../core/model.js';
-import { StoreErrorLog, withDeadline } from '../store/shared.js';
+import { storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
+import { errorKind, StoreErrorLog, withDeadline } from '../store/shared.js';
 import type { Logger, RuleStore, StoredConfiguration } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:admin');
@@ -111,6 +112,7 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
       return await withDeadline(call, storeTimeoutMs, () => `${what} for bucket ${JSON.stringify(bucket)} did not answer within ${storeTimeoutMs} ms`);
     } catch (error) {
       if (isAnswer(error)) throw error;
+      if (storeErrorChannel.hasSubscribers) storeErrorChannel.publish({ caller: 'admin', kind: errorKind(error), servedStale: false } satisfies StoreErrorEvent);
       const logged = storeErrors.report(error, (kind) => `express-bucket-cors: ${what} failed for bucket ${JSON.stringify(bucket)} (${kind})`);
       if (!logged) debug('%s failed for %s, not logged again yet: %O', what, bucket, error);
       throw new AdminError('unavailable');

@@ -1,7 +1,9 @@
 // __tests__/dialects/s3/router.test.ts
 // corsRouter over raw HTTP (supertest) on Express 5 and 4: docs/behaviour.md §16 vectors T01–T25, routing, check order, options.
 
+import diagnosticsChannel from 'node:diagnostics_channel';
 import request from 'supertest';
+import { DIAGNOSTICS_CHANNELS } from '../../../lib/diagnostics';
 import { MemoryRuleStore } from '../../../lib/store/memory';
 import { corsRouter, type CorsRouterOptions } from '../../../lib/dialects/s3/router';
 import type { CorsRule } from '../../../lib/core/model';
@@ -473,6 +475,23 @@ describe.each([5, 4] as const)('corsRouter on Express %i', (major) => {
 
     it('refuses a storeTimeoutMs that is not a positive number', () => {
       expect(() => corsRouter({ store, authorize, storeTimeoutMs: 0 })).toThrow('corsRouter: `storeTimeoutMs` must be a positive number of milliseconds (default 1000), not 0.');
+    });
+
+    it('publishes each store failure on the store-error diagnostics channel', async () => {
+      const events: unknown[] = [];
+      const listener = (message: unknown) => void events.push(message);
+      diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.storeError, listener);
+      try {
+        store.failing = true;
+        await get();
+        await put('/b?cors', C6_XML);
+      } finally {
+        diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.storeError, listener);
+      }
+      expect(events).toEqual([
+        { caller: 'admin', kind: 'Error', servedStale: false },
+        { caller: 'admin', kind: 'Error', servedStale: false },
+      ]);
     });
 
     it('defaults Retry-After to 1 second', async () => {
