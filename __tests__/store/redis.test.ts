@@ -1,11 +1,12 @@
 // __tests__/store/redis.test.ts
-// RedisRuleStore on a real redis-server: the store contract (ioredis 6 and 5), key layout, pub/sub invalidation, client ownership.
+// RedisRuleStore on a real redis-server: the store contract (ioredis 6, 5; node-redis 6, 5, 4), key layout, pub/sub invalidation across libraries, client ownership.
 
 import Redis, { type RedisOptions } from 'ioredis';
 import Redis5 from 'ioredis5';
 import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore } from '../../lib/store/redis';
 import type { InvalidationEvent } from '../../lib/store/types';
 import { startRedis, type RedisServerHandle } from '../support/redis';
+import { CLIENT_KINDS, closeAllClients } from './clients';
 import { describeStoreContract, RULES_A, RULES_B } from './contract';
 import { collectUnhandledRejections, connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
@@ -21,11 +22,60 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   disconnectAll();
+  await closeAllClients();
   await server.stop();
 });
 
-describeStoreContract('RedisRuleStore (ioredis 6)', () => new RedisRuleStore({ client: client6(), ...isolated() }));
-describeStoreContract('RedisRuleStore (ioredis 5)', () => new RedisRuleStore({ client: client5(), ...isolated() }));
+for (const kind of CLIENT_KINDS) {
+  describeStoreContract(`RedisRuleStore (${kind.name})`, () => new RedisRuleStore({ client: kind.client(server), ...isolated() }));
+}
+
+describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRuleStore with %s', (_name, kind) => {
+  it('shares rules and invalidations with an instance on every other client library and major (same keys, channel, messages)', async () => {
+    const names = isolated();
+    const store = new RedisRuleStore({ client: kind.client(server), ...names });
+    const peers = CLIENT_KINDS.filter((other) => other !== kind).map((other) => new RedisRuleStore({ client: other.client(server), ...names }));
+    await Promise.all([store, ...peers].map((each) => subscribed(each)));
+
+    const heardByPeers = Promise.all(peers.map((peer) => nextBucketEvent(peer, 'shared')));
+    const stored = await store.put('shared', RULES_A);
+    await expect(heardByPeers).resolves.toEqual(peers.map(() => ({ type: 'bucket', bucket: 'shared' })));
+    for (const peer of peers) await expect(peer.get('shared')).resolves.toEqual({ configuration: RULES_A, version: stored.version });
+
+    for (const peer of peers) {
+      const heard = nextBucketEvent(store, `from-${peers.indexOf(peer)}`);
+      await peer.put(`from-${peers.indexOf(peer)}`, RULES_B);
+      await expect(heard).resolves.toEqual({ type: 'bucket', bucket: `from-${peers.indexOf(peer)}` });
+    }
+    const deleted = nextBucketEvent(store, 'shared');
+    await peers[0]!.delete('shared');
+    await deleted;
+    await expect(store.get('shared')).resolves.toBeNull();
+    await Promise.all([store, ...peers].map((each) => each.close()));
+  });
+
+  it('answers the reads of one event-loop turn with one command, and each key its own value', async () => {
+    const { keyPrefix } = isolated();
+    const store = new RedisRuleStore({ client: kind.client(server), keyPrefix });
+    await store.put('batch-a', RULES_A);
+    await store.put('batch-b', RULES_B);
+    const before = (await server.commandCount('mget')) + (await server.commandCount('get'));
+    const answers = await Promise.all(['batch-a', 'batch-b', 'batch-none', 'batch-a'].map((bucket) => store.get(bucket)));
+    expect((await server.commandCount('mget')) + (await server.commandCount('get')) - before).toBe(1);
+    expect(answers.map((answer) => answer?.configuration ?? null)).toEqual([RULES_A, RULES_B, null, RULES_A]);
+  });
+
+  it('leaves a subscriber it was given open, only unsubscribing its channels', async () => {
+    const names = isolated();
+    const store = new RedisRuleStore({ client: kind.client(server), subscriber: kind.subscriber(server), ...names });
+    await subscribed(store);
+    expect(await client6().publish(names.channel, 'hello')).toBe(1);
+    await store.close();
+    expect(await client6().publish(names.channel, 'hello')).toBe(0);
+    const stillOpen = new RedisRuleStore({ client: kind.client(server), ...isolated() });
+    await expect(stillOpen.get('anything')).resolves.toBeNull();
+  });
+});
 
 describe('RedisRuleStore', () => {
   it('is shared', () => {
@@ -123,23 +173,16 @@ describe('RedisRuleStore', () => {
     expect(await client.ping()).toBe('PONG');
   });
 
-  it('leaves a subscriber it was given connected, only unsubscribing its channel', async () => {
-    const names = isolated();
-    const subscriber = client6();
-    const store = new RedisRuleStore({ client: client6(), subscriber, ...names });
-    await subscribed(store);
-    expect(await client6().publish(names.channel, 'hello')).toBe(1);
-    await store.close();
-    expect(subscriber.status).toBe('ready');
-    expect(await client6().publish(names.channel, 'hello')).toBe(0);
-  });
-
   it('uses documented defaults and rejects unusable options with a TypeError saying what to pass', () => {
     expect(DEFAULT_KEY_PREFIX).toBe('bucket-cors:');
     expect(DEFAULT_CHANNEL).toBe('bucket-cors:invalidate');
     // @ts-expect-error: client is required
     expect(() => new RedisRuleStore({})).toThrow(TypeError);
     expect(() => new RedisRuleStore({ client: client6(), channel: '' })).toThrow("`channel` must be a non-empty string (default 'bucket-cors:invalidate')");
+    expect(() => new RedisRuleStore({ client: client6(), healthCheckIntervalMs: 0 })).toThrow('`healthCheckIntervalMs` must be a positive number of milliseconds or Infinity (default 2000)');
+    expect(() => new RedisRuleStore({ client: client6(), healthCheckTimeoutMs: Infinity })).toThrow('`healthCheckTimeoutMs` must be a positive number of milliseconds (default 1000)');
+    const nodeRedis = CLIENT_KINDS.find((kind) => kind.library === 'node-redis')!;
+    expect(() => new RedisRuleStore({ client: client6(), subscriber: nodeRedis.subscriber(server) })).toThrow('`subscriber` must be a connection of the same library as `client`');
     // @ts-expect-error: keyPrefix is a string
     expect(() => new RedisRuleStore({ client: client6(), keyPrefix: 5 })).toThrow('`keyPrefix` must be a string');
   });

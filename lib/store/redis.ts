@@ -1,11 +1,25 @@
 // lib/store/redis.ts
-// Rules in Redis (one key per bucket) on the user's own ioredis client, with pub/sub invalidation across instances.
+// Rules in Redis (one key per bucket) on the user's own ioredis or node-redis client, with pub/sub invalidation across instances.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../core/model.js';
-import { abortable, hasMethods, isLogger, StoreSubscribers } from './shared.js';
+import { ReadBatcher } from './redis-batch.js';
+import {
+  isRedisClient,
+  isSubscriberFor,
+  redisCommands,
+  type RedisClientLike,
+  type RedisCommands,
+  type RedisSubscriberLike,
+  type SubscriberConnection,
+} from './redis-clients.js';
+import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, SubscriptionHealthCheck } from './redis-health.js';
+import { abortable, isLogger, StoreErrorLog, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
+
+export type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike, RedisSubscriberLike } from './redis-clients.js';
+export { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from './redis-health.js';
 
 const debug = createDebug('express-bucket-cors:store');
 
@@ -14,46 +28,20 @@ export const DEFAULT_KEY_PREFIX = 'bucket-cors:';
 /** Default {@link RedisRuleStoreOptions.channel}. */
 export const DEFAULT_CHANNEL = 'bucket-cors:invalidate';
 
-/**
- * The connection that receives invalidations: what this store calls on an ioredis `Redis` or
- * `Cluster` in subscriber mode. Described structurally so these types never import ioredis.
- */
-export interface RedisSubscriberLike {
-  /** ioredis connection status (`'wait'`, `'connecting'`, `'ready'`, `'end'`, …). */
-  readonly status: string;
-  subscribe(channel: string): Promise<unknown>;
-  unsubscribe(channel: string): Promise<unknown>;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  off(event: string, listener: (...args: unknown[]) => void): unknown;
-  /** Closes the connection at once; called only on a subscriber this store created itself. */
-  disconnect(): void;
-}
-
-/**
- * The few commands this store sends: satisfied by ioredis 5 and 6 `Redis` and `Cluster` instances.
- * Only single-key commands and PUBLISH, so Redis Cluster never sees a CROSSSLOT.
- */
-export interface RedisClientLike {
-  readonly status: string;
-  get(key: string): Promise<string | null>;
-  set(key: string, value: string): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-  publish(channel: string, message: string): Promise<unknown>;
-  /** A new connection with the same options; used for the subscriber when none is given. */
-  duplicate(): RedisSubscriberLike;
-}
-
 /** Options of {@link RedisRuleStore}. */
 export interface RedisRuleStoreOptions {
   /**
-   * Your ioredis `Redis` or `Cluster` instance (ioredis 5 or 6), connected, connecting or
-   * `lazyConnect`. The store never connects or quits it; share it with the rest of your app.
+   * Your client: an ioredis `Redis` or `Cluster` (ioredis 5 or 6), or a node-redis client or
+   * cluster (`redis` 4, 5 or 6: `createClient()`, `createCluster()`), connected or not. ioredis
+   * connects by itself; a node-redis client that isn't open is connected by the store on first use.
+   * The store never quits it; share it with the rest of your app.
    */
   readonly client: RedisClientLike;
   /**
-   * A connection for SUBSCRIBE (a subscribed connection can't run other commands). Default:
-   * `client.duplicate()`, created on first subscription and disconnected by `close()`. A subscriber
-   * you pass is never disconnected; `close()` only unsubscribes from `channel`.
+   * A connection for SUBSCRIBE (a subscribed connection can't run other commands), of the same
+   * library as `client`. Default: `client.duplicate()` (connected by the store), created on first
+   * subscription, replaced when the health check finds it dead, and closed by `close()`. A
+   * subscriber you pass is never closed; `close()` only unsubscribes the store's channels.
    */
   readonly subscriber?: RedisSubscriberLike;
   /**
@@ -63,7 +51,17 @@ export interface RedisRuleStoreOptions {
   readonly keyPrefix?: string;
   /** Pub/sub channel for invalidations; every instance sharing rules must use the same. Default: `'bucket-cors:invalidate'`. */
   readonly channel?: string;
-  /** Where subscriber errors and failed publishes go. Default: `console`. */
+  /**
+   * How often the store checks that its subscription still delivers: it PUBLISHes a token on
+   * `channel + ':health:' + instance id` and expects it back through the subscriber. A check that
+   * fails flushes every cache (`{type: 'all'}`) and replaces the subscriber, so rules missed by a
+   * half-open subscriber are stale for at most `healthCheckIntervalMs + healthCheckTimeoutMs`.
+   * Default: 2,000 ms. `Infinity` disables the check (staleness is then bounded by the cache TTL).
+   */
+  readonly healthCheckIntervalMs?: number;
+  /** How long a health-check token may take to come back. Default: 1,000 ms. */
+  readonly healthCheckTimeoutMs?: number;
+  /** Where subscriber errors, lost subscriptions and failed publishes go. Default: `console`. */
   readonly logger?: Logger;
 }
 
@@ -79,13 +77,21 @@ interface InvalidationMessage {
   readonly from: string;
 }
 
+function positiveMs(value: number | undefined, fallback: number, name: string, allowInfinity: boolean): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || (!allowInfinity && value === Infinity)) {
+    throw new TypeError(`RedisRuleStore: \`${name}\` must be a positive number of milliseconds${allowInfinity ? ' or Infinity' : ''} (default ${fallback}), got ${String(value)}`);
+  }
+  return value;
+}
+
 function validateOptions(options: RedisRuleStoreOptions): void {
   if (options === null || typeof options !== 'object') throw new TypeError('RedisRuleStore: pass options, e.g. new RedisRuleStore({ client: new Redis() })');
-  if (!hasMethods(options.client, ['get', 'set', 'del', 'publish', 'duplicate'])) {
-    throw new TypeError('RedisRuleStore: `client` must be an ioredis Redis or Cluster instance (ioredis 5 or 6)');
+  if (!isRedisClient(options.client)) {
+    throw new TypeError('RedisRuleStore: `client` must be an ioredis Redis or Cluster (ioredis 5 or 6) or a node-redis client or cluster (redis 4, 5 or 6)');
   }
-  if (options.subscriber !== undefined && !hasMethods(options.subscriber, ['subscribe', 'unsubscribe', 'on', 'off'])) {
-    throw new TypeError('RedisRuleStore: `subscriber` must be an ioredis Redis or Cluster instance not used for other commands, or omitted');
+  if (options.subscriber !== undefined && !isSubscriberFor(options.client, options.subscriber)) {
+    throw new TypeError('RedisRuleStore: `subscriber` must be a connection of the same library as `client`, not used for other commands, or omitted');
   }
   if (options.keyPrefix !== undefined && typeof options.keyPrefix !== 'string') {
     throw new TypeError("RedisRuleStore: `keyPrefix` must be a string (default 'bucket-cors:')");
@@ -123,44 +129,66 @@ function parseInvalidation(raw: unknown): InvalidationMessage | undefined {
   return undefined;
 }
 
+/** The subscriber connection in use, and whether this store opened it. */
+interface Subscription {
+  readonly connection: SubscriberConnection;
+  readonly owned: boolean;
+  subscribing: boolean;
+}
+
 /**
  * Keeps each bucket's configuration in one Redis key (`keyPrefix + bucket`, JSON `{v, rules}`), so
- * all instances behind a load balancer share rules. Every put/delete notifies this instance's
- * subscribers before it resolves, then PUBLISHes the bucket on `channel` for the other instances;
- * after the subscriber reconnects it emits `{type: 'all'}`, because messages may have been missed.
+ * all instances behind a load balancer share rules, whichever client library each one uses. Every
+ * put/delete notifies this instance's subscribers before it resolves, then PUBLISHes the bucket on
+ * `channel` for the other instances; after the subscriber (re)connects, and when the health check
+ * finds it no longer delivering, it emits `{type: 'all'}`, because messages may have been missed.
+ * Reads issued in one event-loop turn go out together (MGET; on Cluster one request per node).
  * The constructor does no I/O; subscribing starts with the first `subscribe()` call.
  */
 export class RedisRuleStore implements RuleStore {
   /** Always true: rules are shared through Redis. */
   readonly shared = true;
-  readonly #client: RedisClientLike;
+  readonly #commands: RedisCommands;
+  readonly #reads: ReadBatcher;
   readonly #keyPrefix: string;
   readonly #channel: string;
   readonly #logger: Logger;
+  readonly #errorLog: StoreErrorLog;
   readonly #subscribers: StoreSubscribers;
   /** Identifies this instance's messages so it ignores its own echo. */
   readonly #instanceId = randomUUID();
+  /** Only this instance listens here: the health check's tokens. */
+  readonly #healthChannel: string;
+  readonly #health: SubscriptionHealthCheck;
   readonly #givenSubscriber: RedisSubscriberLike | undefined;
-  #subscriber: RedisSubscriberLike | undefined;
-  #subscribing = false;
+  #subscription: Subscription | undefined;
   #closed = false;
 
   constructor(options: RedisRuleStoreOptions) {
     validateOptions(options);
-    this.#client = options.client;
+    this.#commands = redisCommands(options.client);
+    this.#reads = new ReadBatcher((keys) => this.#commands.getMany(keys));
     this.#givenSubscriber = options.subscriber;
     this.#keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.#channel = options.channel ?? DEFAULT_CHANNEL;
+    this.#healthChannel = `${this.#channel}:health:${this.#instanceId}`;
     this.#logger = options.logger ?? console;
+    this.#errorLog = new StoreErrorLog(this.#logger);
     this.#subscribers = new StoreSubscribers(this.#logger);
-    debug('redis store: keyPrefix %o, channel %o, instance %s', this.#keyPrefix, this.#channel, this.#instanceId);
+    this.#health = new SubscriptionHealthCheck({
+      intervalMs: positiveMs(options.healthCheckIntervalMs, DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'healthCheckIntervalMs', true),
+      timeoutMs: positiveMs(options.healthCheckTimeoutMs, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, 'healthCheckTimeoutMs', false),
+      publish: (token) => this.#commands.publish(this.#healthChannel, token),
+      lost: (reason) => this.#subscriptionLost(reason),
+    });
+    debug('redis store on %s: keyPrefix %o, channel %o, instance %s', this.#commands.kind, this.#keyPrefix, this.#channel, this.#instanceId);
   }
 
   async get(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null> {
     const signal = options?.signal;
     signal?.throwIfAborted();
     const key = this.#keyPrefix + bucket;
-    const raw = await abortable(this.#client.get(key), signal);
+    const raw = await abortable(this.#reads.read(key), signal);
     return raw === null ? null : parseStoredValue(key, raw);
   }
 
@@ -168,41 +196,38 @@ export class RedisRuleStore implements RuleStore {
     // Time first so versions sort roughly by write; the random part keeps concurrent writers distinct.
     const version = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
     const value: StoredValue = { v: version, rules: configuration };
-    await this.#client.set(this.#keyPrefix + bucket, JSON.stringify(value));
+    await this.#commands.set(this.#keyPrefix + bucket, JSON.stringify(value));
     debug('redis put %s version %s', bucket, version);
     await this.#announce(bucket);
     return { configuration, version };
   }
 
   async delete(bucket: string): Promise<void> {
-    await this.#client.del(this.#keyPrefix + bucket);
+    await this.#commands.del(this.#keyPrefix + bucket);
     debug('redis delete %s', bucket);
     await this.#announce(bucket);
   }
 
   subscribe(listener: (event: InvalidationEvent) => void): () => void {
     const unsubscribe = this.#subscribers.add(listener);
-    if (this.#subscriber === undefined && !this.#closed) this.#startSubscriber();
+    if (this.#subscription === undefined && !this.#closed) this.#startSubscriber();
     return unsubscribe;
   }
 
   /**
-   * Stops listening: disconnects the subscriber this store created, or only unsubscribes a given
-   * one. Never touches `client`. The store still reads and writes afterwards, without invalidations.
+   * Stops listening and stops the health check: closes the subscriber this store created, or only
+   * unsubscribes a given one. Never touches `client`. The store still reads and writes
+   * afterwards, without invalidations.
    */
   async close(): Promise<void> {
     this.#closed = true;
     this.#subscribers.clear();
-    const subscriber = this.#subscriber;
-    this.#subscriber = undefined;
-    if (subscriber === undefined) return;
-    subscriber.off('message', this.#onMessage);
-    subscriber.off('ready', this.#onReady);
-    if (subscriber === this.#givenSubscriber) {
-      await subscriber.unsubscribe(this.#channel).catch((error: unknown) => debug('unsubscribe failed: %O', error));
-    } else {
-      subscriber.disconnect(); // its 'error' listener stays: late errors must not surface as unhandled
-    }
+    this.#health.stop();
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    if (subscription === undefined) return;
+    if (subscription.owned) subscription.connection.destroy();
+    else await subscription.connection.release(this.#channels()).catch((error: unknown) => debug('unsubscribe failed: %O', error));
   }
 
   /** Local subscribers first (the writer answers with new rules at once), then the other instances. */
@@ -210,56 +235,86 @@ export class RedisRuleStore implements RuleStore {
     this.#subscribers.notify({ type: 'bucket', bucket });
     const message: InvalidationMessage = { bucket, from: this.#instanceId };
     try {
-      await this.#client.publish(this.#channel, JSON.stringify(message));
+      await this.#commands.publish(this.#channel, JSON.stringify(message));
     } catch (error) {
       // The write itself succeeded; other instances catch up through their cache TTL.
       this.#logger.error(`express-bucket-cors: rules of bucket ${JSON.stringify(bucket)} were saved but the invalidation could not be published`, error);
     }
   }
 
+  #channels(): string[] {
+    return [this.#channel, this.#healthChannel];
+  }
+
   #startSubscriber(): void {
-    const subscriber = this.#givenSubscriber ?? this.#client.duplicate();
-    this.#subscriber = subscriber;
-    subscriber.on('message', this.#onMessage);
-    subscriber.on('ready', this.#onReady);
-    // Our own connection: without a listener ioredis would report its errors as unhandled.
-    if (subscriber !== this.#givenSubscriber) subscriber.on('error', this.#onSubscriberError);
-    this.#subscribeChannel();
+    const given = this.#givenSubscriber;
+    const raw = given ?? this.#commands.duplicateSubscriber();
+    // Our own connection: without a listener its errors would be reported as unhandled. Added
+    // before connecting, and left on after closing, for late errors.
+    if (given === undefined) raw.on('error', this.#onSubscriberError);
+    const connection = this.#commands.subscriber(raw, { message: this.#onMessage, ready: this.#onReady });
+    this.#subscription = { connection, owned: given === undefined, subscribing: false };
+    this.#subscribeChannels();
+    this.#health.start();
   }
 
   /**
    * SUBSCRIBE, then flush every cache: anything read before the subscription took effect (or while
    * the connection was down) may have missed an invalidation.
    */
-  #subscribeChannel(): void {
-    const subscriber = this.#subscriber;
-    if (subscriber === undefined || this.#subscribing) return;
-    this.#subscribing = true;
-    subscriber.subscribe(this.#channel).then(
+  #subscribeChannels(): void {
+    const subscription = this.#subscription;
+    if (subscription === undefined || subscription.subscribing) return;
+    subscription.subscribing = true;
+    subscription.connection.subscribe(this.#channels()).then(
       () => {
-        this.#subscribing = false;
-        if (this.#subscriber !== subscriber) return;
+        subscription.subscribing = false;
+        if (this.#subscription !== subscription) return;
         debug('subscribed to %s; flushing caches', this.#channel);
         this.#subscribers.notify({ type: 'all' });
       },
       (error: unknown) => {
-        this.#subscribing = false;
-        if (this.#subscriber !== subscriber) return;
-        // Retried on the next 'ready'; caches heal through their TTL meanwhile.
+        subscription.subscribing = false;
+        if (this.#subscription !== subscription) return;
+        // Retried on the next 'ready' or by the health check; caches heal through their TTL meanwhile.
         this.#logger.error(`express-bucket-cors: could not subscribe to ${JSON.stringify(this.#channel)}; retrying when the connection is ready`, error);
       },
     );
   }
 
-  // On a Cluster subscriber, 'ready' fires only after the whole cluster reconnected. When ioredis moves
-  // the subscription to another node it resubscribes without any public event (the pool's '-node'
-  // may not fire, and precedes the new SUBSCRIBE), so messages missed then are healed by the cache TTL.
+  /**
+   * The subscription stopped delivering while Redis answers commands: flush the caches now (rules
+   * may have changed unheard), then replace our own connection, or resubscribe a given one.
+   */
+  #subscriptionLost(reason: string): void {
+    const subscription = this.#subscription;
+    if (subscription === undefined) return;
+    this.#errorLog.report(
+      Object.assign(new Error(reason), { name: 'SubscriptionLost' }),
+      () => `express-bucket-cors: the invalidation subscription on ${JSON.stringify(this.#channel)} stopped delivering (${reason}); flushing caches and resubscribing`,
+    );
+    this.#subscribers.notify({ type: 'all' });
+    if (subscription.owned) {
+      subscription.connection.destroy();
+      this.#startSubscriber();
+    } else {
+      this.#subscribeChannels();
+    }
+  }
+
+  // On an ioredis Cluster subscriber, 'ready' fires only after the whole cluster reconnected, and a
+  // subscription moved to another node is resubscribed without any event; a node-redis cluster
+  // reports neither. The health check notices a subscription that stays broken.
   readonly #onReady = (): void => {
     debug('subscriber ready');
-    this.#subscribeChannel();
+    this.#subscribeChannels();
   };
 
-  readonly #onMessage = (channel: unknown, raw: unknown): void => {
+  readonly #onMessage = (channel: string, raw: string): void => {
+    if (channel === this.#healthChannel) {
+      this.#health.received(raw);
+      return;
+    }
     if (channel !== this.#channel) return;
     const message = parseInvalidation(raw);
     if (message === undefined) {
@@ -271,7 +326,7 @@ export class RedisRuleStore implements RuleStore {
   };
 
   readonly #onSubscriberError = (error: unknown): void => {
-    // ioredis reconnects by itself; 'ready' resubscribes. Every retry errors, so debug only.
+    // Both libraries reconnect by themselves; 'ready' resubscribes. Every retry errors, so debug only.
     debug('subscriber error: %O', error);
   };
 }

@@ -1,0 +1,342 @@
+// lib/store/redis-clients.ts
+// The one place that knows ioredis from node-redis: structural client types, kind detection, and one command/subscriber interface over both.
+
+import createDebug from 'debug';
+
+const debug = createDebug('express-bucket-cors:store');
+
+/**
+ * The connection that receives invalidations when it is an ioredis `Redis` or `Cluster` (5 or 6)
+ * in subscriber mode. Described structurally so these types never import ioredis.
+ */
+export interface IoredisSubscriberLike {
+  /** ioredis connection status (`'wait'`, `'connecting'`, `'ready'`, `'end'`, …). */
+  readonly status: string;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes the connection at once; called only on a subscriber the store created itself. */
+  disconnect(): void;
+}
+
+/** The commands the store sends through an ioredis `Redis` or `Cluster` (5 or 6). */
+export interface IoredisClientLike {
+  readonly status: string;
+  /** ioredis options; only `keyPrefix` is read (it changes the Cluster slot of every key). */
+  readonly options: { readonly keyPrefix?: string | undefined };
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  set(key: string, value: string): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  publish(channel: string, message: string): Promise<unknown>;
+  /** A new connection with the same options; used for the subscriber when none is given. */
+  duplicate(): IoredisSubscriberLike;
+}
+
+/** The listener node-redis calls for each message of a subscribed channel. */
+type NodeRedisListener = (message: string | Uint8Array, channel: string | Uint8Array) => unknown;
+
+/**
+ * The connection that receives invalidations when it is a node-redis client or cluster (`redis`
+ * 4, 5 or 6, from `createClient()` or `createCluster()`). Replies are typed `unknown` because their
+ * declared types differ between majors; the store checks them at run time.
+ */
+export interface NodeRedisSubscriberLike {
+  /** True once `connect()` was called, until the client is closed. */
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  subscribe(channels: string[], listener: NodeRedisListener): Promise<unknown>;
+  unsubscribe(channels: string[], listener: NodeRedisListener): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** The commands the store sends through a node-redis client or cluster (`redis` 4, 5 or 6). */
+export interface NodeRedisClientLike {
+  /** True once `connect()` was called, until the client is closed. */
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+  mGet(keys: string[]): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  publish(channel: string, message: string): Promise<unknown>;
+  /** A new, unconnected client with the same options; used for the subscriber when none is given. */
+  duplicate(): NodeRedisSubscriberLike;
+}
+
+/** Any client the store accepts: ioredis `Redis`/`Cluster` (5, 6) or node-redis client/cluster (4, 5, 6). */
+export type RedisClientLike = IoredisClientLike | NodeRedisClientLike;
+/** Any subscriber connection the store accepts, of the same library as the client. */
+export type RedisSubscriberLike = IoredisSubscriberLike | NodeRedisSubscriberLike;
+
+/** What the store needs from its client, whichever library it comes from. */
+export interface RedisCommands {
+  /** E.g. `'ioredis Cluster'`, for debug lines and error messages. */
+  readonly kind: string;
+  /** The values of `keys` (strings or null), in order: one round trip per node involved. */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
+  set(key: string, value: string): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  publish(channel: string, message: string): Promise<unknown>;
+  /** A new subscriber connection of the same kind, connecting. */
+  duplicateSubscriber(): RedisSubscriberLike;
+  /** Wraps a subscriber connection of the same library (the given one or a duplicate). */
+  subscriber(connection: RedisSubscriberLike, events: SubscriberEvents): SubscriberConnection;
+}
+
+/** What a subscriber connection reports to the store. */
+export interface SubscriberEvents {
+  /** A message arrived on one of the subscribed channels. */
+  message(channel: string, message: string): void;
+  /** The connection (re)connected: subscriptions made before may have missed messages. */
+  ready(): void;
+}
+
+/** One subscriber connection, whichever library it comes from. */
+export interface SubscriberConnection {
+  /** SUBSCRIBEs to `channels`; resolves once the server confirmed. */
+  subscribe(channels: readonly string[]): Promise<void>;
+  /** UNSUBSCRIBEs from `channels` and stops reporting events; leaves the connection open. */
+  release(channels: readonly string[]): Promise<void>;
+  /** Stops reporting events and closes the connection at once (only for connections the store opened). */
+  destroy(): void;
+}
+
+const SLOT_COUNT = 16_384;
+
+/** CRC16/XMODEM, the hash Redis Cluster assigns slots with. */
+function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The Redis Cluster slot of `key`, honouring a `{hash tag}` like the server does. */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) key = key.slice(open + 1, close);
+  }
+  return crc16(Buffer.from(key, 'utf8')) % SLOT_COUNT;
+}
+
+/** Groups `items` by `groupOf(item)`, keeping each item's position in `items`. */
+function groupBy<T>(items: readonly T[], groupOf: (item: T) => string | number): { items: T[]; positions: number[] }[] {
+  const groups = new Map<string | number, { items: T[]; positions: number[] }>();
+  items.forEach((item, position) => {
+    const id = groupOf(item);
+    let group = groups.get(id);
+    if (group === undefined) groups.set(id, (group = { items: [], positions: [] }));
+    group.items.push(item);
+    group.positions.push(position);
+  });
+  return [...groups.values()];
+}
+
+function stringOrNull(value: unknown): string | null {
+  if (value === null || typeof value === 'string') return value;
+  throw new TypeError(`RedisRuleStore: expected a string or null from GET/MGET, got ${typeof value}`);
+}
+
+function stringsOrNulls(values: unknown, expected: number): (string | null)[] {
+  if (!Array.isArray(values) || values.length !== expected) throw new TypeError(`RedisRuleStore: expected ${expected} MGET values`);
+  return values.map(stringOrNull);
+}
+
+/** GET for one key, MGET for several: the same answer, one command either way. */
+function readKeys(keys: readonly string[], get: (key: string) => Promise<unknown>, mget: (keys: string[]) => Promise<unknown>): Promise<(string | null)[]> {
+  if (keys.length === 1) return get(keys[0]!).then((value) => [stringOrNull(value)]);
+  return mget([...keys]).then((values) => stringsOrNulls(values, keys.length));
+}
+
+/** Keys of one Cluster slot: one GET or MGET. */
+interface SlotGroup {
+  readonly slot: number;
+  readonly keys: string[];
+}
+
+/**
+ * Splits `keys` by slot, has `readGroups` answer one array of values per group (in group order),
+ * and puts each value back at its key's position.
+ */
+async function readBySlot(keys: readonly string[], slotOf: (key: string) => number, readGroups: (groups: SlotGroup[]) => Promise<(string | null)[][]>): Promise<(string | null)[]> {
+  const split = groupBy(keys, slotOf);
+  const values = await readGroups(split.map(({ items }) => ({ slot: slotOf(items[0]!), keys: items })));
+  const result = new Array<string | null>(keys.length);
+  split.forEach(({ positions }, group) => positions.forEach((position, i) => (result[position] = values[group]![i]!)));
+  return result;
+}
+
+function isIoredis(client: RedisClientLike): client is IoredisClientLike {
+  return typeof (client as Partial<IoredisClientLike>).mget === 'function' && typeof (client as Partial<IoredisClientLike>).status === 'string';
+}
+
+function isNodeRedis(client: RedisClientLike): client is NodeRedisClientLike {
+  return typeof (client as Partial<NodeRedisClientLike>).mGet === 'function' && typeof (client as Partial<NodeRedisClientLike>).isOpen === 'boolean';
+}
+
+/** An ioredis `Cluster` (ioredis sets `isCluster` on both kinds) with its public slot table. */
+interface IoredisCluster extends IoredisClientLike {
+  readonly isCluster: true;
+  /** Per slot, the node keys serving it (master first); empty until the slot table is loaded. */
+  readonly slots: readonly (readonly string[] | undefined)[];
+  pipeline(commands: string[][]): { exec(): Promise<[Error | null, unknown][] | null> };
+}
+
+function isIoredisCluster(client: IoredisClientLike): client is IoredisCluster {
+  return (client as Partial<IoredisCluster>).isCluster === true;
+}
+
+/** node-redis clusters (4, 5, 6) have `getSlotMaster`; single clients don't. */
+function isNodeRedisCluster(client: NodeRedisClientLike): boolean {
+  return typeof (client as { getSlotMaster?: unknown }).getSlotMaster === 'function';
+}
+
+/** True when `value` looks like a client this store can use (either library). */
+export function isRedisClient(value: unknown): value is RedisClientLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const client = value as RedisClientLike;
+  const methods = ['get', 'set', 'del', 'publish', 'duplicate'] as const;
+  return (isIoredis(client) || isNodeRedis(client)) && methods.every((name) => typeof (client as unknown as Record<string, unknown>)[name] === 'function');
+}
+
+/** True when `value` looks like a subscriber connection of the same library as `client`. */
+export function isSubscriberFor(client: RedisClientLike, value: unknown): value is RedisSubscriberLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const methods = ['subscribe', 'unsubscribe', 'on', 'off'] as const;
+  const sameLibrary = isIoredis(client) ? typeof (value as Partial<IoredisSubscriberLike>).status === 'string' : typeof (value as Partial<NodeRedisSubscriberLike>).isOpen === 'boolean';
+  return sameLibrary && methods.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+}
+
+/**
+ * ioredis: MGET per slot; on a Cluster, the slot groups one node serves go out as one pipeline
+ * (ioredis writes each plain command separately, a pipeline in one write).
+ */
+function ioredisCommands(client: IoredisClientLike): RedisCommands {
+  const readGroup = (keys: readonly string[]) => readKeys(keys, (key) => client.get(key), (many) => client.mget(many));
+  let getMany: RedisCommands['getMany'] = readGroup;
+  if (isIoredisCluster(client)) {
+    const prefix = client.options.keyPrefix ?? '';
+    const command = (group: SlotGroup) => (group.keys.length === 1 ? ['get', group.keys[0]!] : ['mget', ...group.keys]);
+    const readPipelined = async (groups: SlotGroup[]): Promise<(string | null)[][]> => {
+      const replies = (await client.pipeline(groups.map(command)).exec()) ?? [];
+      return groups.map((group, i) => {
+        const [error, reply] = replies[i] ?? [new Error('RedisRuleStore: the pipeline answered too few replies'), null];
+        if (error) throw error;
+        return group.keys.length === 1 ? [stringOrNull(reply)] : stringsOrNulls(reply, group.keys.length);
+      });
+    };
+    getMany = (keys) =>
+      readBySlot(
+        keys,
+        (key) => keySlot(prefix + key),
+        async (groups) => {
+          // Slots served by the same nodes share a pipeline (ioredis requires that); a slot whose
+          // node isn't known yet goes alone, and ioredis routes it once it has loaded the slot table.
+          const byNode = groupBy(groups, (group) => client.slots[group.slot]?.join(';') ?? `slot ${group.slot}`);
+          const values = new Array<(string | null)[]>(groups.length);
+          await Promise.all(
+            byNode.map(async ({ items, positions }) => {
+              const answers = items.length === 1 ? [await readGroup(items[0]!.keys)] : await readPipelined(items);
+              positions.forEach((position, i) => (values[position] = answers[i]!));
+            }),
+          );
+          return values;
+        },
+      );
+  }
+  return {
+    kind: isIoredisCluster(client) ? 'ioredis Cluster' : 'ioredis Redis',
+    getMany,
+    set: (key, value) => client.set(key, value),
+    del: (key) => client.del(key),
+    publish: (channel, message) => client.publish(channel, message),
+    duplicateSubscriber: () => client.duplicate(),
+    subscriber: (connection, events) => ioredisSubscriber(connection as IoredisSubscriberLike, events),
+  };
+}
+
+function ioredisSubscriber(connection: IoredisSubscriberLike, events: SubscriberEvents): SubscriberConnection {
+  const onMessage = (channel: unknown, message: unknown) => events.message(String(channel), String(message));
+  const onReady = () => events.ready();
+  connection.on('message', onMessage);
+  connection.on('ready', onReady);
+  const detach = () => {
+    connection.off('message', onMessage);
+    connection.off('ready', onReady);
+  };
+  return {
+    subscribe: async (channels) => {
+      await connection.subscribe(...channels);
+    },
+    release: async (channels) => {
+      detach();
+      await connection.unsubscribe(...channels);
+    },
+    destroy: () => {
+      detach();
+      connection.disconnect(); // an 'error' listener stays (see below): late errors must not surface as unhandled
+    },
+  };
+}
+
+/**
+ * node-redis: commands must wait for `connect()`, which the store calls on a client that isn't
+ * open. Commands issued in one tick go out in one write per node (node-redis corks its sockets),
+ * so a Cluster read is one GET/MGET per slot, all issued at once.
+ */
+function nodeRedisCommands(client: NodeRedisClientLike): RedisCommands {
+  const open = () => {
+    if (!client.isOpen) client.connect().catch((error: unknown) => debug('node-redis connect failed: %O', error));
+  };
+  const readGroup = (keys: readonly string[]) => readKeys(keys, (key) => client.get(key), (many) => client.mGet(many));
+  const cluster = isNodeRedisCluster(client);
+  const getMany: RedisCommands['getMany'] = cluster
+    ? (keys) => readBySlot(keys, keySlot, (groups) => Promise.all(groups.map((group) => readGroup(group.keys))))
+    : readGroup;
+  return {
+    kind: cluster ? 'node-redis cluster' : 'node-redis client',
+    getMany: (keys) => (open(), getMany(keys)),
+    set: (key, value) => (open(), client.set(key, value)),
+    del: (key) => (open(), client.del(key)),
+    publish: (channel, message) => (open(), client.publish(channel, message)),
+    duplicateSubscriber: () => client.duplicate(),
+    subscriber: (connection, events) => nodeRedisSubscriber(connection as NodeRedisSubscriberLike, events),
+  };
+}
+
+function nodeRedisSubscriber(connection: NodeRedisSubscriberLike, events: SubscriberEvents): SubscriberConnection {
+  const onMessage: NodeRedisListener = (message, channel) => events.message(String(channel), String(message));
+  const onReady = () => events.ready();
+  // A node-redis client emits 'ready' after it has resubscribed by itself; a cluster does not, and
+  // the store's health check covers it.
+  connection.on('ready', onReady);
+  if (!connection.isOpen) connection.connect().catch((error: unknown) => debug('node-redis subscriber connect failed: %O', error));
+  return {
+    subscribe: async (channels) => {
+      await connection.subscribe([...channels], onMessage);
+    },
+    release: async (channels) => {
+      connection.off('ready', onReady);
+      await connection.unsubscribe([...channels], onMessage);
+    },
+    destroy: () => {
+      connection.off('ready', onReady);
+      // destroy() in node-redis 5 and 6, disconnect() in 4: both close the socket without QUIT.
+      const closer = connection as { destroy?: () => unknown; disconnect?: () => unknown };
+      const closed = closer.destroy !== undefined ? closer.destroy() : closer.disconnect?.();
+      if (closed instanceof Promise) closed.catch((error: unknown) => debug('node-redis subscriber close failed: %O', error));
+    },
+  };
+}
+
+/** The store's view of `client`, whichever library it comes from (checked by {@link isRedisClient}). */
+export function redisCommands(client: RedisClientLike): RedisCommands {
+  return isIoredis(client) ? ioredisCommands(client) : nodeRedisCommands(client);
+}
