@@ -55,15 +55,15 @@ function closeNodeRedis(client: object): unknown {
 /** What an ioredis connection or cluster offers the tests beyond the store's needs. */
 type IoredisConnection = RedisClientLike & RedisSubscriberLike & Closable & { disconnect(): void };
 
-function ioredisKind(name: string, connect: (endpoint: Endpoint, options: { maxRetriesPerRequest?: number }) => IoredisConnection, cluster: (nodes: Endpoint[]) => IoredisConnection): ClientKind {
-  const client = (endpoint: Endpoint, options = {}) => {
-    const created = connect(endpoint, options);
+function ioredisKind(name: string, connect: (endpoint: Endpoint) => IoredisConnection, cluster: (nodes: Endpoint[]) => IoredisConnection): ClientKind {
+  const client = (endpoint: Endpoint) => {
+    const created = connect(endpoint);
     return tracked(created, () => created.disconnect());
   };
   return {
     name,
     library: 'ioredis',
-    client: (endpoint) => client(endpoint, { maxRetriesPerRequest: 2 }),
+    client,
     cluster: (nodes) => {
       const created = cluster(nodes.map(({ host, port }) => ({ host, port })));
       return tracked(created, () => created.disconnect());
@@ -96,8 +96,8 @@ const socketOf = ({ host, port }: Endpoint) => ({ socket: { host, port } });
 
 /** Every supported client, newest first per library. */
 export const CLIENT_KINDS: readonly ClientKind[] = [
-  ioredisKind('ioredis 6', ({ host, port }, options) => new Redis(port, host, options), (nodes) => new Redis.Cluster(nodes)),
-  ioredisKind('ioredis 5', ({ host, port }, options) => new Redis5(port, host, options), (nodes) => new Redis5.Cluster(nodes)),
+  ioredisKind('ioredis 6', ({ host, port }) => new Redis(port, host), (nodes) => new Redis.Cluster(nodes)),
+  ioredisKind('ioredis 5', ({ host, port }) => new Redis5(port, host), (nodes) => new Redis5.Cluster(nodes)),
   nodeRedisKind('node-redis 6', (endpoint) => redis6.createClient(socketOf(endpoint)), (nodes) => redis6.createCluster({ rootNodes: nodes.map(socketOf) })),
   nodeRedisKind('node-redis 5', (endpoint) => redis5.createClient(socketOf(endpoint)), (nodes) => redis5.createCluster({ rootNodes: nodes.map(socketOf) })),
   nodeRedisKind('node-redis 4', (endpoint) => redis4.createClient(socketOf(endpoint)), (nodes) => redis4.createCluster({ rootNodes: nodes.map(socketOf) })),

@@ -1,11 +1,13 @@
 // __tests__/store/cluster.test.ts
-// RedisRuleStore and RuleCache on a real 3-master Redis Cluster through ioredis Cluster clients: no CROSSSLOT, invalidation across nodes.
+// RedisRuleStore and RuleCache on a real 3-master Redis Cluster through every client library's Cluster: no CROSSSLOT, slot-aware batches, invalidation across nodes.
 
 import { isDeepStrictEqual } from 'node:util';
-import Redis, { Cluster } from 'ioredis';
+import Redis from 'ioredis';
 import { RuleCache } from '../../lib/store/cache';
 import { RedisRuleStore } from '../../lib/store/redis';
+import { keySlot } from '../../lib/store/redis-clients';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis';
+import { CLIENT_KINDS, closeAllClients } from './clients';
 import { RULES_A, RULES_B } from './contract';
 import { connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
@@ -17,17 +19,31 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   disconnectAll();
+  await closeAllClients();
   await cluster.stop();
 });
 
 // Deterministic names whose keys spread over all three masters (checked below, not assumed).
 const BUCKETS = Array.from('abcdefghijklmnopqrstuvwxyz', (letter) => `bucket-${letter}`);
 
-describe('RedisRuleStore on Redis Cluster', () => {
+/** Reads of GET and MGET summed over the masters (INFO commandstats). */
+const readCommands = async () => {
+  const counts = await Promise.all(cluster.nodes.map(async (node) => (await cluster.commandCount(node, 'get')) + (await cluster.commandCount(node, 'mget'))));
+  return counts.reduce((sum, count) => sum + count, 0);
+};
+
+it('computes the slot of a key as the server does, hash tags and multi-byte names included', async () => {
+  const admin = track(new Redis(cluster.nodes[0]!.port, cluster.nodes[0]!.host));
+  for (const key of ['bucket-cors:photos', 'app:{tenant}:x', '{}empty-tag', 'a{b', 'ünïcødé-bücket', ...BUCKETS]) {
+    expect(keySlot(key)).toBe(await admin.cluster('KEYSLOT', key));
+  }
+});
+
+describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRuleStore on Redis Cluster with %s', (_name, kind) => {
   it('puts, gets and deletes buckets living on different nodes with single-key commands', async () => {
     const names = isolated();
-    const writer = new RedisRuleStore({ client: track(new Cluster([cluster.nodes[0]!])), ...names });
-    const reader = new RedisRuleStore({ client: track(new Cluster([cluster.nodes[1]!])), ...names });
+    const writer = new RedisRuleStore({ client: kind.cluster([cluster.nodes[0]!]), ...names });
+    const reader = new RedisRuleStore({ client: kind.cluster([cluster.nodes[1]!]), ...names });
 
     const versions = await Promise.all(BUCKETS.map((bucket) => writer.put(bucket, RULES_A)));
     for (const [index, bucket] of BUCKETS.entries()) {
@@ -41,15 +57,25 @@ describe('RedisRuleStore on Redis Cluster', () => {
     for (const bucket of BUCKETS) await expect(writer.get(bucket)).resolves.toBeNull();
   });
 
+  it('reads buckets of all three masters, asked for in one turn, with at most one command per slot and the right value for each', async () => {
+    const names = isolated();
+    const store = new RedisRuleStore({ client: kind.cluster([cluster.nodes[0]!]), ...names });
+    const configured = BUCKETS.filter((_bucket, index) => index % 2 === 0);
+    await Promise.all(configured.map((bucket) => store.put(bucket, RULES_B)));
+    const before = await readCommands();
+    const answers = await Promise.all(BUCKETS.map((bucket) => store.get(bucket)));
+    const slots = new Set(BUCKETS.map((bucket) => keySlot(names.keyPrefix + bucket)));
+    expect((await readCommands()) - before).toBeLessThanOrEqual(slots.size);
+    expect(answers.map((answer) => answer?.configuration ?? null)).toEqual(BUCKETS.map((bucket) => (configured.includes(bucket) ? RULES_B : null)));
+  });
+
   it("delivers invalidations to instances subscribed through other nodes, and refreshes the other instance's cache", async () => {
     const names = isolated();
-    const writer = new RedisRuleStore({ client: track(new Cluster([cluster.nodes[0]!])), ...names });
+    const writer = new RedisRuleStore({ client: kind.cluster([cluster.nodes[0]!]), ...names });
     // One reader per node, each subscribed through a plain connection to that node: PUBLISH from any node reaches all.
-    const readers = cluster.nodes.map(
-      (node) => new RedisRuleStore({ client: track(new Cluster([node])), subscriber: track(new Redis(node.port, node.host)), ...names }),
-    );
+    const readers = cluster.nodes.map((node) => new RedisRuleStore({ client: kind.cluster([node]), subscriber: kind.subscriber(node), ...names }));
     // And one with the default subscriber (client.duplicate() of a Cluster).
-    const withDuplicate = new RedisRuleStore({ client: track(new Cluster([cluster.nodes[2]!])), ...names, logger: silentLogger() });
+    const withDuplicate = new RedisRuleStore({ client: kind.cluster([cluster.nodes[2]!]), ...names, logger: silentLogger() });
     const all = [...readers, withDuplicate];
     const ready = Promise.all(all.map((store) => subscribed(store)));
     const cache = new RuleCache(withDuplicate);
@@ -69,4 +95,18 @@ describe('RedisRuleStore on Redis Cluster', () => {
     cache.close();
     await Promise.all([...all, writer].map((store) => store.close()));
   });
+});
+
+it('delivers invalidations between ioredis and node-redis Cluster clients', async () => {
+  const names = isolated();
+  const stores = CLIENT_KINDS.map((kind, index) => new RedisRuleStore({ client: kind.cluster([cluster.nodes[index % 3]!]), ...names }));
+  await Promise.all(stores.map((store) => subscribed(store)));
+  for (const [index, writer] of stores.entries()) {
+    const others = stores.filter((store) => store !== writer);
+    const heard = Promise.all(others.map((store) => nextBucketEvent(store, `mixed-${index}`)));
+    await writer.put(`mixed-${index}`, RULES_A);
+    await heard;
+    for (const other of others) expect((await other.get(`mixed-${index}`))?.configuration).toEqual(RULES_A);
+  }
+  await Promise.all(stores.map((store) => store.close()));
 });

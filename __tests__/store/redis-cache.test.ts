@@ -1,12 +1,12 @@
 // __tests__/store/redis-cache.test.ts
-// RuleCache over RedisRuleStore on a real redis-server: cross-instance invalidation, single GET, outage, restart, missed messages.
+// RuleCache over RedisRuleStore on a real redis-server, for every client library: cross-instance invalidation, single GET, outage, restart, missed messages.
 
 import { isDeepStrictEqual } from 'node:util';
 import Redis from 'ioredis';
-import Redis5 from 'ioredis5';
 import { RuleCache, type RuleLookup } from '../../lib/store/cache';
 import { RedisRuleStore } from '../../lib/store/redis';
 import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../support/redis';
+import { CLIENT_KINDS, closeAllClients, type ClientKind } from './clients';
 import { RULES_A, RULES_B } from './contract';
 import { collectUnhandledRejections, configurationOf, isolated, isPromise, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
@@ -15,21 +15,25 @@ import { collectUnhandledRejections, configurationOf, isolated, isPromise, nextB
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await closeAllClients();
 });
 
-/** One application instance: its own ioredis client (6 or 5), store and cache, sharing names with its peers. */
-function instance(server: RedisServerHandle, names: { keyPrefix: string; channel: string }, options: { ioredis5?: boolean; lookupTimeoutMs?: number } = {}) {
-  const client = options.ioredis5 ? new Redis5(server.port, server.host) : new Redis(server.port, server.host);
-  client.on('error', () => undefined); // outages are part of these tests
+/** One application instance: its own client of `kind`, store and cache, sharing names with its peers. */
+function instance(server: RedisServerHandle, names: { keyPrefix: string; channel: string }, kind: ClientKind, options: { lookupTimeoutMs?: number } = {}) {
+  const client = kind.client(server); // its errors are ignored: outages are part of these tests
   const logger = silentLogger();
   const store = new RedisRuleStore({ client, ...names, logger });
   const ready = subscribed(store);
   const cache = new RuleCache(store, { logger, ...(options.lookupTimeoutMs ? { lookupTimeoutMs: options.lookupTimeoutMs } : {}) });
-  cleanups.push(() => client.disconnect(), () => store.close(), () => cache.close());
+  cleanups.push(() => store.close(), () => cache.close());
   return { client, store, cache, ready, logger };
 }
 
-describe('RuleCache over RedisRuleStore', () => {
+const KINDS = CLIENT_KINDS.map((kind) => [kind.name, kind] as const);
+/** Another library than `kind`'s, so instances of two libraries share rules in each test. */
+const peerOf = (kind: ClientKind) => CLIENT_KINDS.find((other) => other.library !== kind.library)!;
+
+describe.each(KINDS)('RuleCache over RedisRuleStore with %s', (_name, kind) => {
   let server: RedisServerHandle;
   beforeAll(async () => {
     server = await startRedis();
@@ -38,10 +42,10 @@ describe('RuleCache over RedisRuleStore', () => {
     await server.stop();
   });
 
-  it("makes a put through one instance visible in another instance's cache within 100 ms (ioredis 6 and 5)", async () => {
+  it("makes a put through one instance visible in another instance's cache (of the other library) within 100 ms", async () => {
     const names = isolated();
-    const a = instance(server, names);
-    const b = instance(server, names, { ioredis5: true });
+    const a = instance(server, names, kind);
+    const b = instance(server, names, peerOf(kind));
     await Promise.all([a.ready, b.ready]);
 
     const heard = nextBucketEvent(b.store, 'photos'); // so B's first read can't race its own invalidation
@@ -60,7 +64,7 @@ describe('RuleCache over RedisRuleStore', () => {
 
   it('sends exactly one GET to the server for 200 concurrent lookups of an uncached bucket', async () => {
     const names = isolated();
-    const a = instance(server, names);
+    const a = instance(server, names, kind);
     await a.ready;
     await a.store.put('popular', RULES_A); // also evicts nothing: the cache has never seen 'popular'
     const before = await server.commandCount('get');
@@ -72,10 +76,10 @@ describe('RuleCache over RedisRuleStore', () => {
 
   it('picks up a change whose invalidation it missed, when its subscriber reconnects (CLIENT KILL TYPE pubsub)', async () => {
     const names = isolated();
-    const b = instance(server, names);
+    const b = instance(server, names, kind);
     await b.ready;
     // Same keys, but it announces on a channel B doesn't listen to: B misses its invalidations.
-    const writer = instance(server, { keyPrefix: names.keyPrefix, channel: `${names.channel}:nobody-listens` });
+    const writer = instance(server, { keyPrefix: names.keyPrefix, channel: `${names.channel}:nobody-listens` }, kind);
     await writer.store.put('photos', RULES_A);
     expect(configurationOf(await b.cache.lookup('photos'))).toEqual(RULES_A);
 
@@ -92,7 +96,7 @@ describe('RuleCache over RedisRuleStore', () => {
   });
 });
 
-describe('RuleCache over RedisRuleStore when Redis goes down and comes back', () => {
+describe.each(KINDS)('RuleCache over RedisRuleStore with %s when Redis goes down and comes back', (_name, kind) => {
   it('serves cached rules, answers unavailable within the timeout for unknown buckets, then recovers without being recreated', async () => {
     const server = await startRedis();
     cleanups.push(() => server.stop());
@@ -102,8 +106,8 @@ describe('RuleCache over RedisRuleStore when Redis goes down and comes back', ()
     }
     const unhandled = await collectUnhandledRejections(async () => {
       const names = isolated();
-      const a = instance(server, names, { lookupTimeoutMs: 200 });
-      const b = instance(server, names, { lookupTimeoutMs: 200 });
+      const a = instance(server, names, peerOf(kind), { lookupTimeoutMs: 200 });
+      const b = instance(server, names, kind, { lookupTimeoutMs: 200 });
       await Promise.all([a.ready, b.ready]);
       const heard = nextBucketEvent(b.store, 'photos');
       await a.store.put('photos', RULES_A);

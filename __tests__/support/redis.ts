@@ -21,11 +21,17 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
   /** How often the server executed `cmd` so far (`INFO commandstats`), 0 when never. */
   commandCount(cmd: string): Promise<number>;
+  /** A numeric field of `INFO stats`, e.g. `total_reads_processed` (read events on client sockets). */
+  stat(field: string): Promise<number>;
 }
 
 /** A running 3-master Redis Cluster on loopback. */
 export interface RedisClusterHandle {
   readonly nodes: { host: string; port: number }[];
+  /** How often `node` executed `cmd` so far (`INFO commandstats`), 0 when never. */
+  commandCount(node: { host: string; port: number }, cmd: string): Promise<number>;
+  /** A numeric `INFO stats` field of `node`. */
+  stat(node: { host: string; port: number }, field: string): Promise<number>;
   /** Stops every node and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -174,6 +180,14 @@ async function commandCountOn(endpoint: Endpoint, cmd: string): Promise<number> 
   return line === undefined ? 0 : Number.parseInt(line.slice(prefix.length), 10);
 }
 
+/** A numeric field of `INFO stats` (the INFO command itself counts as one read of its connection). */
+async function statOn(endpoint: Endpoint, field: string): Promise<number> {
+  const info = String(await command(endpoint, 'INFO', 'stats'));
+  const line = info.split('\r\n').find((l) => l.startsWith(`${field}:`));
+  if (line === undefined) throw new Error(`INFO stats of ${endpoint.host}:${endpoint.port} has no ${field}`);
+  return Number(line.slice(field.length + 1));
+}
+
 // ---- server processes ----
 
 interface ServerProcess {
@@ -285,6 +299,7 @@ function externalServer(url: string): RedisServerHandle {
     stop: async () => undefined,
     restart: () => Promise.reject(new Error(EXTERNAL_REDIS_SKIP)),
     commandCount: (cmd) => commandCountOn(endpoint, cmd),
+    stat: (field) => statOn(endpoint, field),
   };
 }
 
@@ -324,6 +339,7 @@ export async function startRedis(): Promise<RedisServerHandle> {
       await waitForPong(current, port);
     },
     commandCount: (cmd) => commandCountOn(endpoint, cmd),
+    stat: (field) => statOn(endpoint, field),
   };
 }
 
@@ -367,5 +383,10 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
     await stop();
     throw error;
   }
-  return { nodes: started.map(({ port }) => ({ host: HOST, port })), stop };
+  return {
+    nodes: started.map(({ port }) => ({ host: HOST, port })),
+    commandCount: (node, cmd) => commandCountOn(node, cmd),
+    stat: (node, field) => statOn(node, field),
+    stop,
+  };
 }

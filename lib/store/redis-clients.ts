@@ -287,14 +287,31 @@ function ioredisSubscriber(connection: IoredisSubscriberLike, events: Subscriber
 }
 
 /**
- * node-redis: commands must wait for `connect()`, which the store calls on a client that isn't
- * open. Commands issued in one tick go out in one write per node (node-redis corks its sockets),
- * so a Cluster read is one GET/MGET per slot, all issued at once.
+ * Calls `connect()` on a node-redis client or cluster that isn't open, once; resolves when it
+ * connected or failed (failures surface in the commands that follow, and node-redis retries).
+ * A cluster must have loaded its slot table before any command, so commands wait for this.
+ */
+function opener(connection: { readonly isOpen: boolean; connect(): Promise<unknown> }, what: string): () => Promise<void> {
+  let connecting: Promise<void> | undefined;
+  return () => {
+    if (connecting === undefined) {
+      connecting = connection.isOpen
+        ? Promise.resolve()
+        : connection.connect().then(
+            () => undefined,
+            (error: unknown) => debug('node-redis %s: connect failed: %O', what, error),
+          );
+    }
+    return connecting;
+  };
+}
+
+/**
+ * node-redis: commands issued in one tick go out in one write per node (node-redis corks its
+ * sockets), so a Cluster read is one GET/MGET per slot, all issued at once.
  */
 function nodeRedisCommands(client: NodeRedisClientLike): RedisCommands {
-  const open = () => {
-    if (!client.isOpen) client.connect().catch((error: unknown) => debug('node-redis connect failed: %O', error));
-  };
+  const opened = opener(client, 'client');
   const readGroup = (keys: readonly string[]) => readKeys(keys, (key) => client.get(key), (many) => client.mGet(many));
   const cluster = isNodeRedisCluster(client);
   const getMany: RedisCommands['getMany'] = cluster
@@ -302,10 +319,10 @@ function nodeRedisCommands(client: NodeRedisClientLike): RedisCommands {
     : readGroup;
   return {
     kind: cluster ? 'node-redis cluster' : 'node-redis client',
-    getMany: (keys) => (open(), getMany(keys)),
-    set: (key, value) => (open(), client.set(key, value)),
-    del: (key) => (open(), client.del(key)),
-    publish: (channel, message) => (open(), client.publish(channel, message)),
+    getMany: (keys) => opened().then(() => getMany(keys)),
+    set: (key, value) => opened().then(() => client.set(key, value)),
+    del: (key) => opened().then(() => client.del(key)),
+    publish: (channel, message) => opened().then(() => client.publish(channel, message)),
     duplicateSubscriber: () => client.duplicate(),
     subscriber: (connection, events) => nodeRedisSubscriber(connection as NodeRedisSubscriberLike, events),
   };
@@ -317,9 +334,11 @@ function nodeRedisSubscriber(connection: NodeRedisSubscriberLike, events: Subscr
   // A node-redis client emits 'ready' after it has resubscribed by itself; a cluster does not, and
   // the store's health check covers it.
   connection.on('ready', onReady);
-  if (!connection.isOpen) connection.connect().catch((error: unknown) => debug('node-redis subscriber connect failed: %O', error));
+  const opened = opener(connection, 'subscriber');
+  void opened();
   return {
     subscribe: async (channels) => {
+      await opened();
       await connection.subscribe([...channels], onMessage);
     },
     release: async (channels) => {
@@ -328,10 +347,15 @@ function nodeRedisSubscriber(connection: NodeRedisSubscriberLike, events: Subscr
     },
     destroy: () => {
       connection.off('ready', onReady);
-      // destroy() in node-redis 5 and 6, disconnect() in 4: both close the socket without QUIT.
+      // destroy() in node-redis 5 and 6, disconnect() in 4: both close the socket without QUIT. They
+      // throw on a client that is closed already, which is what was wanted.
       const closer = connection as { destroy?: () => unknown; disconnect?: () => unknown };
-      const closed = closer.destroy !== undefined ? closer.destroy() : closer.disconnect?.();
-      if (closed instanceof Promise) closed.catch((error: unknown) => debug('node-redis subscriber close failed: %O', error));
+      try {
+        const closed = closer.destroy !== undefined ? closer.destroy() : closer.disconnect?.();
+        if (closed instanceof Promise) closed.catch((error: unknown) => debug('node-redis subscriber close failed: %O', error));
+      } catch (error) {
+        debug('node-redis subscriber close failed: %O', error);
+      }
     },
   };
 }
