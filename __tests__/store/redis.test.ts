@@ -177,7 +177,11 @@ describe('RedisRuleStore', () => {
     expect(DEFAULT_KEY_PREFIX).toBe('bucket-cors:');
     expect(DEFAULT_CHANNEL).toBe('bucket-cors:invalidate');
     // @ts-expect-error: client is required
-    expect(() => new RedisRuleStore({})).toThrow(TypeError);
+    expect(() => new RedisRuleStore({})).toThrow(
+      'RedisRuleStore: `client` must be an ioredis Redis or Cluster (ioredis 5 or 6) or a node-redis client or cluster (redis 4, 5 or 6), e.g. new Redis() or createClient(), not undefined.',
+    );
+    // @ts-expect-error: a misspelt option
+    expect(() => new RedisRuleStore({ client: client6(), healthCheckInterval: 500 })).toThrow('unknown option `healthCheckInterval` (did you mean `healthCheckIntervalMs`?)');
     expect(() => new RedisRuleStore({ client: client6(), channel: '' })).toThrow("`channel` must be a non-empty string (default 'bucket-cors:invalidate')");
     expect(() => new RedisRuleStore({ client: client6(), healthCheckIntervalMs: 0 })).toThrow('`healthCheckIntervalMs` must be a positive number of milliseconds or Infinity (default 2000)');
     expect(() => new RedisRuleStore({ client: client6(), healthCheckTimeoutMs: Infinity })).toThrow('`healthCheckTimeoutMs` must be a positive number of milliseconds (default 1000)');

@@ -15,7 +15,8 @@ import {
   type SubscriberConnection,
 } from './redis-clients.js';
 import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, SubscriptionHealthCheck } from './redis-health.js';
-import { abortable, isLogger, StoreErrorLog, StoreSubscribers } from './shared.js';
+import { optionError, positiveNumber, readOptions, type OptionCheck, type OptionChecks } from '../options.js';
+import { abortable, loggerOption, StoreErrorLog, StoreSubscribers } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 
 export type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike, RedisSubscriberLike } from './redis-clients.js';
@@ -77,32 +78,30 @@ interface InvalidationMessage {
   readonly from: string;
 }
 
-function positiveMs(value: number | undefined, fallback: number, name: string, allowInfinity: boolean): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || (!allowInfinity && value === Infinity)) {
-    throw new TypeError(`RedisRuleStore: \`${name}\` must be a positive number of milliseconds${allowInfinity ? ' or Infinity' : ''} (default ${fallback}), got ${String(value)}`);
-  }
-  return value;
+const OWNER = 'RedisRuleStore';
+
+/** A string option, or `fallback` when left out; `nonEmpty` refuses `''`. */
+function stringOption(fallback: string, nonEmpty: boolean): OptionCheck<string> {
+  return (value, fail) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || (nonEmpty && value === '')) fail(`be a${nonEmpty ? ' non-empty' : ''} string (default '${fallback}')`);
+    return value as string;
+  };
 }
 
-function validateOptions(options: RedisRuleStoreOptions): void {
-  if (options === null || typeof options !== 'object') throw new TypeError('RedisRuleStore: pass options, e.g. new RedisRuleStore({ client: new Redis() })');
-  if (!isRedisClient(options.client)) {
-    throw new TypeError('RedisRuleStore: `client` must be an ioredis Redis or Cluster (ioredis 5 or 6) or a node-redis client or cluster (redis 4, 5 or 6)');
-  }
-  if (options.subscriber !== undefined && !isSubscriberFor(options.client, options.subscriber)) {
-    throw new TypeError('RedisRuleStore: `subscriber` must be a connection of the same library as `client`, not used for other commands, or omitted');
-  }
-  if (options.keyPrefix !== undefined && typeof options.keyPrefix !== 'string') {
-    throw new TypeError("RedisRuleStore: `keyPrefix` must be a string (default 'bucket-cors:')");
-  }
-  if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
-    throw new TypeError("RedisRuleStore: `channel` must be a non-empty string (default 'bucket-cors:invalidate')");
-  }
-  if (options.logger !== undefined && !isLogger(options.logger)) {
-    throw new TypeError('RedisRuleStore: `logger` must have warn() and error() methods (console fits)');
-  }
-}
+const OPTION_CHECKS = {
+  client: (value, fail) => {
+    if (!isRedisClient(value)) fail('be an ioredis Redis or Cluster (ioredis 5 or 6) or a node-redis client or cluster (redis 4, 5 or 6), e.g. new Redis() or createClient()');
+    return value as RedisClientLike;
+  },
+  // Checked against `client` in the constructor: both must come from the same library.
+  subscriber: (value) => value as RedisSubscriberLike | undefined,
+  keyPrefix: stringOption(DEFAULT_KEY_PREFIX, false),
+  channel: stringOption(DEFAULT_CHANNEL, true),
+  healthCheckIntervalMs: positiveNumber(DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'milliseconds', true),
+  healthCheckTimeoutMs: positiveNumber(DEFAULT_HEALTH_CHECK_TIMEOUT_MS, 'milliseconds', false),
+  logger: loggerOption,
+} satisfies OptionChecks<RedisRuleStoreOptions>;
 
 function parseStoredValue(key: string, raw: string): StoredConfiguration {
   let value: Partial<StoredValue> | null;
@@ -165,19 +164,22 @@ export class RedisRuleStore implements RuleStore {
   #closed = false;
 
   constructor(options: RedisRuleStoreOptions) {
-    validateOptions(options);
-    this.#commands = redisCommands(options.client);
+    const { client, subscriber, keyPrefix, channel, healthCheckIntervalMs, healthCheckTimeoutMs, logger } = readOptions(OWNER, options, OPTION_CHECKS);
+    if (subscriber !== undefined && !isSubscriberFor(client, subscriber)) {
+      throw optionError(OWNER, 'subscriber', 'be a connection of the same library as `client`, not used for other commands, or be left out', subscriber);
+    }
+    this.#commands = redisCommands(client);
     this.#reads = new ReadBatcher((keys) => this.#commands.getMany(keys));
-    this.#givenSubscriber = options.subscriber;
-    this.#keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    this.#channel = options.channel ?? DEFAULT_CHANNEL;
-    this.#healthChannel = `${this.#channel}:health:${this.#instanceId}`;
-    this.#logger = options.logger ?? console;
-    this.#errorLog = new StoreErrorLog(this.#logger);
-    this.#subscribers = new StoreSubscribers(this.#logger);
+    this.#givenSubscriber = subscriber;
+    this.#keyPrefix = keyPrefix;
+    this.#channel = channel;
+    this.#healthChannel = `${channel}:health:${this.#instanceId}`;
+    this.#logger = logger;
+    this.#errorLog = new StoreErrorLog(logger);
+    this.#subscribers = new StoreSubscribers(logger);
     this.#health = new SubscriptionHealthCheck({
-      intervalMs: positiveMs(options.healthCheckIntervalMs, DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'healthCheckIntervalMs', true),
-      timeoutMs: positiveMs(options.healthCheckTimeoutMs, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, 'healthCheckTimeoutMs', false),
+      intervalMs: healthCheckIntervalMs,
+      timeoutMs: healthCheckTimeoutMs,
       publish: (token) => this.#commands.publish(this.#healthChannel, token),
       lost: (reason) => this.#subscriptionLost(reason),
     });
