@@ -2,7 +2,7 @@
 // RedisRuleStore and RuleCache on a real 3-master Redis Cluster through every client library's Cluster: no CROSSSLOT, slot-aware batches, invalidation across nodes.
 
 import { isDeepStrictEqual } from 'node:util';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { RuleCache } from '../../lib/store/cache';
 import { RedisRuleStore } from '../../lib/store/redis';
 import { keySlot } from '../../lib/store/redis-clients';
@@ -95,6 +95,19 @@ describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRule
     cache.close();
     await Promise.all([...all, writer].map((store) => store.close()));
   });
+});
+
+it("batches reads on an ioredis Cluster whose own keyPrefix moves every key's slot", async () => {
+  const { keyPrefix, channel } = isolated();
+  const prefixed = track(new Cluster([cluster.nodes[0]!], { keyPrefix: 'app:' }));
+  const store = new RedisRuleStore({ client: prefixed, keyPrefix, channel });
+  const configured = BUCKETS.filter((_bucket, index) => index % 3 === 0);
+  await Promise.all(configured.map((bucket) => store.put(bucket, RULES_A)));
+  const answers = await Promise.all(BUCKETS.map((bucket) => store.get(bucket)));
+  expect(answers.map((answer) => answer?.configuration ?? null)).toEqual(BUCKETS.map((bucket) => (configured.includes(bucket) ? RULES_A : null)));
+  // The keys really carry the client's prefix (so the store had to slot them with it).
+  const unprefixed = track(new Cluster([cluster.nodes[0]!]));
+  expect(await unprefixed.exists(`app:${keyPrefix}${configured[0]}`)).toBe(1);
 });
 
 it('delivers invalidations between ioredis and node-redis Cluster clients', async () => {

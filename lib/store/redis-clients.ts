@@ -2,6 +2,7 @@
 // The one place that knows ioredis from node-redis: structural client types, kind detection, and one command/subscriber interface over both.
 
 import createDebug from 'debug';
+import { hasMethods } from '../options.js';
 
 const debug = createDebug('express-bucket-cors:store');
 
@@ -200,18 +201,14 @@ function isNodeRedisCluster(client: NodeRedisClientLike): boolean {
 
 /** True when `value` looks like a client this store can use (either library). */
 export function isRedisClient(value: unknown): value is RedisClientLike {
-  if (typeof value !== 'object' || value === null) return false;
-  const client = value as RedisClientLike;
-  const methods = ['get', 'set', 'del', 'publish', 'duplicate'] as const;
-  return (isIoredis(client) || isNodeRedis(client)) && methods.every((name) => typeof (client as unknown as Record<string, unknown>)[name] === 'function');
+  if (!hasMethods(value, ['get', 'set', 'del', 'publish', 'duplicate'])) return false;
+  return isIoredis(value as RedisClientLike) || isNodeRedis(value as RedisClientLike);
 }
 
 /** True when `value` looks like a subscriber connection of the same library as `client`. */
 export function isSubscriberFor(client: RedisClientLike, value: unknown): value is RedisSubscriberLike {
-  if (typeof value !== 'object' || value === null) return false;
-  const methods = ['subscribe', 'unsubscribe', 'on', 'off'] as const;
-  const sameLibrary = isIoredis(client) ? typeof (value as Partial<IoredisSubscriberLike>).status === 'string' : typeof (value as Partial<NodeRedisSubscriberLike>).isOpen === 'boolean';
-  return sameLibrary && methods.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+  if (!hasMethods(value, ['subscribe', 'unsubscribe', 'on', 'off'])) return false;
+  return isIoredis(client) ? typeof (value as Partial<IoredisSubscriberLike>).status === 'string' : typeof (value as Partial<NodeRedisSubscriberLike>).isOpen === 'boolean';
 }
 
 /**
