@@ -36,9 +36,15 @@ export {
   RedisRuleStore,
   DEFAULT_KEY_PREFIX,
   DEFAULT_CHANNEL,
+  DEFAULT_HEALTH_CHECK_INTERVAL_MS,
+  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   type RedisRuleStoreOptions,
   type RedisClientLike,
   type RedisSubscriberLike,
+  type IoredisClientLike,
+  type IoredisSubscriberLike,
+  type NodeRedisClientLike,
+  type NodeRedisSubscriberLike,
 } from './store/redis.js';
 export {
   RuleCache,

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { hasMethods, optionalFunction, wholeNumber, type OptionCheck } from '../options.js';
+import { isRedisClient } from '../store/redis-clients.js';
 import type { RuleStore } from '../store/types.js';
 
 export { loggerOption } from '../store/shared.js';
@@ -10,8 +11,6 @@ export { loggerOption } from '../store/shared.js';
 /** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
-/** True for a Redis client (ioredis or node-redis) given where a store is wanted. */
-const isRedisClient = (value: unknown): boolean => hasMethods(value, ['publish', 'duplicate']) && !hasMethods(value, ['put']);
 
 /** A store with `methods` (what the owner calls); required unless `optional`. */
 export function storeOption(methods: readonly (keyof RuleStore)[], optional: true): OptionCheck<RuleStore | undefined>;
@@ -19,7 +18,8 @@ export function storeOption(methods: readonly (keyof RuleStore)[], optional: fal
 export function storeOption(methods: readonly (keyof RuleStore)[], optional: boolean): OptionCheck<RuleStore | undefined> {
   return (value, fail) => {
     if (value === undefined && optional) return undefined;
-    if (isRedisClient(value)) fail('be a RuleStore, not a Redis client: wrap the client, `store: new RedisRuleStore({ client })`', false);
+    // A Redis client (ioredis or node-redis) given where a store is wanted.
+    if (isRedisClient(value) && !hasMethods(value, ['put'])) fail('be a RuleStore, not a Redis client: wrap the client, `store: new RedisRuleStore({ client })`', false);
     if (!hasMethods(value, methods)) fail(`be a RuleStore (with ${methods.join(', ')}), e.g. new MemoryRuleStore() or new RedisRuleStore({ client })`);
     return value as RuleStore;
   };
