@@ -1,6 +1,7 @@
 // __tests__/store/cache.test.ts
 // RuleCache logic against the memory store and a scripted store: hits, negatives, single flight, invalidation races, timeouts, stale-on-error.
 
+import type { CorsConfiguration } from '../../lib/core/model';
 import { RuleCache, STALE_RETRY_MS, type RuleLookup } from '../../lib/store/cache';
 import { MemoryRuleStore } from '../../lib/store/memory';
 import type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from '../../lib/store/types';
@@ -281,11 +282,125 @@ describe('RuleCache with a scripted store', () => {
     await expect(pending).resolves.toMatchObject({ kind: 'unavailable' });
   });
 
-  it('rejects unusable options with a TypeError that says what to pass', () => {
+  it('rejects unusable options with a TypeError that names the option and quotes what was given', () => {
     const store = new ScriptedStore(true);
-    expect(() => new RuleCache(store, { max: 0 })).toThrow('RuleCache: `max` must be a positive integer (default 10000), got 0');
-    expect(() => new RuleCache(store, { ttlMs: -1 })).toThrow('`ttlMs` must be a positive number of milliseconds or Infinity');
-    expect(() => new RuleCache(store, { lookupTimeoutMs: Infinity })).toThrow('`lookupTimeoutMs` must be a positive number of milliseconds, got Infinity');
+    expect(() => new RuleCache(store, { max: 0 })).toThrow('RuleCache: `max` must be a whole number of buckets >= 1 (default 500000), not 0.');
+    expect(() => new RuleCache(store, { maxBytes: 1.5 })).toThrow('RuleCache: `maxBytes` must be a whole number of bytes >= 1 (default 67108864), not 1.5.');
+    expect(() => new RuleCache(store, { ttlMs: -1 })).toThrow('RuleCache: `ttlMs` must be a positive number of milliseconds or Infinity (default 60000), not -1.');
+    expect(() => new RuleCache(store, { lookupTimeoutMs: Infinity })).toThrow('RuleCache: `lookupTimeoutMs` must be a positive number of milliseconds (default 1000), not Infinity.');
+    expect(() => new RuleCache(store, { onStoreError: 'log' } as never)).toThrow('RuleCache: `onStoreError` must be a function (error, bucket) => void, or be left out, not "log".');
+    expect(() => new RuleCache(store, { maxSize: 10 } as never)).toThrow('RuleCache: unknown option `maxSize`; the options are `max`, `maxBytes`, `ttlMs`, `lookupTimeoutMs`, `logger`, `onStoreError`.');
     expect(() => new RuleCache({} as RuleStore)).toThrow('`store` must implement RuleStore');
+  });
+});
+
+/** A configuration of `rules` rules with long names, unique by `variant` (tens of KB compiled). */
+function largeConfiguration(variant: number, rules = 40): CorsConfiguration {
+  return {
+    CORSRules: Array.from({ length: rules }, (_, rule) => ({
+      ID: `rule-${variant}-${rule}`,
+      AllowedOrigins: Array.from({ length: 4 }, (_, i) => `https://app${i}.tenant-${variant}-${rule}.example.com`),
+      AllowedMethods: ['GET', 'PUT'],
+      AllowedHeaders: Array.from({ length: 12 }, (_, i) => `x-amz-meta-field-${i}`),
+      ExposeHeaders: ['ETag'],
+    })),
+  };
+}
+
+/** The compiled rules of a cached lookup (fails the test for any other answer). */
+function rulesOf(lookup: RuleLookup | Promise<RuleLookup>) {
+  if (isPromise(lookup) || lookup.kind !== 'configured') throw new Error(`expected cached rules, got ${isPromise(lookup) ? 'a pending read' : lookup.kind}`);
+  return lookup.rules;
+}
+
+describe('RuleCache sharing and byte budget', () => {
+  it('compiles identical configurations once and shares them between buckets, by content', async () => {
+    const store = new MemoryRuleStore();
+    await store.put('a', RULES_A);
+    await store.put('b', structuredClone(RULES_A));
+    await store.put('c', RULES_B);
+    await store.put('d', { CORSRules: RULES_A.CORSRules.map((rule, i) => (i === 0 ? { ...rule, ID: 'other' } : rule)) });
+    const cache = new RuleCache(store);
+    for (const bucket of ['a', 'b', 'c', 'd']) await cache.lookup(bucket);
+    expect(rulesOf(cache.lookup('b'))).toBe(rulesOf(cache.lookup('a')));
+    expect(rulesOf(cache.lookup('c'))).not.toBe(rulesOf(cache.lookup('a')));
+    expect(rulesOf(cache.lookup('d'))).not.toBe(rulesOf(cache.lookup('a'))); // an ID is content too: GET returns it
+    expect(cache.usage).toMatchObject({ buckets: 4, configurations: 3 });
+  });
+
+  it('lets a shared configuration go with its last bucket, and an update of one bucket leave the others alone', async () => {
+    const store = new MemoryRuleStore();
+    await store.put('a', RULES_A);
+    await store.put('b', RULES_A);
+    const cache = new RuleCache(store);
+    await cache.lookup('a');
+    await cache.lookup('b');
+    const shared = rulesOf(cache.lookup('a'));
+    const { bytes: bothBytes } = cache.usage;
+    await store.put('a', RULES_B); // invalidates a only
+    expect(rulesOf(cache.lookup('b'))).toBe(shared);
+    expect(configurationOf(await cache.lookup('a'))).toEqual(RULES_B);
+    expect(cache.usage.configurations).toBe(2);
+    await store.delete('b');
+    expect(cache.usage.configurations).toBe(1);
+    expect(cache.usage.bytes).toBeLessThan(bothBytes);
+    // Nothing holds RULES_A any more: a new bucket with it gets a fresh compilation, not a dropped one.
+    await store.put('c', RULES_A);
+    await cache.lookup('c');
+    expect(rulesOf(cache.lookup('c'))).not.toBe(shared);
+    expect(configurationOf(cache.lookup('c') as RuleLookup)).toEqual(RULES_A);
+    cache.close();
+    expect(cache.usage).toEqual({ buckets: 0, configurations: 0, bytes: 0 });
+  });
+
+  it('counts a shared configuration once: a second bucket with it costs only its entry', async () => {
+    const store = new MemoryRuleStore();
+    const large = largeConfiguration(0);
+    for (const bucket of ['one', 'two', 'other']) await store.put(bucket, bucket === 'other' ? largeConfiguration(1) : large);
+    const cache = new RuleCache(store);
+    await cache.lookup('one');
+    const first = cache.usage.bytes;
+    await cache.lookup('two');
+    const entry = cache.usage.bytes - first;
+    expect(entry).toBeGreaterThan(0);
+    expect(entry).toBeLessThan(300);
+    await cache.lookup('other');
+    expect(cache.usage.bytes - first - entry).toBeGreaterThan(50 * entry);
+  });
+
+  it('stays within maxBytes when filled with large configurations, evicting the least recently used first', async () => {
+    const store = new MemoryRuleStore();
+    const buckets = Array.from({ length: 40 }, (_, i) => `large-${i}`);
+    for (const [i, bucket] of buckets.entries()) await store.put(bucket, largeConfiguration(i));
+    const get = jest.spyOn(store, 'get');
+    const maxBytes = 1_000_000;
+    const cache = new RuleCache(store, { maxBytes });
+    let most = 0;
+    for (const bucket of buckets) {
+      await cache.lookup(bucket);
+      rulesOf(cache.lookup(buckets[0]!)); // the first bucket stays in use, so it is never the least recent
+      expect(cache.usage.bytes).toBeLessThanOrEqual(maxBytes);
+      most = Math.max(most, cache.usage.buckets);
+    }
+    // Some fit, far from all 40: the budget is what bounds the cache here, not `max`.
+    expect(most).toBeGreaterThan(2);
+    expect(most).toBeLessThan(buckets.length);
+    const kept = buckets.filter((bucket) => !isPromise(cache.lookup(bucket)));
+    expect(kept).toHaveLength(cache.usage.buckets);
+    // The first (always used) and the most recently loaded ones are kept; the oldest unused ones went.
+    expect(kept).toEqual([buckets[0], ...buckets.slice(buckets.length - (kept.length - 1))]);
+    expect(get).toHaveBeenCalledTimes(buckets.length + (buckets.length - kept.length));
+  });
+
+  it('answers a configuration larger than the whole budget without keeping it', async () => {
+    const store = new MemoryRuleStore();
+    await store.put('huge', largeConfiguration(0));
+    await store.put('small', RULES_A);
+    const cache = new RuleCache(store, { maxBytes: 20_000 });
+    await cache.lookup('small');
+    expect(configurationOf(await cache.lookup('huge'))).toEqual(largeConfiguration(0));
+    expect(isPromise(cache.lookup('huge'))).toBe(true);
+    expect(cache.usage.buckets).toBeLessThanOrEqual(1);
+    expect(cache.usage.bytes).toBeLessThanOrEqual(20_000);
   });
 });

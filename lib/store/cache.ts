@@ -1,25 +1,27 @@
 // lib/store/cache.ts
-// The local cache in front of any store: compiled rules per bucket, one load per miss, lookup timeout, stale rules on store failure.
+// The local cache in front of any store: compiled rules per bucket (shared by content), bounded in entries and bytes, one load per miss, lookup timeout, stale rules on store failure.
 
 import createDebug from 'debug';
-import { LRUCache } from 'lru-cache';
-import { compileCorsConfiguration, type CompiledRules } from '../core/compile.js';
+import { compileCorsConfiguration } from '../core/compile.js';
 import { assertValidRules, STORED_RULES_PROFILE } from '../core/validate.js';
-import { abortable, isLogger, StoreErrorLog } from './shared.js';
+import { optionalFunction, positiveNumber, readOptions, wholeNumber, type OptionChecks } from '../options.js';
+import { CacheEntries, type CachedLookup, type SharedAnswer } from './cache-entries.js';
+import { compiledBytes, contentKey, entryBytes } from './cache-size.js';
+import { abortable, loggerOption, StoreErrorLog } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
 
 /** What the cache knows about a bucket's CORS rules. */
 export type RuleLookup =
-  | { readonly kind: 'configured'; readonly rules: CompiledRules }
-  /** The bucket has no CORS configuration. */
-  | { readonly kind: 'none' }
+  | CachedLookup
   /** The store failed or timed out and nothing is cached for the bucket. */
   | { readonly kind: 'unavailable'; readonly error: unknown };
 
 /** Default {@link RuleCacheOptions.max}. */
-export const DEFAULT_CACHE_MAX = 10_000;
+export const DEFAULT_CACHE_MAX = 500_000;
+/** Default {@link RuleCacheOptions.maxBytes}: 64 MiB. */
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 /** Default {@link RuleCacheOptions.ttlMs} for a shared store (Redis). */
 export const DEFAULT_SHARED_TTL_MS = 60_000;
 /** Default {@link RuleCacheOptions.lookupTimeoutMs}. */
@@ -29,8 +31,16 @@ export const STALE_RETRY_MS = 5_000;
 
 /** Options of {@link RuleCache}. */
 export interface RuleCacheOptions {
-  /** Most buckets kept (least recently used dropped first). Default: 10,000. */
+  /** Most buckets kept (least recently used dropped first). Default: 500,000. */
   readonly max?: number;
+  /**
+   * Most bytes the cache may hold by its own estimate (least recently used buckets dropped first):
+   * each bucket's entry (about 140 bytes plus its name) and, once however many buckets share it, each
+   * distinct configuration's compiled rules (about 5 KB for 3 short rules, about 390 KB for 100 rules
+   * near S3's 64 KB size limit). A configuration larger than the whole budget is answered but not kept.
+   * Default: 64 MiB (67,108,864).
+   */
+  readonly maxBytes?: number;
   /**
    * How long an entry is trusted before the store is asked again: a safety net for invalidations
    * that never arrived. Default: 60,000 ms for a shared store (`store.shared !== false`), no expiry
@@ -48,13 +58,14 @@ export interface RuleCacheOptions {
   readonly onStoreError?: (error: unknown, bucket: string) => void;
 }
 
-/** A cached answer: never `unavailable`, which is not cached. */
-type CachedLookup = Exclude<RuleLookup, { kind: 'unavailable' }>;
-
-interface CacheEntry {
-  readonly lookup: CachedLookup;
-  /** `Date.now()` after which the store is asked again. */
-  expiresAt: number;
+/** What the cache holds, by its own estimate (see {@link RuleCacheOptions.maxBytes}). */
+export interface RuleCacheUsage {
+  /** Buckets cached, with rules or without a configuration. */
+  readonly buckets: number;
+  /** Distinct configurations among them, each compiled and counted once. */
+  readonly configurations: number;
+  /** Estimated heap bytes of all of it. */
+  readonly bytes: number;
 }
 
 /** One store read in progress; invalidations replace it, so a superseded read never fills the cache. */
@@ -62,15 +73,7 @@ interface InFlightLoad {
   readonly promise: Promise<RuleLookup>;
 }
 
-const NO_CONFIGURATION: CachedLookup = Object.freeze({ kind: 'none' });
-
-function positiveNumber(value: number | undefined, fallback: number, name: string, allowInfinity: boolean): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || (!allowInfinity && value === Infinity)) {
-    throw new TypeError(`RuleCache: \`${name}\` must be a positive number of milliseconds${allowInfinity ? ' or Infinity' : ''}, got ${String(value)}`);
-  }
-  return value;
-}
+const NO_CONFIGURATION: SharedAnswer = Object.freeze({ lookup: Object.freeze({ kind: 'none' }), contentKey: undefined, bytes: 0, holders: 0 });
 
 /**
  * Compiled rules per bucket in front of a {@link RuleStore}. `lookup` answers synchronously from a
@@ -81,7 +84,7 @@ function positiveNumber(value: number | undefined, fallback: number, name: strin
  */
 export class RuleCache {
   readonly #store: RuleStore;
-  readonly #entries: LRUCache<string, CacheEntry>;
+  readonly #entries: CacheEntries;
   readonly #loading = new Map<string, InFlightLoad>();
   readonly #ttlMs: number;
   readonly #lookupTimeoutMs: number;
@@ -93,24 +96,29 @@ export class RuleCache {
     if (store === null || typeof store !== 'object' || typeof store.get !== 'function' || typeof store.subscribe !== 'function') {
       throw new TypeError('RuleCache: `store` must implement RuleStore (get, put, delete, subscribe), e.g. new MemoryRuleStore()');
     }
-    if (options === null || typeof options !== 'object') throw new TypeError('RuleCache: options must be an object');
-    const max = options.max ?? DEFAULT_CACHE_MAX;
-    if (!Number.isSafeInteger(max) || max < 1) throw new TypeError(`RuleCache: \`max\` must be a positive integer (default ${DEFAULT_CACHE_MAX}), got ${String(max)}`);
-    this.#ttlMs = positiveNumber(options.ttlMs, store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'ttlMs', true);
-    this.#lookupTimeoutMs = positiveNumber(options.lookupTimeoutMs, DEFAULT_LOOKUP_TIMEOUT_MS, 'lookupTimeoutMs', false);
-    const logger = options.logger ?? console;
-    if (!isLogger(logger)) {
-      throw new TypeError('RuleCache: `logger` must have warn() and error() methods (console fits)');
-    }
-    if (options.onStoreError !== undefined && typeof options.onStoreError !== 'function') {
-      throw new TypeError('RuleCache: `onStoreError` must be a function (error, bucket) => void');
-    }
+    const checks = {
+      max: wholeNumber(1, DEFAULT_CACHE_MAX, 'buckets'),
+      maxBytes: wholeNumber(1, DEFAULT_CACHE_MAX_BYTES, 'bytes'),
+      // The default TTL depends on the store, so the check is built per cache.
+      ttlMs: positiveNumber(store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'milliseconds', true),
+      lookupTimeoutMs: positiveNumber(DEFAULT_LOOKUP_TIMEOUT_MS, 'milliseconds', false),
+      logger: loggerOption,
+      onStoreError: optionalFunction<(error: unknown, bucket: string) => void>('(error, bucket) => void'),
+    } satisfies OptionChecks<RuleCacheOptions>;
+    const { max, maxBytes, ttlMs, lookupTimeoutMs, logger, onStoreError } = readOptions('RuleCache', options, checks);
+    this.#ttlMs = ttlMs;
+    this.#lookupTimeoutMs = lookupTimeoutMs;
     this.#errorLog = new StoreErrorLog(logger);
-    this.#onStoreError = options.onStoreError;
+    this.#onStoreError = onStoreError;
     this.#store = store;
-    this.#entries = new LRUCache<string, CacheEntry>({ max });
+    this.#entries = new CacheEntries(max, maxBytes, entryBytes);
     this.#unsubscribe = store.subscribe(this.#onInvalidation);
-    debug('cache: max %d, ttl %d ms, lookup timeout %d ms', max, this.#ttlMs, this.#lookupTimeoutMs);
+    debug('cache: max %d buckets, %d bytes, ttl %d ms, lookup timeout %d ms', max, maxBytes, this.#ttlMs, this.#lookupTimeoutMs);
+  }
+
+  /** What is cached now, by the cache's own estimate. */
+  get usage(): RuleCacheUsage {
+    return { buckets: this.#entries.size, configurations: this.#entries.distinctAnswers, bytes: this.#entries.bytes };
   }
 
   /**
@@ -120,8 +128,9 @@ export class RuleCache {
   lookup(bucket: string): RuleLookup | Promise<RuleLookup> {
     const entry = this.#entries.get(bucket);
     if (entry !== undefined && entry.expiresAt > Date.now()) {
-      if (debug.enabled) debug('hit %s: %s', bucket, entry.lookup.kind);
-      return entry.lookup;
+      const { lookup } = entry.answer;
+      if (debug.enabled) debug('hit %s: %s', bucket, lookup.kind);
+      return lookup;
     }
     const pending = this.#loading.get(bucket);
     if (pending !== undefined) {
@@ -146,8 +155,11 @@ export class RuleCache {
     this.#loading.clear();
   }
 
-  /** One store read, compiled; rejects on store failure, on timeout and on rules that don't validate. */
-  async #read(bucket: string): Promise<CachedLookup> {
+  /**
+   * One store read, validated, and compiled unless a cached bucket already holds the same content;
+   * rejects on store failure, on timeout and on rules that don't validate.
+   */
+  async #read(bucket: string): Promise<SharedAnswer> {
     const controller = new AbortController();
     const timer = setTimeout(() => {
       controller.abort(new DOMException(`rule store did not answer for bucket ${JSON.stringify(bucket)} within ${this.#lookupTimeoutMs} ms`, 'TimeoutError'));
@@ -161,20 +173,24 @@ export class RuleCache {
       debug('loaded %s version %s', bucket, stored.version);
       // Validated again: what a store hands back may not have come through the router (a corrupted or
       // foreign entry), and its values end up in response headers.
-      return { kind: 'configured', rules: compileCorsConfiguration(assertValidRules(stored.configuration, STORED_RULES_PROFILE)) };
+      const configuration = assertValidRules(stored.configuration, STORED_RULES_PROFILE);
+      const key = contentKey(configuration);
+      const shared = this.#entries.answerFor(key);
+      if (shared !== undefined) return shared;
+      const lookup: CachedLookup = { kind: 'configured', rules: compileCorsConfiguration(configuration) };
+      return { lookup, contentKey: key, bytes: compiledBytes(configuration) + key.length, holders: 0 };
     } finally {
       clearTimeout(timer);
     }
   }
 
-  #loaded(bucket: string, load: InFlightLoad, lookup: CachedLookup): RuleLookup {
-    if (this.#loading.get(bucket) === load) {
-      this.#loading.delete(bucket);
-      this.#entries.set(bucket, { lookup, expiresAt: Date.now() + this.#ttlMs });
-    } else {
+  #loaded(bucket: string, load: InFlightLoad, answer: SharedAnswer): RuleLookup {
+    if (this.#loading.get(bucket) !== load) {
       debug('not caching %s: invalidated while it was read', bucket);
+      return answer.lookup;
     }
-    return lookup;
+    this.#loading.delete(bucket);
+    return this.#entries.set(bucket, answer, Date.now() + this.#ttlMs);
   }
 
   #failed(bucket: string, load: InFlightLoad, error: unknown): RuleLookup {
@@ -186,7 +202,7 @@ export class RuleCache {
     // Don't make every request wait for a store that just failed: trust the old entry a little longer.
     if (current) last.expiresAt = Date.now() + Math.min(this.#ttlMs, STALE_RETRY_MS);
     debug('serving last-known rules of %s after a store error', bucket);
-    return last.lookup;
+    return last.answer.lookup;
   }
 
   #reportStoreError(error: unknown, bucket: string, servingStale: boolean): void {

@@ -1,0 +1,172 @@
+// lib/store/cache-entries.ts
+// The rule cache's storage: bucket entries in least-recently-used order, bounded in count and in estimated bytes, pointing at compiled answers shared by content.
+
+import type { CompiledRules } from '../core/compile.js';
+
+/** A cached answer for a bucket (`unavailable` is never cached). */
+export type CachedLookup =
+  | { readonly kind: 'configured'; readonly rules: CompiledRules }
+  /** The bucket has no CORS configuration. */
+  | { readonly kind: 'none' };
+
+/**
+ * One distinct answer, shared by every cached bucket whose configuration has the same content, so
+ * that identical configurations are compiled and kept once.
+ */
+export interface SharedAnswer {
+  readonly lookup: CachedLookup;
+  /** What identifies the content (see `contentKey` in cache-size.ts); `undefined` for the one 'none' answer, which is never counted. */
+  readonly contentKey: string | undefined;
+  /** Estimated heap bytes of the compiled rules and the content key, counted once however many buckets hold them. */
+  readonly bytes: number;
+  /** Cached buckets pointing at this answer; it leaves the cache with the last of them. */
+  holders: number;
+}
+
+/** One cached bucket: its key, a pointer to a shared answer, an expiry and its place in the recency list. */
+export class CacheEntry {
+  /** Neighbours in the recency list: `newer` towards the most recently used end. */
+  older: CacheEntry | undefined = undefined;
+  newer: CacheEntry | undefined = undefined;
+
+  constructor(
+    readonly bucket: string,
+    readonly answer: SharedAnswer,
+    /** `Date.now()` after which the store is asked again. */
+    public expiresAt: number,
+  ) {}
+}
+
+/**
+ * Buckets → entries, in least-recently-used order (an intrusive list: a hit only relinks, it never
+ * allocates or hashes again), evicted oldest first whenever there are more than `maxEntries` or the
+ * estimated bytes (each entry's own size plus each distinct shared answer once) exceed `maxBytes`.
+ */
+export class CacheEntries {
+  readonly #byBucket = new Map<string, CacheEntry>();
+  /** Shared answers by content key, each held by at least one entry. */
+  readonly #answers = new Map<string, SharedAnswer>();
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  readonly #entryBytes: (bucket: string) => number;
+  #oldest: CacheEntry | undefined = undefined;
+  #newest: CacheEntry | undefined = undefined;
+  #bytes = 0;
+
+  /** @param entryBytes estimated bytes of one entry for `bucket`, its key included (not its answer). */
+  constructor(maxEntries: number, maxBytes: number, entryBytes: (bucket: string) => number) {
+    this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+    this.#entryBytes = entryBytes;
+  }
+
+  /** Number of cached buckets. */
+  get size(): number {
+    return this.#byBucket.size;
+  }
+
+  /** Estimated bytes of everything cached: the entries and, once each, the answers they share. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Number of distinct answers the entries share. */
+  get distinctAnswers(): number {
+    return this.#answers.size;
+  }
+
+  /** The shared answer with this content key, if some cached bucket holds it. */
+  answerFor(contentKey: string): SharedAnswer | undefined {
+    return this.#answers.get(contentKey);
+  }
+
+  /** The bucket's entry, marked most recently used. */
+  get(bucket: string): CacheEntry | undefined {
+    const entry = this.#byBucket.get(bucket);
+    if (entry !== undefined && entry !== this.#newest) {
+      this.#unlink(entry);
+      this.#linkNewest(entry);
+    }
+    return entry;
+  }
+
+  /** The bucket's entry, its recency unchanged. */
+  peek(bucket: string): CacheEntry | undefined {
+    return this.#byBucket.get(bucket);
+  }
+
+  /**
+   * Caches `answer` for `bucket` (replacing its entry), sharing an equal answer already held by
+   * another bucket, then evicts least recently used entries until both bounds hold again — this one
+   * too when it alone exceeds `maxBytes`. Returns the answer to hand out (the shared one).
+   */
+  set(bucket: string, answer: SharedAnswer, expiresAt: number): CachedLookup {
+    this.delete(bucket);
+    const shared = this.#retain(answer);
+    const entry = new CacheEntry(bucket, shared, expiresAt);
+    this.#byBucket.set(bucket, entry);
+    this.#linkNewest(entry);
+    this.#bytes += this.#entryBytes(bucket);
+    while (this.#oldest !== undefined && (this.#byBucket.size > this.#maxEntries || this.#bytes > this.#maxBytes)) this.#remove(this.#oldest);
+    return shared.lookup;
+  }
+
+  /** Drops the bucket's entry; returns whether there was one. */
+  delete(bucket: string): boolean {
+    const entry = this.#byBucket.get(bucket);
+    if (entry === undefined) return false;
+    this.#remove(entry);
+    return true;
+  }
+
+  /** Drops every entry and shared answer. */
+  clear(): void {
+    // An answer handed out before may come back through `set` (a read that was in flight): it must start from no holders.
+    for (const answer of this.#answers.values()) answer.holders = 0;
+    this.#byBucket.clear();
+    this.#answers.clear();
+    this.#oldest = this.#newest = undefined;
+    this.#bytes = 0;
+  }
+
+  /** The canonical shared answer for `answer`'s content, held once more. */
+  #retain(answer: SharedAnswer): SharedAnswer {
+    if (answer.contentKey === undefined) return answer;
+    let shared = this.#answers.get(answer.contentKey);
+    if (shared === undefined) {
+      shared = answer;
+      this.#answers.set(answer.contentKey, shared);
+      this.#bytes += shared.bytes;
+    }
+    shared.holders++;
+    return shared;
+  }
+
+  #remove(entry: CacheEntry): void {
+    this.#byBucket.delete(entry.bucket);
+    this.#unlink(entry);
+    this.#bytes -= this.#entryBytes(entry.bucket);
+    const { answer } = entry;
+    if (answer.contentKey !== undefined && --answer.holders === 0) {
+      this.#answers.delete(answer.contentKey);
+      this.#bytes -= answer.bytes;
+    }
+  }
+
+  #linkNewest(entry: CacheEntry): void {
+    entry.older = this.#newest;
+    entry.newer = undefined;
+    if (this.#newest === undefined) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
+  }
+
+  #unlink(entry: CacheEntry): void {
+    const { older, newer } = entry;
+    if (older === undefined) this.#oldest = newer;
+    else older.newer = newer;
+    if (newer === undefined) this.#newest = older;
+    else newer.older = older;
+    entry.older = entry.newer = undefined;
+  }
+}
