@@ -19,6 +19,19 @@ export const CORS_PACKAGE_OPTIONS = {
   maxAge: 600,
 };
 
+/**
+ * What `bucketCors` sends on an actual GET from {@link ORIGIN} with {@link THREE_RULES} (its second
+ * rule), with S3's names: the `floor` variant sets exactly these.
+ */
+export const S3_ACTUAL_RESPONSE_HEADERS = /** @type {const} */ ([
+  ['Access-Control-Allow-Origin', ORIGIN],
+  ['Access-Control-Allow-Credentials', 'true'],
+  ['Access-Control-Allow-Methods', 'GET, HEAD, PUT'],
+  ['Access-Control-Expose-Headers', 'ETag, x-amz-request-id'],
+  ['Access-Control-Max-Age', '600'],
+  ['Vary', 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method'],
+]);
+
 /** Request headers of an actual GET with a matching Origin. */
 export const ACTUAL_HEADERS = { origin: ORIGIN };
 /** Request headers of a preflight that the second rule of {@link THREE_RULES} allows. */

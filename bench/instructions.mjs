@@ -1,0 +1,238 @@
+// bench/instructions.mjs
+// Instructions per call, counted by valgrind's callgrind on `node --single-threaded`: deterministic where timings are noisy.
+// Usage: node bench/instructions.mjs [--quick] [--annotate [case]]   (bench/run.mjs calls instructionsPerCall())
+//        node --single-threaded bench/instructions.mjs --workload '<JSON plan>'   (what valgrind runs)
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import cors from 'cors';
+import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, THREE_RULES } from './fixtures.mjs';
+import { buildLibrary, importLibrary } from './library.mjs';
+
+/** Measured cases, each a connect-style handler called once per prepared request/response pair. */
+export const CASES = /** @type {const} */ (['actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup']);
+/** @typedef {(typeof CASES)[number]} Case */
+
+/** Calls per case: `warmup` first (JIT tiers settle), then a phase of `low` and one of `high` calls. */
+export const PLANS = {
+  full: { warmup: 5_000, low: 10_000, high: 30_000 },
+  quick: { warmup: 2_000, low: 2_000, high: 6_000 },
+};
+
+/**
+ * A request as Node's HTTP server builds it, minus the socket, with a real ServerResponse (so
+ * `setHeader` does its real work).
+ * @param {Record<string, string>} headers
+ * @param {string} method
+ */
+function requestPair(headers, method) {
+  const req = new IncomingMessage(/** @type {any} */ (null));
+  req.method = method;
+  req.url = OBJECT_PATH;
+  req.headers = { host: '127.0.0.1', ...headers };
+  return { req, res: new ServerResponse(req) };
+}
+
+/**
+ * The handler of each case, warm (rules cached), with the request it is called with.
+ * @param {Case} name
+ * @returns {Promise<{ handler: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, headers: Record<string, string>, method: string, check: (res: ServerResponse) => boolean }>}
+ */
+async function caseSetup(name) {
+  const [{ bucketCors }, { MemoryRuleStore }, { RuleCache }] = await Promise.all([
+    importLibrary('http/middleware.js'),
+    importLibrary('store/memory.js'),
+    importLibrary('store/cache.js'),
+  ]);
+  const store = new MemoryRuleStore();
+  await store.put(BUCKET, THREE_RULES);
+  const ours = bucketCors({ store });
+  const warming = requestPair(ACTUAL_HEADERS, 'GET');
+  await new Promise((resolve) => ours(warming.req, warming.res, resolve)); // loads the bucket into the cache
+  const allowsOrigin = (/** @type {ServerResponse} */ res) => res.getHeader('access-control-allow-origin') === ORIGIN;
+  switch (name) {
+    case 'actual':
+      return { handler: ours, headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
+    case 'preflight':
+      return { handler: ours, headers: PREFLIGHT_HEADERS, method: 'OPTIONS', check: (res) => allowsOrigin(res) && res.statusCode === 200 };
+    case 'floor': {
+      // What any S3-exact middleware must do at least: the bucket from the path, one Map lookup, and
+      // the very headers bucketCors sends, with S3's names, through setHeader.
+      const { req, res } = requestPair(ACTUAL_HEADERS, 'GET');
+      ours(req, res, () => {});
+      const sent = res.getRawHeaderNames().map((header) => /** @type {const} */ ([header, String(res.getHeader(header))]));
+      const headersByBucket = new Map([[BUCKET, sent]]);
+      /** @type {(req: IncomingMessage, res: ServerResponse, next: () => void) => void} */
+      const floor = (request, response, next) => {
+        const url = /** @type {string} */ (request.url);
+        const list = headersByBucket.get(url.slice(1, url.indexOf('/', 1)));
+        if (list !== undefined) for (const [header, value] of list) response.setHeader(header, value);
+        next();
+      };
+      return { handler: floor, headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
+    }
+    case 'cors_package':
+      return { handler: cors(CORS_PACKAGE_OPTIONS), headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
+    case 'noop':
+      return { handler: (_req, _res, next) => next(), headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+    case 'cache_lookup': {
+      // The cache's share of a hit on its own: one lookup of a warm bucket.
+      const cache = new RuleCache(store);
+      await cache.lookup(BUCKET);
+      /** @type {(req: IncomingMessage, res: ServerResponse, next: () => void) => void} */
+      const lookup = (_req, _res, next) => {
+        if (cache.lookup(BUCKET).kind === 'configured') next();
+      };
+      return { handler: lookup, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+    }
+    default:
+      throw new TypeError(`unknown case ${String(name)}; use one of ${CASES.join(', ')}`);
+  }
+}
+
+/**
+ * Marks a phase boundary: valgrind runs with `--dump-before=uv_loadavg`, so each call writes the
+ * counts since the previous mark to a new dump file. Node itself never calls uv_loadavg.
+ */
+const mark = () => loadavg();
+
+/**
+ * The workload run under valgrind: for each case in turn, builds every request pair it will use
+ * first, makes `warmup` calls, then (between marks) `low` calls and `high` calls, each on a fresh
+ * pair, synchronously.
+ * @param {{ warmup: number, low: number, high: number }} plan
+ */
+async function workload({ warmup, low, high }) {
+  for (const name of CASES) {
+    const { handler, headers, method, check } = await caseSetup(name);
+    const pairs = Array.from({ length: warmup + low + high }, () => requestPair(headers, method));
+    let nexts = 0;
+    const next = () => {
+      nexts += 1;
+    };
+    /** @param {number} from @param {number} to */
+    const calls = (from, to) => {
+      for (let i = from; i < to; i += 1) {
+        const { req, res } = /** @type {{ req: IncomingMessage, res: ServerResponse }} */ (pairs[i]);
+        handler(req, res, next);
+      }
+    };
+    calls(0, warmup);
+    mark();
+    calls(warmup, warmup + low);
+    mark();
+    calls(warmup + low, pairs.length);
+    mark();
+    const last = /** @type {{ res: ServerResponse }} */ (pairs[pairs.length - 1]);
+    const expectedNexts = method === 'OPTIONS' ? 0 : pairs.length;
+    if (nexts !== expectedNexts || !check(last.res)) throw new Error(`${name}: next() called ${nexts} times (expected ${expectedNexts}), headers ${JSON.stringify(last.res.getHeaders())}`);
+  }
+}
+
+const here = fileURLToPath(import.meta.url);
+
+/** Installs valgrind with apt-get when it is missing and this process may (root); throws otherwise. */
+export function ensureValgrind() {
+  if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || spawnSync('apt-get', ['install', '-y', '-qq', 'valgrind'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status !== 0) {
+    throw new Error('valgrind is missing; install it (e.g. sudo apt-get install -y valgrind)');
+  }
+}
+
+/**
+ * Runs the workload once under callgrind; returns the dump file of each phase: per case (in
+ * {@link CASES} order) its `low` and `high` phases.
+ * @param {{ warmup: number, low: number, high: number }} plan
+ * @param {string} dir  where callgrind writes its files
+ * @returns {Promise<Array<{ low: string, high: string }>>}
+ */
+function runWorkload(plan, dir) {
+  const outFile = join(dir, 'callgrind.out');
+  const args = ['--tool=callgrind', '--dump-before=uv_loadavg', `--callgrind-out-file=${outFile}`, process.execPath, '--single-threaded', here, '--workload', JSON.stringify(plan)];
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`valgrind: exit ${code}\n${stderr.slice(-2000)}`));
+      // Dump n (from 1) ends at the n-th mark: 1 is start-up to case 0's warm-up end, then low, high, next case's set-up...
+      resolve(CASES.map((_, k) => ({ low: `${outFile}.${3 * k + 2}`, high: `${outFile}.${3 * k + 3}` })));
+    });
+  });
+}
+
+/** @param {string} file a callgrind dump @returns {number} its instruction count (Ir) */
+function totalInstructions(file) {
+  const totals = /^totals: (\d+)/m.exec(readFileSync(file, 'utf8'));
+  if (totals === null) throw new Error(`no totals in ${file}`);
+  return Number(totals[1]);
+}
+
+/**
+ * Instructions per call of every case, and the ratio of `bucketCors` (actual request) to the floor.
+ * Per call = (instructions of the `high` phase − of the `low` phase) / (high − low), so that what a
+ * phase costs once (the marks, a pending collection) cancels.
+ * @param {{ quick?: boolean }} [options]
+ * @returns {Promise<Record<string, number>>}
+ */
+export async function instructionsPerCall({ quick = false } = {}) {
+  ensureValgrind();
+  const plan = quick ? PLANS.quick : PLANS.full;
+  const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
+  /** @type {Record<string, number>} */
+  const figures = {};
+  try {
+    const phases = await runWorkload(plan, dir);
+    CASES.forEach((name, k) => {
+      const { low, high } = /** @type {{ low: string, high: string }} */ (phases[k]);
+      figures[`instructions_${name}`] = Math.round((totalInstructions(high) - totalInstructions(low)) / (plan.high - plan.low));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  figures.ratio_instructions_vs_floor = figures.instructions_actual / figures.instructions_floor;
+  return figures;
+}
+
+/**
+ * Prints callgrind_annotate's per-function table (exclusive instructions) of one case's `high`
+ * phase. JIT-compiled JavaScript has no symbols for valgrind and shows as `???`; V8 builtins
+ * (Builtins_*) and C++ appear by name.
+ * @param {Case} name
+ * @param {boolean} quick
+ */
+async function annotate(name, quick) {
+  ensureValgrind();
+  const k = CASES.indexOf(name);
+  if (k < 0) throw new TypeError(`unknown case ${name}; use one of ${CASES.join(', ')}`);
+  const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
+  try {
+    const phases = await runWorkload(quick ? PLANS.quick : PLANS.full, dir);
+    const { stdout } = spawnSync('callgrind_annotate', ['--threshold=99', /** @type {{ high: string }} */ (phases[k]).high], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    process.stdout.write(`${stdout.split('\n').slice(0, 80).join('\n')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === here) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { workload: { type: 'string' }, quick: { type: 'boolean', default: false }, annotate: { type: 'boolean', default: false } },
+  });
+  if (values.workload !== undefined) await workload(JSON.parse(values.workload));
+  else {
+    await buildLibrary();
+    if (values.annotate) await annotate(/** @type {Case} */ (positionals[0] ?? 'actual'), values.quick);
+    else process.stdout.write(`${JSON.stringify(await instructionsPerCall({ quick: values.quick }), null, 2)}\n`);
+  }
+}
