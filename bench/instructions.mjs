@@ -14,14 +14,17 @@ import cors from 'cors';
 import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, THREE_RULES } from './fixtures.mjs';
 import { buildLibrary, importLibrary } from './library.mjs';
 
-/** Measured cases, each a connect-style handler called once per prepared request/response pair. */
-export const CASES = /** @type {const} */ (['actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup']);
+/**
+ * Measured cases, each a connect-style handler called once per new request/response pair;
+ * `request_objects` only builds the pairs, and is subtracted from the others.
+ */
+export const CASES = /** @type {const} */ (['request_objects', 'actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup']);
 /** @typedef {(typeof CASES)[number]} Case */
 
 /** Calls per case: `warmup` first (JIT tiers settle), then a phase of `low` and one of `high` calls. */
 export const PLANS = {
-  full: { warmup: 5_000, low: 10_000, high: 30_000 },
-  quick: { warmup: 2_000, low: 2_000, high: 6_000 },
+  full: { warmup: 10_000, low: 10_000, high: 30_000 },
+  quick: { warmup: 3_000, low: 2_000, high: 6_000 },
 };
 
 /**
@@ -78,6 +81,8 @@ async function caseSetup(name) {
     }
     case 'cors_package':
       return { handler: cors(CORS_PACKAGE_OPTIONS), headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
+    case 'request_objects':
+      return { handler: () => {}, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
     case 'noop':
       return { handler: (_req, _res, next) => next(), headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
     case 'cache_lookup': {
@@ -102,35 +107,37 @@ async function caseSetup(name) {
 const mark = () => loadavg();
 
 /**
- * The workload run under valgrind: for each case in turn, builds every request pair it will use
- * first, makes `warmup` calls, then (between marks) `low` calls and `high` calls, each on a fresh
- * pair, synchronously.
+ * The workload run under valgrind: for each case in turn, `warmup` calls, then (between marks)
+ * `low` calls and `high` calls, each on a request pair built just before it, synchronously — as a
+ * server would, so the garbage collector sees short-lived objects only.
  * @param {{ warmup: number, low: number, high: number }} plan
  */
 async function workload({ warmup, low, high }) {
   for (const name of CASES) {
     const { handler, headers, method, check } = await caseSetup(name);
-    const pairs = Array.from({ length: warmup + low + high }, () => requestPair(headers, method));
     let nexts = 0;
     const next = () => {
       nexts += 1;
     };
-    /** @param {number} from @param {number} to */
-    const calls = (from, to) => {
-      for (let i = from; i < to; i += 1) {
-        const { req, res } = /** @type {{ req: IncomingMessage, res: ServerResponse }} */ (pairs[i]);
+    /** @type {ServerResponse | undefined} */
+    let lastResponse;
+    /** @param {number} count */
+    const calls = (count) => {
+      for (let i = 0; i < count; i += 1) {
+        const { req, res } = requestPair(headers, method);
         handler(req, res, next);
+        lastResponse = res;
       }
     };
-    calls(0, warmup);
+    calls(warmup);
     mark();
-    calls(warmup, warmup + low);
+    calls(low);
     mark();
-    calls(warmup + low, pairs.length);
+    calls(high);
     mark();
-    const last = /** @type {{ res: ServerResponse }} */ (pairs[pairs.length - 1]);
-    const expectedNexts = method === 'OPTIONS' ? 0 : pairs.length;
-    if (nexts !== expectedNexts || !check(last.res)) throw new Error(`${name}: next() called ${nexts} times (expected ${expectedNexts}), headers ${JSON.stringify(last.res.getHeaders())}`);
+    // A preflight is answered, never passed on; building the objects alone calls nothing.
+    const expectedNexts = method === 'OPTIONS' || name === 'request_objects' ? 0 : warmup + low + high;
+    if (nexts !== expectedNexts || lastResponse === undefined || !check(lastResponse)) throw new Error(`${name}: next() called ${nexts} times (expected ${expectedNexts}), headers ${JSON.stringify(lastResponse?.getHeaders())}`);
   }
 }
 
@@ -180,7 +187,7 @@ function totalInstructions(file) {
 /**
  * Instructions per call of every case, and the ratio of `bucketCors` (actual request) to the floor.
  * Per call = (instructions of the `high` phase − of the `low` phase) / (high − low), so that what a
- * phase costs once (the marks, a pending collection) cancels.
+ * phase costs once (the marks) cancels, minus the same for building the request pair alone.
  * @param {{ quick?: boolean }} [options]
  * @returns {Promise<Record<string, number>>}
  */
@@ -192,10 +199,15 @@ export async function instructionsPerCall({ quick = false } = {}) {
   const figures = {};
   try {
     const phases = await runWorkload(plan, dir);
-    CASES.forEach((name, k) => {
+    const perCall = CASES.map((_, k) => {
       const { low, high } = /** @type {{ low: string, high: string }} */ (phases[k]);
-      figures[`instructions_${name}`] = Math.round((totalInstructions(high) - totalInstructions(low)) / (plan.high - plan.low));
+      return (totalInstructions(high) - totalInstructions(low)) / (plan.high - plan.low);
     });
+    const [requestObjects = 0] = perCall;
+    CASES.forEach((name, k) => {
+      if (name !== 'request_objects') figures[`instructions_${name}`] = Math.round(/** @type {number} */ (perCall[k]) - requestObjects);
+    });
+    figures.instructions_request_objects = Math.round(requestObjects);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
  * @property {string} url
  * @property {'GET' | 'OPTIONS'} method
  * @property {Record<string, string>} headers
+ * @property {(request: Record<string, unknown>) => Record<string, unknown>} [setupRequest]  changes each request (autocannon), e.g. its path
  */
 
 /**
@@ -24,6 +25,7 @@ export async function throughput(target, { seconds, amount, connections = 10 }) 
     url: target.url,
     method: target.method,
     headers: target.headers,
+    ...(target.setupRequest === undefined ? {} : { requests: [{ method: target.method, headers: target.headers, setupRequest: target.setupRequest }] }),
     connections,
     pipelining: 1,
     ...(amount === undefined ? { duration: seconds } : { amount }),

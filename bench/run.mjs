@@ -1,30 +1,33 @@
 // bench/run.mjs
-// `npm run bench [-- --quick] [-- --cpu-prof]`: measures every figure of the performance goals and prints a Markdown table.
+// `npm run bench [-- --quick] [-- --cpu-prof] [-- --skip-instructions]`: measures every figure of the performance goals and prints a Markdown table.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { VARIANTS } from './apps.mjs';
-import { BUCKET, NAIVE_KEY_PREFIX, OBJECT_PATH, THREE_RULES } from './fixtures.mjs';
+import { ACTUAL_HEADERS, BUCKET, NAIVE_KEY_PREFIX, OBJECT_PATH, THREE_RULES } from './fixtures.mjs';
+import { bucketName } from './heap.mjs';
 import { propagationDelays } from './invalidation.mjs';
 import { buildLibrary, importLibrary } from './library.mjs';
 import { LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCpu, startServer } from './processes.mjs';
-import { startRedis } from './redis.mjs';
+import { commandsBetween, startRedis } from './redis.mjs';
+import { send } from './load.mjs';
 import { figuresTable, goalsMet, throughputTable } from './report.mjs';
 import { pairedRatio, percentile } from './stats.mjs';
 import { coldBurstReads, hotBucketReads } from './store-reads.mjs';
 import { instructionsPerCall } from './instructions.mjs';
-import { interleavedThroughput, loadCases } from './throughput.mjs';
+import { burst, seedBuckets, zipfTarget } from './tenancy.mjs';
+import { checkCors, interleavedThroughput, loadCases } from './throughput.mjs';
 
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, 'skip-instructions': { type: 'boolean', default: false } } });
 /**
  * How much of everything to do: a full run takes about 8 minutes, `--quick` (a smoke run, without
  * the instruction counts, which need minutes under valgrind) under one.
  */
 const plan = flags.quick
-  ? { rounds: 2, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 1_000_000, warmup: 200_000, lookups: 100_000 }, instructions: false }
-  : { rounds: 10, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 3_000_000, lookups: 1_000_000 }, instructions: true };
+  ? { rounds: 2, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 1_000_000, warmup: 200_000, lookups: 100_000 }, tenancy: { buckets: 100_000, rounds: 2, seconds: 1, coldTrials: 1, coldBuckets: 10_000 }, instructions: false }
+  : { rounds: 10, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 3_000_000, lookups: 1_000_000 }, tenancy: { buckets: 1_000_000, rounds: 6, seconds: 3, coldTrials: 3, coldBuckets: 10_000 }, instructions: true };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
@@ -137,6 +140,72 @@ try {
     }
   });
 
+  await section(['ratio_zipf_vs_hot', 'zipf_load_hit_rate', 'ratio_cold_vs_hot'], async () => {
+    const { tenancy } = plan;
+    // A Redis of its own: its read count is then the tenancy server's alone.
+    const tenancyRedis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
+    try {
+      progress(`tenancy: seeding ${tenancy.buckets} + ${tenancy.coldTrials} × ${tenancy.coldBuckets} buckets (10 configurations)`);
+      const coldNames = Array.from({ length: tenancy.coldTrials * tenancy.coldBuckets }, (_, i) => bucketName(tenancy.buckets + i));
+      await seedBuckets(tenancyRedis.client, [...Array.from({ length: tenancy.buckets }, (_, i) => bucketName(i)), ...coldNames]);
+      const server = await startServer('tenancy', { variant: 'redis', redisUrl: tenancyRedis.url, bucket: BUCKET, configuration: THREE_RULES }, profileFlags('server-tenancy'));
+      try {
+        // The hot bucket is the most popular one of the Zipf distribution.
+        const hotPath = `/${bucketName(0)}/object`;
+        const hot = { name: 'hot GET', server, target: { url: server.origin + hotPath, method: /** @type {const} */ ('GET'), headers: ACTUAL_HEADERS }, check: checkCors };
+        const zipf = { name: 'zipf GET', server, target: zipfTarget(server.origin, tenancy.buckets), check: checkCors };
+        progress(`tenancy: ${tenancy.rounds} interleaved rounds × 2 cases × ${tenancy.seconds} s, Zipf(1.0) over ${tenancy.buckets} buckets vs one hot bucket`);
+        /** @type {Record<string, number>} */
+        let readsBefore = {};
+        const { perSecond, cpuMicrosPerRequest, requests } = await interleavedThroughput([hot, zipf], {
+          rounds: tenancy.rounds,
+          seconds: tenancy.seconds,
+          warmupSeconds: plan.warmupSeconds,
+          progress,
+          afterWarmup: async () => {
+            readsBefore = await tenancyRedis.commandCalls();
+          },
+        });
+        const reads = commandsBetween(readsBefore, await tenancyRedis.commandCalls());
+        const zipfRatio = pairedRatio(cpuMicrosPerRequest['hot GET'], cpuMicrosPerRequest['zipf GET']);
+        figures.ratio_zipf_vs_hot = zipfRatio.median;
+        ranges.ratio_zipf_vs_hot = zipfRatio;
+        cpuRatios.ratio_zipf_vs_hot = zipfRatio.median;
+        details.ratio_zipf_vs_hot_by_req_per_s = pairedRatio(perSecond['zipf GET'], perSecond['hot GET']).median;
+        // Only the Zipf case reads the store (the hot bucket stays cached): every GET is one of its misses.
+        figures.zipf_load_hit_rate = 1 - (reads.byCommand.get ?? 0) / requests['zipf GET'];
+        details.tenancy_throughput_req_per_s = perSecond;
+        details.tenancy_server_cpu_us_per_request = cpuMicrosPerRequest;
+
+        progress(`cold bursts: ${tenancy.coldTrials} × ${tenancy.coldBuckets} requests to distinct uncached buckets over 50 connections, each beside as many to the hot bucket`);
+        /** @type {Record<'hot' | 'cold', { perSecond: number[], cpuMicrosPerRequest: number[] }>} */
+        const bursts = { hot: { perSecond: [], cpuMicrosPerRequest: [] }, cold: { perSecond: [], cpuMicrosPerRequest: [] } };
+        for (let trial = 0; trial < tenancy.coldTrials; trial += 1) {
+          const coldPaths = coldNames.slice(trial * tenancy.coldBuckets, (trial + 1) * tenancy.coldBuckets).map((name) => `/${name}/object`);
+          /** @type {Record<'hot' | 'cold', string[]>} */
+          const pathsOf = { hot: coldPaths.map(() => hotPath), cold: coldPaths };
+          // Alternating which goes first, so neither always meets a machine just warmed up.
+          for (const kind of /** @type {const} */ (trial % 2 === 0 ? ['hot', 'cold'] : ['cold', 'hot'])) {
+            const cpuBefore = await server.cpuMicros();
+            bursts[kind].perSecond.push(await burst(server.origin, pathsOf[kind], 50));
+            bursts[kind].cpuMicrosPerRequest.push(((await server.cpuMicros()) - cpuBefore) / tenancy.coldBuckets);
+          }
+        }
+        const coldRatio = pairedRatio(bursts.cold.perSecond, bursts.hot.perSecond);
+        figures.ratio_cold_vs_hot = coldRatio.median;
+        ranges.ratio_cold_vs_hot = coldRatio;
+        cpuRatios.ratio_cold_vs_hot = pairedRatio(bursts.hot.cpuMicrosPerRequest, bursts.cold.cpuMicrosPerRequest).median;
+        details.cold_bursts = bursts;
+        const check = checkCors(await send({ url: server.origin + `/${coldNames[0]}/object`, method: 'GET', headers: ACTUAL_HEADERS }));
+        if (check !== undefined) throw new Error(`cold bucket: ${check}`);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await tenancyRedis.stop();
+    }
+  });
+
   await section(['invalidation_p50_ms', 'invalidation_p99_ms'], async () => {
     progress(`invalidation: ${plan.updates} PUT ?cors on one instance, polled on another`);
     const options = { variant: 'redis', redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES };
@@ -164,8 +233,8 @@ try {
     progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets, default cache`);
     await micro('zipf', plan.zipf);
   });
-  if (!plan.instructions) {
-    for (const key of ['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'ratio_instructions_vs_floor']) failures[key] = 'skipped by --quick';
+  if (!plan.instructions || flags['skip-instructions']) {
+    for (const key of ['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'ratio_instructions_vs_floor']) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
     await section(['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'ratio_instructions_vs_floor'], async () => {
       progress('instructions: callgrind on node --single-threaded (a few minutes)');

@@ -17,7 +17,7 @@ import { send, throughput } from './load.mjs';
 const checkNoCors = (answer) =>
   answer.status !== 200 ? `status ${answer.status}` : answer.headers['access-control-allow-origin'] !== undefined ? 'sent CORS headers' : undefined;
 /** @param {import('./load.mjs').Answer} answer */
-const checkCors = (answer) =>
+export const checkCors = (answer) =>
   answer.status !== 200 ? `status ${answer.status}` : answer.headers['access-control-allow-origin'] !== ORIGIN ? 'no matching Access-Control-Allow-Origin' : undefined;
 /** @param {import('./load.mjs').Answer} answer */
 const checkPreflight = (answer) =>
@@ -58,7 +58,7 @@ export function loadCases(servers) {
 async function measure({ server, target }, seconds) {
   const cpuBefore = await server.cpuMicros();
   const { requests, perSecond } = await throughput(target, { seconds });
-  return { perSecond, cpuMicrosPerRequest: ((await server.cpuMicros()) - cpuBefore) / requests };
+  return { requests, perSecond, cpuMicrosPerRequest: ((await server.cpuMicros()) - cpuBefore) / requests };
 }
 
 /**
@@ -66,16 +66,19 @@ async function measure({ server, target }, seconds) {
  * case gets `seconds` of load; round r starts at case r (mod count) so no case always follows the
  * same neighbour or always goes first.
  * @param {LoadCase[]} cases
- * @param {{ rounds: number, seconds: number, warmupSeconds: number, progress: (line: string) => void }} plan
- * @returns {Promise<{ perSecond: Record<string, number[]>, cpuMicrosPerRequest: Record<string, number[]> }>}
- *   by case name, one entry per round
+ * @param {{ rounds: number, seconds: number, warmupSeconds: number, progress: (line: string) => void, afterWarmup?: () => Promise<void> }} plan
+ * @returns {Promise<{ perSecond: Record<string, number[]>, cpuMicrosPerRequest: Record<string, number[]>, requests: Record<string, number> }>}
+ *   by case name, one entry per round; `requests`: all measured requests of each case
  */
-export async function interleavedThroughput(cases, { rounds, seconds, warmupSeconds, progress }) {
+export async function interleavedThroughput(cases, { rounds, seconds, warmupSeconds, progress, afterWarmup }) {
   for (const { name, target, check } of cases) {
     const problem = check(await send(target));
     if (problem !== undefined) throw new Error(`${name}: ${problem}; the variant does not do what it is meant to`);
   }
   for (const { target } of cases) await throughput(target, { seconds: warmupSeconds });
+  await afterWarmup?.();
+  /** @type {Record<string, number>} */
+  const requests = Object.fromEntries(cases.map(({ name }) => [name, 0]));
   /** @type {Record<string, number[]>} */
   const perSecond = Object.fromEntries(cases.map(({ name }) => [name, []]));
   /** @type {Record<string, number[]>} */
@@ -85,9 +88,10 @@ export async function interleavedThroughput(cases, { rounds, seconds, warmupSeco
     for (const loadCase of order) {
       const sample = await measure(loadCase, seconds);
       perSecond[loadCase.name].push(sample.perSecond);
+      requests[loadCase.name] += sample.requests;
       cpuMicrosPerRequest[loadCase.name].push(sample.cpuMicrosPerRequest);
     }
     progress(`round ${round + 1}/${rounds}: ${order.map(({ name }) => `${name} ${Math.round(perSecond[name][round])}/s`).join(', ')}`);
   }
-  return { perSecond, cpuMicrosPerRequest };
+  return { perSecond, cpuMicrosPerRequest, requests };
 }

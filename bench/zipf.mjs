@@ -43,14 +43,15 @@ export function seededRandom(seed) {
 
 /**
  * Looks up Zipf-distributed buckets (each holding one of 10 configurations) through a RuleCache with
- * default options: `warmup` lookups, then `lookups` counted ones; a hit is an answer without a store read.
- * @param {{ buckets: number, warmup: number, lookups: number }} plan
+ * default options (or `cache`): `warmup` lookups, then `lookups` counted ones; a hit is an answer
+ * without a store read.
+ * @param {{ buckets: number, warmup: number, lookups: number, cache?: import('../lib/store/cache.js').RuleCacheOptions }} plan
  * @returns {Promise<{ zipf_hit_rate_default: number, zipf_cached_buckets: number, zipf_cache_bytes: number }>}
  */
-export async function zipfHitRate({ buckets, warmup, lookups }) {
+export async function zipfHitRate({ buckets, warmup, lookups, cache: cacheOptions = {} }) {
   const { RuleCache } = await importLibrary('store/cache.js');
   const tenJson = Array.from({ length: 10 }, (_, i) => JSON.stringify(threeRulesVariant(i)));
-  const cache = new RuleCache(parsingStore((bucket) => /** @type {string} */ (tenJson[bucketNumber(bucket) % 10])));
+  const cache = new RuleCache(parsingStore((bucket) => /** @type {string} */ (tenJson[bucketNumber(bucket) % 10])), cacheOptions);
   const next = zipfSampler(buckets, 1.0, seededRandom(14));
   let hits = 0;
   for (let i = 0; i < warmup + lookups; i += 1) {
