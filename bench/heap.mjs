@@ -39,7 +39,7 @@ export const bucketNumber = (bucket) => Number(bucket.slice(7));
  * {@link THREE_RULES} with the second rule's second origin made unique by `variant`: as many distinct
  * configurations as variants, all of the same size.
  * @param {number} variant
- * @returns {import('../lib/engine/model.js').CorsConfiguration}
+ * @returns {import('../lib/core/model.js').CorsConfiguration}
  */
 export function threeRulesVariant(variant) {
   const [first, second, third] = THREE_RULES.CORSRules;
@@ -49,7 +49,7 @@ export function threeRulesVariant(variant) {
 /**
  * A configuration near S3's size limit (100 rules, about 60 KB as XML), unique by `variant`.
  * @param {number} variant
- * @returns {import('../lib/engine/model.js').CorsConfiguration}
+ * @returns {import('../lib/core/model.js').CorsConfiguration}
  */
 export function largeConfiguration(variant) {
   return {
