@@ -26,8 +26,8 @@ const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', defau
  * the instruction counts, which need minutes under valgrind) under one.
  */
 const plan = flags.quick
-  ? { rounds: 2, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000 }, tenancy: { buckets: 20_000, rounds: 2, seconds: 1, coldTrials: 1, coldBuckets: 10_000 }, instructions: false }
-  : { rounds: 10, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 2_000_000, lookups: 1_000_000 }, tenancy: { buckets: 1_000_000, rounds: 6, seconds: 3, coldTrials: 3, coldBuckets: 10_000 }, instructions: true };
+  ? { rounds: 2, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, rounds: 2, seconds: 1, coldTrials: 1, coldBuckets: 10_000 }, instructions: false }
+  : { rounds: 10, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 1_000_000, lookups: 1_000_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, rounds: 6, seconds: 3, coldTrials: 3, coldBuckets: 10_000 }, instructions: true };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
@@ -230,7 +230,7 @@ try {
     await micro('heap', plan.heap, ['--expose-gc']);
   });
   await section(['zipf_hit_rate_default'], async () => {
-    progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets, default cache`);
+    progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache and without expiry`);
     await micro('zipf', plan.zipf);
   });
   if (!plan.instructions || flags['skip-instructions']) {

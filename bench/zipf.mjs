@@ -43,30 +43,70 @@ export function seededRandom(seed) {
 
 /**
  * Looks up Zipf-distributed buckets (each holding one of 10 configurations) through a RuleCache with
- * default options (or `cache`), a hit being an answer without a store read. Warm-up, as a server
- * that has been up a while: every bucket once (least popular first, so none starts out favoured),
- * then `warmup` Zipf lookups; then `lookups` counted ones. Without the first pass, misses on buckets
- * never seen before (which no cache can avoid) would dominate: a million Zipf draws over a million
- * buckets meet a few hundred thousand of them for the first time.
- * @param {{ buckets: number, warmup: number, lookups: number, cache?: import('../lib/store/cache.js').RuleCacheOptions }} plan
- * @returns {Promise<{ zipf_hit_rate_default: number, zipf_cached_buckets: number, zipf_cache_bytes: number }>}
+ * default options (or `cache`), a hit being an answer that did not wait for the store (an expired
+ * entry is answered at once and refreshed in the background: a store read, counted apart), on a simulated clock
+ * that advances 1 / `requestsPerSecond` per lookup (so that the TTL counts as it would in a server
+ * at that rate, however fast this machine is). Warm-up, as a server that has been up a while: every
+ * bucket once (least popular first, so none starts out favoured), then `warmup` Zipf lookups; then
+ * `lookups` counted ones. Without the first pass, misses on buckets never seen before (which no
+ * cache can avoid) would dominate: a million Zipf draws over a million buckets meet a few hundred
+ * thousand of them for the first time.
+ * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/store/cache.js').RuleCacheOptions }} plan
+ * @returns {Promise<{ hitRate: number, readsPerLookup: number, cachedBuckets: number, cacheBytes: number }>}
  */
-export async function zipfHitRate({ buckets, warmup, lookups, cache: cacheOptions = {} }) {
+async function hitRate({ buckets, warmup, lookups, requestsPerSecond, cache: cacheOptions = {} }) {
   const { RuleCache } = await importLibrary('store/cache.js');
   const tenJson = Array.from({ length: 10 }, (_, i) => JSON.stringify(threeRulesVariant(i)));
-  const cache = new RuleCache(parsingStore((bucket) => /** @type {string} */ (tenJson[bucketNumber(bucket) % 10])), cacheOptions);
-  const next = zipfSampler(buckets, 1.0, seededRandom(14));
-  for (let rank = buckets - 1; rank >= 0; rank -= 1) {
-    const found = cache.lookup(bucketName(rank));
-    if (found instanceof Promise) await found;
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => now;
+  try {
+    let reads = 0;
+    const cache = new RuleCache(
+      parsingStore((bucket) => {
+        reads += 1;
+        return /** @type {string} */ (tenJson[bucketNumber(bucket) % 10]);
+      }),
+      cacheOptions,
+    );
+    const next = zipfSampler(buckets, 1.0, seededRandom(14));
+    /** @param {string} bucket @returns {Promise<boolean>} whether it was a hit */
+    const lookup = async (bucket) => {
+      now += 1000 / requestsPerSecond;
+      const found = cache.lookup(bucket);
+      if (!(found instanceof Promise)) return true;
+      await found;
+      return false;
+    };
+    for (let rank = buckets - 1; rank >= 0; rank -= 1) await lookup(bucketName(rank));
+    for (let i = 0; i < warmup; i += 1) await lookup(bucketName(next()));
+    let hits = 0;
+    const readsBefore = reads;
+    for (let i = 0; i < lookups; i += 1) if (await lookup(bucketName(next()))) hits += 1;
+    // Background refreshes still running finish on the next turns; none is left uncounted.
+    await new Promise((resolve) => setImmediate(resolve));
+    const { buckets: cachedBuckets, bytes } = cache.usage;
+    cache.close();
+    return { hitRate: hits / lookups, readsPerLookup: (reads - readsBefore) / lookups, cachedBuckets, cacheBytes: bytes };
+  } finally {
+    Date.now = realNow;
   }
-  let hits = 0;
-  for (let i = 0; i < warmup + lookups; i += 1) {
-    const found = cache.lookup(bucketName(next()));
-    if (found instanceof Promise) await found;
-    else if (i >= warmup) hits += 1;
-  }
-  const { buckets: cached, bytes } = cache.usage;
-  cache.close();
-  return { zipf_hit_rate_default: hits / lookups, zipf_cached_buckets: cached, zipf_cache_bytes: bytes };
+}
+
+/**
+ * The Zipf hit rate with default options, and again without expiry (`ttlMs: Infinity`) to tell what
+ * the TTL costs from what the byte budget costs.
+ * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number }} plan
+ * @returns {Promise<Record<string, number>>}
+ */
+export async function zipfHitRate(plan) {
+  const withDefaults = await hitRate(plan);
+  const withoutExpiry = await hitRate({ ...plan, cache: { ttlMs: Infinity } });
+  return {
+    zipf_hit_rate_default: withDefaults.hitRate,
+    zipf_store_reads_per_lookup_default: withDefaults.readsPerLookup,
+    zipf_hit_rate_no_ttl: withoutExpiry.hitRate,
+    zipf_cached_buckets: withoutExpiry.cachedBuckets,
+    zipf_cache_bytes: withoutExpiry.cacheBytes,
+  };
 }

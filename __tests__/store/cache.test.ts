@@ -115,7 +115,7 @@ describe('RuleCache with the memory store', () => {
 });
 
 describe('RuleCache with a scripted store', () => {
-  it('expires entries of a shared store after ttlMs (default 60 s) and reads again', async () => {
+  it('expires entries of a shared store after ttlMs (default 60 s): the next request gets them while one read refreshes them', async () => {
     const store = new ScriptedStore(true);
     const cache = new RuleCache(store);
     const first = cache.lookup('photos');
@@ -123,12 +123,17 @@ describe('RuleCache with a scripted store', () => {
     await first;
     const now = Date.now();
     jest.spyOn(Date, 'now').mockReturnValue(now + 59_000);
-    expect(isPromise(cache.lookup('photos'))).toBe(false);
+    expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+    expect(store.reads).toHaveLength(1);
     jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
-    const again = cache.lookup('photos');
-    expect(isPromise(again)).toBe(true);
+    // Expired: answered at once with the old rules, and the store is asked (once, however many ask).
+    expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+    expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+    expect(store.reads).toHaveLength(2);
     store.reads[1]!.resolve(stored(RULES_B, '2'));
-    expect(configurationOf(await again)).toEqual(RULES_B);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_B);
+    expect(store.reads).toHaveLength(2);
   });
 
   it('refuses a stored configuration that does not validate (a corrupted or foreign store entry): unavailable, never its header values', async () => {
@@ -234,9 +239,9 @@ describe('RuleCache with a scripted store', () => {
 
     const now = Date.now();
     jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
-    const refresh = cache.lookup('photos');
+    expect(cache.lookup('photos')).toBe(known); // expired: served while the refresh runs
     store.reads[1]!.reject(new Error('READONLY'));
-    expect(await refresh).toBe(known);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(onStoreError).toHaveBeenCalledTimes(1);
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('serving last-known rules'), expect.any(Error));
     // Within the retry window the old rules come back synchronously.

@@ -43,8 +43,10 @@ export interface RuleCacheOptions {
   readonly maxBytes?: number;
   /**
    * How long an entry is trusted before the store is asked again: a safety net for invalidations
-   * that never arrived. Default: 60,000 ms for a shared store (`store.shared !== false`), no expiry
-   * for a single-process store (its invalidations cannot be lost). `Infinity` disables expiry.
+   * that never arrived. The first request after expiry still gets the entry, while one store read
+   * refreshes it in the background (so rules are at most about `ttlMs` plus one read old). Default:
+   * 60,000 ms for a shared store (`store.shared !== false`), no expiry for a single-process store
+   * (its invalidations cannot be lost). `Infinity` disables expiry.
    */
   readonly ttlMs?: number;
   /**
@@ -77,7 +79,8 @@ const NO_CONFIGURATION: SharedAnswer = Object.freeze({ lookup: Object.freeze({ k
 
 /**
  * Compiled rules per bucket in front of a {@link RuleStore}. `lookup` answers synchronously from a
- * fresh entry; otherwise it reads the store once for any number of concurrent callers, bounded by
+ * cached entry (refreshing an expired one in the background); otherwise it reads the store once for
+ * any number of concurrent callers, bounded by
  * `lookupTimeoutMs`. When the store fails, last-known rules keep being served; with nothing cached
  * the answer is `unavailable`. Store invalidations drop entries ('bucket') or everything ('all').
  * Never rejects.
@@ -122,22 +125,37 @@ export class RuleCache {
   }
 
   /**
-   * The bucket's rules: returned directly (not a promise) when a fresh entry is cached, the hot
-   * path; otherwise a promise that settles within about `lookupTimeoutMs` and never rejects.
+   * The bucket's rules: returned directly (not a promise) when an entry is cached, the hot path (an
+   * expired one also starts a background refresh); otherwise a promise that settles within about
+   * `lookupTimeoutMs` and never rejects.
    */
   lookup(bucket: string): RuleLookup | Promise<RuleLookup> {
     const entry = this.#entries.get(bucket);
-    if (entry !== undefined && entry.expiresAt > Date.now()) {
+    if (entry !== undefined) {
       const { lookup } = entry.answer;
-      if (debug.enabled) debug('hit %s: %s', bucket, lookup.kind);
+      if (entry.expiresAt > Date.now()) {
+        if (debug.enabled) debug('hit %s: %s', bucket, lookup.kind);
+        return lookup;
+      }
+      // Expired: the TTL only guards against lost invalidations, so the request is not made to wait
+      // for the store; it gets the entry while one read refreshes it in the background (never rejects).
+      if (!this.#loading.has(bucket)) {
+        debug('expired %s: refreshing in the background', bucket);
+        void this.#load(bucket);
+      }
       return lookup;
     }
     const pending = this.#loading.get(bucket);
     if (pending !== undefined) {
-      debug('%s %s: joining the read in progress', entry === undefined ? 'miss' : 'expired', bucket);
+      debug('miss %s: joining the read in progress', bucket);
       return pending.promise;
     }
-    debug('%s %s: reading the store', entry === undefined ? 'miss' : 'expired', bucket);
+    debug('miss %s: reading the store', bucket);
+    return this.#load(bucket);
+  }
+
+  /** Starts the one store read of `bucket`; the promise never rejects. */
+  #load(bucket: string): Promise<RuleLookup> {
     const load: InFlightLoad = {
       promise: this.#read(bucket).then(
         (lookup) => this.#loaded(bucket, load, lookup),
