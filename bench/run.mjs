@@ -22,8 +22,8 @@ import { checkCors, interleavedThroughput, loadCases } from './throughput.mjs';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, 'skip-instructions': { type: 'boolean', default: false } } });
 /**
- * How much of everything to do: a full run takes about 8 minutes, `--quick` (a smoke run, without
- * the instruction counts, which need minutes under valgrind) under one.
+ * How much of everything to do. A full run took 17 minutes on a machine at load 9–11 (the
+ * instruction counts about 5 of them); `--quick`, a smoke run without the instruction counts, about 2.
  */
 const plan = flags.quick
   ? { rounds: 2, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, rounds: 2, seconds: 1, coldTrials: 1, coldBuckets: 10_000 }, instructions: false }
