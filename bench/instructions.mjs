@@ -229,7 +229,7 @@ async function annotate(name, quick) {
   const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
   try {
     const phases = await runWorkload(quick ? PLANS.quick : PLANS.full, dir);
-    const { stdout } = spawnSync('callgrind_annotate', ['--threshold=99', /** @type {{ high: string }} */ (phases[k]).high], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = spawnSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', /** @type {{ high: string }} */ (phases[k]).high], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     process.stdout.write(`${stdout.split('\n').slice(0, 80).join('\n')}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
