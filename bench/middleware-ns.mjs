@@ -61,7 +61,7 @@ function callEach(name, middleware) {
 export async function middlewareNs({ redisUrl, batches, iterations }) {
   const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis.js')]);
   const client = new Redis(redisUrl);
-  const store = new RedisRuleStore({ client });
+  const store = new RedisRuleStore({ client, healthCheckIntervalMs: Infinity });
   await store.put(BUCKET, THREE_RULES);
   const ours = bucketCors({ store });
   const theirs = cors(CORS_PACKAGE_OPTIONS);

@@ -1,6 +1,7 @@
 // bench/run.mjs
 // `npm run bench [-- --quick] [-- --cpu-prof] [-- --skip-instructions]`: measures every figure of the performance goals and prints a Markdown table.
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -243,6 +244,11 @@ try {
       Object.assign(figures, await instructionsPerCall());
     });
   }
+  await section(['redis_round_trips_per_10k_cold', 'redis_round_trips_per_10k_cold_cluster'], async () => {
+    progress('redis round trips: 10,000 cold lookups over 50 callers, one server and a 3-master Cluster (bench/redis-round-trips.mjs)');
+    const output = execFileSync(process.execPath, [fileURLToPath(new URL('./redis-round-trips.mjs', import.meta.url))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    Object.assign(figures, JSON.parse(output));
+  });
   await section(['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {
     progress('middleware: ns per call, in process');
     await micro('middleware', { redisUrl: redis.url, ...plan.middleware });

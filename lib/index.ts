@@ -49,9 +49,11 @@ export {
 export {
   RuleCache,
   DEFAULT_CACHE_MAX,
+  DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_SHARED_TTL_MS,
   DEFAULT_LOOKUP_TIMEOUT_MS,
   type RuleCacheOptions,
+  type RuleCacheUsage,
   type RuleLookup,
 } from './store/cache.js';
 

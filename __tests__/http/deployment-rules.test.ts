@@ -69,6 +69,35 @@ describe('serviceRules', () => {
   });
 });
 
+describe('store events on diagnostics_channel', () => {
+  test('a failed lookup and an invalidation are published', async () => {
+    const errors: unknown[] = [];
+    const invalidations: unknown[] = [];
+    const onError = (message: unknown) => void errors.push(message);
+    const onInvalidation = (message: unknown) => void invalidations.push(message);
+    diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.storeError, onError);
+    diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.invalidation, onInvalidation);
+    try {
+      const store = new MemoryRuleStore();
+      const failing = {
+        shared: false,
+        get: () => Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' })),
+        put: store.put.bind(store),
+        delete: store.delete.bind(store),
+        subscribe: store.subscribe.bind(store),
+      };
+      const { app } = appWith({ store: failing, logger: { warn() {}, error() {} } });
+      await request(app).options('/b/k').set('Origin', ORIGIN).set('Access-Control-Request-Method', 'GET');
+      await store.put('b', DEFAULT_RULES);
+    } finally {
+      diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.storeError, onError);
+      diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.invalidation, onInvalidation);
+    }
+    expect(errors).toEqual([{ caller: 'lookup', kind: 'ECONNREFUSED', servedStale: false }]);
+    expect(invalidations).toEqual([{ type: 'bucket' }]);
+  });
+});
+
 describe('decision events on diagnostics_channel', () => {
   const events: CorsDecisionEvent[] = [];
   const listener = (message: unknown) => void events.push(message as CorsDecisionEvent);

@@ -69,6 +69,11 @@ describe('mistakes at construction', () => {
     }
   });
 
+  test('a typo inside `cache` is named with its path', () => {
+    expect(() => bucketCors({ cache: { ttl: 5 } as never })).toThrow('bucketCors: unknown option `cache.ttl` (did you mean `cache.ttlMs`?); the options of `cache` are');
+    expect(() => bucketCors({ cache: { max: 0 } })).toThrow('bucketCors: `cache.max` must be a whole number of buckets >= 1 (default 500000), not 0.');
+  });
+
   test('a dialect without its methods is refused', () => {
     expect(() => bucketCors({ dialect: { name: 'x' } as never })).toThrow('bucketCors: `dialect` must be a CorsDialect (e.g. s3Dialect), or be left out, not an object.');
   });

@@ -12,7 +12,7 @@ import { CORS_VARY } from '../core/response-headers.js';
 import { s3Dialect } from '../dialects/s3/dialect.js';
 import { decisionChannel, type CorsDecisionEvent, type RuleSource } from '../diagnostics.js';
 import { hasMethods, nestedOptions, oneOf, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../options.js';
-import { RuleCache, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
+import { RuleCache, ruleCacheOptionChecks, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import type { CorsDialect } from './dialect.js';
@@ -110,7 +110,7 @@ const flag: OptionCheck<boolean> = (value, fail) => {
 
 const OPTION_CHECKS = {
   store: storeOption(['get', 'subscribe'], true),
-  // Checked in full by createAddressing and RuleCache, which name their own options.
+  // Checked in full by createAddressing and by the cache's own checks (below), which name their own options.
   addressing: (value) => value as AddressingOptions | undefined,
   bucketExists: bucketExistsOption,
   vary: oneOf(['match', 'always'], 'match'),
@@ -229,6 +229,8 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   const store = checked.store ?? new MemoryRuleStore({ logger });
   const addressing = createAddressing(checked.addressing);
   const resolve = addressing.resolve;
+  // Checked here too, so a mistake is named `bucketCors: cache.<key>`.
+  readOptions('bucketCors', checked.cache, ruleCacheOptionChecks(store), 'cache.');
   const cache = new RuleCache(store, { logger, ...checked.cache });
   const defaultState = configuredState('defaultRules', checked.defaultRules, dialect);
   const serviceState = configuredState('serviceRules', checked.serviceRules, dialect);

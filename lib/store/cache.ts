@@ -4,10 +4,11 @@
 import createDebug from 'debug';
 import { compileCorsConfiguration } from '../core/compile.js';
 import { assertValidRules, STORED_RULES_PROFILE } from '../core/validate.js';
+import { invalidationChannel, storeErrorChannel, type InvalidationReceivedEvent, type StoreErrorEvent } from '../diagnostics.js';
 import { optionalFunction, positiveNumber, readOptions, wholeNumber, type OptionChecks } from '../options.js';
 import { CacheEntries, type CachedLookup, type SharedAnswer } from './cache-entries.js';
 import { compiledBytes, contentKey, entryBytes } from './cache-size.js';
-import { abortable, loggerOption, StoreErrorLog } from './shared.js';
+import { abortable, errorKind, loggerOption, StoreErrorLog } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
@@ -78,6 +79,21 @@ interface InFlightLoad {
 const NO_CONFIGURATION: SharedAnswer = Object.freeze({ lookup: Object.freeze({ kind: 'none' }), contentKey: undefined, bytes: 0, holders: 0 });
 
 /**
+ * The checks of {@link RuleCacheOptions} for a cache in front of `store` (the default TTL depends on
+ * whether the store is shared); `bucketCors` runs them on its `cache` option to name `cache.<key>`.
+ */
+export function ruleCacheOptionChecks(store: RuleStore) {
+  return {
+    max: wholeNumber(1, DEFAULT_CACHE_MAX, 'buckets'),
+    maxBytes: wholeNumber(1, DEFAULT_CACHE_MAX_BYTES, 'bytes'),
+    ttlMs: positiveNumber(store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'milliseconds', true),
+    lookupTimeoutMs: positiveNumber(DEFAULT_LOOKUP_TIMEOUT_MS, 'milliseconds', false),
+    logger: loggerOption,
+    onStoreError: optionalFunction<(error: unknown, bucket: string) => void>('(error, bucket) => void'),
+  } satisfies OptionChecks<RuleCacheOptions>;
+}
+
+/**
  * Compiled rules per bucket in front of a {@link RuleStore}. `lookup` answers synchronously from a
  * cached entry (refreshing an expired one in the background); otherwise it reads the store once for
  * any number of concurrent callers, bounded by
@@ -99,16 +115,7 @@ export class RuleCache {
     if (store === null || typeof store !== 'object' || typeof store.get !== 'function' || typeof store.subscribe !== 'function') {
       throw new TypeError('RuleCache: `store` must implement RuleStore (get, put, delete, subscribe), e.g. new MemoryRuleStore()');
     }
-    const checks = {
-      max: wholeNumber(1, DEFAULT_CACHE_MAX, 'buckets'),
-      maxBytes: wholeNumber(1, DEFAULT_CACHE_MAX_BYTES, 'bytes'),
-      // The default TTL depends on the store, so the check is built per cache.
-      ttlMs: positiveNumber(store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'milliseconds', true),
-      lookupTimeoutMs: positiveNumber(DEFAULT_LOOKUP_TIMEOUT_MS, 'milliseconds', false),
-      logger: loggerOption,
-      onStoreError: optionalFunction<(error: unknown, bucket: string) => void>('(error, bucket) => void'),
-    } satisfies OptionChecks<RuleCacheOptions>;
-    const { max, maxBytes, ttlMs, lookupTimeoutMs, logger, onStoreError } = readOptions('RuleCache', options, checks);
+    const { max, maxBytes, ttlMs, lookupTimeoutMs, logger, onStoreError } = readOptions('RuleCache', options, ruleCacheOptionChecks(store));
     this.#ttlMs = ttlMs;
     this.#lookupTimeoutMs = lookupTimeoutMs;
     this.#errorLog = new StoreErrorLog(logger);
@@ -224,6 +231,7 @@ export class RuleCache {
   }
 
   #reportStoreError(error: unknown, bucket: string, servingStale: boolean): void {
+    if (storeErrorChannel.hasSubscribers) storeErrorChannel.publish({ caller: 'lookup', kind: errorKind(error), servedStale: servingStale } satisfies StoreErrorEvent);
     try {
       this.#onStoreError?.(error, bucket);
     } catch (hookError) {
@@ -239,6 +247,7 @@ export class RuleCache {
   }
 
   readonly #onInvalidation = (event: InvalidationEvent): void => {
+    if (invalidationChannel.hasSubscribers) invalidationChannel.publish({ type: event.type } satisfies InvalidationReceivedEvent);
     if (event.type === 'all') {
       debug('invalidation: flushing %d entries', this.#entries.size);
       this.#entries.clear();
