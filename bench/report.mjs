@@ -23,6 +23,8 @@ export const FIGURES = [
   { key: 'redis_reads_per_10k_hot', label: 'Redis reads per 10,000 requests, hot bucket', goal: '0', met: (v) => v === 0 },
   { key: 'redis_reads_cold_burst', label: 'Redis reads for 1,000 concurrent requests, cold bucket (worst trial)', goal: '1', met: (v) => v === 1 },
   { key: 'invalidation_p50_ms', label: 'PUT ?cors → other instance decides with it, p50 ms', goal: '–', met: undefined },
+  { key: 'redis_round_trips_per_10k_cold', label: 'Redis round trips for 10,000 cold buckets over 50 callers (one server)', goal: '≤ 1,000', met: (v) => v <= 1000 },
+  { key: 'redis_round_trips_per_10k_cold_cluster', label: 'Redis round trips for 10,000 cold buckets over 50 callers (3-master Cluster)', goal: '≤ 1,000', met: (v) => v <= 1000 },
   { key: 'invalidation_p99_ms', label: 'PUT ?cors → other instance decides with it, p99 ms', goal: '< 50', met: (v) => v < 50 },
   { key: 'engine_ns_last_of_100', label: 'Engine ns per preflight, 100 rules, last matches', goal: '< 1,000', met: (v) => v < 1000 },
   { key: 'engine_ns_no_match', label: 'Engine ns per preflight, 100 rules, none matches', goal: '< 1,000', met: (v) => v < 1000 },
