@@ -9,6 +9,7 @@ import {
   LIST_SEPARATOR,
   MAX_AGE,
   WILDCARD_ORIGIN_HEADER,
+  echoedOriginHeaders,
   type RuleResponseHeaders,
 } from './response-headers.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
@@ -133,10 +134,11 @@ function compileRule(rule: CorsRule): CompiledRule {
   if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push([MAX_AGE, String(rule.MaxAgeSeconds)]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
   const lowerCased = allowedHeaders.map((header) => header.toLowerCase());
+  const exactOrigins = rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD));
   return {
     methodMask,
     anyOrigin,
-    exactOrigins: rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD)),
+    exactOrigins,
     wildcardOrigins: rule.AllowedOrigins.filter((origin) => origin.includes(WILDCARD)).map(compileWildcard),
     anyHeader: allowedHeaders.includes(WILDCARD),
     literalHeaders: new Set(lowerCased.filter((header) => !header.includes(WILDCARD))),
@@ -144,6 +146,10 @@ function compileRule(rule: CorsRule): CompiledRule {
     methodsHeader,
     trailingHeaders,
     fixedHeaders: anyOrigin ? [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders] : undefined,
+    // Only for Origins a request may carry: anything else never matches.
+    echoHeaders: new Map(
+      anyOrigin ? [] : exactOrigins.filter(isValidOrigin).map((origin) => [origin, echoedOriginHeaders({ methodsHeader, trailingHeaders }, origin)] as const),
+    ),
   };
 }
 

@@ -1,14 +1,11 @@
 // lib/core/decide.ts
 // Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (docs/behaviour.md §8–§10).
 
-import createDebug from 'debug';
 import { addSuffixCandidates, ascending, methodBit, type CompiledRule, type CompiledRules } from './compile.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
 import type { HeaderList, ResourceType } from './model.js';
 import { matchHeaders } from './response-headers.js';
 import { matchesWildcard } from './wildcard.js';
-
-const log = createDebug('express-bucket-cors:engine');
 
 /** What the engine needs to know about a request; header values as received (`undefined` when absent). */
 export interface CorsRequestInfo {
@@ -190,7 +187,6 @@ function findRule(rules: CompiledRules, origin: string, method: string, requeste
 }
 
 function refuse(reason: PreflightRefusal, request: CorsRequestInfo): PreflightRefusalDecision {
-  if (log.enabled) log('preflight refused: %s', reason);
   return { allowed: false, reason, requestMethod: request.requestMethod, resourceType: request.resourceType };
 }
 
@@ -215,7 +211,6 @@ export function decidePreflight(request: CorsRequestInfo, state: BucketCorsState
   if (requested === OVER_LIMIT) return refuse('too-many-headers', request);
   const index = findRule(state.rules, origin, requestMethod, requested);
   if (index === -1) return refuse('no-match', request);
-  if (log.enabled) log('preflight allowed by rule %d', index);
   return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested ?? undefined) };
 }
 
@@ -228,28 +223,22 @@ const UNMATCHED: Readonly<Record<ActualMiss, Unmatched>> = {
   'no-match': Object.freeze({ matched: false, reason: 'no-match' }),
 };
 
-function unmatched(reason: ActualMiss): ActualDecision {
-  if (log.enabled) log('actual request: no CORS headers (%s)', reason);
-  return UNMATCHED[reason];
-}
-
 /**
  * Decides which CORS headers an actual (non-OPTIONS) request gets (docs/behaviour.md §9). Matching uses
  * `Access-Control-Request-Method` when present and non-empty, else the HTTP method, and checks
  * `Access-Control-Request-Headers` only when present. Never blocks the request.
  */
 export function decideActual(request: CorsRequestInfo, state: BucketCorsState): ActualDecision {
-  if (state.kind === 'unavailable') return unmatched('unavailable');
+  if (state.kind === 'unavailable') return UNMATCHED['unavailable'];
   const origin = request.origin;
-  if (origin === undefined || origin === '') return unmatched('no-origin');
-  if (state.kind !== 'configured') return unmatched('no-configuration');
+  if (origin === undefined || origin === '') return UNMATCHED['no-origin'];
+  if (state.kind !== 'configured') return UNMATCHED['no-configuration'];
   const requestMethod = request.requestMethod;
   const method = requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method;
   const requested = parseRequestedHeaders(request.requestHeaders);
-  if (requested === OVER_LIMIT) return unmatched('too-many-headers');
+  if (requested === OVER_LIMIT) return UNMATCHED['too-many-headers'];
   const index = findRule(state.rules, origin, method, requested);
-  if (index === -1) return unmatched('no-match');
-  if (log.enabled) log('actual request matched rule %d', index);
+  if (index === -1) return UNMATCHED['no-match'];
   const headers = matchHeaders(state.rules.rules[index]!, origin, ACTUAL_ECHOES_REQUEST_HEADERS ? (requested ?? undefined) : undefined);
   return { matched: true, ruleIndex: index, headers };
 }

@@ -176,15 +176,23 @@ const headerValue = (value: string | string[] | undefined): string | undefined =
 const shownOrigin = (origin: string | undefined): string =>
   origin === undefined ? '-' : JSON.stringify(origin.length > DEBUG_ORIGIN_LENGTH ? `${origin.slice(0, DEBUG_ORIGIN_LENGTH)}…` : origin);
 
+/** The request as the engine reads it; one object refilled per decision (decisions are synchronous and keep none of it). */
+const scratchRequest: { -readonly [K in keyof CorsRequestInfo]: CorsRequestInfo[K] } = {
+  method: 'GET',
+  origin: undefined,
+  requestMethod: undefined,
+  requestHeaders: undefined,
+  resourceType: 'OBJECT',
+};
+
 function requestInfo(req: IncomingMessage, key: string): CorsRequestInfo {
   const headers = req.headers;
-  return {
-    method: req.method ?? 'GET',
-    origin: headers.origin,
-    requestMethod: headerValue(headers['access-control-request-method']),
-    requestHeaders: headerValue(headers['access-control-request-headers']),
-    resourceType: key === '' ? 'BUCKET' : 'OBJECT',
-  };
+  scratchRequest.method = req.method ?? 'GET';
+  scratchRequest.origin = headers.origin;
+  scratchRequest.requestMethod = headerValue(headers['access-control-request-method']);
+  scratchRequest.requestHeaders = headerValue(headers['access-control-request-headers']);
+  scratchRequest.resourceType = key === '' ? 'BUCKET' : 'OBJECT';
+  return scratchRequest;
 }
 
 function setHeaders(res: ServerResponse, headers: HeaderList): void {
