@@ -93,7 +93,7 @@ export const MAX_REQUEST_HEADERS_LENGTH = 16_384;
 const isHttpWhitespace = (code: number) => code === 0x20 || code === 0x09;
 
 /** Reason code of {@link parseRequestedHeaders} for a header that is too long or lists too many names. */
-const OVER_LIMIT = 1;
+export const OVER_LIMIT = 1;
 
 /**
  * `Access-Control-Request-Headers` split on `,`, each name trimmed of HTTP whitespace (SP and HTAB
@@ -102,7 +102,7 @@ const OVER_LIMIT = 1;
  * bounds of {@link MAX_REQUESTED_HEADERS}. UNVERIFIED (docs/behaviour.md §10.3, §15.7): AWS's handling
  * of empty and invalid entries.
  */
-function parseRequestedHeaders(value: string | undefined): string[] | null | undefined | typeof OVER_LIMIT {
+export function parseRequestedHeaders(value: string | undefined): string[] | null | undefined | typeof OVER_LIMIT {
   if (value === undefined) return undefined;
   if (value.length > MAX_REQUEST_HEADERS_LENGTH) return OVER_LIMIT;
   const names: string[] = [];
@@ -125,14 +125,16 @@ function parseRequestedHeaders(value: string | undefined): string[] | null | und
   return names;
 }
 
-function allowsHeader(rule: CompiledRule, name: string): boolean {
+/** Whether some AllowedHeader of `rule` covers `name` (lower-cased, as parsed by {@link parseRequestedHeaders}). */
+export function allowsHeader(rule: CompiledRule, name: string): boolean {
   if (rule.literalHeaders.has(name)) return true;
   const patterns = rule.headerPatterns;
   for (let i = 0; i < patterns.length; i++) if (matchesWildcard(patterns[i]!, name)) return true;
   return false;
 }
 
-function originMatches(rule: CompiledRule, origin: string): boolean {
+/** Whether some AllowedOrigin of `rule` matches `origin`; the caller has checked `isValidOrigin(origin)`. */
+export function originMatches(rule: CompiledRule, origin: string): boolean {
   if (rule.anyOrigin) return true;
   const exact = rule.exactOrigins;
   for (let i = 0; i < exact.length; i++) if (exact[i] === origin) return true;

@@ -31,3 +31,5 @@ export {
 export { CORS_VARY, LIST_SEPARATOR, ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHODS, ALLOW_HEADERS, EXPOSE_HEADERS, MAX_AGE } from './response-headers.js';
 export { isValidOrigin, isHttpToken } from './headers.js';
 export { compileWildcard, matchesWildcard, countWildcards, WILDCARD, type WildcardPattern } from './wildcard.js';
+export { explain, type ExplainRequest, type Explanation, type ExplainCondition, type RuleExplanation } from './explain.js';
+export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, SDK_BROWSER_HEADERS, type LintCode, type LintWarning } from './lint.js';

@@ -1,0 +1,186 @@
+// lib/core/explain.ts
+// Why a request is allowed or refused: the engine's own decision, plus which conditions every rule fails and the smallest fix.
+
+import { compileCorsConfiguration, methodBit, type CompiledRule } from './compile.js';
+import {
+  allowsHeader,
+  decideActual,
+  decidePreflight,
+  MAX_REQUEST_HEADERS_LENGTH,
+  MAX_REQUESTED_HEADERS,
+  originMatches,
+  OVER_LIMIT,
+  parseRequestedHeaders,
+  type ActualMiss,
+  type CorsRequestInfo,
+  type PreflightRefusal,
+} from './decide.js';
+import { isValidOrigin } from './headers.js';
+import type { CorsConfiguration, HeaderList } from './model.js';
+import { STORED_RULES_PROFILE } from './validate.js';
+
+/** A hypothetical request to explain. */
+export interface ExplainRequest {
+  /** `Origin` header; `undefined` (or `''`) when absent. */
+  readonly origin: string | undefined;
+  /** The method the browser uses for the request itself (`PUT` for an upload, also when explaining its preflight). */
+  readonly method: string;
+  /**
+   * `Access-Control-Request-Method`. Default: `method` for a preflight (what browsers send), absent
+   * for an actual request. Pass `''` to explain a preflight without it.
+   */
+  readonly requestMethod?: string | undefined;
+  /** `Access-Control-Request-Headers`, as sent (`"a, b"`) or as a list of names. Default: absent. */
+  readonly requestHeaders?: string | readonly string[] | undefined;
+  /** True for the `OPTIONS` preflight, false for the actual request (which CORS never blocks, it only gets headers or none). */
+  readonly preflight: boolean;
+}
+
+/** A condition of a rule that a request can fail. */
+export type ExplainCondition = 'origin' | 'method' | 'headers';
+
+/** How one rule fares against the request. */
+export interface RuleExplanation {
+  /** 0-based rule index, stored order. */
+  readonly index: number;
+  /** The rule's `ID`, when it has one. */
+  readonly id?: string;
+  /** Conditions the rule fails, in this order: origin, method, headers; empty when the rule matches. */
+  readonly failed: readonly ExplainCondition[];
+  /** Requested header names (lower-cased) no AllowedHeader of this rule covers, in request order; empty unless `headers` failed. */
+  readonly deniedHeaders: readonly string[];
+}
+
+/**
+ * The explanation of one request; plain data, stable as JSON:
+ * `{ allowed, rule, reason, rules: [{ index, id?, failed, deniedHeaders }], suggestion, headers }`.
+ */
+export interface Explanation {
+  /** Whether the preflight is allowed (200), or the actual request gets CORS headers. */
+  readonly allowed: boolean;
+  /** 0-based index of the rule that answers; `null` when refused. */
+  readonly rule: number | null;
+  /** The core's reason for a refusal (`no-match`, `no-origin`, …, as `decidePreflight`/`decideActual` give it); `null` when allowed. */
+  readonly reason: PreflightRefusal | ActualMiss | null;
+  /** Every rule, stored order. */
+  readonly rules: readonly RuleExplanation[];
+  /**
+   * One line naming the smallest change that makes the request pass (rules numbered from 1, as in
+   * S3's console), e.g. "add `x-amz-meta-note` to AllowedHeaders of rule 2"; `null` when allowed.
+   */
+  readonly suggestion: string | null;
+  /** The CORS response headers the middleware sends, in order, without `Vary`; empty when refused. */
+  readonly headers: HeaderList;
+}
+
+/** `rule 2` or `rule 2 ("uploads")`: rules are numbered from 1 in messages. */
+export function ruleLabel(index: number, id: string | undefined): string {
+  return id === undefined || id === '' ? `rule ${index + 1}` : `rule ${index + 1} (${JSON.stringify(id)})`;
+}
+
+const code = (value: string): string => `\`${value}\``;
+
+/** `a`, `a and b`, `a, b and c`. */
+export function joinWords(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The requested names that are not HTTP tokens (each comma-separated entry parsed alone, by the engine's parser). */
+function invalidNames(value: string): string[] {
+  return value.split(',').filter((entry) => parseRequestedHeaders(entry) === null).map((entry) => entry.trim());
+}
+
+function analyseRule(rule: CompiledRule, index: number, id: string | undefined, origin: string | undefined, bit: number, requested: ReturnType<typeof parseRequestedHeaders>, invalid: readonly string[]): RuleExplanation {
+  const failed: ExplainCondition[] = [];
+  if (origin === undefined || origin === '' || !isValidOrigin(origin) || !originMatches(rule, origin)) failed.push('origin');
+  if ((rule.methodMask & bit) === 0) failed.push('method');
+  let deniedHeaders: string[] = [];
+  if (requested === null) deniedHeaders = [...invalid];
+  else if (Array.isArray(requested)) deniedHeaders = requested.filter((name) => !allowsHeader(rule, name));
+  if (requested === null || requested === OVER_LIMIT || deniedHeaders.length > 0) failed.push('headers');
+  return id === undefined ? { index, failed, deniedHeaders } : { index, id, failed, deniedHeaders };
+}
+
+/** The smallest change to one rule that makes it match, as one line. */
+function fixRule(explanation: RuleExplanation, origin: string, method: string): string {
+  const additions: string[] = [];
+  if (explanation.failed.includes('origin')) additions.push(`${code(origin)} to AllowedOrigins`);
+  if (explanation.failed.includes('method')) additions.push(`${code(method)} to AllowedMethods`);
+  if (explanation.deniedHeaders.length > 0) additions.push(`${joinWords(explanation.deniedHeaders.map(code))} to AllowedHeaders`);
+  return `add ${joinWords(additions)} of ${ruleLabel(explanation.index, explanation.id)}`;
+}
+
+/** What one change costs: one per condition, one per header name to add. */
+const cost = (explanation: RuleExplanation): number =>
+  (explanation.failed.includes('origin') ? 1 : 0) + (explanation.failed.includes('method') ? 1 : 0) + explanation.deniedHeaders.length;
+
+function suggest(reason: PreflightRefusal | ActualMiss, request: ExplainRequest, origin: string | undefined, method: string, invalid: readonly string[], rules: readonly RuleExplanation[]): string {
+  switch (reason) {
+    case 'no-origin':
+      return request.preflight
+        ? 'send an Origin header: S3 refuses every preflight without one (browsers always send it)'
+        : 'the request has no Origin header, so it is not a CORS request and gets no CORS headers';
+    case 'invalid-method':
+      return `${code(method)} is not a method a preflight may ask for: send GET, PUT, HEAD, POST or DELETE (case-sensitive)`;
+    case 'missing-method':
+      return 'send Access-Control-Request-Method: a preflight must name the method of the request that follows';
+    case 'too-many-headers':
+      return `request at most ${MAX_REQUESTED_HEADERS} header names in at most ${MAX_REQUEST_HEADERS_LENGTH} characters`;
+    case 'no-bucket':
+    case 'no-configuration':
+      return 'put a CORS configuration on the bucket';
+    case 'unavailable':
+      return 'retry when the rule store is reachable';
+    case 'no-match':
+      break;
+  }
+  if (origin === undefined || !isValidOrigin(origin)) return 'the Origin holds characters no rule can match (only printable ASCII is matched): browsers never send such an Origin';
+  if (methodBit(method) === 0) return `no rule can allow ${code(method)}: AllowedMethods holds only ${joinWords(STORED_RULES_PROFILE.methods)} (case-sensitive)`;
+  if (invalid.length > 0) return `${joinWords(invalid.map(code))} ${invalid.length === 1 ? 'is not a valid header name' : 'are not valid header names'}: no rule can allow it`;
+  if (rules.length === 0) return `add a rule allowing ${code(origin)} and ${code(method)}`;
+  let best = rules[0]!;
+  for (const rule of rules) if (cost(rule) < cost(best)) best = rule;
+  return fixRule(best, origin, method);
+}
+
+/**
+ * Explains how `configuration` answers `request`: the verdict comes from `decidePreflight` /
+ * `decideActual` on the compiled rules (the middleware's own decision), and the per-rule analysis
+ * from the same matchers. Pure; never throws for a configuration that compiles.
+ */
+export function explain(configuration: CorsConfiguration, request: ExplainRequest): Explanation {
+  const compiled = compileCorsConfiguration(configuration);
+  const requestHeaders = typeof request.requestHeaders === 'string' || request.requestHeaders === undefined ? request.requestHeaders : request.requestHeaders.join(',');
+  const requestMethod = request.preflight ? (request.requestMethod ?? request.method) : request.requestMethod;
+  const info: CorsRequestInfo = {
+    method: request.preflight ? 'OPTIONS' : request.method,
+    origin: request.origin,
+    requestMethod,
+    requestHeaders,
+    resourceType: 'OBJECT',
+  };
+  const state = { kind: 'configured', rules: compiled } as const;
+  let allowed: boolean;
+  let ruleIndex: number | null = null;
+  let reason: PreflightRefusal | ActualMiss | null = null;
+  let headers: HeaderList = [];
+  if (request.preflight) {
+    const decision = decidePreflight(info, state);
+    allowed = decision.allowed;
+    if (decision.allowed) ({ ruleIndex, headers } = decision);
+    else reason = decision.reason;
+  } else {
+    const decision = decideActual(info, state);
+    allowed = decision.matched;
+    if (decision.matched) ({ ruleIndex, headers } = decision);
+    else reason = decision.reason;
+  }
+  // The method rules are matched on: for an actual request, Access-Control-Request-Method when sent (decideActual's choice).
+  const method = requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.preflight ? '' : request.method;
+  const requested = parseRequestedHeaders(requestHeaders);
+  const invalid = requested === null && requestHeaders !== undefined ? invalidNames(requestHeaders) : [];
+  const bit = methodBit(method);
+  const rules = compiled.rules.map((rule, index) => analyseRule(rule, index, configuration.CORSRules[index]!.ID, request.origin, bit, requested, invalid));
+  const suggestion = reason === null ? null : suggest(reason, request, request.origin, method, invalid, rules);
+  return { allowed, rule: ruleIndex, reason, rules, suggestion, headers };
+}
