@@ -1,0 +1,239 @@
+// lib/core/lint.ts
+// Warnings about configurations S3 accepts but that do not do what their owner meant. Never a refusal.
+
+import { compileCorsConfiguration, type CompiledRule } from './compile.js';
+import { allowsHeader } from './decide.js';
+import { joinWords, ruleLabel } from './explain.js';
+import { isHttpToken, isValidOrigin } from './headers.js';
+import type { CorsConfiguration, CorsRule } from './model.js';
+import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
+
+/** Every lint code; stable, meant for machines. */
+export type LintCode =
+  | 'shadowed-rule'
+  | 'origin-never-matches'
+  | 'credentials-wildcard-subdomain'
+  | 'upload-without-etag'
+  | 'sdk-headers-not-allowed'
+  | 'max-age-capped'
+  | 'duplicate-origin'
+  | 'wildcard-beside-origins';
+
+/** One warning. */
+export interface LintWarning {
+  readonly code: LintCode;
+  /** 0-based index of the rule concerned; `null` for the configuration as a whole. */
+  readonly rule: number | null;
+  /** One line in English, rules numbered from 1. */
+  readonly message: string;
+}
+
+/** Longest `Access-Control-Max-Age` Chromium honours, in seconds. */
+export const CHROMIUM_MAX_AGE_SECONDS = 7_200;
+/** Longest `Access-Control-Max-Age` Firefox honours, in seconds. */
+export const FIREFOX_MAX_AGE_SECONDS = 86_400;
+
+/**
+ * Headers the AWS SDKs for JavaScript send from browsers on uploads (signed requests: `authorization`,
+ * `x-amz-date`, `x-amz-content-sha256`; checksums; the SDK's retry and invocation headers).
+ */
+export const SDK_BROWSER_HEADERS: readonly string[] = Object.freeze([
+  'authorization',
+  'content-type',
+  'x-amz-date',
+  'x-amz-content-sha256',
+  'x-amz-user-agent',
+  'x-amz-checksum-crc32',
+  'x-amz-sdk-checksum-algorithm',
+  'amz-sdk-invocation-id',
+  'amz-sdk-request',
+]);
+
+// ---- exact language inclusion for one-`*` patterns, by a lazily determinised product automaton ----
+
+/** The characters a matched value may contain: printable ASCII for origins; lower-case token characters for requested header names. */
+type Domain = (code: number) => boolean;
+const ORIGIN_DOMAIN: Domain = (code) => code >= 0x20 && code <= 0x7e;
+const HEADER_DOMAIN: Domain = (code) => isHttpToken(String.fromCharCode(code)) && !(code >= 0x41 && code <= 0x5a);
+
+/**
+ * A pattern as an automaton: states 0..n over `text` (prefix + suffix), state `loop` (the `*`, -1 for a
+ * literal) reads any character without moving; state n accepts.
+ */
+interface PatternAutomaton {
+  readonly text: string;
+  readonly loop: number;
+}
+
+const automaton = (pattern: WildcardPattern): PatternAutomaton => ({ text: pattern.prefix + pattern.suffix, loop: pattern.hasWildcard ? pattern.prefix.length : -1 });
+
+/** A set of NFA states over several patterns: `pattern * STRIDE + position`, ascending. */
+type StateSet = readonly number[];
+const STRIDE = 65_536;
+
+function start(patterns: readonly PatternAutomaton[]): StateSet {
+  return patterns.map((_, index) => index * STRIDE);
+}
+
+function step(patterns: readonly PatternAutomaton[], states: StateSet, char: string): StateSet {
+  const next = new Set<number>();
+  for (const state of states) {
+    const pattern = patterns[Math.floor(state / STRIDE)]!;
+    const position = state % STRIDE;
+    if (position === pattern.loop) next.add(state);
+    if (position < pattern.text.length && pattern.text[position] === char) next.add(state + 1);
+  }
+  return [...next].sort((a, b) => a - b);
+}
+
+function accepts(patterns: readonly PatternAutomaton[], states: StateSet): boolean {
+  return states.some((state) => state % STRIDE === patterns[Math.floor(state / STRIDE)]!.text.length);
+}
+
+/**
+ * Whether every non-empty value within `domain` that some pattern of `inner` matches is matched by some
+ * pattern of `outer`. Exact: characters that occur in no pattern all behave alike, so one of them
+ * stands for the rest.
+ */
+export function patternsInclude(outer: readonly WildcardPattern[], inner: readonly WildcardPattern[], domain: Domain): boolean {
+  const outerAutomata = outer.map(automaton);
+  const innerAutomata = inner.map(automaton);
+  const used = new Set<string>();
+  for (const { text } of [...outerAutomata, ...innerAutomata]) for (const char of text) if (domain(char.charCodeAt(0))) used.add(char);
+  for (let code = 0; code < 128; code++) {
+    const char = String.fromCharCode(code);
+    if (domain(code) && !used.has(char)) {
+      used.add(char);
+      break;
+    }
+  }
+  const alphabet = [...used];
+  const seen = new Set<string>();
+  const queue: Array<[StateSet, StateSet]> = [[start(innerAutomata), start(outerAutomata)]];
+  while (queue.length > 0) {
+    const [innerStates, outerStates] = queue.pop()!;
+    for (const char of alphabet) {
+      const nextInner = step(innerAutomata, innerStates, char);
+      if (nextInner.length === 0) continue;
+      const nextOuter = step(outerAutomata, outerStates, char);
+      if (accepts(innerAutomata, nextInner) && !accepts(outerAutomata, nextOuter)) return false;
+      const key = `${nextInner.join()}|${nextOuter.join()}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      queue.push([nextInner, nextOuter]);
+    }
+  }
+  return true;
+}
+
+/** A rule's origins as patterns (literals included), as the engine matches them. */
+const originPatterns = (rule: CompiledRule): WildcardPattern[] => [...rule.exactOrigins.map(compileWildcard), ...rule.wildcardOrigins];
+/** A rule's AllowedHeaders (lower-cased) as patterns. */
+const headerPatterns = (rule: CompiledRule): WildcardPattern[] => [...[...rule.literalHeaders].map(compileWildcard), ...rule.headerPatterns];
+
+/** True when `earlier` matches every request `later` matches: origins, methods and allowed header names all include `later`'s. */
+function covers(earlier: CompiledRule, later: CompiledRule): boolean {
+  if ((later.methodMask & ~earlier.methodMask) !== 0) return false;
+  if (!earlier.anyOrigin && !patternsInclude(originPatterns(earlier), originPatterns(later), ORIGIN_DOMAIN)) return false;
+  return earlier.anyHeader || patternsInclude(headerPatterns(earlier), headerPatterns(later), HEADER_DOMAIN);
+}
+
+/** True when some request can match the rule at all (a method S3 knows, an origin a request can have). */
+const canMatch = (rule: CompiledRule): boolean => rule.methodMask !== 0 && !patternsInclude([], originPatterns(rule), ORIGIN_DOMAIN);
+
+// ---- origin spelling ----
+
+const DEFAULT_PORTS: ReadonlyArray<readonly [scheme: string, port: string]> = [
+  ['https://', ':443'],
+  ['http://', ':80'],
+];
+
+/** Why browsers never send an Origin this AllowedOrigin matches; `undefined` when they may. */
+function originProblem(origin: string): string | undefined {
+  if (origin === '') return 'is empty';
+  if (origin.trim() !== origin || origin.includes(' ') || origin.includes('\t')) return 'contains whitespace';
+  if (!isValidOrigin(origin)) return 'contains characters that are not printable ASCII';
+  if (origin === WILDCARD) return undefined;
+  if (origin !== origin.toLowerCase()) return 'has upper-case letters (browsers send scheme and host in lower case)';
+  const schemeEnd = origin.indexOf('://');
+  if (origin.endsWith('/')) return 'ends with a slash (an Origin has no path)';
+  if (schemeEnd !== -1 && origin.indexOf('/', schemeEnd + 3) !== -1) return 'has a path (an Origin is scheme, host and port only)';
+  for (const [scheme, port] of DEFAULT_PORTS) {
+    if (origin.startsWith(scheme) && origin.endsWith(port)) return `names the default port ${port} (browsers omit it)`;
+  }
+  if (schemeEnd === -1 && !origin.includes(WILDCARD) && origin !== 'null') return 'has no scheme (browsers send e.g. https://host)';
+  return undefined;
+}
+
+const quoted = (value: string): string => JSON.stringify(value);
+
+function ruleWarnings(rule: CorsRule, compiled: CompiledRule, index: number): LintWarning[] {
+  const warnings: LintWarning[] = [];
+  const label = ruleLabel(index, rule.ID);
+  const warn = (code: LintCode, message: string) => warnings.push({ code, rule: index, message: `${label}: ${message}` });
+  for (const origin of rule.AllowedOrigins) {
+    const problem = originProblem(origin);
+    if (problem !== undefined) warn('origin-never-matches', `AllowedOrigin ${quoted(origin)} ${problem}, so no browser request ever matches it`);
+  }
+  if (!compiled.anyOrigin) {
+    for (const origin of rule.AllowedOrigins) {
+      if (origin.includes(WILDCARD))
+        warn('credentials-wildcard-subdomain', `${quoted(origin)} is answered with the request's Origin and Access-Control-Allow-Credentials: true, so any page on a matching host can read credentialed responses`);
+    }
+  }
+  const uploads = rule.AllowedMethods.includes('PUT') || rule.AllowedMethods.includes('POST');
+  if (uploads && !(rule.ExposeHeaders ?? []).some((name) => name.toLowerCase() === 'etag'))
+    warn('upload-without-etag', 'allows PUT or POST but does not expose ETag: browser multipart uploads need it (add ETag to ExposeHeaders)');
+  if (uploads) {
+    const missing = SDK_BROWSER_HEADERS.filter((name) => !allowsHeader(compiled, name));
+    if (missing.length > 0) warn('sdk-headers-not-allowed', `allows PUT or POST but AllowedHeaders does not cover ${joinWords(missing)}, which AWS SDKs send from browsers (e.g. add content-type, x-amz-* and amz-sdk-*)`);
+  }
+  const maxAge = rule.MaxAgeSeconds;
+  if (maxAge !== undefined && maxAge > CHROMIUM_MAX_AGE_SECONDS)
+    warn(
+      'max-age-capped',
+      `MaxAgeSeconds ${maxAge} is more than browsers honour: Chromium caches preflights for at most ${CHROMIUM_MAX_AGE_SECONDS} s${maxAge > FIREFOX_MAX_AGE_SECONDS ? `, Firefox for at most ${FIREFOX_MAX_AGE_SECONDS} s` : ''}`,
+    );
+  const seen = new Set<string>();
+  for (const origin of rule.AllowedOrigins) {
+    if (seen.has(origin)) warn('duplicate-origin', `AllowedOrigin ${quoted(origin)} is listed more than once`);
+    seen.add(origin);
+  }
+  if (compiled.anyOrigin && rule.AllowedOrigins.some((origin) => origin !== WILDCARD))
+    warn('wildcard-beside-origins', '"*" is listed beside other origins: every origin matches and is answered with * and no credentials, so the others do nothing');
+  return warnings;
+}
+
+/**
+ * Warnings about `configuration` (expected to pass the dialect's validation; lint never rejects
+ * anything S3 accepts), rule by rule in stored order:
+ * - `shadowed-rule`: an earlier rule matches every request this one matches (origins by the
+ *   wildcard semantics, methods, allowed header names), so this one never answers;
+ * - `origin-never-matches`: an AllowedOrigin no browser sends (empty, whitespace, upper case, a path or
+ *   trailing slash, a default port, no scheme);
+ * - `credentials-wildcard-subdomain`: a pattern origin, answered with credentials;
+ * - `upload-without-etag`: PUT or POST allowed, `ETag` not exposed;
+ * - `sdk-headers-not-allowed`: PUT or POST allowed, some of {@link SDK_BROWSER_HEADERS} not allowed;
+ * - `max-age-capped`: `MaxAgeSeconds` above {@link CHROMIUM_MAX_AGE_SECONDS};
+ * - `duplicate-origin`; `wildcard-beside-origins`.
+ */
+export function lint(configuration: CorsConfiguration): LintWarning[] {
+  const compiled = compileCorsConfiguration(configuration).rules;
+  const warnings: LintWarning[] = [];
+  configuration.CORSRules.forEach((rule, index) => {
+    const compiledRule = compiled[index]!;
+    if (canMatch(compiledRule)) {
+      const shadowing = compiled.findIndex((earlier, earlierIndex) => earlierIndex < index && covers(earlier, compiledRule));
+      if (shadowing !== -1) {
+        const label = ruleLabel(index, rule.ID);
+        warnings.push({
+          code: 'shadowed-rule',
+          rule: index,
+          message: `${label}: never answers, ${ruleLabel(shadowing, configuration.CORSRules[shadowing]!.ID)} matches every request it matches`,
+        });
+      }
+    }
+    warnings.push(...ruleWarnings(rule, compiledRule, index));
+  });
+  return warnings;
+}
