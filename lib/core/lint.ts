@@ -186,7 +186,7 @@ function ruleWarnings(rule: CorsRule, compiled: CompiledRule, index: number): Li
     warn('upload-without-etag', 'allows PUT or POST but does not expose ETag: browser multipart uploads need it (add ETag to ExposeHeaders)');
   if (uploads) {
     const missing = SDK_BROWSER_HEADERS.filter((name) => !allowsHeader(compiled, name));
-    if (missing.length > 0) warn('sdk-headers-not-allowed', `allows PUT or POST but AllowedHeaders does not cover ${joinWords(missing)}, which AWS SDKs send from browsers (e.g. add content-type, x-amz-* and amz-sdk-*)`);
+    if (missing.length > 0) warn('sdk-headers-not-allowed', `allows PUT or POST but AllowedHeaders does not cover ${joinWords(missing)}, which AWS SDKs send from browsers (add them, or patterns such as x-amz-* and amz-sdk-*)`);
   }
   const maxAge = rule.MaxAgeSeconds;
   if (maxAge !== undefined && maxAge > CHROMIUM_MAX_AGE_SECONDS)

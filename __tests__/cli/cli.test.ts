@@ -1,0 +1,215 @@
+// __tests__/cli/cli.test.ts
+// `bucket-cors` as a subprocess: files (lint, explain, convert), and the store on a real redis-server and a 3-master Redis Cluster.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis, { Cluster } from 'ioredis';
+import { serializeCorsXml } from '../../lib/dialects/s3/xml';
+import { Progress } from '../../lib/cli/output';
+import { RedisRuleStore } from '../../lib/store/redis';
+import { connectionTracker, isolated, nextBucketEvent, subscribed } from '../store/helpers';
+import { freePort, startRedis, startRedisCluster, type RedisClusterHandle, type RedisServerHandle } from '../support/redis';
+import { buildCli, type CliBuild } from './run';
+
+const CLEAN = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
+const WARNED = { CORSRules: [{ ID: 'uploads', AllowedOrigins: ['https://app.example/'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type', 'x-amz-*'] }] };
+
+let cli: CliBuild;
+let dir: string;
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+beforeAll(() => {
+  cli = buildCli();
+  dir = mkdtempSync(join(tmpdir(), 'bucket-cors-cli-'));
+}, 60_000);
+afterAll(() => {
+  cli.remove();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('files', () => {
+  test('lint: 0 and no warnings on a clean file; 1 and each warning otherwise; XML and JSON detected', async () => {
+    const clean = await cli.run(['lint', file('clean.json', JSON.stringify(CLEAN))]);
+    expect(clean).toMatchObject({ code: 0, stdout: expect.stringContaining('no warnings') });
+    const xml = await cli.run(['lint', file('warned.xml', serializeCorsXml(WARNED)), '--json']);
+    expect(xml.code).toBe(1);
+    const report = JSON.parse(xml.stdout);
+    expect(report.format).toBe('xml');
+    expect(report.warnings.map((warning: { code: string }) => warning.code)).toEqual(['origin-never-matches', 'upload-without-etag', 'sdk-headers-not-allowed']);
+    const human = await cli.run(['lint', file('warned.json', JSON.stringify(WARNED))]);
+    expect(human.stdout).toContain('warning origin-never-matches: rule 1 ("uploads"): AllowedOrigin "https://app.example/" ends with a slash');
+  });
+
+  test('a configuration S3 refuses is a refusal (1) with S3’s code; unreadable, undetectable or wrong usage is 2', async () => {
+    const invalid = await cli.run(['lint', file('invalid.json', JSON.stringify({ CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['get'] }] }))]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('InvalidRequest');
+    const malformed = await cli.run(['lint', file('bad.xml', '<CORSConfiguration><CORSRule>')]);
+    expect(malformed).toMatchObject({ code: 1, stderr: expect.stringContaining('MalformedXML') });
+    expect((await cli.run(['lint', join(dir, 'missing.json')])).code).toBe(2);
+    expect((await cli.run(['lint', file('text.txt', 'hello')])).stderr).toContain('--format');
+    expect((await cli.run(['lint', file('text2.txt', 'hello')])).code).toBe(2);
+    expect((await cli.run(['explain', file('c.json', JSON.stringify(CLEAN)), '--method', 'GET'])).code).toBe(2);
+    expect((await cli.run(['frobnicate'])).code).toBe(2);
+    expect((await cli.run(['convert', join(dir, 'c.json'), '--to', 'yaml'])).code).toBe(2);
+  });
+
+  test('explain: exit 0 when allowed, 1 with the rule-level reason and suggestion when refused', async () => {
+    const config = file('explain.json', JSON.stringify(WARNED));
+    const refused = await cli.run(['explain', config, '--origin', 'https://app.example', '--method', 'PUT', '--headers', 'content-type,x-amz-meta-note,amz-sdk-request', '--preflight', '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ allowed: false, rule: null, reason: 'no-match', rules: [{ index: 0, id: 'uploads', failed: ['origin', 'headers'] }] });
+    const allowed = await cli.run(['explain', file('clean2.json', JSON.stringify(CLEAN)), '--origin', 'https://app.example', '--method', 'PUT', '--headers', 'x-amz-meta-note', '--preflight']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('allowed by rule 1');
+    expect(allowed.stdout).toContain('Access-Control-Allow-Headers: x-amz-meta-note');
+  });
+
+  test('convert: XML ↔ JSON round trip, from stdin too', async () => {
+    const toXml = await cli.run(['convert', file('round.json', JSON.stringify(WARNED)), '--to', 'xml']);
+    expect(toXml.code).toBe(0);
+    expect(toXml.stdout.trim()).toBe(serializeCorsXml(WARNED));
+    const back = await cli.run(['convert', '-', '--to', 'json'], { input: toXml.stdout });
+    expect(JSON.parse(back.stdout)).toEqual(WARNED);
+  });
+
+  test('--help of the program and of each command shows examples and exits 0', async () => {
+    const help = await cli.run(['--help']);
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Examples:') });
+    for (const command of ['lint', 'explain', 'convert', 'get', 'put', 'delete', 'list', 'export', 'import', 'doctor']) {
+      const result = await cli.run([command, '--help']);
+      expect([command, result.code, result.stdout.includes('Example')]).toEqual([command, 0, true]);
+    }
+  });
+});
+
+describe('Progress', () => {
+  test('draws a bar only on a terminal', () => {
+    const written: string[] = [];
+    const stream = (isTTY: boolean) => ({ isTTY, write: (text: string) => written.push(text) }) as unknown as NodeJS.WriteStream;
+    const bar = new Progress('exporting', 2, stream(true));
+    bar.tick();
+    bar.tick();
+    bar.end();
+    expect(written.some((text) => text.includes('exporting [###############---------------] 1/2'))).toBe(true);
+    expect(written.at(-1)).toBe('\r\x1b[K');
+    written.length = 0;
+    const quiet = new Progress('exporting', 2, stream(false));
+    quiet.tick();
+    quiet.end();
+    expect(written).toEqual([]);
+  });
+});
+
+describe('the store on a real redis-server', () => {
+  let redis: RedisServerHandle;
+  const { track, disconnectAll } = connectionTracker();
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    disconnectAll();
+    await redis.stop();
+  });
+  const storeArgs = (names: { keyPrefix: string; channel: string }) => ['--redis', redis.url, '--key-prefix', names.keyPrefix, '--channel', names.channel];
+
+  test('put validates, lints, writes and invalidates running servers; get and delete', async () => {
+    const names = isolated();
+    const server = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    await subscribed(server);
+    const heard = nextBucketEvent(server, 'photos');
+    const put = await cli.run(['put', 'photos', file('put.json', JSON.stringify(WARNED)), ...storeArgs(names)]);
+    expect(put.code).toBe(1); // stored, with warnings
+    expect(put.stdout).toContain('warning origin-never-matches');
+    expect(put.stdout).toContain('stored the rules of bucket photos');
+    await heard;
+    await expect(server.get('photos')).resolves.toMatchObject({ configuration: WARNED });
+
+    const get = await cli.run(['get', 'photos', ...storeArgs(names), '--json']);
+    expect(get.code).toBe(0);
+    expect(JSON.parse(get.stdout)).toMatchObject({ bucket: 'photos', configuration: WARNED });
+    expect((await cli.run(['get', 'photos', ...storeArgs(names), '--to', 'xml'])).stdout.trim()).toBe(serializeCorsXml(WARNED));
+
+    const refused = await cli.run(['put', 'photos', file('bad.json', JSON.stringify({ CORSRules: [] })), ...storeArgs(names)]);
+    expect(refused.code).toBe(1);
+    await expect(server.get('photos')).resolves.toMatchObject({ configuration: WARNED }); // untouched
+
+    const clean = await cli.run(['put', 'photos', file('clean-put.json', JSON.stringify(CLEAN)), ...storeArgs(names)]);
+    expect(clean.code).toBe(0);
+    expect((await cli.run(['delete', 'photos', ...storeArgs(names)])).code).toBe(0);
+    await expect(server.get('photos')).resolves.toBeNull();
+    expect(await cli.run(['get', 'photos', ...storeArgs(names)])).toMatchObject({ code: 1, stdout: expect.stringContaining('no CORS configuration') });
+    await server.close();
+  });
+
+  test('list, export and import every bucket; import validates them all before writing any', async () => {
+    const names = isolated();
+    const store = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    const buckets = ['a.photos', 'b-docs', 'c*star', 'd[x]'];
+    for (const bucket of buckets) await store.put(bucket, CLEAN);
+    // Another prefix's keys are not listed.
+    await new RedisRuleStore({ client: track(new Redis(redis.url)), ...isolated() }).put('other', CLEAN);
+    const list = await cli.run(['list', ...storeArgs(names), '--json']);
+    expect(JSON.parse(list.stdout)).toEqual({ buckets });
+
+    const backup = join(dir, 'backup.json');
+    const exported = await cli.run(['export', backup, ...storeArgs(names)]);
+    expect(exported).toMatchObject({ code: 0, stdout: 'exported 4 bucket(s) to ' + backup + '\n' });
+    expect(exported.stderr).toBe(''); // not a terminal: no progress bar
+    expect(JSON.parse(readFileSync(backup, 'utf8'))).toEqual({ buckets: Object.fromEntries(buckets.map((bucket) => [bucket, CLEAN])) });
+
+    const target = isolated();
+    const imported = await cli.run(['import', backup, ...storeArgs(target)]);
+    expect(imported).toMatchObject({ code: 0, stdout: `imported 4 bucket(s) from ${backup}\n` });
+    expect(JSON.parse((await cli.run(['list', ...storeArgs(target), '--json'])).stdout)).toEqual({ buckets });
+
+    const mixed = file('mixed.json', JSON.stringify({ buckets: { good: CLEAN, bad: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['PATCH'] }] } } }));
+    const fresh = isolated();
+    const refused = await cli.run(['import', mixed, ...storeArgs(fresh)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('bucket bad');
+    expect(JSON.parse((await cli.run(['list', ...storeArgs(fresh), '--json'])).stdout)).toEqual({ buckets: [] });
+  });
+
+  test('an unreachable Redis is exit code 2, promptly', async () => {
+    const port = await freePort();
+    const result = await cli.run(['list', '--redis', `redis://127.0.0.1:${port}`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot reach Redis');
+    expect((await cli.run(['list', '--redis', 'http://127.0.0.1:1'])).code).toBe(2);
+  });
+});
+
+describe('the store on a 3-master Redis Cluster', () => {
+  let cluster: RedisClusterHandle;
+  const { track, disconnectAll } = connectionTracker();
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 60_000);
+  afterAll(async () => {
+    disconnectAll();
+    await cluster.stop();
+  });
+
+  test('put through any node, list scans every master', async () => {
+    const names = isolated();
+    const buckets = Array.from('abcdefghijkl', (letter) => `bucket-${letter}`);
+    const seed = cluster.nodes[1]!;
+    const args = ['--redis', `redis://${seed.host}:${seed.port}`, '--key-prefix', names.keyPrefix, '--channel', names.channel];
+    const config = file('cluster.json', JSON.stringify(CLEAN));
+    for (const bucket of buckets) expect((await cli.run(['put', bucket, config, ...args])).code).toBe(0);
+    // The keys really are spread over the masters (not assumed).
+    const keysPerNode = await Promise.all(cluster.nodes.map(async (node) => (await track(new Redis(node.port, node.host)).keys(`${names.keyPrefix}*`)).length));
+    expect(keysPerNode.filter((count) => count > 0).length).toBeGreaterThan(1);
+    const list = await cli.run(['list', ...args, '--json']);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({ buckets });
+    const reader = new RedisRuleStore({ client: track(new Cluster([cluster.nodes[0]!])), ...names });
+    await expect(reader.get('bucket-k')).resolves.toMatchObject({ configuration: CLEAN });
+  });
+});

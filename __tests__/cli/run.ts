@@ -1,0 +1,49 @@
+// __tests__/cli/run.ts
+// Builds the command privately (other suites rebuild dist/ while tests run) and runs it as a subprocess.
+
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+
+/** What one run of the command gave. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A private CommonJS build of lib/ (the same tsc settings as `npm run build`), removed by `remove()`. */
+export interface CliBuild {
+  readonly main: string;
+  /** Runs `bucket-cors args…` in `cwd` (default: the repository). */
+  run(args: readonly string[], options?: { cwd?: string; input?: string }): Promise<CliResult>;
+  remove(): void;
+}
+
+export function buildCli(): CliBuild {
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  // Inside the repository, so the build resolves the package's dependencies from its node_modules.
+  const out = mkdtempSync(join(root, '.tmp', 'cli-'));
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--module', 'commonjs', '--moduleResolution', 'bundler', '--declaration', 'false', '--sourceMap', 'false'], {
+    stdio: 'pipe',
+  });
+  const main = join(out, 'cli', 'main.js');
+  return {
+    main,
+    run(args, options = {}) {
+      return new Promise((resolve) => {
+        const child = execFile(process.execPath, [main, ...args], { cwd: options.cwd ?? root, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+          resolve({ code, stdout, stderr });
+        });
+        if (options.input !== undefined) child.stdin!.end(options.input);
+        else child.stdin!.end();
+      });
+    },
+    remove() {
+      rmSync(out, { recursive: true, force: true });
+    },
+  };
+}
