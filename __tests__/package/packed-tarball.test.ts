@@ -5,7 +5,7 @@
 
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
@@ -32,7 +32,7 @@ const RUNTIME_EXPORTS = [
 ];
 /** Each subpath export and runtime names it must carry. */
 const SUBPATH_EXPORTS: Record<string, readonly string[]> = {
-  'express-bucket-cors/core': ['compileCorsConfiguration', 'decidePreflight', 'decideActual', 'findRuleViolation', 'describeRuleViolation', 'RULE_FIELDS', 'STORED_RULES_PROFILE', 'CORS_VARY'],
+  'express-bucket-cors/core': ['compileCorsConfiguration', 'decidePreflight', 'decideActual', 'explain', 'lint', 'findRuleViolation', 'describeRuleViolation', 'RULE_FIELDS', 'STORED_RULES_PROFILE', 'CORS_VARY'],
   'express-bucket-cors/mediastore': ['mediaStoreRouter', 'mediaStoreDialect', 'MediaStoreError', 'parseCorsPolicy', 's3ConfigurationToMediaStorePolicy', 'MEDIASTORE_PROFILE'],
   'express-bucket-cors/s3': ['corsRouter', 's3Dialect', 'S3Error', 'S3Errors', 'S3_PROFILE', 'parseCorsXml', 'serializeCorsXml', 'decidePreflight', 's3PreflightError', 'sendS3Error'],
 };
@@ -128,6 +128,19 @@ console.log(JSON.stringify([core.decidePreflight(request, state), s3.decidePrefl
       { allowed: false, reason: 'no-configuration', requestMethod: 'GET', resourceType: 'OBJECT' },
       'AccessForbidden',
     ]);
+  });
+
+  test('its bucket-cors bin runs with npx in a consumer', () => {
+    const { bin } = JSON.parse(readFileSync(join(work, 'node_modules', 'express-bucket-cors', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const target = join(work, 'node_modules', 'express-bucket-cors', bin['bucket-cors']!);
+    expect(readFileSync(target, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    // What npm install does for a bin: link it into node_modules/.bin and make it executable.
+    mkdirSync(join(work, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(join('..', 'express-bucket-cors', bin['bucket-cors']!), join(work, 'node_modules', '.bin', 'bucket-cors'));
+    chmodSync(target, 0o755);
+    writeFileSync(join(work, 'cors.json'), JSON.stringify({ CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'] }] }));
+    const output = run('npx', ['--no-install', 'bucket-cors', 'explain', 'cors.json', '--origin', 'https://app.example', '--method', 'GET', '--json'], work);
+    expect(JSON.parse(output)).toMatchObject({ allowed: true, rule: 0 });
   });
 
   test('type-checks from a TypeScript consumer, as CommonJS and as ES module', () => {
