@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketCorsCommand, type CORSRule } from '@aws-sdk/client-s3';
 import { closeServer, listen, startDemo, type RunningDemo } from '../e2e/demo';
 import { buildCli, type CliBuild } from './run';
 
@@ -31,7 +31,7 @@ describe('doctor against the demo server', () => {
     await running.s3.send(new CreateBucketCommand({ Bucket: 'photos', ACL: 'public-read' }));
   });
   afterAll(() => running.stop());
-  const putRules = (rules: object[]) => running.s3.send(new PutBucketCorsCommand({ Bucket: 'photos', CORSConfiguration: { CORSRules: rules } }));
+  const putRules = (rules: CORSRule[]) => running.s3.send(new PutBucketCorsCommand({ Bucket: 'photos', CORSConfiguration: { CORSRules: rules } }));
 
   test('rules fit for browser uploads pass every check (exit 0)', async () => {
     await putRules([{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET', 'PUT', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }]);
