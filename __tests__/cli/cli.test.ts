@@ -78,6 +78,25 @@ describe('files', () => {
     expect(JSON.parse(back.stdout)).toEqual(WARNED);
   });
 
+  test('MediaStore JSON: detected, validated by MediaStore\u2019s rules, converted both ways', async () => {
+    const policy = [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }];
+    const linted = await cli.run(['lint', file('policy.json', JSON.stringify(policy)), '--json']);
+    expect(JSON.parse(linted.stdout)).toMatchObject({ format: 'mediastore', warnings: [] });
+    const toS3 = await cli.run(['convert', join(dir, 'policy.json'), '--to', 'json']);
+    expect(JSON.parse(toS3.stdout)).toEqual({ CORSRules: policy });
+    // S3 → MediaStore: the ID is dropped with a note; POST cannot be expressed (a refusal).
+    const withId = { CORSRules: [{ ID: 'web', ...policy[0] }] };
+    const toMediaStore = await cli.run(['convert', file('with-id.json', JSON.stringify(withId)), '--to', 'mediastore']);
+    expect(toMediaStore.code).toBe(0);
+    expect(JSON.parse(toMediaStore.stdout)).toEqual(policy);
+    expect(toMediaStore.stderr).toContain('ID "web" dropped');
+    const post = await cli.run(['convert', file('post.json', JSON.stringify({ CORSRules: [{ ...policy[0], AllowedMethods: ['POST'] }] })), '--to', 'mediastore']);
+    expect(post).toMatchObject({ code: 1, stderr: expect.stringContaining('POST') });
+    // A policy MediaStore refuses (no AllowedHeaders) is a refusal with its exception name.
+    const refused = await cli.run(['lint', file('bad-policy.json', JSON.stringify([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }]))]);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('ValidationException') });
+  });
+
   test('--help of the program and of each command shows examples and exits 0', async () => {
     const help = await cli.run(['--help']);
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Examples:') });

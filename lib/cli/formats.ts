@@ -2,6 +2,7 @@
 // The one table of configuration file formats the command reads and writes, with content detection.
 
 import { describeRuleViolation, findRuleViolation, type CorsConfiguration } from '../core/index.js';
+import { CorsConversionError, isMediaStoreError, parseCorsPolicy, s3ConfigurationToMediaStorePolicy } from '../dialects/mediastore/index.js';
 import { isS3Error, parseCorsJson, parseCorsXml, S3_PROFILE, s3ErrorFor, serializeCorsJson, serializeCorsXml } from '../dialects/s3/index.js';
 import { CliError, EXIT_REFUSED } from './output.js';
 
@@ -12,10 +13,26 @@ export interface ConfigurationFormat {
   readonly description: string;
   /** Whether `text` (BOM and leading whitespace removed) looks like this format. */
   readonly detect: (text: string) => boolean;
-  /** Parses a document; throws the dialect's error for a malformed one. */
+  /** Parses a document; throws the dialect's error for a malformed or refused one. */
   readonly parse: (text: string) => CorsConfiguration;
-  /** Writes a configuration as a document. */
-  readonly serialize: (configuration: CorsConfiguration) => string;
+  /**
+   * Writes a configuration as a document, with notes on what was left out (MediaStore has no rule
+   * IDs); throws a `CorsConversionError` when the format cannot express it.
+   */
+  readonly serialize: (configuration: CorsConfiguration) => { readonly document: string; readonly notes: readonly string[] };
+}
+
+const pretty = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** A MediaStore policy document: the `CorsPolicy` list (what `aws mediastore put-cors-policy --cors-policy` takes). */
+function parseMediaStorePolicy(text: string): CorsConfiguration {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`not JSON: ${(error as Error).message}`, EXIT_REFUSED);
+  }
+  return parseCorsPolicy(value);
 }
 
 /**
@@ -23,13 +40,23 @@ export interface ConfigurationFormat {
  * (`lib/dialects/mediastore/`): one row, and `convert --to` and detection pick it up.
  */
 export const FORMATS: readonly ConfigurationFormat[] = [
-  { name: 'xml', description: 'S3 XML, the PutBucketCors body', detect: (text) => text.startsWith('<'), parse: parseCorsXml, serialize: serializeCorsXml },
+  { name: 'xml', description: 'S3 XML, the PutBucketCors body', detect: (text) => text.startsWith('<'), parse: parseCorsXml, serialize: (configuration) => ({ document: `${serializeCorsXml(configuration)}\n`, notes: [] }) },
   {
     name: 'json',
     description: 'S3 JSON, the AWS SDK and `aws s3api put-bucket-cors` shape {"CORSRules":[…]}',
     detect: (text) => text.startsWith('{'),
     parse: parseCorsJson,
-    serialize: (configuration) => `${JSON.stringify(JSON.parse(serializeCorsJson(configuration)), null, 2)}\n`,
+    serialize: (configuration) => ({ document: pretty(JSON.parse(serializeCorsJson(configuration))), notes: [] }),
+  },
+  {
+    name: 'mediastore',
+    description: 'MediaStore JSON, the CorsPolicy list [{"AllowedOrigins":[…],…}]',
+    detect: (text) => text.startsWith('['),
+    parse: parseMediaStorePolicy,
+    serialize: (configuration) => {
+      const { policy, dropped } = s3ConfigurationToMediaStorePolicy(configuration);
+      return { document: pretty(policy), notes: dropped };
+    },
   },
 ];
 
@@ -47,8 +74,18 @@ export function formatNamed(name: string): ConfigurationFormat {
 export function detectFormat(text: string): ConfigurationFormat {
   const start = text.trimStart();
   const format = FORMATS.find((candidate) => candidate.detect(start));
-  if (format === undefined) throw new CliError(`cannot tell the format of the file (it starts with neither < nor {): pass --format ${FORMAT_NAMES.join('|')}`);
+  if (format === undefined) throw new CliError(`cannot tell the format of the file (it starts with none of < { [): pass --format ${FORMAT_NAMES.join('|')}`);
   return format;
+}
+
+/** `configuration` written in `formatName`; a refusal (exit code 1) when that format cannot express it. */
+export function writeConfiguration(configuration: CorsConfiguration, formatName: string): { document: string; notes: readonly string[] } {
+  try {
+    return formatNamed(formatName).serialize(configuration);
+  } catch (error) {
+    if (error instanceof CorsConversionError) throw new CliError(error.message, EXIT_REFUSED);
+    throw error;
+  }
 }
 
 /**
@@ -62,6 +99,8 @@ export function readConfiguration(text: string, formatName: string | undefined, 
     configuration = format.parse(text);
   } catch (error) {
     if (isS3Error(error)) throw new CliError(`${source}: S3 would refuse it: ${error.code}: ${error.message}`, EXIT_REFUSED);
+    if (isMediaStoreError(error)) throw new CliError(`${source}: MediaStore would refuse it: ${error.type}: ${error.message}`, EXIT_REFUSED);
+    if (error instanceof CliError) throw new CliError(`${source}: ${error.message}`, error.exitCode);
     throw error;
   }
   const violation = findRuleViolation(configuration, S3_PROFILE);

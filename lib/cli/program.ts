@@ -5,7 +5,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { explain, lint, type CorsConfiguration, type Explanation, type LintWarning } from '../core/index.js';
 import { runDoctor } from './doctor.js';
-import { FORMAT_NAMES, formatNamed, readConfiguration } from './formats.js';
+import { FORMAT_NAMES, readConfiguration, writeConfiguration } from './formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, EXIT_USAGE, printJson, printLines, Progress } from './output.js';
 import { listBuckets, openStore, STORE_OPTION_DEFAULTS, type OpenStore, type StoreOptions } from './redis.js';
 
@@ -56,11 +56,14 @@ function writeFileAtomically(file: string, text: string): void {
   renameSync(temporary, file);
 }
 
+const FILE_ARGUMENT = 'S3 XML, S3 JSON or MediaStore JSON file ("-" for stdin)';
+
 const EXAMPLES = `
 Examples:
   bucket-cors lint cors.json
   bucket-cors explain cors.xml --origin https://app.example.com --method PUT --headers content-type,x-amz-meta-note --preflight
   bucket-cors convert cors.xml --to json
+  bucket-cors convert cors.json --to mediastore > policy.json
   bucket-cors put photos cors.json --redis redis://127.0.0.1:6379
   bucket-cors list --redis redis://127.0.0.1:7000 --json
   bucket-cors export all.json --redis redis://127.0.0.1:6379
@@ -71,7 +74,7 @@ Exit codes: 0 clean, 1 warnings or a refusal, 2 a usage or connection error.`;
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('bucket-cors')
-    .description('Lint, explain and convert S3 CORS configurations; manage the rules express-bucket-cors servers read from Redis; doctor a live endpoint.')
+    .description('Lint, explain and convert S3 and MediaStore CORS configurations; manage the rules express-bucket-cors servers read from Redis; doctor a live endpoint.')
     .exitOverride()
     .showHelpAfterError()
     .addHelpText('after', EXAMPLES);
@@ -89,7 +92,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('lint')
     .description('validate a configuration as PutBucketCors does and print lint warnings')
-    .argument('<file>', 'S3 XML or JSON file ("-" for stdin)')
+    .argument('<file>', FILE_ARGUMENT)
     .addOption(formatOption())
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  bucket-cors lint cors.json --json')
@@ -104,7 +107,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('explain')
     .description('explain how the rules answer a request: the verdict, what each rule fails, the smallest fix')
-    .argument('<file>', 'S3 XML or JSON file ("-" for stdin)')
+    .argument('<file>', FILE_ARGUMENT)
     .requiredOption('--origin <origin>', 'the Origin header')
     .requiredOption('--method <method>', 'the method of the request (for --preflight, the Access-Control-Request-Method)')
     .option('--headers <names>', 'Access-Control-Request-Headers, comma-separated')
@@ -123,16 +126,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('convert')
     .description('convert a configuration to another format (validated first)')
-    .argument('<file>', 'S3 XML or JSON file ("-" for stdin)')
+    .argument('<file>', FILE_ARGUMENT)
     .addOption(new Option('--to <format>', 'the format to write').choices(FORMAT_NAMES).makeOptionMandatory())
     .addOption(formatOption())
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  bucket-cors convert cors.xml --to json > cors.json')
     .action((file: string, options: { to: string; format?: string; json?: boolean }) => {
       const { configuration, format } = readConfiguration(readText(file), options.format, file);
-      const document = formatNamed(options.to).serialize(configuration);
-      if (options.json) printJson({ from: format.name, to: options.to, document });
-      else process.stdout.write(document.endsWith('\n') ? document : `${document}\n`);
+      const { document, notes } = writeConfiguration(configuration, options.to);
+      if (options.json) printJson({ from: format.name, to: options.to, document, notes });
+      else {
+        process.stdout.write(document);
+        for (const note of notes) process.stderr.write(`note: ${note}\n`);
+      }
       setExitCode(EXIT_CLEAN);
     });
 
@@ -146,7 +152,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         const stored = await store.get(bucket);
         if (options.json) printJson({ bucket, configuration: stored?.configuration ?? null, version: stored?.version ?? null });
         else if (stored === null) printLines([`bucket ${bucket} has no CORS configuration`]);
-        else process.stdout.write(formatNamed(options.to).serialize(stored.configuration).replace(/\n?$/, '\n'));
+        else process.stdout.write(writeConfiguration(stored.configuration, options.to).document);
         setExitCode(stored === null ? EXIT_REFUSED : EXIT_CLEAN);
       }),
     );
@@ -154,7 +160,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   storeCommand('put')
     .description("validate, lint and store a bucket's configuration; running servers drop their cached copy at once")
     .argument('<bucket>')
-    .argument('<file>', 'S3 XML or JSON file ("-" for stdin)')
+    .argument('<file>', FILE_ARGUMENT)
     .addOption(formatOption())
     .addHelpText('after', '\nExample:\n  bucket-cors put photos cors.json --redis redis://127.0.0.1:6379')
     .action((bucket: string, file: string, options: StoreOptions & { format?: string; json?: boolean }) => {
