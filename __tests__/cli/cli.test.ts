@@ -158,6 +158,7 @@ describe('the store on a real redis-server', () => {
     expect(refused.code).toBe(1);
     await expect(server.get('photos')).resolves.toMatchObject({ configuration: WARNED }); // untouched
 
+    expect((await cli.run(['put', '', join(dir, 'put.json'), ...storeArgs(names)])).code).toBe(2);
     const clean = await cli.run(['put', 'photos', file('clean-put.json', JSON.stringify(CLEAN)), ...storeArgs(names)]);
     expect(clean.code).toBe(0);
     expect((await cli.run(['delete', 'photos', ...storeArgs(names)])).code).toBe(0);

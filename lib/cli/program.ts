@@ -36,6 +36,12 @@ function explanationLines(explanation: Explanation): string[] {
   return lines;
 }
 
+/** A bucket name as a store key: anything but empty (the key would be the prefix alone). */
+function checkBucket(bucket: string, source = 'BUCKET'): string {
+  if (bucket === '') throw new CliError(`${source}: a bucket name must not be empty`);
+  return bucket;
+}
+
 /** Runs `work` on an open store and always closes it. */
 async function withStore<T>(options: StoreOptions, work: (open: OpenStore) => Promise<T>): Promise<T> {
   const open = await openStore(options);
@@ -149,7 +155,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addHelpText('after', '\nExample:\n  bucket-cors get photos --redis redis://127.0.0.1:6379 --to xml')
     .action((bucket: string, options: StoreOptions & { to: string; json?: boolean }) =>
       withStore(options, async ({ store }) => {
-        const stored = await store.get(bucket);
+        const stored = await store.get(checkBucket(bucket));
         if (options.json) printJson({ bucket, configuration: stored?.configuration ?? null, version: stored?.version ?? null });
         else if (stored === null) printLines([`bucket ${bucket} has no CORS configuration`]);
         else process.stdout.write(writeConfiguration(stored.configuration, options.to).document);
@@ -164,6 +170,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(formatOption())
     .addHelpText('after', '\nExample:\n  bucket-cors put photos cors.json --redis redis://127.0.0.1:6379')
     .action((bucket: string, file: string, options: StoreOptions & { format?: string; json?: boolean }) => {
+      checkBucket(bucket);
       const { configuration } = readConfiguration(readText(file), options.format, file);
       const warnings = lint(configuration);
       return withStore(options, async ({ store }) => {
@@ -180,7 +187,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addHelpText('after', '\nExample:\n  bucket-cors delete photos --redis redis://127.0.0.1:6379')
     .action((bucket: string, options: StoreOptions & { json?: boolean }) =>
       withStore(options, async ({ store }) => {
-        await store.delete(bucket);
+        await store.delete(checkBucket(bucket));
         if (options.json) printJson({ bucket, deleted: true });
         else printLines([`deleted the rules of bucket ${bucket}`]);
         setExitCode(EXIT_CLEAN);
@@ -279,7 +286,7 @@ function readExportFile(file: string): Array<[string, CorsConfiguration]> {
   }
   const buckets = (parsed as Partial<ExportFile> | null)?.buckets;
   if (typeof buckets !== 'object' || buckets === null || Array.isArray(buckets)) throw new CliError(`${file} must hold {"buckets":{"<bucket>":{"CORSRules":[…]}}}, as export writes`);
-  return Object.entries(buckets).map(([bucket, configuration]) => [bucket, readConfiguration(JSON.stringify(configuration), 'json', `${file}, bucket ${bucket}`).configuration]);
+  return Object.entries(buckets).map(([bucket, configuration]) => [checkBucket(bucket, file), readConfiguration(JSON.stringify(configuration), 'json', `${file}, bucket ${bucket}`).configuration]);
 }
 
 /** Runs the command line `argv` (without node and script); resolves with the exit code. */

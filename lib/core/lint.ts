@@ -92,8 +92,9 @@ function accepts(patterns: readonly PatternAutomaton[], states: StateSet): boole
 
 /**
  * Whether every non-empty value within `domain` that some pattern of `inner` matches is matched by some
- * pattern of `outer`. Exact: characters that occur in no pattern all behave alike, so one of them
- * stands for the rest.
+ * pattern of `outer`. Exact, also where only several outer patterns together cover an inner one: the
+ * search runs over pairs of (inner, outer) automaton state sets, and characters that occur in no
+ * pattern all behave alike, so one of them stands for the rest.
  */
 export function patternsInclude(outer: readonly WildcardPattern[], inner: readonly WildcardPattern[], domain: Domain): boolean {
   const outerAutomata = outer.map(automaton);
