@@ -2,7 +2,7 @@
 // Warnings about configurations S3 accepts but that do not do what their owner meant. Never a refusal.
 
 import { compileCorsConfiguration, type CompiledRule } from './compile.js';
-import { allowsHeader } from './decide.js';
+import { allowsHeader, originMatches } from './decide.js';
 import { joinWords, ruleLabel } from './explain.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
@@ -132,15 +132,43 @@ const originPatterns = (rule: CompiledRule): WildcardPattern[] => [...rule.exact
 /** A rule's AllowedHeaders (lower-cased) as patterns. */
 const headerPatterns = (rule: CompiledRule): WildcardPattern[] => [...[...rule.literalHeaders].map(compileWildcard), ...rule.headerPatterns];
 
+/**
+ * A quick necessary condition for inclusion: the shortest value of each inner pattern (its prefix and
+ * suffix joined), when it is a value at all, matches `outer`. Rejects most pairs before the automaton runs.
+ */
+function shortestValuesMatch(inner: readonly WildcardPattern[], domain: Domain, outer: (value: string) => boolean): boolean {
+  for (const pattern of inner) {
+    const value = pattern.prefix + pattern.suffix;
+    if (value !== '' && within(value, domain) && !outer(value)) return false;
+  }
+  return true;
+}
+
 /** True when `earlier` matches every request `later` matches: origins, methods and allowed header names all include `later`'s. */
 function covers(earlier: CompiledRule, later: CompiledRule): boolean {
   if ((later.methodMask & ~earlier.methodMask) !== 0) return false;
-  if (!earlier.anyOrigin && !patternsInclude(originPatterns(earlier), originPatterns(later), ORIGIN_DOMAIN)) return false;
-  return earlier.anyHeader || patternsInclude(headerPatterns(earlier), headerPatterns(later), HEADER_DOMAIN);
+  if (!earlier.anyOrigin) {
+    const inner = originPatterns(later);
+    if (!shortestValuesMatch(inner, ORIGIN_DOMAIN, (origin) => originMatches(earlier, origin))) return false;
+    if (!patternsInclude(originPatterns(earlier), inner, ORIGIN_DOMAIN)) return false;
+  }
+  if (earlier.anyHeader) return true;
+  const inner = headerPatterns(later);
+  return shortestValuesMatch(inner, HEADER_DOMAIN, (name) => allowsHeader(earlier, name)) && patternsInclude(headerPatterns(earlier), inner, HEADER_DOMAIN);
 }
 
-/** True when some request can match the rule at all (a method S3 knows, an origin a request can have). */
-const canMatch = (rule: CompiledRule): boolean => rule.methodMask !== 0 && !patternsInclude([], originPatterns(rule), ORIGIN_DOMAIN);
+/** Whether every character of `text` is in `domain`. */
+function within(text: string, domain: Domain): boolean {
+  for (let i = 0; i < text.length; i++) if (!domain(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * True when some request can match the rule at all: a method S3 knows, and an origin a request can
+ * have (a valid literal, or a pattern whose fixed parts are valid characters: the `*` takes any).
+ */
+const canMatch = (rule: CompiledRule): boolean =>
+  rule.methodMask !== 0 && (rule.exactOrigins.some(isValidOrigin) || rule.anyOrigin || rule.wildcardOrigins.some((pattern) => within(pattern.prefix + pattern.suffix, ORIGIN_DOMAIN)));
 
 // ---- origin spelling ----
 
