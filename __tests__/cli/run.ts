@@ -14,7 +14,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** A private CommonJS build of lib/ (the same tsc settings as `npm run build`), removed by `remove()`. */
+/** A private CommonJS build of lib/ (`npm run build`'s tsc settings, without declarations), removed by `remove()`. */
 export interface CliBuild {
   readonly main: string;
   /** Runs `bucket-cors args…` in `cwd` (default: the repository). */
@@ -26,9 +26,14 @@ export function buildCli(): CliBuild {
   mkdirSync(join(root, '.tmp'), { recursive: true });
   // Inside the repository, so the build resolves the package's dependencies from its node_modules.
   const out = mkdtempSync(join(root, '.tmp', 'cli-'));
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--module', 'commonjs', '--moduleResolution', 'bundler', '--declaration', 'false', '--sourceMap', 'false'], {
-    stdio: 'pipe',
-  });
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--module', 'commonjs', '--moduleResolution', 'bundler', '--declaration', 'false'], {
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    rmSync(out, { recursive: true, force: true });
+    throw error;
+  }
   const main = join(out, 'cli', 'main.js');
   return {
     main,
