@@ -9,6 +9,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
 import cors from 'cors';
 import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, THREE_RULES } from './fixtures.mjs';
@@ -18,7 +19,7 @@ import { buildLibrary, importLibrary } from './library.mjs';
  * Measured cases, each a connect-style handler called once per new request/response pair;
  * `request_objects` only builds the pairs, and is subtracted from the others.
  */
-export const CASES = /** @type {const} */ (['request_objects', 'actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup']);
+export const CASES = /** @type {const} */ (['request_objects', 'actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup', 'noop_channel_check', 'actual_subscribed']);
 /** @typedef {(typeof CASES)[number]} Case */
 
 /** Calls per case: `warmup` first (JIT tiers settle), then a phase of `low` and one of `high` calls. */
@@ -47,10 +48,11 @@ function requestPair(headers, method) {
  * @returns {Promise<{ handler: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, headers: Record<string, string>, method: string, check: (res: ServerResponse) => boolean }>}
  */
 async function caseSetup(name) {
-  const [{ bucketCors }, { MemoryRuleStore }, { RuleCache }] = await Promise.all([
+  const [{ bucketCors }, { MemoryRuleStore }, { RuleCache }, { decisionChannel, DIAGNOSTICS_CHANNELS }] = await Promise.all([
     importLibrary('http/middleware.js'),
     importLibrary('store/memory.js'),
     importLibrary('store/cache.js'),
+    importLibrary('diagnostics.js'),
   ]);
   const store = new MemoryRuleStore();
   await store.put(BUCKET, THREE_RULES);
@@ -94,6 +96,23 @@ async function caseSetup(name) {
         if (cache.lookup(BUCKET).kind === 'configured') next();
       };
       return { handler: lookup, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+    }
+    case 'noop_channel_check':
+      // What diagnostics add to a decision while nobody subscribes: the one hasSubscribers check.
+      return {
+        handler: (_req, _res, next) => {
+          if (decisionChannel.hasSubscribers) throw new Error('nobody subscribes in this case');
+          next();
+        },
+        headers: ACTUAL_HEADERS,
+        method: 'GET',
+        check: () => true,
+      };
+    case 'actual_subscribed': {
+      // The same decision with a subscriber counting events: what metrics cost when someone listens.
+      let events = 0;
+      diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.decision, () => void events++);
+      return { handler: ours, headers: ACTUAL_HEADERS, method: 'GET', check: (res) => allowsOrigin(res) && events > 0 };
     }
     default:
       throw new TypeError(`unknown case ${String(name)}; use one of ${CASES.join(', ')}`);
@@ -212,6 +231,9 @@ export async function instructionsPerCall({ quick = false } = {}) {
     rmSync(dir, { recursive: true, force: true });
   }
   figures.ratio_instructions_vs_floor = figures.instructions_actual / figures.instructions_floor;
+  // Diagnostics: the per-decision cost with nobody subscribed (goal: nil), and what one subscriber adds.
+  figures.instructions_diagnostics_unsubscribed = figures.instructions_noop_channel_check - figures.instructions_noop;
+  figures.instructions_diagnostics_subscriber = figures.instructions_actual_subscribed - figures.instructions_actual;
   return figures;
 }
 

@@ -237,9 +237,9 @@ try {
     await micro('zipf', plan.zipf);
   });
   if (!plan.instructions || flags['skip-instructions']) {
-    for (const key of ['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'instructions_cache_lookup', 'ratio_instructions_vs_floor']) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
+    for (const key of ['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'instructions_cache_lookup', 'ratio_instructions_vs_floor', 'instructions_diagnostics_unsubscribed', 'instructions_diagnostics_subscriber']) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
-    await section(['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'instructions_cache_lookup', 'ratio_instructions_vs_floor'], async () => {
+    await section(['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'instructions_cache_lookup', 'ratio_instructions_vs_floor', 'instructions_diagnostics_unsubscribed', 'instructions_diagnostics_subscriber'], async () => {
       progress('instructions: callgrind on node --single-threaded (a few minutes)');
       Object.assign(figures, await instructionsPerCall());
     });
