@@ -35,6 +35,12 @@ describe('defaultRules', () => {
     expect((await preflight('/missing/k')).text).toContain('CORSResponse: Bucket not found');
   });
 
+  test('are linted at construction like bucket rules: warnings go to the logger', () => {
+    const logger = { warn: jest.fn(), error: jest.fn() };
+    bucketCors({ logger, defaultRules: { CORSRules: [{ AllowedOrigins: ['https://app.example/'], AllowedMethods: ['GET'] }] } });
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^express-bucket-cors: `defaultRules` origin-never-matches: /));
+  });
+
   test('are off by default (S3 parity) and validated at construction against the dialect', () => {
     expect(() => bucketCors({ defaultRules: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['get'] }] } })).toThrow(
       'bucketCors: `defaultRules` is not a valid CORS configuration for the s3 dialect: rule 1 AllowedMethods: unsupported method "get".',

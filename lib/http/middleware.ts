@@ -7,6 +7,7 @@ import vary from 'vary';
 import { compileCorsConfiguration } from '../core/compile.js';
 import { decideActual, decidePreflight, type ActualDecision, type BucketCorsState, type CorsRequestInfo, type PreflightDecision } from '../core/decide.js';
 import type { CorsConfiguration, HeaderList } from '../core/model.js';
+import { lint } from '../core/lint.js';
 import { describeRuleViolation, findRuleViolation } from '../core/validate.js';
 import { CORS_VARY } from '../core/response-headers.js';
 import { s3Dialect } from '../dialects/s3/dialect.js';
@@ -124,10 +125,12 @@ const OPTION_CHECKS = {
 } satisfies OptionChecks<BucketCorsOptions>;
 
 /** `rules` compiled as a bucket state, after checking it against the dialect's profile. */
-function configuredState(name: 'defaultRules' | 'serviceRules', rules: CorsConfiguration | undefined, dialect: CorsDialect): BucketCorsState | undefined {
+function configuredState(name: 'defaultRules' | 'serviceRules', rules: CorsConfiguration | undefined, dialect: CorsDialect, logger: Logger): BucketCorsState | undefined {
   if (rules === undefined) return undefined;
   const violation = findRuleViolation(rules, dialect.profile);
   if (violation !== undefined) throw new TypeError(`bucketCors: \`${name}\` is not a valid CORS configuration for the ${dialect.name} dialect: ${describeRuleViolation(violation)}.`);
+  // Linted like a bucket's rules: valid, but likely not what was meant.
+  for (const warning of lint(rules)) logger.warn(`express-bucket-cors: \`${name}\` ${warning.code}: ${warning.message}`);
   return { kind: 'configured', rules: compileCorsConfiguration(rules) };
 }
 
@@ -240,8 +243,8 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   // Checked here too, so a mistake is named `bucketCors: cache.<key>`.
   readOptions('bucketCors', checked.cache, ruleCacheOptionChecks(store), 'cache.');
   const cache = new RuleCache(store, { logger, ...checked.cache });
-  const defaultState = configuredState('defaultRules', checked.defaultRules, dialect);
-  const serviceState = configuredState('serviceRules', checked.serviceRules, dialect);
+  const defaultState = configuredState('defaultRules', checked.defaultRules, dialect, logger);
+  const serviceState = configuredState('serviceRules', checked.serviceRules, dialect, logger);
   /** A bucket without rules of its own: the default rules, or none. */
   const unconfigured = defaultState ?? NO_CONFIGURATION;
   const unconfiguredSource: RuleSource = defaultState === undefined ? 'bucket' : 'default';

@@ -4,6 +4,8 @@
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError, createAdminService, DEFAULT_STORE_TIMEOUT_MS, isAdminError, type AdminAccessContext, type AdminAuthorizer } from '../../admin/service.js';
+import { explain, type ExplainRequest } from '../../core/explain.js';
+import { lint } from '../../core/lint.js';
 import type { CorsConfiguration } from '../../core/model.js';
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from '../../http/body.js';
 import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from '../../http/options.js';
@@ -125,10 +127,39 @@ function s3ErrorForAdmin(error: AdminError, bucket: string, retryAfterSeconds: n
   }
 }
 
-/** True when the raw URL's query names the `cors` sub-resource (`?cors`, `?cors=`, among other parameters). */
-function hasCorsSubresource(url: string | undefined): boolean {
+/** The raw URL's query parameters. */
+function queryOf(url: string | undefined): URLSearchParams {
   const start = url?.indexOf('?') ?? -1;
-  return start !== -1 && new URLSearchParams(url!.slice(start + 1)).has('cors');
+  return new URLSearchParams(start === -1 ? '' : url!.slice(start + 1));
+}
+
+/** True when the raw URL's query names the `cors` sub-resource (`?cors`, `?cors=`, among other parameters). */
+const hasCorsSubresource = (url: string | undefined): boolean => queryOf(url).has('cors');
+
+/** Response header naming the lint codes of the configuration a PUT stored or a GET returns (S3 clients ignore it). */
+export const LINT_HEADER = 'x-bucket-cors-lint';
+
+function setLintHeader(res: ServerResponse, configuration: CorsConfiguration): void {
+  const codes = [...new Set(lint(configuration).map((warning) => warning.code))];
+  if (codes.length > 0) res.setHeader(LINT_HEADER, codes.join(','));
+}
+
+/**
+ * The hypothetical request of `GET ?cors&explain`: `origin`, `method` (default GET), `headers`
+ * (comma-separated), `preflight` (`true` unless `false`), `requestMethod` (a preflight's
+ * Access-Control-Request-Method; default `method`).
+ */
+function explainRequestOf(query: URLSearchParams): ExplainRequest {
+  const method = query.get('method') ?? 'GET';
+  const requestMethod = query.get('requestMethod');
+  const headers = query.get('headers');
+  return {
+    origin: query.get('origin') ?? undefined,
+    method,
+    preflight: query.get('preflight') !== 'false',
+    ...(requestMethod !== null && { requestMethod }),
+    ...(headers !== null && { requestHeaders: headers }),
+  };
 }
 
 /** The media type of a header like `application/json; charset=utf-8`, lower-cased. */
@@ -153,6 +184,10 @@ function wantsJson(req: IncomingMessage): boolean {
  * against it): `PUT` stores a configuration (XML, or JSON with `Content-Type: application/json`),
  * `GET` returns it (XML, or JSON with `Accept: application/json`), `DELETE` removes it. Any other
  * request — another method, no `cors` in the query, an object path — goes to `next()`.
+ *
+ * Owner-only extensions, authorized like GetBucketCors: `GET ?cors&explain&origin=…&method=…`
+ * answers `explain()` of that request against the stored rules, `GET ?cors&lint` answers `lint()`;
+ * PUT and GET answers name the lint codes in `x-bucket-cors-lint`.
  *
  * Checks, in order: bucket exists (404 NoSuchBucket) → `authorize` (403 AccessDenied) →
  * `x-amz-expected-bucket-owner` → for PUT: integrity header present, body ≤ 65,536 bytes, checksums
@@ -201,11 +236,21 @@ export function corsRouter<Req extends IncomingMessage = IncomingMessage>(option
     res.end();
   }
 
+  function sendJson(res: ServerResponse, value: unknown): void {
+    const body = JSON.stringify(value);
+    ensureRequestIds(res);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  }
+
   async function perform(req: Req, res: ServerResponse, operation: Operation, bucket: string): Promise<string> {
     await admin.checkAccess(req, ACTIONS[operation], bucket, expectedOwner(req));
     if (operation === 'PutBucketCors') {
       const configuration = await readConfiguration(req);
       await admin.put(bucket, configuration);
+      setLintHeader(res, configuration);
       sendEmpty(res, 200);
       return `stored ${configuration.CORSRules.length} rule(s)`;
     }
@@ -216,6 +261,16 @@ export function corsRouter<Req extends IncomingMessage = IncomingMessage>(option
     }
     const stored = await admin.get(bucket);
     if (stored === null) throw S3Errors.noSuchCorsConfiguration(bucket);
+    const query = queryOf(req.url);
+    if (query.has('lint')) {
+      sendJson(res, { warnings: lint(stored.configuration) });
+      return 'returned lint warnings';
+    }
+    if (query.has('explain')) {
+      sendJson(res, explain(stored.configuration, explainRequestOf(query)));
+      return 'returned an explanation';
+    }
+    setLintHeader(res, stored.configuration);
     const json = wantsJson(req);
     const body = json ? serializeCorsJson(stored.configuration) : serializeCorsXml(stored.configuration);
     ensureRequestIds(res);
