@@ -1,6 +1,6 @@
 // __tests__/e2e/chromium-firefox-probe.ts
 // Prints what Chromium and Firefox do with CORS answers a bare loopback server varies at will (values the
-// library never sends too); docs/browsers.md quotes it. Not part of the suite (no .test.ts): run it with
+// library never sends too); docs/behaviour.md "Browsers" quotes it. Not part of the suite (no .test.ts): run it with
 //   npx jest --testMatch '**/e2e/chromium-firefox-probe.ts' --testTimeout 600000
 // With libfaketime installed (apt-get install libfaketime) it also checks Chromium's Max-Age cap by moving
 // the browser's clocks forward; Firefox does not start under libfaketime (its allocator deadlocks).

@@ -1,6 +1,6 @@
 // __tests__/e2e/chromium-firefox.test.ts
 // What Chromium and Firefox do with the demo bucket's CORS answers that the rules' behaviour depends on:
-// preflight caching (MaxAgeSeconds), the request headers they preflight, Range, credentials. docs/browsers.md has the figures.
+// preflight caching (MaxAgeSeconds), the request headers they preflight, Range, credentials. docs/behaviour.md "Browsers" has the figures.
 
 import { CreateBucketCommand, DeleteBucketCorsCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, type CORSRule } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
