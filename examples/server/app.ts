@@ -21,6 +21,7 @@ import {
 } from 'express-bucket-cors';
 import { corsRouter, ensureRequestIds, isS3Error, MAX_CORS_DOCUMENT_BYTES, requireIntegrityHeaders, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
 import { DemoErrors } from './errors.js';
+import { createMediaStoreEndpoint, MEDIASTORE_DATA_PATH } from './mediastore.js';
 import { MemoryObjectStore, RedisObjectStore, type BucketRecord, type CannedAcl, type ObjectRecord, type ObjectStore } from './object-store.js';
 import { checkSignedPayloadHash, readPayload } from './payload.js';
 import { headerValue, queryValue, requestTarget, type QueryParameters } from './request.js';
@@ -193,7 +194,10 @@ function checkOptions(options: DemoServerOptions) {
 /**
  * Creates the demo S3 server (not listening: use `app.listen()` or `http.createServer(app)`).
  *
- * Middleware order: request ids → `bucketCors()` (preflights answered before any authentication;
+ * MediaStore's API (mediastore.ts) is mounted first: its data plane under `/_mediastore/<container>`
+ * and its control plane (`POST /` with `X-Amz-Target: MediaStore_20170901.*`).
+ *
+ * S3's middleware order: request ids → `bucketCors()` (preflights answered before any authentication;
  * actual requests get their CORS headers here, so 403/404 answers carry them too) → SigV4
  * authentication (bad signatures end here) → the signed payload hash of a `PUT ?cors` checked →
  * `corsRouter()` (the `?cors` sub-resource, owner only) → the object operations.
@@ -431,9 +435,14 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
     }
   }
 
+  const mediaStore = createMediaStoreEndpoint({ ruleStore, objects, credentials, accountId: DEMO_ACCOUNT_ID, maxObjectBytes, logger });
+
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // One endpoint, both APIs: MediaStore's data plane under /_mediastore, its control plane on POST / by X-Amz-Target; the rest is S3.
+  app.use(MEDIASTORE_DATA_PATH, mediaStore.dataPlane);
+  app.use(mediaStore.controlPlane);
   app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
     ensureRequestIds(res);
     res.setHeader('Server', 'AmazonS3');
@@ -468,6 +477,7 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
     close() {
       closed ??= (async () => {
         cors.close();
+        mediaStore.close();
         await ruleStore.close?.();
         await objects.close();
         if (redis !== undefined) await redis.quit().catch(() => redis.disconnect());

@@ -19,8 +19,10 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import createDebug from 'debug';
 import express from 'express';
 import type { Request, Response } from 'express';
+import { isContainerName } from 'express-bucket-cors/mediastore';
+import { MEDIASTORE_DATA_PATH, MEDIASTORE_SERVICE } from './mediastore.js';
 import { createDemoMetrics } from './metrics.js';
-import type { Credentials } from './sigv4.js';
+import { presignUrl, type Credentials } from './sigv4.js';
 
 const debug = createDebug('express-bucket-cors:demo:page');
 
@@ -219,6 +221,15 @@ export function createPageServer(options: PageServerOptions): PageServer {
     if (command === undefined) throw new Error('operation must be PutObject, GetObject, DeleteObject or ListObjectsV2.');
     const url = await getSignedUrl(s3, command as PutObjectCommand, { expiresIn: PRESIGN_SECONDS, unhoistableHeaders: new Set([NOTE_HEADER]) });
     return { url, method: operation === 'PutObject' ? 'PUT' : operation === 'DeleteObject' ? 'DELETE' : 'GET' };
+  }));
+  // MediaStore's data plane wants SigV4 for writes: a page uploads to a URL presigned here (service "mediastore").
+  app.post('/api/mediastore/presign', api(async (req) => {
+    const { container, path, method } = (req.body ?? {}) as { container?: unknown; path?: unknown; method?: unknown };
+    if (!isContainerName(container)) throw new Error('Name a container: 1 to 255 letters, digits, underscores or hyphens.');
+    if (typeof path !== 'string' || path === '' || path.endsWith('/')) throw new Error('Name an object path, not ending with "/".');
+    if (method !== 'PUT' && method !== 'DELETE') throw new Error('method must be PUT or DELETE (GET and HEAD need no signature).');
+    const objectUrl = `${endpoint}${MEDIASTORE_DATA_PATH}/${container}/${path.split('/').map(encodeURIComponent).join('/')}`;
+    return { url: await presignUrl({ credentials, service: MEDIASTORE_SERVICE, method, url: objectUrl, expiresInSeconds: PRESIGN_SECONDS }), method };
   }));
   app.post('/api/explain', api(async (req) => {
     const { url, method, headers } = (req.body ?? {}) as { url?: string; method?: string; headers?: string[] };

@@ -4,7 +4,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import createDebug from 'debug';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { S3Error } from 'express-bucket-cors/s3';
 import { DemoErrors } from './errors.js';
@@ -28,7 +28,8 @@ export type PayloadClaim =
 /** Who sent the request. */
 export type Principal =
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'signed'; readonly accessKeyId: string; readonly payload: PayloadClaim };
+  /** `region` is the credential scope's (any region is accepted). */
+  | { readonly kind: 'signed'; readonly accessKeyId: string; readonly region: string; readonly payload: PayloadClaim };
 
 /** Options of {@link createSigV4Verifier}. */
 export interface SigV4VerifierOptions {
@@ -36,10 +37,17 @@ export interface SigV4VerifierOptions {
   readonly credentials: readonly Credentials[];
   /** Largest accepted distance between the request's time and the server clock. Default 15 minutes, as S3. */
   readonly maxSkewMs?: number;
+  /** The service name the credential scope must name. Default `'s3'`. */
+  readonly service?: string;
 }
 
-/** Resolves with the request's principal, or rejects with the S3Error S3 would answer with. */
-export type SigV4Verifier = (req: IncomingMessage) => Promise<Principal>;
+/**
+ * Resolves with the request's principal, or rejects with the S3Error S3 would answer with (other
+ * services map it to their own format). `body`: the request's bytes, needed only when a header-signed
+ * request of a service other than S3 sends no `x-amz-content-sha256` (its signature covers the
+ * body's hash, as SigV4 does for every service but S3); without it, the empty body's hash is used.
+ */
+export type SigV4Verifier = (req: IncomingMessage, body?: Buffer) => Promise<Principal>;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_PRESIGNED_EXPIRES_SECONDS = 604800;
@@ -80,6 +88,59 @@ function parseAmzDate(text: string): number {
   if (text.length !== 16 || text[8] !== 'T' || text[15] !== 'Z') return Number.NaN;
   if (!every(text.slice(0, 8) + text.slice(9, 15), isDigit)) return Number.NaN;
   return Date.UTC(+text.slice(0, 4), +text.slice(4, 6) - 1, +text.slice(6, 8), +text.slice(9, 11), +text.slice(11, 13), +text.slice(13, 15));
+}
+
+/**
+ * The signer the verifier re-signs with. S3 signs the path as sent; every other service encodes it
+ * once more (SigV4's double encoding), as the AWS SDKs do.
+ */
+function signerFor(scope: Scope, service: string): SignatureV4 {
+  return new SignatureV4({
+    credentials: { accessKeyId: scope.accessKeyId, secretAccessKey: scope.secretAccessKey },
+    region: scope.region,
+    service,
+    sha256: Sha256,
+    uriEscapePath: service !== 's3',
+    applyChecksum: false,
+  });
+}
+
+/** What {@link presignUrl} signs. */
+export interface PresignOptions {
+  readonly credentials: Credentials;
+  /** Credential scope. Default `'us-east-1'`. */
+  readonly region?: string;
+  /** Credential scope's service, e.g. `'mediastore'`. */
+  readonly service: string;
+  readonly method: string;
+  /** The full URL the client will call (its host is signed). */
+  readonly url: string;
+  /** Seconds the URL stays valid, 1–604,800. */
+  readonly expiresInSeconds: number;
+  /** Headers the caller must send with exactly these values (e.g. `content-type`); names lower-case. Default none. */
+  readonly signedHeaders?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A presigned URL (SigV4 query signing) that this module's verifier accepts: the payload is
+ * `UNSIGNED-PAYLOAD` (the body is not known when signing), the host and `signedHeaders` are signed.
+ */
+export async function presignUrl(options: PresignOptions): Promise<string> {
+  const url = new URL(options.url);
+  const query: QueryParameters = {};
+  for (const [name, value] of url.searchParams) query[name] = value;
+  const scope: Scope = { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey, region: options.region ?? 'us-east-1' };
+  const headers = { ...options.signedHeaders, host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+  // The payload claim travels as a header the verifier supplies itself: neither signed nor moved into the query.
+  const keep = new Set(['x-amz-content-sha256']);
+  const presigned = await signerFor(scope, options.service).presign(
+    { method: options.method, protocol: url.protocol, hostname: url.hostname, port: url.port === '' ? undefined : Number(url.port), path: url.pathname, query, headers },
+    { expiresIn: options.expiresInSeconds, unsignableHeaders: keep, unhoistableHeaders: new Set([...keep, ...Object.keys(options.signedHeaders ?? {})]) },
+  );
+  const search = Object.entries(presigned.query ?? {})
+    .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one) => `${encodeURIComponent(name)}=${encodeURIComponent(String(one))}`))
+    .join('&');
+  return `${url.origin}${url.pathname}?${search}`;
 }
 
 /** S3's URI encoding of one path segment (RFC 3986 unreserved characters stay, everything else is %XX). */
@@ -123,7 +184,7 @@ function mismatch(req: IncomingMessage, rawPath: string, scope: Scope): S3Error 
  * Builds the verifier. It re-signs the incoming request's canonical parts (method, path, query, the
  * headers the client listed as signed, payload hash) with the secret of the access key named in the
  * credential scope, using the same signing library as the AWS SDK, and compares the signatures in
- * constant time. Any region in the scope is accepted; the service must be `s3`.
+ * constant time. Any region in the scope is accepted; the service must be `options.service`.
  *
  * Errors: unknown key → 403 InvalidAccessKeyId; wrong signature → 403 SignatureDoesNotMatch; expired
  * presigned URL → 403 AccessDenied; time too far off → 403 RequestTimeTooSkewed; malformed → 400.
@@ -133,28 +194,19 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     throw new TypeError('createSigV4Verifier: pass `credentials`, a non-empty array of { accessKeyId, secretAccessKey }.');
   const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const maxSkewMs = options.maxSkewMs ?? 15 * 60 * 1000;
+  const service = options.service ?? 's3';
 
   /** `AKID/20130524/us-east-1/s3/aws4_request` → the key's scope; `malformed` builds the error for bad shapes. */
   function parseCredential(credential: string, malformed: (detail: string) => S3Error): Scope & { readonly date: string } {
     const parts = credential.split('/');
     if (parts.length !== 5 || parts[4] !== 'aws4_request' || parts[2] === '' || parts[1]!.length !== 8)
       throw malformed(`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
-    if (parts[3] !== 's3') throw malformed(`incorrect service "${parts[3]}". This endpoint belongs to "s3".`);
+    if (parts[3] !== service) throw malformed(`incorrect service "${parts[3]}". This endpoint belongs to "${service}".`);
     const [accessKeyId, date, region] = parts as [string, string, string];
     const secretAccessKey = secrets.get(accessKeyId);
     if (secretAccessKey === undefined) throw DemoErrors.invalidAccessKeyId(accessKeyId);
     return { accessKeyId, date, region, secretAccessKey };
   }
-
-  const signerFor = (scope: Scope): SignatureV4 =>
-    new SignatureV4({
-      credentials: { accessKeyId: scope.accessKeyId, secretAccessKey: scope.secretAccessKey },
-      region: scope.region,
-      service: 's3',
-      sha256: Sha256,
-      uriEscapePath: false, // S3 signs the path as sent, without double encoding
-      applyChecksum: false,
-    });
 
   /** The signed headers' values, and what must be signable/unsignable so the signer uses exactly those. */
   function signedHeaders(req: IncomingMessage, list: string, extra: Record<string, string>) {
@@ -184,7 +236,17 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     headers,
   });
 
-  async function verifyHeaderSigned(req: IncomingMessage, authorization: string): Promise<Principal> {
+  /** `x-amz-content-sha256` as sent; for services other than S3 it is optional and the body's hash stands in. */
+  function contentSha256(req: IncomingMessage, body: Buffer | undefined): string {
+    const sent = headerValue(req, 'x-amz-content-sha256');
+    if (sent !== undefined) return sent;
+    if (service === 's3') throw DemoErrors.missingContentSha256();
+    return createHash('sha256')
+      .update(body ?? Buffer.alloc(0))
+      .digest('hex');
+  }
+
+  async function verifyHeaderSigned(req: IncomingMessage, authorization: string, body: Buffer | undefined): Promise<Principal> {
     if (!authorization.startsWith(`${ALGORITHM} `)) throw DemoErrors.unsupportedAuthorization();
     const fields = new Map<string, string>();
     for (const field of authorization.slice(ALGORITHM.length + 1).split(',')) {
@@ -202,21 +264,20 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     const time = checkTime(amzDate, scope.date, DemoErrors.authorizationHeaderMalformed);
     const now = Date.now();
     if (Math.abs(now - time) > maxSkewMs) throw DemoErrors.requestTimeTooSkewed(amzDate, new Date(now).toISOString());
-    const contentSha256 = headerValue(req, 'x-amz-content-sha256');
-    if (contentSha256 === undefined) throw DemoErrors.missingContentSha256();
-    const payload = payloadClaim(contentSha256);
+    const payloadHash = contentSha256(req, body);
+    const payload = payloadClaim(payloadHash);
 
     const { rawPath, query } = requestTarget(req);
-    const { headers, signable, unsignable } = signedHeaders(req, list, { 'x-amz-content-sha256': contentSha256 });
-    const signer = signerFor(scope);
+    const { headers, signable, unsignable } = signedHeaders(req, list, { 'x-amz-content-sha256': payloadHash });
+    const signer = signerFor(scope, service);
     const matched = await signatureMatches(rawPath, signature, async (path) => {
       const signed = await signer.sign(request(req, path, query, headers), { signingDate: new Date(time), signableHeaders: signable, unsignableHeaders: unsignable });
       const authorization = String(signed.headers['authorization']);
       return authorization.slice(authorization.lastIndexOf('Signature=') + 'Signature='.length);
     });
     if (!matched) throw mismatch(req, rawPath, scope);
-    debug('%s %s: signed by %s, payload %s', req.method, rawPath, scope.accessKeyId, contentSha256);
-    return { kind: 'signed', accessKeyId: scope.accessKeyId, payload };
+    debug('%s %s: signed by %s, payload %s', req.method, rawPath, scope.accessKeyId, payloadHash);
+    return { kind: 'signed', accessKeyId: scope.accessKeyId, region: scope.region, payload };
   }
 
   async function verifyPresigned(req: IncomingMessage, query: QueryParameters, rawPath: string): Promise<Principal> {
@@ -241,7 +302,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     delete unsignedQuery['X-Amz-Signature'];
     const payloadHash = queryValue(query, 'X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD';
     const { headers, signable, unsignable, unhoistable } = signedHeaders(req, list, { 'x-amz-content-sha256': payloadHash });
-    const signer = signerFor(scope);
+    const signer = signerFor(scope, service);
     const matched = await signatureMatches(rawPath, signature, async (path) => {
       const presigned = await signer.presign(request(req, path, unsignedQuery, headers), {
         signingDate: new Date(time),
@@ -254,10 +315,10 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     });
     if (!matched) throw mismatch(req, rawPath, scope);
     debug('%s %s: presigned by %s', req.method, rawPath, scope.accessKeyId);
-    return { kind: 'signed', accessKeyId: scope.accessKeyId, payload: { kind: 'unsigned' } };
+    return { kind: 'signed', accessKeyId: scope.accessKeyId, region: scope.region, payload: { kind: 'unsigned' } };
   }
 
-  return async (req) => {
+  return async (req, body) => {
     const authorization = headerValue(req, 'authorization');
     const { rawPath, query } = requestTarget(req);
     const presigned = 'X-Amz-Algorithm' in query || 'X-Amz-Credential' in query;
@@ -265,7 +326,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     const presignedV2 = 'AWSAccessKeyId' in query || 'Signature' in query;
     if (authorization !== undefined && (presigned || presignedV2))
       throw DemoErrors.invalidArgument('Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified', 'Authorization', authorization);
-    if (authorization !== undefined) return verifyHeaderSigned(req, authorization);
+    if (authorization !== undefined) return verifyHeaderSigned(req, authorization, body);
     if (presigned) return verifyPresigned(req, query, rawPath);
     if (presignedV2) throw DemoErrors.unsupportedAuthorization();
     return { kind: 'anonymous' };
