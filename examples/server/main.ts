@@ -3,6 +3,7 @@
 
 import { createServer, type Server } from 'node:http';
 import { createDemoServer, DEMO_CREDENTIALS } from './app.js';
+import { MEDIASTORE_DATA_PATH } from './mediastore.js';
 import { createPageServer, LOOPBACK_NAMES, sampleRules } from './page-server.js';
 
 /** What {@link main} needs besides the environment. */
@@ -83,6 +84,7 @@ export async function main(options: MainOptions): Promise<void> {
   const { accessKeyId, secretAccessKey } = credentials;
   const cors = JSON.stringify({ CORSRules: sampleRules(pageOrigin) });
   const aws = `aws --endpoint-url ${endpoint}`;
+  const mediaStorePolicy = JSON.stringify([{ AllowedOrigins: [pageOrigin], AllowedMethods: ['GET', 'PUT', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 }]);
   console.log(`express-bucket-cors demo S3 server
 
   S3 endpoint   ${endpoint}  (path-style; virtual-hosted: http://<bucket>.${domain}:${port}/)
@@ -104,6 +106,14 @@ curl (anonymous; the object above is public-read):
   curl -i -X OPTIONS ${endpoint}/photos/hello.txt -H 'Origin: https://elsewhere.example' -H 'Access-Control-Request-Method: GET'
 curl (signed, curl >= 7.75; S3 wants x-amz-content-sha256 on every signed request, and "cors=" with its "=" for older curls):
   curl -i --aws-sigv4 aws:amz:us-east-1:s3 --user '${accessKeyId}:${secretAccessKey}' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' '${endpoint}/photos/?cors='
+
+MediaStore, same endpoint (a container is the bucket of its name; its data plane is ${endpoint}${MEDIASTORE_DATA_PATH}/<container>):
+  aws mediastore create-container --container-name movies --endpoint-url ${endpoint}
+  aws mediastore describe-container --container-name movies --endpoint-url ${endpoint}
+  aws mediastore put-cors-policy --container-name movies --cors-policy '${mediaStorePolicy}' --endpoint-url ${endpoint}
+  aws mediastore get-cors-policy --container-name movies --endpoint-url ${endpoint}
+  curl -i -X OPTIONS ${endpoint}${MEDIASTORE_DATA_PATH}/movies/trailer.mp4 -H 'Origin: ${pageOrigin}' -H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: content-type'
+  aws mediastore delete-cors-policy --container-name movies --endpoint-url ${endpoint}
 
 Running until stopped: press Ctrl+C (or send SIGTERM, e.g. kill ${process.pid}).
 `);
