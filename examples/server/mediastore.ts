@@ -202,7 +202,8 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
     return principal;
   }
 
-  function describe(req: IncomingMessage, record: BucketRecord, principal: Principal & { kind: 'signed' }) {
+  /** A container as DescribeContainer, CreateContainer and ListContainers answer it. */
+  function containerJson(req: IncomingMessage, record: BucketRecord, principal: Principal & { kind: 'signed' }) {
     return {
       Endpoint: `${originOf(req)}${MEDIASTORE_DATA_PATH}/${record.name}`,
       CreationTime: Date.parse(record.created) / 1000, // JSON 1.1 timestamps are epoch seconds
@@ -224,12 +225,12 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
       case 'CreateContainer': {
         const record: BucketRecord = { name: containerNameOf(input), created: new Date().toISOString(), acl: 'private' };
         if (!(await objects.createBucket(record))) throw MediaStoreErrors.containerInUse();
-        return sendMediaStoreJson(res, 200, { Container: describe(req, record, principal) });
+        return sendMediaStoreJson(res, 200, { Container: containerJson(req, record, principal) });
       }
       case 'DescribeContainer': {
         const record = await objects.getBucket(containerNameOf(input));
         if (record === null) throw MediaStoreErrors.containerNotFound();
-        return sendMediaStoreJson(res, 200, { Container: describe(req, record, principal) });
+        return sendMediaStoreJson(res, 200, { Container: containerJson(req, record, principal) });
       }
       case 'ListContainers': {
         const maxResults = maxResultsOf(input);
@@ -239,7 +240,7 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
         const page = containers.slice(0, maxResults);
         const more = containers.length > page.length;
         return sendMediaStoreJson(res, 200, {
-          Containers: page.map((record) => describe(req, record, principal)),
+          Containers: page.map((record) => containerJson(req, record, principal)),
           ...(more ? { NextToken: nextToken.encode(page[page.length - 1]!.name) } : {}),
         });
       }
