@@ -3,7 +3,7 @@
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../support/redis';
+import { freePortPair } from '../support/redis';
 
 const START_SCRIPT = path.join(__dirname, '..', '..', 'examples', 'start.mjs');
 const TOOLS_INSTALLED = ['aws', 'curl'].every((tool) => spawnSync(tool, ['--version']).status === 0);
@@ -18,7 +18,7 @@ const run = (line: string, env: NodeJS.ProcessEnv): Promise<{ code: number; outp
 
 describe('npm start: the MediaStore lines of the banner', () => {
   testWithTools(`run as printed, in order, they create a container, put, get and delete its policy, and preflight its data plane${TOOLS_INSTALLED ? '' : ' (skipped: needs aws and curl on PATH)'}`, async () => {
-    const port = await freePort();
+    const port = await freePortPair();
     const child = spawn(process.execPath, [START_SCRIPT], { env: { ...process.env, PORT: String(port), REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {

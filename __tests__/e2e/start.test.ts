@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
+import { freePortPair, startRedis, type RedisServerHandle } from '../support/redis';
 
 const START_SCRIPT = path.join(__dirname, '..', '..', 'examples', 'start.mjs');
 
@@ -52,7 +52,7 @@ describe('examples/start.mjs (npm start)', () => {
   afterAll(() => redis?.stop());
 
   test('serves the endpoint on PORT and the page on PORT+1, with Redis; SIGTERM exits 0', async () => {
-    const port = await freePort();
+    const port = await freePortPair();
     const started = await start({ PORT: String(port), REDIS_URL: redis.url, S3_ACCESS_KEY: 'AKIDSTARTTEST', S3_SECRET_KEY: 'start-test-secret' });
     try {
       expect(started.output()).toContain(`aws --endpoint-url http://localhost:${port} s3api put-bucket-cors`);
@@ -79,7 +79,7 @@ describe('examples/start.mjs (npm start)', () => {
   });
 
   test('SIGINT exits 0 too (in-memory store)', async () => {
-    const port = await freePort();
+    const port = await freePortPair();
     const started = await start({ PORT: String(port), REDIS_URL: '' });
     expect(started.output()).toContain('in memory');
     started.child.kill('SIGINT');

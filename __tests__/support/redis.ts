@@ -83,6 +83,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** True when nobody listens on `port` right now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port with the next one free too (the demo listens on PORT and PORT+1). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    if (port < 65535 && (await isFree(port + 1))) return port;
+  }
+  throw new Error('no two neighbouring free ports on the loopback interface after 50 tries');
+}
+
 // ---- a minimal RESP client, so the support needs nothing but node and redis-server ----
 
 type Reply = string | number | null | Error | Reply[];
