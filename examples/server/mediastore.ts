@@ -17,6 +17,7 @@ import {
   mediaStoreDialect,
   mediaStoreRouter,
   sendMediaStoreError,
+  parseMediaStoreInput,
   sendMediaStoreJson,
 } from 'express-bucket-cors/mediastore';
 import { isS3Error, type S3Error } from 'express-bucket-cors/s3';
@@ -85,19 +86,6 @@ function mediaStoreErrorOf(error: S3Error): MediaStoreError {
   if (error.code === 'ServiceUnavailable') return new MediaStoreError(503, 'ServiceUnavailable', error.message, error.headers);
   const [status, type] = SIGNATURE_ERRORS[error.code] ?? [400, 'ValidationException'];
   return new MediaStoreError(status, type, error.message);
-}
-
-/** The JSON object of a control-plane body (`{}` when empty, as the CLI sends for ListContainers). */
-function parseInput(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw MediaStoreErrors.serialization('The request body is not valid JSON.');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw MediaStoreErrors.serialization('The request body must be a JSON object.');
-  return value as Record<string, unknown>;
 }
 
 function containerNameOf(input: Record<string, unknown>): string {
@@ -220,7 +208,7 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
     if (!CONTAINER_OPERATIONS.has(operation)) throw MediaStoreErrors.unknownOperation(target);
     const principal = principalOf(req);
     if (principal.kind !== 'signed') throw MediaStoreErrors.accessDenied();
-    const input = parseInput(await readRequestBody(req, MAX_CONTROL_BODY_BYTES, () => MediaStoreErrors.validation(`The request body is larger than ${MAX_CONTROL_BODY_BYTES} bytes.`)));
+    const input = parseMediaStoreInput(await readRequestBody(req, MAX_CONTROL_BODY_BYTES, () => MediaStoreErrors.validation(`The request body is larger than ${MAX_CONTROL_BODY_BYTES} bytes.`)));
     switch (operation as ContainerOperation) {
       case 'CreateContainer': {
         const record: BucketRecord = { name: containerNameOf(input), created: new Date().toISOString(), acl: 'private' };

@@ -10,6 +10,7 @@ export { sendMediaStoreJson, sendMediaStoreError, AMZ_JSON_1_1 } from './respons
 export {
   mediaStoreRouter,
   isMediaStoreRequest,
+  parseMediaStoreInput,
   MEDIASTORE_TARGET_PREFIX,
   type MediaStoreRouterOptions,
   type MediaStoreAuthorizer,

@@ -96,8 +96,12 @@ function mediaStoreErrorForAdmin(error: AdminError, retryAfterSeconds: number): 
   }
 }
 
-/** The JSON object of a control-plane body. */
-function parseInput(body: Buffer): Record<string, unknown> {
+/**
+ * The JSON object of a control-plane request body (`{}` for an empty body). Throws
+ * `SerializationException` for invalid UTF-8 or JSON, or anything but an object.
+ */
+export function parseMediaStoreInput(body: Uint8Array): Record<string, unknown> {
+  if (body.length === 0) return {};
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
@@ -143,7 +147,7 @@ export function mediaStoreRouter<Req extends IncomingMessage = IncomingMessage>(
   });
 
   async function perform(req: Req, res: ServerResponse, operation: Operation): Promise<string> {
-    const input = parseInput(await readRequestBody(req, MAX_BODY_BYTES, () => MediaStoreErrors.validation(`The request body is larger than ${MAX_BODY_BYTES} bytes.`)));
+    const input = parseMediaStoreInput(await readRequestBody(req, MAX_BODY_BYTES, () => MediaStoreErrors.validation(`The request body is larger than ${MAX_BODY_BYTES} bytes.`)));
     const container = input.ContainerName;
     if (!isContainerName(container))
       throw MediaStoreErrors.validation('ContainerName must be 1 to 255 letters, digits, underscores or hyphens.');
