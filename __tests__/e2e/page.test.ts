@@ -125,6 +125,21 @@ describe('demo page (examples/public) in headless Chromium', () => {
     expect(after).not.toContain(pageUrl);
   });
 
+  test('the rule editor shows lint warnings as you type; a blocked call is explained rule by rule with a suggestion', async () => {
+    await page.fill('#rules', JSON.stringify([{ AllowedOrigins: [`${pageUrl}/`], AllowedMethods: ['GET'] }]));
+    await page.locator('#lint li', { hasText: 'origin-never-matches' }).waitFor();
+    const rules = [{ ID: 'no-note', AllowedOrigins: [pageUrl], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 }];
+    await page.fill('#rules', JSON.stringify(rules));
+    await page.locator('#lint li', { hasText: 'sdk-headers-not-allowed' }).waitFor();
+    await page.click('#save');
+    await rulesStatus().filter({ hasText: 'Saved.' }).waitFor();
+    await page.check('#note');
+    await uploadFile('with-note.txt', 'the note header is not allowed');
+    await log().locator('.entry.why', { hasText: 'rule 1 (no-note): fails on headers; no AllowedHeader covers x-amz-meta-note' }).waitFor();
+    await log().locator('.entry.why', { hasText: 'Suggestion: add `x-amz-meta-note` to AllowedHeaders of rule 1' }).waitFor();
+    await shot('explained-rule-by-rule');
+  });
+
   test('an upload shows its progress and disables Upload until it ends', async () => {
     await page.click('#sample');
     await page.click('#save');

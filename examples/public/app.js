@@ -43,8 +43,15 @@ async function explainBlocked(label, url, method, headerNames, reason) {
   log(`${label}: ${method} BLOCKED by the browser (${reason}). The bucket's CORS rules do not allow ${config.origin}.`, 'blocked');
   const why = log('Asking the page server why…', 'why');
   try {
-    const { explanation } = await pageApi('POST', '/api/explain', { url, method, headers: headerNames });
+    const { explanation, rules, suggestion } = await pageApi('POST', '/api/explain', { url, method, headers: headerNames });
     why.textContent = `    Why: ${explanation}`;
+    // Rule by rule, from the endpoint's own explain (GET ?cors&explain, for the bucket's owner).
+    for (const rule of rules ?? []) {
+      const name = `rule ${rule.index + 1}${rule.id === undefined ? '' : ` (${rule.id})`}`;
+      const denied = rule.deniedHeaders.length > 0 ? `; no AllowedHeader covers ${rule.deniedHeaders.join(', ')}` : '';
+      log(`    ${name}: ${rule.failed.length === 0 ? 'matches' : `fails on ${rule.failed.join(', ')}`}${denied}`, 'why');
+    }
+    if (suggestion) log(`    Suggestion: ${suggestion}`, 'why');
   } catch (explainError) {
     why.textContent = `    Could not find out why: ${explainError.message}`;
   }
@@ -96,6 +103,33 @@ async function refreshBuckets() {
   }
 }
 
+/** Lint warnings for the rules in the editor, shown as you type (a short pause after the last key). */
+let lintTimer;
+function lintEditor() {
+  clearTimeout(lintTimer);
+  lintTimer = setTimeout(async () => {
+    const list = $('lint');
+    list.textContent = '';
+    let rules;
+    try {
+      rules = JSON.parse($('rules').value);
+    } catch {
+      return; // not JSON yet: Save says so
+    }
+    if (!Array.isArray(rules)) return;
+    try {
+      const { warnings } = await pageApi('POST', '/api/lint', { rules });
+      for (const warning of warnings) {
+        const item = document.createElement('li');
+        item.textContent = `${warning.message} (${warning.code})`;
+        list.append(item);
+      }
+    } catch (error) {
+      list.textContent = `Could not lint: ${error.message}`;
+    }
+  }, 300);
+}
+
 function setRulesStatus(text, kind = 'muted') {
   $('rules-status').textContent = text;
   $('rules-status').className = kind;
@@ -110,6 +144,7 @@ async function loadRules() {
     const { rules } = await pageApi('GET', `/api/cors?bucket=${encodeURIComponent(name)}`);
     if (name !== bucket()) return; // the name changed meanwhile: that load wins
     $('rules').value = rules === null ? '' : JSON.stringify(rules, null, 2);
+    lintEditor();
     setRulesStatus(rules === null ? 'This bucket has no CORS configuration: every cross-origin call is blocked.' : `${rules.length} rule(s) loaded.`);
   } catch (error) {
     setRulesStatus(`Could not load the rules of ${name}: ${error.message}`, 'blocked');
@@ -195,8 +230,10 @@ $('create').onclick = guard(async () => {
 });
 $('bucket').onchange = guard(loadRules);
 $('load').onclick = guard(loadRules);
+$('rules').oninput = lintEditor;
 $('sample').onclick = () => {
   $('rules').value = JSON.stringify(config.sampleRules, null, 2);
+  lintEditor();
   setRulesStatus('Sample inserted (not saved yet).');
 };
 $('save').onclick = guard(async () => {
@@ -221,6 +258,7 @@ $('save').onclick = guard(async () => {
 $('remove').onclick = guard(async () => {
   await pageApi('DELETE', '/api/cors', { bucket: bucket() });
   $('rules').value = '';
+  lintEditor();
   setRulesStatus('Deleted: cross-origin calls are now blocked.');
   log(`DeleteBucketCors ${bucket()}: deleted`, 'ok');
 });

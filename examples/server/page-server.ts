@@ -19,6 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import createDebug from 'debug';
 import express from 'express';
 import type { Request, Response } from 'express';
+import { lint } from 'express-bucket-cors/core';
 import { isContainerName } from 'express-bucket-cors/mediastore';
 import { MEDIASTORE_DATA_PATH, MEDIASTORE_SERVICE } from './mediastore.js';
 import { createDemoMetrics } from './metrics.js';
@@ -234,8 +235,33 @@ export function createPageServer(options: PageServerOptions): PageServer {
   app.post('/api/explain', api(async (req) => {
     const { url, method, headers } = (req.body ?? {}) as { url?: string; method?: string; headers?: string[] };
     if (typeof url !== 'string' || !url.startsWith(endpoint)) throw new Error(`url must be on ${endpoint}.`);
-    return { explanation: await explain(url, typeof method === 'string' ? method.toUpperCase() : 'GET', Array.isArray(headers) ? headers : [], originOf(req)) };
+    const upper = typeof method === 'string' ? method.toUpperCase() : 'GET';
+    const names = Array.isArray(headers) ? headers : [];
+    return { explanation: await explain(url, upper, names, originOf(req)), ...(await ruleLevel(url, upper, names, originOf(req))) };
   }));
+  // Lint warnings for the rules being edited (nothing is stored): the editor shows them as you type.
+  app.post('/api/lint', api(async (req) => {
+    const rules = (req.body as { rules?: unknown } | undefined)?.rules;
+    if (!Array.isArray(rules)) throw new Error('rules must be a list of CORS rules.');
+    return { warnings: lint({ CORSRules: rules }) };
+  }));
+
+  /**
+   * What the bucket's owner can ask the endpoint (`GET ?cors&explain`, signed with the demo's keys):
+   * which rule failed on what, and the smallest change; nothing when the bucket has no rules.
+   */
+  async function ruleLevel(url: string, method: string, headers: readonly string[], origin: string): Promise<{ rules?: unknown; suggestion?: string | null }> {
+    const bucket = new URL(url).pathname.split('/')[1];
+    if (bucket === undefined || bucket === '') return {};
+    const custom = headers.map((header) => header.toLowerCase()).filter((header) => !SAFELISTED_HEADERS.has(header));
+    const query = new URLSearchParams({ origin, method, preflight: String(!SIMPLE_METHODS.has(method) || custom.length > 0) });
+    if (custom.length > 0) query.set('headers', custom.join(','));
+    const signed = await presignUrl({ credentials, service: 's3', method: 'GET', url: `${endpoint}/${bucket}?cors&explain&${query}`, expiresInSeconds: PRESIGN_SECONDS });
+    const response = await fetch(signed);
+    if (!response.ok) return {};
+    const { rules, suggestion } = (await response.json()) as { rules: unknown; suggestion: string | null };
+    return { rules, suggestion };
+  }
 
   return {
     app,
