@@ -2,7 +2,7 @@
 // What the MediaStore demo tests share: demos on the memory store and on a real redis-server, a MediaStore SDK client,
 // the "Done when" policy and preflight, and requests signed for the data plane.
 
-import { MediaStoreClient, MediaStoreServiceException, type CorsRule } from '@aws-sdk/client-mediastore';
+import { MediaStoreClient, type CorsRule } from '@aws-sdk/client-mediastore';
 import { presignUrl } from '../../examples/server/sigv4';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { startDemo, type RunningDemo } from './demo';
@@ -52,16 +52,7 @@ export function mediaStoreClient(demo: RunningDemo, credentials = demo.demo.cred
   return new MediaStoreClient({ endpoint: demo.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
 }
 
-/** The SDK exception a call rejects with. */
-export async function failure(promise: Promise<unknown>): Promise<MediaStoreServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MediaStoreServiceException);
-    return error as MediaStoreServiceException;
-  }
-  throw new Error('expected the call to fail');
-}
+export { failure } from '../support/mediastore';
 
 /** The preflight a player on {@link PLAYER_ORIGIN} sends before a PUT with a custom header. */
 export const preflight = (url: string): Promise<Response> =>

@@ -2,7 +2,7 @@
 // mediaStoreRouter with the real @aws-sdk/client-mediastore, on the memory store and on a real redis-server:
 // every operation and error of the CORS-policy API, policies left intact after each refusal, and the data plane.
 
-import { DeleteCorsPolicyCommand, GetCorsPolicyCommand, MediaStoreClient, MediaStoreServiceException, PutCorsPolicyCommand, type CorsRule } from '@aws-sdk/client-mediastore';
+import { DeleteCorsPolicyCommand, GetCorsPolicyCommand, MediaStoreClient, PutCorsPolicyCommand, type CorsRule } from '@aws-sdk/client-mediastore';
 import express from 'express';
 import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
@@ -15,6 +15,7 @@ import { bucketCors } from '../../../lib/http/middleware';
 import { MemoryRuleStore } from '../../../lib/store/memory';
 import { RedisRuleStore } from '../../../lib/store/redis';
 import type { RuleStore } from '../../../lib/store/types';
+import { failure } from '../../support/mediastore';
 import { startRedis, type RedisServerHandle } from '../../support/redis';
 
 const ORIGIN = 'https://player.example';
@@ -54,17 +55,6 @@ async function start(store: RuleStore): Promise<Running> {
       server.closeAllConnections();
     },
   };
-}
-
-/** The SDK exception an operation rejects with. */
-async function failure(promise: Promise<unknown>): Promise<MediaStoreServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MediaStoreServiceException);
-    return error as MediaStoreServiceException;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const stores: Array<[string, () => Promise<{ store: RuleStore; stop(): Promise<void> }>]> = [
