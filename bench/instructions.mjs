@@ -1,31 +1,36 @@
 // bench/instructions.mjs
 // Instructions per call, counted by valgrind's callgrind on `node --single-threaded`: deterministic where timings are noisy.
-// Usage: node bench/instructions.mjs [--quick] [--annotate [case]]   (bench/run.mjs calls instructionsPerCall())
-//        node --single-threaded bench/instructions.mjs --workload '<JSON plan>'   (what valgrind runs)
+// Usage: node bench/instructions.mjs [--quick] [case ...] | --annotate [case]   (bench/run.mjs calls instructionsPerCall())
+//        node --single-threaded bench/instructions.mjs --workload '<JSON case and plan>'   (what valgrind runs, once per case)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
 import cors from 'cors';
-import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, THREE_RULES } from './fixtures.mjs';
+import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, S3_ACTUAL_RESPONSE_HEADERS, THREE_RULES } from './fixtures.mjs';
+
+/** The `Vary` value bucketCors sends. */
+const VARY = /** @type {string} */ (S3_ACTUAL_RESPONSE_HEADERS.find(([header]) => header === 'Vary')?.[1]);
 import { buildLibrary, importLibrary } from './library.mjs';
 
 /**
  * Measured cases, each a connect-style handler called once per new request/response pair;
- * `request_objects` only builds the pairs, and is subtracted from the others.
+ * `request_objects` only builds the pairs, and is subtracted from the others. `resolve`, `decide` and
+ * `set_headers` are parts of `actual` measured alone (with `cache_lookup`, they explain its gap to the floor).
  */
-export const CASES = /** @type {const} */ (['request_objects', 'actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup', 'noop_channel_check', 'actual_subscribed']);
+export const CASES = /** @type {const} */ (['request_objects', 'actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup', 'resolve', 'decide', 'set_headers', 'noop_channel_check', 'actual_subscribed']);
 /** @typedef {(typeof CASES)[number]} Case */
 
 /** Calls per case: `warmup` first (JIT tiers settle), then a phase of `low` and one of `high` calls. */
 export const PLANS = {
   full: { warmup: 10_000, low: 10_000, high: 30_000 },
-  quick: { warmup: 3_000, low: 2_000, high: 6_000 },
+  // Fewer calls after as long a warm-up: a shorter warm-up measures V8 still optimising.
+  quick: { warmup: 10_000, low: 5_000, high: 15_000 },
 };
 
 /**
@@ -48,11 +53,13 @@ function requestPair(headers, method) {
  * @returns {Promise<{ handler: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, headers: Record<string, string>, method: string, check: (res: ServerResponse) => boolean }>}
  */
 async function caseSetup(name) {
-  const [{ bucketCors }, { MemoryRuleStore }, { RuleCache }, { decisionChannel, DIAGNOSTICS_CHANNELS }] = await Promise.all([
+  const [{ bucketCors }, { MemoryRuleStore }, { RuleCache }, { decisionChannel, DIAGNOSTICS_CHANNELS }, { createAddressing }, { decideActual }] = await Promise.all([
     importLibrary('http/middleware.js'),
     importLibrary('store/memory.js'),
     importLibrary('store/cache.js'),
     importLibrary('diagnostics.js'),
+    importLibrary('http/resolve.js'),
+    importLibrary('core/decide.js'),
   ]);
   const store = new MemoryRuleStore();
   await store.put(BUCKET, THREE_RULES);
@@ -97,6 +104,40 @@ async function caseSetup(name) {
       };
       return { handler: lookup, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
     }
+    case 'resolve': {
+      // The built-in path-style addressing alone, as bucketCors calls it.
+      const addressing = createAddressing();
+      /** @type {(req: IncomingMessage, res: ServerResponse, next: () => void) => void} */
+      const resolve = (req, _res, next) => {
+        if (addressing.target(req) !== null) next();
+      };
+      return { handler: resolve, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+    }
+    case 'decide': {
+      // The engine's decision alone, on one request-info object refilled per call as bucketCors does.
+      const cache = new RuleCache(store);
+      const state = await cache.lookup(BUCKET);
+      const info = { method: 'GET', origin: /** @type {string | undefined} */ (undefined), requestMethod: undefined, requestHeaders: undefined, resourceType: 'OBJECT' };
+      /** @type {(req: IncomingMessage, res: ServerResponse, next: () => void) => void} */
+      const decide = (req, _res, next) => {
+        info.method = /** @type {string} */ (req.method);
+        info.origin = req.headers.origin;
+        if (decideActual(info, state).matched) next();
+      };
+      return { handler: decide, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+    }
+    case 'set_headers': {
+      // The matched decision's headers, then Vary as bucketCors appends it (a getHeader first).
+      const cache = new RuleCache(store);
+      const { headers } = decideActual({ method: 'GET', origin: ORIGIN, requestMethod: undefined, requestHeaders: undefined, resourceType: 'OBJECT' }, await cache.lookup(BUCKET));
+      /** @type {(req: IncomingMessage, res: ServerResponse, next: () => void) => void} */
+      const setHeaders = (_req, res, next) => {
+        for (const [header, value] of headers) res.setHeader(header, value);
+        if (res.getHeader('vary') === undefined) res.setHeader('Vary', VARY);
+        next();
+      };
+      return { handler: setHeaders, headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
+    }
     case 'noop_channel_check':
       // What diagnostics add to a decision while nobody subscribes: the one hasSubscribers check.
       return {
@@ -126,38 +167,37 @@ async function caseSetup(name) {
 const mark = () => loadavg();
 
 /**
- * The workload run under valgrind: for each case in turn, `warmup` calls, then (between marks)
- * `low` calls and `high` calls, each on a request pair built just before it, synchronously — as a
- * server would, so the garbage collector sees short-lived objects only.
- * @param {{ warmup: number, low: number, high: number }} plan
+ * The workload run under valgrind, one case per process (so that no case inherits another's JIT
+ * and heap state): `warmup` calls, then (between marks) `low` calls and `high` calls, each on a
+ * request pair built just before it, synchronously — as a server would, so the garbage collector
+ * sees short-lived objects only.
+ * @param {{ case: Case, warmup: number, low: number, high: number }} plan
  */
-async function workload({ warmup, low, high }) {
-  for (const name of CASES) {
-    const { handler, headers, method, check } = await caseSetup(name);
-    let nexts = 0;
-    const next = () => {
-      nexts += 1;
-    };
-    /** @type {ServerResponse | undefined} */
-    let lastResponse;
-    /** @param {number} count */
-    const calls = (count) => {
-      for (let i = 0; i < count; i += 1) {
-        const { req, res } = requestPair(headers, method);
-        handler(req, res, next);
-        lastResponse = res;
-      }
-    };
-    calls(warmup);
-    mark();
-    calls(low);
-    mark();
-    calls(high);
-    mark();
-    // A preflight is answered, never passed on; building the objects alone calls nothing.
-    const expectedNexts = method === 'OPTIONS' || name === 'request_objects' ? 0 : warmup + low + high;
-    if (nexts !== expectedNexts || lastResponse === undefined || !check(lastResponse)) throw new Error(`${name}: next() called ${nexts} times (expected ${expectedNexts}), headers ${JSON.stringify(lastResponse?.getHeaders())}`);
-  }
+async function workload({ case: name, warmup, low, high }) {
+  const { handler, headers, method, check } = await caseSetup(name);
+  let nexts = 0;
+  const next = () => {
+    nexts += 1;
+  };
+  /** @type {ServerResponse | undefined} */
+  let lastResponse;
+  /** @param {number} count */
+  const calls = (count) => {
+    for (let i = 0; i < count; i += 1) {
+      const { req, res } = requestPair(headers, method);
+      handler(req, res, next);
+      lastResponse = res;
+    }
+  };
+  calls(warmup);
+  mark();
+  calls(low);
+  mark();
+  calls(high);
+  mark();
+  // A preflight is answered, never passed on; building the objects alone calls nothing.
+  const expectedNexts = method === 'OPTIONS' || name === 'request_objects' ? 0 : warmup + low + high;
+  if (nexts !== expectedNexts || lastResponse === undefined || !check(lastResponse)) throw new Error(`${name}: next() called ${nexts} times (expected ${expectedNexts}), headers ${JSON.stringify(lastResponse?.getHeaders())}`);
 }
 
 const here = fileURLToPath(import.meta.url);
@@ -172,15 +212,23 @@ export function ensureValgrind() {
 }
 
 /**
- * Runs the workload once under callgrind; returns the dump file of each phase: per case (in
- * {@link CASES} order) its `low` and `high` phases.
+ * Node's flags under valgrind. A young generation of fixed size: V8 otherwise resizes it by measured
+ * allocation *time*, which valgrind slows unevenly, so that the number of scavenges within a phase
+ * (and the per-call figure, by several hundred instructions) varied between runs; with it, repeated
+ * runs agree within a few instructions. Fixed seeds for the same reason (hash tables, Math.random).
+ */
+const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--min-semi-space-size=16', '--max-semi-space-size=16'];
+
+/**
+ * Runs one case under callgrind; returns the dump files of its `low` and `high` phases.
+ * @param {Case} name
  * @param {{ warmup: number, low: number, high: number }} plan
  * @param {string} dir  where callgrind writes its files
- * @returns {Promise<Array<{ low: string, high: string }>>}
+ * @returns {Promise<{ low: string, high: string }>}
  */
-function runWorkload(plan, dir) {
-  const outFile = join(dir, 'callgrind.out');
-  const args = ['--tool=callgrind', '--dump-before=uv_loadavg', `--callgrind-out-file=${outFile}`, process.execPath, '--single-threaded', here, '--workload', JSON.stringify(plan)];
+function runCase(name, plan, dir) {
+  const outFile = join(dir, `${name}.callgrind.out`);
+  const args = ['--tool=callgrind', '--dump-before=uv_loadavg', `--callgrind-out-file=${outFile}`, process.execPath, ...NODE_FLAGS, here, '--workload', JSON.stringify({ case: name, ...plan })];
   return new Promise((resolve, reject) => {
     const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -189,11 +237,32 @@ function runWorkload(plan, dir) {
     });
     child.once('error', reject);
     child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`valgrind: exit ${code}\n${stderr.slice(-2000)}`));
-      // Dump n (from 1) ends at the n-th mark: 1 is start-up to case 0's warm-up end, then low, high, next case's set-up...
-      resolve(CASES.map((_, k) => ({ low: `${outFile}.${3 * k + 2}`, high: `${outFile}.${3 * k + 3}` })));
+      if (code !== 0) return reject(new Error(`valgrind (${name}): exit ${code}\n${stderr.slice(-2000)}`));
+      // Dump 1 ends at the first mark (start-up, set-up, warm-up), dump 2 at the second (low), 3 at the third (high).
+      resolve({ low: `${outFile}.2`, high: `${outFile}.3` });
     });
   });
+}
+
+/**
+ * Runs `names` under callgrind, as many at once as there are CPUs (instruction counts do not
+ * depend on what else runs); returns each case's phase dumps, in the order of `names`.
+ * @param {readonly Case[]} names
+ * @param {{ warmup: number, low: number, high: number }} plan
+ * @param {string} dir
+ */
+async function runCases(names, plan, dir) {
+  /** @type {Array<{ low: string, high: string }>} */
+  const phases = [];
+  let nextIndex = 0;
+  const worker = async () => {
+    while (nextIndex < names.length) {
+      const k = nextIndex++;
+      phases[k] = await runCase(/** @type {Case} */ (names[k]), plan, dir);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(availableParallelism(), names.length) }, worker));
+  return phases;
 }
 
 /** @param {string} file a callgrind dump @returns {number} its instruction count (Ir) */
@@ -207,29 +276,28 @@ function totalInstructions(file) {
  * Instructions per call of every case, and the ratio of `bucketCors` (actual request) to the floor.
  * Per call = (instructions of the `high` phase − of the `low` phase) / (high − low), so that what a
  * phase costs once (the marks) cancels, minus the same for building the request pair alone.
- * @param {{ quick?: boolean }} [options]
+ * @param {{ quick?: boolean, only?: readonly string[] }} [options]  `only`: the cases to run (default all)
  * @returns {Promise<Record<string, number>>}
  */
-export async function instructionsPerCall({ quick = false } = {}) {
+export async function instructionsPerCall({ quick = false, only = CASES } = {}) {
   ensureValgrind();
   const plan = quick ? PLANS.quick : PLANS.full;
+  const names = CASES.filter((name) => name === 'request_objects' || only.includes(name));
   const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
   /** @type {Record<string, number>} */
   const figures = {};
   try {
-    const phases = await runWorkload(plan, dir);
-    const perCall = CASES.map((_, k) => {
-      const { low, high } = /** @type {{ low: string, high: string }} */ (phases[k]);
-      return (totalInstructions(high) - totalInstructions(low)) / (plan.high - plan.low);
-    });
+    const phases = await runCases(names, plan, dir);
+    const perCall = phases.map(({ low, high }) => (totalInstructions(high) - totalInstructions(low)) / (plan.high - plan.low));
     const [requestObjects = 0] = perCall;
-    CASES.forEach((name, k) => {
+    names.forEach((name, k) => {
       if (name !== 'request_objects') figures[`instructions_${name}`] = Math.round(/** @type {number} */ (perCall[k]) - requestObjects);
     });
     figures.instructions_request_objects = Math.round(requestObjects);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  if (names.length < CASES.length) return figures;
   figures.ratio_instructions_vs_floor = figures.instructions_actual / figures.instructions_floor;
   // Diagnostics: the per-decision cost with nobody subscribed (goal: nil), and what one subscriber adds.
   figures.instructions_diagnostics_unsubscribed = figures.instructions_noop_channel_check - figures.instructions_noop;
@@ -246,12 +314,11 @@ export async function instructionsPerCall({ quick = false } = {}) {
  */
 async function annotate(name, quick) {
   ensureValgrind();
-  const k = CASES.indexOf(name);
-  if (k < 0) throw new TypeError(`unknown case ${name}; use one of ${CASES.join(', ')}`);
+  if (!CASES.includes(name)) throw new TypeError(`unknown case ${name}; use one of ${CASES.join(', ')}`);
   const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
   try {
-    const phases = await runWorkload(quick ? PLANS.quick : PLANS.full, dir);
-    const { stdout } = spawnSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', /** @type {{ high: string }} */ (phases[k]).high], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const { high } = await runCase(name, quick ? PLANS.quick : PLANS.full, dir);
+    const { stdout } = spawnSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', high], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     process.stdout.write(`${stdout.split('\n').slice(0, 80).join('\n')}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -267,6 +334,6 @@ if (process.argv[1] === here) {
   else {
     await buildLibrary();
     if (values.annotate) await annotate(/** @type {Case} */ (positionals[0] ?? 'actual'), values.quick);
-    else process.stdout.write(`${JSON.stringify(await instructionsPerCall({ quick: values.quick }), null, 2)}\n`);
+    else process.stdout.write(`${JSON.stringify(await instructionsPerCall({ quick: values.quick, ...(positionals.length > 0 && { only: positionals }) }), null, 2)}\n`);
   }
 }
