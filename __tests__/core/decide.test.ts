@@ -61,3 +61,36 @@ describe('Access-Control-Request-Headers', () => {
     expect(decidePreflight(requestOf({ origin: ORIGIN, requestMethod: 'GET', requestHeaders: 'h-1750, h-1749-x' }), many)).toMatchObject({ allowed: true });
   });
 });
+
+describe('actual requests from a literal AllowedOrigin', () => {
+  const state = configured({
+    CORSRules: [
+      { AllowedOrigins: [ORIGIN], AllowedMethods: ['PUT'], ExposeHeaders: ['ETag'] },
+      { AllowedOrigins: [ORIGIN, 'https://*.example'], AllowedMethods: ['GET', 'HEAD'], MaxAgeSeconds: 60 },
+    ],
+  });
+
+  test('are decided once per method and then answered with the same frozen decision', () => {
+    const first = decideActual(requestOf({ method: 'GET', origin: ORIGIN }), state);
+    expect(first).toMatchObject({ matched: true, ruleIndex: 1 });
+    expect(decideActual(requestOf({ method: 'GET', origin: ORIGIN }), state)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Another method has its own answer; Access-Control-Request-Method counts as the method.
+    expect(decideActual(requestOf({ method: 'GET', origin: ORIGIN, requestMethod: 'PUT' }), state)).toMatchObject({ matched: true, ruleIndex: 0 });
+    expect(decideActual(requestOf({ method: 'POST', origin: ORIGIN }), state)).toEqual({ matched: false, reason: 'no-match' });
+    expect(decideActual(requestOf({ method: 'GET', origin: ORIGIN }), state)).toBe(first);
+  });
+
+  test('with Access-Control-Request-Headers, or from an Origin matched by a pattern, are decided each time', () => {
+    const withHeaders = decideActual(requestOf({ method: 'GET', origin: ORIGIN, requestHeaders: 'x-a' }), state);
+    expect(withHeaders).toMatchObject({ matched: false, reason: 'no-match' });
+    const byPattern = decideActual(requestOf({ method: 'GET', origin: 'https://cdn.example' }), state);
+    expect(byPattern).toMatchObject({ matched: true, ruleIndex: 1 });
+    expect(decideActual(requestOf({ method: 'GET', origin: 'https://cdn.example' }), state)).not.toBe(byPattern);
+  });
+
+  test('a method outside S3\'s five never matches, and is not kept', () => {
+    expect(decideActual(requestOf({ method: 'PATCH', origin: ORIGIN }), state)).toEqual({ matched: false, reason: 'no-match' });
+    expect(decideActual(requestOf({ method: 'get', origin: ORIGIN }), state)).toEqual({ matched: false, reason: 'no-match' });
+  });
+});

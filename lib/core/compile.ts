@@ -1,6 +1,7 @@
 // lib/core/compile.ts
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
+import type { ActualDecision } from './decide.js';
 import { isValidOrigin } from './headers.js';
 import type { CorsConfiguration, CorsMethod, CorsRule } from './model.js';
 import {
@@ -34,6 +35,9 @@ export function methodBit(method: string): number {
       return 0;
   }
 }
+
+/** Number of {@link methodBit} values: the slots of {@link LiteralOrigin.actualAnswers}. */
+export const METHOD_COUNT = 5;
 
 /** True for exactly `GET`, `PUT`, `HEAD`, `POST` or `DELETE`: the methods S3 accepts in `AllowedMethod`. */
 export function isCorsMethod(method: string): method is CorsMethod {
@@ -77,16 +81,30 @@ export interface CompiledRules {
   /** The rules, compiled, in stored order (first match wins). */
   readonly rules: readonly CompiledRule[];
   /**
-   * Each literal AllowedOrigin that passes `isValidOrigin` → indexes (ascending, distinct) of every
-   * rule that could match it: the rules listing it, `scanRules`, and the `suffixBuckets` rules whose
-   * suffix it ends with. A decision for such an Origin is one lookup; the candidates are then checked
-   * in full, in stored order. Equal lists are shared.
+   * Each literal AllowedOrigin that passes `isValidOrigin`: its candidate rules, and the answers to
+   * actual requests from it. A decision for such an Origin starts with this one lookup.
    */
-  readonly originCandidates: ReadonlyMap<string, readonly number[]>;
+  readonly literalOrigins: ReadonlyMap<string, LiteralOrigin>;
   /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
   readonly suffixBuckets: readonly SuffixBucket[];
   /** Indexes (ascending) of rules with an origin pattern not in `suffixBuckets` (`*`, `prefix*`): candidates for every Origin. */
   readonly scanRules: readonly number[];
+}
+
+/** What a compiled configuration keeps for one literal AllowedOrigin (see {@link CompiledRules.literalOrigins}). */
+export interface LiteralOrigin {
+  /**
+   * Indexes (ascending, distinct) of every rule that could match the Origin: the rules listing it,
+   * `scanRules`, and the `suffixBuckets` rules whose suffix it ends with; checked in full, in stored
+   * order. Equal lists are shared.
+   */
+  readonly candidates: readonly number[];
+  /**
+   * The decision of an actual request from this Origin that lists no `Access-Control-Request-Headers`,
+   * by method (slot `log2(methodBit)`): filled by `decideActual` on first use — it depends on nothing
+   * else — so that a repeated answer is one lookup and allocates nothing. At most {@link METHOD_COUNT}.
+   */
+  readonly actualAnswers: Array<ActualDecision | undefined>;
 }
 
 /** Origin patterns whose suffix (text after `*`) has `length` characters, by suffix. */
@@ -185,15 +203,15 @@ export function compileCorsConfiguration(config: CorsConfiguration): CompiledRul
     configuration: config,
     ruleCount: rules.length,
     rules,
-    originCandidates: mergeCandidates(exactOriginRules, suffixBuckets, scanned),
+    literalOrigins: literalOriginsOf(exactOriginRules, suffixBuckets, scanned),
     suffixBuckets,
     scanRules: scanned,
   };
 }
 
-/** Each literal origin's complete candidate list (see `CompiledRules.originCandidates`), equal lists shared. */
-function mergeCandidates(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): Map<string, readonly number[]> {
-  const candidates = new Map<string, readonly number[]>();
+/** Each literal origin's complete candidate list and (empty) answers (see `CompiledRules.literalOrigins`), equal lists shared. */
+function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): Map<string, LiteralOrigin> {
+  const literals = new Map<string, LiteralOrigin>();
   const shared = new Map<string, readonly number[]>();
   for (const [origin, exact] of exactOriginRules) {
     // Only Origins a request may match are listed, so a listed Origin needs no isValidOrigin check.
@@ -204,7 +222,7 @@ function mergeCandidates(exactOriginRules: ReadonlyMap<string, readonly number[]
     const key = distinct.join();
     let list = shared.get(key);
     if (list === undefined) shared.set(key, (list = distinct));
-    candidates.set(origin, list);
+    literals.set(origin, { candidates: list, actualAnswers: new Array<ActualDecision | undefined>(METHOD_COUNT).fill(undefined) });
   }
-  return candidates;
+  return literals;
 }

@@ -1,7 +1,7 @@
 // lib/core/decide.ts
 // Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (docs/behaviour.md §8–§10).
 
-import { addSuffixCandidates, ascending, methodBit, type CompiledRule, type CompiledRules } from './compile.js';
+import { addSuffixCandidates, ascending, methodBit, type CompiledRule, type CompiledRules, type LiteralOrigin } from './compile.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
 import type { HeaderList, ResourceType } from './model.js';
 import { matchHeaders } from './response-headers.js';
@@ -156,12 +156,11 @@ const NO_RULES: readonly number[] = [];
 /**
  * Indexes, ascending and possibly repeated, of the rules whose origins could match `origin`: a
  * superset, each is checked in full afterwards; none when `origin` fails `isValidOrigin`. For a
- * literal AllowedOrigin (valid by construction), and for any Origin when no suffix pattern applies,
- * one precomputed list returned as is.
+ * literal AllowedOrigin (valid by construction, `literal` its entry), and for any Origin when no
+ * suffix pattern applies, one precomputed list returned as is.
  */
-function candidatesFor(rules: CompiledRules, origin: string): readonly number[] {
-  const listed = rules.originCandidates.get(origin);
-  if (listed !== undefined) return listed;
+function candidatesFor(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined): readonly number[] {
+  if (literal !== undefined) return literal.candidates;
   if (!isValidOrigin(origin)) return NO_RULES;
   if (rules.suffixBuckets.length === 0) return rules.scanRules;
   merged.length = 0;
@@ -173,10 +172,9 @@ function candidatesFor(rules: CompiledRules, origin: string): readonly number[] 
 }
 
 /** Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match. */
-function findRule(rules: CompiledRules, origin: string, method: string, requested: readonly string[] | null | undefined): number {
-  const bit = methodBit(method);
+function findRule(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined, bit: number, requested: readonly string[] | null | undefined): number {
   if (bit === 0 || requested === null) return -1;
-  const candidates = candidatesFor(rules, origin);
+  const candidates = candidatesFor(rules, origin, literal);
   let previous = -1;
   for (let i = 0; i < candidates.length; i++) {
     const index = candidates[i]!;
@@ -211,7 +209,8 @@ export function decidePreflight(request: CorsRequestInfo, state: BucketCorsState
   if (!hasRequestMethod) return refuse('missing-method', request);
   const requested = parseRequestedHeaders(request.requestHeaders);
   if (requested === OVER_LIMIT) return refuse('too-many-headers', request);
-  const index = findRule(state.rules, origin, requestMethod, requested);
+  const rules = state.rules;
+  const index = findRule(rules, origin, rules.literalOrigins.get(origin), methodBit(requestMethod), requested);
   if (index === -1) return refuse('no-match', request);
   return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested ?? undefined) };
 }
@@ -228,7 +227,9 @@ const UNMATCHED: Readonly<Record<ActualMiss, Unmatched>> = {
 /**
  * Decides which CORS headers an actual (non-OPTIONS) request gets (docs/behaviour.md §9). Matching uses
  * `Access-Control-Request-Method` when present and non-empty, else the HTTP method, and checks
- * `Access-Control-Request-Headers` only when present. Never blocks the request.
+ * `Access-Control-Request-Headers` only when present. Never blocks the request. From a literal
+ * AllowedOrigin without requested headers (the usual request), the decision is made once per method and
+ * kept with the compiled rules; later ones are that lookup.
  */
 export function decideActual(request: CorsRequestInfo, state: BucketCorsState): ActualDecision {
   if (state.kind === 'unavailable') return UNMATCHED['unavailable'];
@@ -236,11 +237,22 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
   if (origin === undefined || origin === '') return UNMATCHED['no-origin'];
   if (state.kind !== 'configured') return UNMATCHED['no-configuration'];
   const requestMethod = request.requestMethod;
-  const method = requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method;
+  const bit = methodBit(requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method);
+  const rules = state.rules;
+  const literal = rules.literalOrigins.get(origin);
+  if (literal !== undefined && request.requestHeaders === undefined && bit !== 0) {
+    const slot = 31 - Math.clz32(bit);
+    return (literal.actualAnswers[slot] ??= Object.freeze(matchActual(rules, origin, literal, bit, undefined)));
+  }
   const requested = parseRequestedHeaders(request.requestHeaders);
   if (requested === OVER_LIMIT) return UNMATCHED['too-many-headers'];
-  const index = findRule(state.rules, origin, method, requested);
+  return matchActual(rules, origin, literal, bit, requested);
+}
+
+/** The actual-request decision once the inputs are read: the first matching rule's headers, or `no-match`. */
+function matchActual(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined, bit: number, requested: readonly string[] | null | undefined): ActualDecision {
+  const index = findRule(rules, origin, literal, bit, requested);
   if (index === -1) return UNMATCHED['no-match'];
-  const headers = matchHeaders(state.rules.rules[index]!, origin, ACTUAL_ECHOES_REQUEST_HEADERS ? (requested ?? undefined) : undefined);
+  const headers = matchHeaders(rules.rules[index]!, origin, ACTUAL_ECHOES_REQUEST_HEADERS ? (requested ?? undefined) : undefined);
   return { matched: true, ruleIndex: index, headers };
 }

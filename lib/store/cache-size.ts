@@ -19,6 +19,11 @@ const CONFIGURATION_BYTES = 1_100;
 const RULE_BYTES = 700;
 /** One listed origin, method or header: its string header and slots in the parsed and compiled lists. */
 const LIST_ITEM_BYTES = 80;
+/**
+ * One literal AllowedOrigin on top of its list item: its candidate entry and the answers to actual
+ * requests kept for it once asked (at most one frozen decision per method, see `LiteralOrigin`).
+ */
+const LITERAL_ORIGIN_BYTES = 300;
 /** One character of the configuration's strings, kept parsed and compiled (patterns, joined header values); the content key is counted apart. */
 const CHARACTER_BYTES = 2;
 
@@ -41,6 +46,7 @@ export function entryBytes(bucket: string): number {
 export function compiledBytes(configuration: CorsConfiguration): number {
   let items = 0;
   let characters = 0;
+  let literalOrigins = 0;
   const count = (list: readonly string[] | undefined): void => {
     if (list === undefined) return;
     items += list.length;
@@ -48,10 +54,11 @@ export function compiledBytes(configuration: CorsConfiguration): number {
   };
   for (const rule of configuration.CORSRules) {
     count(rule.AllowedOrigins);
+    for (const origin of rule.AllowedOrigins) if (!origin.includes('*')) literalOrigins += 1;
     count(rule.AllowedMethods);
     count(rule.AllowedHeaders);
     count(rule.ExposeHeaders);
     characters += rule.ID?.length ?? 0;
   }
-  return CONFIGURATION_BYTES + configuration.CORSRules.length * RULE_BYTES + items * LIST_ITEM_BYTES + characters * CHARACTER_BYTES;
+  return CONFIGURATION_BYTES + configuration.CORSRules.length * RULE_BYTES + items * LIST_ITEM_BYTES + literalOrigins * LITERAL_ORIGIN_BYTES + characters * CHARACTER_BYTES;
 }
