@@ -45,6 +45,30 @@ describe('createBucketResolver — built-in', () => {
   });
 });
 
+describe('createAddressing — the target bucketCors uses', () => {
+  // The same resolution as the resolver's, without the key: resourceType says whether there is one.
+  test.each([
+    [['s3.example.com'], 'photos.s3.example.com', ['/', '/?cors', '/k', '/k?x', '/a/b', '/%zz', '//']],
+    [[], 'h', ['/photos', '/photos/', '/photos?cors', '/photos/?x', '/photos/k', '/photos/k?x', '/photos?x/y', '/photos/a%2Fb', '/photos//', '/', '/?x', '//k', '*', 'http://h/p/k']],
+  ])('virtualHostDomains %j, Host %s', (virtualHostDomains, host, urls) => {
+    const addressing = createAddressing({ virtualHostDomains });
+    for (const url of urls) {
+      const address = addressing.resolve(request(host, url)) as { bucket: string; key: string } | null;
+      const expected = address === null ? null : { bucket: address.bucket, resourceType: address.key === '' ? 'BUCKET' : 'OBJECT' };
+      expect([url, addressing.target(request(host, url))]).toEqual([url, expected]);
+    }
+  });
+
+  test('a custom resolver\'s answers, synchronous or not, become targets the same way', async () => {
+    const sync = createAddressing({ resolve: (req) => (req.url === '/none' ? null : { bucket: 'b', key: req.url === '/' ? '' : 'k' }) });
+    expect(sync.target(request('h', '/'))).toEqual({ bucket: 'b', resourceType: 'BUCKET' });
+    expect(sync.target(request('h', '/x'))).toEqual({ bucket: 'b', resourceType: 'OBJECT' });
+    expect(sync.target(request('h', '/none'))).toBeNull();
+    const later = createAddressing({ resolve: async () => ({ bucket: 'b', key: 'k' }) });
+    await expect(later.target(request('h', '/'))).resolves.toEqual({ bucket: 'b', resourceType: 'OBJECT' });
+  });
+});
+
 describe('createAddressing — service root', () => {
   const addressing = createAddressing({ virtualHostDomains: ['s3.example.com'] });
   test.each([

@@ -2,6 +2,7 @@
 // Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (docs/behaviour.md §2).
 
 import type { IncomingMessage } from 'node:http';
+import type { ResourceType } from '../core/model.js';
 import { describeValue, readOptions, type OptionChecks } from '../options.js';
 
 /** The bucket a request addresses and the object key within it; `key` is `''` for the bucket itself. */
@@ -38,9 +39,21 @@ export interface AddressingOptions {
   readonly resolve?: BucketResolver;
 }
 
+/**
+ * What `bucketCors` needs of an address: the bucket, and whether the request names the bucket itself
+ * or an object in it — without the key, which the built-in addressing then never slices or decodes.
+ * @internal
+ */
+export interface RequestTarget {
+  readonly bucket: string;
+  readonly resourceType: ResourceType;
+}
+
 /** The resolved addressing: the resolver plus what the middleware needs to recognise the service root. */
 export interface Addressing {
   readonly resolve: BucketResolver;
+  /** The same resolution as `resolve`, as a {@link RequestTarget}. */
+  target(req: IncomingMessage): RequestTarget | null | Promise<RequestTarget | null>;
   /**
    * True when the request is path-style to `/` (the S3 service root: ListBuckets), which the built-in
    * path-style resolver alone can tell; always false with a custom resolver or with path-style off.
@@ -109,13 +122,15 @@ function requestHost(req: IncomingMessage): string {
   return host.endsWith('.') ? host.slice(0, -1) : host;
 }
 
+const SLASH = 0x2f;
+
 /**
  * The path of `req.url` without query string; `null` when the URL is not origin-form (`*`, or an
  * absolute URL a proxy forwarded), which this library does not treat as addressing a bucket.
  */
 function requestPath(req: IncomingMessage): string | null {
   const url = req.url;
-  if (url === undefined || url.charCodeAt(0) !== 0x2f /* / */) return null;
+  if (url === undefined || url.charCodeAt(0) !== SLASH) return null;
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
 }
@@ -142,6 +157,12 @@ function checkedResolver(resolve: BucketResolver): BucketResolver {
   };
 }
 
+const BUCKET_TARGET: ResourceType = 'BUCKET';
+const OBJECT_TARGET: ResourceType = 'OBJECT';
+
+/** A checked address as a {@link RequestTarget}. */
+const targetOf = (address: BucketAddress | null): RequestTarget | null => (address === null ? null : { bucket: address.bucket, resourceType: address.key === '' ? BUCKET_TARGET : OBJECT_TARGET });
+
 /** Percent-decodes `text`; `undefined` when the encoding is malformed. */
 function decode(text: string): string | undefined {
   if (!text.includes('%')) return text;
@@ -167,7 +188,16 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
   if (resolve !== undefined) {
     if (virtualHostDomains !== undefined || pathStyle !== undefined)
       throw new TypeError('addressing.resolve replaces the built-in resolution: remove `virtualHostDomains` and `pathStyle`, or remove `resolve`.');
-    return { resolve: checkedResolver(resolve), isServiceRoot: () => false, custom: true };
+    const checked = checkedResolver(resolve);
+    return {
+      resolve: checked,
+      target: (req) => {
+        const address = checked(req);
+        return isPromise(address) ? address.then(targetOf) : targetOf(address);
+      },
+      isServiceRoot: () => false,
+      custom: true,
+    };
   }
 
   // Longest first: with both "example.com" and "s3.example.com", "b.s3.example.com" is bucket "b".
@@ -189,25 +219,32 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
     return undefined;
   }
 
-  function resolveBuiltIn(req: IncomingMessage): BucketAddress | null {
+  /**
+   * The built-in resolution: `made(bucket, path, keyStart)` with the raw key at `path.slice(keyStart)`
+   * (`keyStart === path.length` for the bucket itself), or `null`. The key is sliced only by `made`.
+   */
+  function locate<T>(req: IncomingMessage, made: (bucket: string, path: string, keyStart: number) => T): T | null {
     const path = requestPath(req);
     if (path === null) return null;
     const hostBucket = virtualHostBucket(req);
-    if (hostBucket !== undefined) {
-      const rawKey = path.slice(1);
-      return { bucket: hostBucket, key: decode(rawKey) ?? rawKey };
-    }
+    if (hostBucket !== undefined) return made(hostBucket, path, 1);
     if (!usePathStyle) return null;
     const slash = path.indexOf('/', 1);
     // Taken as sent: bucket names are [a-z0-9.-] and never need percent-encoding.
     const bucket = slash === -1 ? path.slice(1) : path.slice(1, slash);
     if (bucket === '') return null;
-    const rawKey = slash === -1 ? '' : path.slice(slash + 1);
-    return { bucket, key: decode(rawKey) ?? rawKey };
+    return made(bucket, path, slash === -1 ? path.length : slash + 1);
   }
 
+  const addressAt = (bucket: string, path: string, keyStart: number): BucketAddress => {
+    const rawKey = path.slice(keyStart);
+    return { bucket, key: decode(rawKey) ?? rawKey };
+  };
+  const targetAt = (bucket: string, path: string, keyStart: number): RequestTarget => ({ bucket, resourceType: keyStart === path.length ? BUCKET_TARGET : OBJECT_TARGET });
+
   return {
-    resolve: resolveBuiltIn,
+    resolve: (req) => locate(req, addressAt),
+    target: (req) => locate(req, targetAt),
     isServiceRoot: (req) => usePathStyle && requestPath(req) === '/' && virtualHostBucket(req) === undefined,
     custom: false,
   };
