@@ -18,7 +18,7 @@ import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger, RuleStore } from '../store/types.js';
 import type { CorsDialect } from './dialect.js';
 import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from './options.js';
-import { createAddressing, isPromise, type AddressingOptions, type BucketAddress } from './resolve.js';
+import { createAddressing, isPromise, type AddressingOptions, type RequestTarget } from './resolve.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
 const debug = createDebug('express-bucket-cors:middleware');
@@ -165,13 +165,24 @@ const VARY_FIELDS: string[] = [...CORS_VARY];
 const VARY_VALUE = CORS_VARY.join(', ');
 
 /**
- * Appends {@link CORS_VARY} to the response's `Vary`. Without one yet (the usual case) the result is
- * known, so it is set directly; an existing `Vary` is merged by the `vary` package, never overwritten.
+ * Appends {@link CORS_VARY} to the response's `Vary`, given what it held before (`existing`). Without
+ * one (the usual case) the result is known, so it is set directly; an existing `Vary` is merged by the
+ * `vary` package, never overwritten.
  */
-function appendCorsVary(res: ServerResponse): void {
-  // Asked in lower case, which getHeader would otherwise produce with a new string on every call.
-  if (res.getHeader('vary') === undefined) res.setHeader('Vary', VARY_VALUE);
+function appendCorsVary(res: ServerResponse, existing: unknown): void {
+  if (existing === undefined) res.setHeader('Vary', VARY_VALUE);
   else vary(res, VARY_FIELDS);
+}
+
+/**
+ * Sets a matched decision's headers and appends `Vary`. The response's `Vary` is read first: while no
+ * handler has set any header yet, that is a null check rather than a lookup among ours. Asked in lower
+ * case, which getHeader would otherwise produce with a new string on every call.
+ */
+function setCorsHeaders(res: ServerResponse, headers: HeaderList): void {
+  const existingVary = res.getHeader('vary');
+  for (const [name, value] of headers) res.setHeader(name, value);
+  appendCorsVary(res, existingVary);
 }
 
 const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
@@ -188,24 +199,20 @@ const scratchRequest: { -readonly [K in keyof CorsRequestInfo]: CorsRequestInfo[
   resourceType: 'OBJECT',
 };
 
-function requestInfo(req: IncomingMessage, key: string): CorsRequestInfo {
+function requestInfo(req: IncomingMessage, target: RequestTarget): CorsRequestInfo {
   const headers = req.headers;
   scratchRequest.method = req.method ?? 'GET';
   scratchRequest.origin = headers.origin;
   scratchRequest.requestMethod = headerValue(headers['access-control-request-method']);
   scratchRequest.requestHeaders = headerValue(headers['access-control-request-headers']);
-  scratchRequest.resourceType = key === '' ? 'BUCKET' : 'OBJECT';
+  scratchRequest.resourceType = target.resourceType;
   return scratchRequest;
-}
-
-function setHeaders(res: ServerResponse, headers: HeaderList): void {
-  for (const [name, value] of headers) res.setHeader(name, value);
 }
 
 const NO_CONFIGURATION: BucketCorsState = Object.freeze({ kind: 'no-configuration' });
 const NO_BUCKET: BucketCorsState = Object.freeze({ kind: 'no-bucket' });
 /** The service root, answered as a bucket that does not exist. */
-const SERVICE_ROOT: BucketAddress = Object.freeze({ bucket: '/', key: '' });
+const SERVICE_ROOT: RequestTarget = Object.freeze({ bucket: '/', resourceType: 'BUCKET' });
 
 /** The actual-request outcome for a bucket without rules, decided without looking at the request. */
 const NO_CONFIGURATION_DECISION: ActualDecision = Object.freeze({ matched: false, reason: 'no-configuration' });
@@ -239,7 +246,8 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   const varyAlways = checked.vary === 'always';
   const store = checked.store ?? new MemoryRuleStore({ logger });
   const addressing = createAddressing(checked.addressing);
-  const resolve = addressing.resolve;
+  const targetOf = addressing.target;
+  const custom = addressing.custom;
   // Checked here too, so a mistake is named `bucketCors: cache.<key>`.
   readOptions('bucketCors', checked.cache, ruleCacheOptionChecks(store), 'cache.');
   const cache = new RuleCache(store, { logger, ...checked.cache });
@@ -252,7 +260,7 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   const eventOrigin = checked.diagnostics?.origin === true;
 
   /** Publishes one decision event; called only when the channel has subscribers. */
-  function publish(req: IncomingMessage, address: BucketAddress, kind: 'preflight' | 'actual', decision: PreflightDecision | ActualDecision, source: RuleSource, cacheUse: CacheUse): void {
+  function publish(req: IncomingMessage, target: RequestTarget, kind: 'preflight' | 'actual', decision: PreflightDecision | ActualDecision, source: RuleSource, cacheUse: CacheUse): void {
     const ok = 'allowed' in decision ? decision.allowed : decision.matched;
     decisionChannel.publish({
       dialect: dialect.name,
@@ -262,88 +270,87 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
       rule: 'ruleIndex' in decision ? decision.ruleIndex : null,
       cache: cacheUse,
       source,
-      ...(eventBucket && { bucket: address.bucket }),
+      ...(eventBucket && { bucket: target.bucket }),
       ...(eventOrigin && req.headers.origin !== undefined && { origin: req.headers.origin }),
     } satisfies CorsDecisionEvent);
   }
 
-  function answerPreflight(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof ANSWERED {
-    const request = requestInfo(req, address.key);
+  function answerPreflight(req: IncomingMessage, res: ServerResponse, target: RequestTarget, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof ANSWERED {
+    const request = requestInfo(req, target);
     const decision = decidePreflight(request, state);
-    if (decisionChannel.hasSubscribers) publish(req, address, 'preflight', decision, source, cacheUse);
+    if (decisionChannel.hasSubscribers) publish(req, target, 'preflight', decision, source, cacheUse);
     if (!decision.allowed) {
-      if (varyAlways && state.kind === 'configured') appendCorsVary(res);
+      if (varyAlways && state.kind === 'configured') appendCorsVary(res, res.getHeader('vary'));
       dialect.refusePreflight(req, res, decision, retryAfterSeconds);
-      if (debug.enabled) debug('preflight %s %s origin=%s: %d (%s, %s rules)', address.bucket, request.resourceType, shownOrigin(request.origin), res.statusCode, decision.reason, source);
+      if (debug.enabled) debug('preflight %s %s origin=%s: %d (%s, %s rules)', target.bucket, request.resourceType, shownOrigin(request.origin), res.statusCode, decision.reason, source);
       return ANSWERED;
     }
-    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d (%s rules)', address.bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex, source);
+    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d (%s rules)', target.bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex, source);
     dialect.beforeAllowedPreflight(res);
     res.statusCode = 200;
-    setHeaders(res, decision.headers);
-    appendCorsVary(res);
+    setCorsHeaders(res, decision.headers);
     res.setHeader('Content-Length', 0);
     res.end();
     return ANSWERED;
   }
 
   /** The bucket's state for a preflight: `bucketExists` tells "no bucket" from "no configuration". */
-  function preflightWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup, cacheUse: CacheUse): Step {
-    if (lookup.kind !== 'none') return answerPreflight(req, res, address, lookup, 'bucket', cacheUse);
-    if (bucketExists === undefined) return answerPreflight(req, res, address, unconfigured, unconfiguredSource, cacheUse);
+  function preflightWithLookup(req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup, cacheUse: CacheUse): Step {
+    if (lookup.kind !== 'none') return answerPreflight(req, res, target, lookup, 'bucket', cacheUse);
+    if (bucketExists === undefined) return answerPreflight(req, res, target, unconfigured, unconfiguredSource, cacheUse);
     return andThen(
-      bucketExists(address.bucket, req),
+      bucketExists(target.bucket, req),
       (request, response, at, exists: boolean) =>
         exists ? answerPreflight(request, response, at, unconfigured, unconfiguredSource, cacheUse) : answerPreflight(request, response, at, NO_BUCKET, 'bucket', cacheUse),
       req,
       res,
-      address,
+      target,
     );
   }
 
-  function decorateActual(req: IncomingMessage, res: ServerResponse, address: BucketAddress, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof NEXT {
+  function decorateActual(req: IncomingMessage, res: ServerResponse, target: RequestTarget, state: BucketCorsState, source: RuleSource, cacheUse: CacheUse): typeof NEXT {
     if (state.kind === 'no-configuration') {
-      if (decisionChannel.hasSubscribers) publish(req, address, 'actual', NO_CONFIGURATION_DECISION, source, cacheUse);
-      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, address.bucket, shownOrigin(req.headers.origin));
+      if (decisionChannel.hasSubscribers) publish(req, target, 'actual', NO_CONFIGURATION_DECISION, source, cacheUse);
+      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (no-configuration)', req.method, target.bucket, shownOrigin(req.headers.origin));
       return NEXT;
     }
-    const request = requestInfo(req, address.key);
+    const request = requestInfo(req, target);
     const decision = decideActual(request, state);
-    if (decisionChannel.hasSubscribers) publish(req, address, 'actual', decision, source, cacheUse);
+    if (decisionChannel.hasSubscribers) publish(req, target, 'actual', decision, source, cacheUse);
     if (decision.matched) {
-      setHeaders(res, decision.headers);
-      appendCorsVary(res);
-      if (debug.enabled) debug('actual %s %s origin=%s: rule %d (%s rules)', request.method, address.bucket, shownOrigin(request.origin), decision.ruleIndex, source);
+      // Not logged: the headers show the match, and reading the debug switch alone costs more than the
+      // rest of a hit's own work (`bench/instructions.mjs`); the decision channel counts matches.
+      setCorsHeaders(res, decision.headers);
     } else {
       // Unavailable rules pass the request on without CORS headers: browsers refuse to read the response (fail closed).
-      if (varyAlways) appendCorsVary(res);
-      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, address.bucket, shownOrigin(request.origin), decision.reason);
+      if (varyAlways) appendCorsVary(res, res.getHeader('vary'));
+      if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, target.bucket, shownOrigin(request.origin), decision.reason);
     }
     return NEXT;
   }
 
-  function actualWithLookup(req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup, cacheUse: CacheUse): typeof NEXT {
+  function actualWithLookup(req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup, cacheUse: CacheUse): typeof NEXT {
     return lookup.kind === 'none'
-      ? decorateActual(req, res, address, unconfigured, unconfiguredSource, cacheUse)
-      : decorateActual(req, res, address, lookup, 'bucket', cacheUse);
+      ? decorateActual(req, res, target, unconfigured, unconfiguredSource, cacheUse)
+      : decorateActual(req, res, target, lookup, 'bucket', cacheUse);
   }
 
-  const preflightHit = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => preflightWithLookup(req, res, address, lookup, 'hit');
-  const preflightMiss = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => preflightWithLookup(req, res, address, lookup, 'miss');
-  const actualHit = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => actualWithLookup(req, res, address, lookup, 'hit');
-  const actualMiss = (req: IncomingMessage, res: ServerResponse, address: BucketAddress, lookup: RuleLookup) => actualWithLookup(req, res, address, lookup, 'miss');
+  const preflightHit = (req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup) => preflightWithLookup(req, res, target, lookup, 'hit');
+  const preflightMiss = (req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup) => preflightWithLookup(req, res, target, lookup, 'miss');
+  const actualHit = (req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup) => actualWithLookup(req, res, target, lookup, 'hit');
+  const actualMiss = (req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup) => actualWithLookup(req, res, target, lookup, 'miss');
 
   /** Whether a request naming no bucket is the service's own (where `serviceRules` apply). */
   const isServiceRequest = (req: IncomingMessage): boolean => addressing.custom || addressing.isServiceRoot(req);
 
-  function route(req: IncomingMessage, res: ServerResponse, _extra: undefined, address: BucketAddress | null): Step {
+  function route(req: IncomingMessage, res: ServerResponse, _extra: undefined, target: RequestTarget | null): Step {
     const preflight = req.method === 'OPTIONS';
     // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
     if (!preflight && !varyAlways && (req.headers.origin === undefined || req.headers.origin === '')) return NEXT;
-    if (address !== null) {
-      const lookup = cache.lookup(address.bucket);
-      if (preflight) return isPromise(lookup) ? andThen(lookup, preflightMiss, req, res, address) : preflightHit(req, res, address, lookup);
-      return isPromise(lookup) ? andThen(lookup, actualMiss, req, res, address) : actualHit(req, res, address, lookup);
+    if (target !== null) {
+      const lookup = cache.lookup(target.bucket);
+      if (preflight) return isPromise(lookup) ? andThen(lookup, preflightMiss, req, res, target) : preflightHit(req, res, target, lookup);
+      return isPromise(lookup) ? andThen(lookup, actualMiss, req, res, target) : actualHit(req, res, target, lookup);
     }
     if (serviceState !== undefined && isServiceRequest(req))
       return preflight ? answerPreflight(req, res, SERVICE_ROOT, serviceState, 'service', 'none') : decorateActual(req, res, SERVICE_ROOT, serviceState, 'service', 'none');
@@ -364,7 +371,8 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     let step: Step;
     try {
-      step = andThen(resolve(req), route, req, res, undefined);
+      // Only a custom resolver may answer with a promise.
+      step = custom ? andThen(targetOf(req), route, req, res, undefined) : route(req, res, undefined, targetOf(req) as RequestTarget | null);
     } catch (error) {
       next(error);
       return;

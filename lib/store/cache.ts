@@ -140,10 +140,9 @@ export class RuleCache {
     const entry = this.#entries.get(bucket);
     if (entry !== undefined) {
       const { lookup } = entry.answer;
-      if (entry.expiresAt > Date.now()) {
-        if (debug.enabled) debug('hit %s: %s', bucket, lookup.kind);
-        return lookup;
-      }
+      // No debug line on a hit (bucketCors logs decisions), and no clock read when nothing expires.
+      const expiresAt = entry.expiresAt;
+      if (expiresAt === Infinity || expiresAt > Date.now()) return lookup;
       // Expired: the TTL only guards against lost invalidations, so the request is not made to wait
       // for the store; it gets the entry while one read refreshes it in the background (never rejects).
       if (!this.#loading.has(bucket)) {
