@@ -26,6 +26,15 @@ import { buildLibrary, importLibrary } from './library.mjs';
 export const CASES = /** @type {const} */ (['request_objects', 'actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup', 'resolve', 'decide', 'set_headers', 'noop_channel_check', 'actual_subscribed']);
 /** @typedef {(typeof CASES)[number]} Case */
 
+/** Every figure {@link instructionsPerCall} reports (by default). */
+export const INSTRUCTION_FIGURES = [
+  ...CASES.filter((name) => name !== 'request_objects').map((name) => `instructions_${name}`),
+  'instructions_request_objects',
+  'ratio_instructions_vs_floor',
+  'instructions_diagnostics_unsubscribed',
+  'instructions_diagnostics_subscriber',
+];
+
 /** Calls per case: `warmup` first (JIT tiers settle), then a phase of `low` and one of `high` calls. */
 export const PLANS = {
   full: { warmup: 10_000, low: 10_000, high: 30_000 },

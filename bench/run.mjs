@@ -17,7 +17,7 @@ import { send } from './load.mjs';
 import { figuresTable, goalsMet, throughputTable } from './report.mjs';
 import { pairedRatio, percentile } from './stats.mjs';
 import { coldBurstReads, hotBucketReads } from './store-reads.mjs';
-import { instructionsPerCall } from './instructions.mjs';
+import { INSTRUCTION_FIGURES, instructionsPerCall } from './instructions.mjs';
 import { burst, seedBuckets, zipfTarget } from './tenancy.mjs';
 import { checkCors, interleavedThroughput, loadCases } from './throughput.mjs';
 
@@ -237,10 +237,10 @@ try {
     await micro('zipf', plan.zipf);
   });
   if (!plan.instructions || flags['skip-instructions']) {
-    for (const key of ['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'instructions_cache_lookup', 'ratio_instructions_vs_floor', 'instructions_diagnostics_unsubscribed', 'instructions_diagnostics_subscriber']) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
+    for (const key of INSTRUCTION_FIGURES) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
-    await section(['instructions_actual', 'instructions_preflight', 'instructions_floor', 'instructions_cors_package', 'instructions_noop', 'instructions_cache_lookup', 'ratio_instructions_vs_floor', 'instructions_diagnostics_unsubscribed', 'instructions_diagnostics_subscriber'], async () => {
-      progress('instructions: callgrind on node --single-threaded (a few minutes)');
+    await section(INSTRUCTION_FIGURES, async () => {
+      progress('instructions: callgrind on node --single-threaded, one process per case (about 2 minutes)');
       Object.assign(figures, await instructionsPerCall());
     });
   }
