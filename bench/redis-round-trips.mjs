@@ -17,7 +17,8 @@ const CHANNEL = `${KEY_PREFIX}invalidate`;
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`redis-round-trips: ${line}\n`);
 
-await buildLibrary();
+// bench/run.mjs has transpiled lib/ already (and other measurements are reading it): --built.
+if (!process.argv.includes('--built')) await buildLibrary();
 const { RedisRuleStore } = await importLibrary('store/redis.js');
 const { RuleCache } = await importLibrary('store/cache.js');
 const { startRedis, startRedisCluster } = await importLibrary('../__tests__/support/redis.js');

@@ -1,11 +1,11 @@
 // bench/run.mjs
 // `npm run bench [-- --quick] [-- --cpu-prof] [-- --skip-instructions]`: measures every figure of the performance goals and prints a Markdown table.
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { VARIANTS } from './apps.mjs';
 import { ACTUAL_HEADERS, BUCKET, NAIVE_KEY_PREFIX, OBJECT_PATH, THREE_RULES } from './fixtures.mjs';
 import { bucketName } from './heap.mjs';
@@ -21,14 +21,17 @@ import { INSTRUCTION_FIGURES, instructionsPerCall } from './instructions.mjs';
 import { burst, seedBuckets, zipfTarget } from './tenancy.mjs';
 import { checkCors, interleavedThroughput, loadCases } from './throughput.mjs';
 
+const execFileAsync = promisify(execFile);
+
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, 'skip-instructions': { type: 'boolean', default: false } } });
 /**
- * How much of everything to do. A full run took 17 minutes on a machine at load 9–11 (the
- * instruction counts about 5 of them); `--quick`, a smoke run without the instruction counts, about 2.
+ * How much of everything to do. A full run takes about 9 minutes on an idle 2-CPU machine (the
+ * instruction counts about 3 of them; 17 minutes at load 9–11); `--quick`, a smoke run without the
+ * instruction counts, under 1.
  */
 const plan = flags.quick
-  ? { rounds: 2, seconds: 1, warmupSeconds: 0.5, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 100, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, rounds: 2, seconds: 1, coldTrials: 1, coldBuckets: 10_000 }, instructions: false }
-  : { rounds: 10, seconds: 3, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 1_000_000, lookups: 1_000_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, rounds: 6, seconds: 3, coldTrials: 3, coldBuckets: 10_000 }, instructions: true };
+  ? { rounds: 2, seconds: 0.5, warmupSeconds: 0.25, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 50, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, rounds: 2, seconds: 0.5, coldTrials: 1, coldBuckets: 2_000 }, instructions: false }
+  : { rounds: 8, seconds: 2.5, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 1_000_000, lookups: 500_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, rounds: 5, seconds: 3, coldTrials: 3, coldBuckets: 10_000 }, instructions: true };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
@@ -228,6 +231,12 @@ try {
     progress('engine: ns per preflight decision');
     await micro('engine', plan.engine);
   });
+  // Counts, not timings: measured beside the heap and Zipf figures (counts too), which saves their time.
+  const roundTrips = section(['redis_round_trips_per_10k_cold', 'redis_round_trips_per_10k_cold_cluster'], async () => {
+    progress('redis round trips: 10,000 cold lookups over 50 callers, one server and a 3-master Cluster (bench/redis-round-trips.mjs), beside the heap and Zipf figures');
+    const { stdout } = await execFileAsync(process.execPath, [fileURLToPath(new URL('./redis-round-trips.mjs', import.meta.url)), '--built'], { encoding: 'utf8' });
+    Object.assign(figures, JSON.parse(stdout));
+  });
   await section(['heap_bytes_per_cached_bucket_shared', 'heap_bytes_per_cached_bucket', 'heap_bytes_per_cached_large_bucket'], async () => {
     progress(`heap: ${plan.heap.sharedBuckets} buckets sharing 10 configurations, ${plan.heap.distinctBuckets} with their own, ${plan.heap.largeBuckets} large ones`);
     await micro('heap', plan.heap, ['--expose-gc']);
@@ -236,6 +245,7 @@ try {
     progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache and without expiry`);
     await micro('zipf', plan.zipf);
   });
+  await roundTrips;
   if (!plan.instructions || flags['skip-instructions']) {
     for (const key of INSTRUCTION_FIGURES) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
@@ -244,11 +254,6 @@ try {
       Object.assign(figures, await instructionsPerCall());
     });
   }
-  await section(['redis_round_trips_per_10k_cold', 'redis_round_trips_per_10k_cold_cluster'], async () => {
-    progress('redis round trips: 10,000 cold lookups over 50 callers, one server and a 3-master Cluster (bench/redis-round-trips.mjs)');
-    const output = execFileSync(process.execPath, [fileURLToPath(new URL('./redis-round-trips.mjs', import.meta.url))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    Object.assign(figures, JSON.parse(output));
-  });
   await section(['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {
     progress('middleware: ns per call, in process');
     await micro('middleware', { redisUrl: redis.url, ...plan.middleware });
