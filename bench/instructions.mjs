@@ -37,7 +37,7 @@ export const INSTRUCTION_FIGURES = [
 
 /** Calls per case: `warmup` first (JIT tiers settle), then a phase of `low` and one of `high` calls. */
 export const PLANS = {
-  full: { warmup: 10_000, low: 10_000, high: 30_000 },
+  full: { warmup: 10_000, low: 5_000, high: 15_000 },
   // Fewer calls after as long a warm-up: a shorter warm-up measures V8 still optimising.
   quick: { warmup: 10_000, low: 5_000, high: 15_000 },
 };

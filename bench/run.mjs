@@ -18,7 +18,7 @@ import { figuresTable, goalsMet, throughputTable } from './report.mjs';
 import { pairedRatio, percentile } from './stats.mjs';
 import { coldBurstReads, hotBucketReads } from './store-reads.mjs';
 import { INSTRUCTION_FIGURES, instructionsPerCall } from './instructions.mjs';
-import { burst, seedBuckets, zipfTarget } from './tenancy.mjs';
+import { burst, hotTarget, seedBuckets, zipfTarget } from './tenancy.mjs';
 import { checkCors, interleavedThroughput, loadCases } from './throughput.mjs';
 
 const execFileAsync = promisify(execFile);
@@ -156,7 +156,7 @@ try {
       try {
         // The hot bucket is the most popular one of the Zipf distribution.
         const hotPath = `/${bucketName(0)}/object`;
-        const hot = { name: 'hot GET', server, target: { url: server.origin + hotPath, method: /** @type {const} */ ('GET'), headers: ACTUAL_HEADERS }, check: checkCors };
+        const hot = { name: 'hot GET', server, target: hotTarget(server.origin, tenancy.buckets), check: checkCors };
         const zipf = { name: 'zipf GET', server, target: zipfTarget(server.origin, tenancy.buckets), check: checkCors };
         progress(`tenancy: ${tenancy.rounds} interleaved rounds × 2 cases × ${tenancy.seconds} s, Zipf(1.0) over ${tenancy.buckets} buckets vs one hot bucket`);
         /** @type {Record<string, number>} */

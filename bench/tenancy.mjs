@@ -45,11 +45,39 @@ export async function seedBuckets(client, names) {
  */
 export function zipfTarget(origin, buckets) {
   const next = zipfSampler(buckets, 1.0, seededRandom(13));
+  return pathTarget(origin, () => `/${bucketName(next())}/object`);
+}
+
+/**
+ * The load target of the hottest Zipf bucket alone, sent through the same per-request path choice as
+ * {@link zipfTarget} (a sample drawn and thrown away), so that both cases cost the load generator the
+ * same and the server sees the same request rate: a slower client alone raises the server's CPU time
+ * per request (fewer requests per event-loop turn, less coalesced writes).
+ * @param {string} origin
+ * @param {number} buckets
+ * @returns {import('./load.mjs').LoadTarget}
+ */
+export function hotTarget(origin, buckets) {
+  const next = zipfSampler(buckets, 1.0, seededRandom(13));
+  const hotPath = `/${bucketName(0)}/object`;
+  return pathTarget(origin, () => {
+    next(); // drawn and thrown away
+    return hotPath;
+  });
+}
+
+/**
+ * A GET with `ACTUAL_HEADERS` whose path `pathOf()` chooses per request.
+ * @param {string} origin
+ * @param {() => string} pathOf
+ * @returns {import('./load.mjs').LoadTarget}
+ */
+function pathTarget(origin, pathOf) {
   return {
     url: `${origin}/${bucketName(0)}/object`,
     method: 'GET',
     headers: ACTUAL_HEADERS,
-    setupRequest: (request) => ({ ...request, path: `/${bucketName(next())}/object` }),
+    setupRequest: (request) => ({ ...request, path: pathOf() }),
   };
 }
 
