@@ -1,0 +1,57 @@
+// bench/working-set.mjs
+// `node bench/working-set.mjs [--trace-gc]`: server CPU time per request for Zipf(1.0) over growing sets of buckets (1,000 and 200,000 all cached, then 1,000,000 with misses), each interleaved with the hottest bucket alone.
+// What it separates: a different bucket per request, a large cached working set, and the requests that read Redis. About 3 minutes.
+
+import { parseArgs } from 'node:util';
+import { ACTUAL_HEADERS, BUCKET, THREE_RULES } from './fixtures.mjs';
+import { bucketName } from './heap.mjs';
+import { buildLibrary } from './library.mjs';
+import { throughput } from './load.mjs';
+import { canPin, LOAD_CPU, pinSelfToLoadCpu, startServer } from './processes.mjs';
+import { startRedis } from './redis.mjs';
+import { hotTarget, seedBuckets, zipfTarget } from './tenancy.mjs';
+
+const { values } = parseArgs({ options: { 'trace-gc': { type: 'boolean', default: false } } });
+const BUCKETS = 1_000_000;
+const SECONDS = 4;
+
+if (canPin) pinSelfToLoadCpu();
+await buildLibrary();
+const redis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
+try {
+  await seedBuckets(redis.client, Array.from({ length: BUCKETS }, (_, i) => bucketName(i)));
+  // --trace-gc: the server's collections print between the PHASE lines, to compare by phase.
+  const server = await startServer('working-set', { variant: 'redis', redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES }, values['trace-gc'] ? ['--trace-gc'] : []);
+  try {
+    const redisGets = async () => (await redis.commandCalls()).get ?? 0;
+    /** @param {string} name @param {import('./load.mjs').LoadTarget} target */
+    const phase = async (name, target) => {
+      process.stdout.write(`PHASE ${name}\n`);
+      const [cpuBefore, getsBefore] = [await server.cpuMicros(), await redisGets()];
+      const { requests, perSecond } = await throughput(target, { seconds: SECONDS });
+      const cpu = ((await server.cpuMicros()) - cpuBefore) / requests;
+      const gets = ((await redisGets()) - getsBefore) / requests;
+      process.stdout.write(`${name.padEnd(34)} ${perSecond.toFixed(0).padStart(6)} req/s  server CPU ${cpu.toFixed(1)} µs/request  Redis GETs/request ${gets.toFixed(4)}\n`);
+    };
+    /** One request per bucket 0…count−1, so that all of them are cached. @param {number} count */
+    const sweep = async (count) => {
+      let i = 0;
+      await throughput({ url: server.origin, method: 'GET', headers: ACTUAL_HEADERS, setupRequest: (request) => ({ ...request, path: `/${bucketName(i++ % count)}/object` }) }, { amount: count });
+    };
+    const hot = hotTarget(server.origin, BUCKETS);
+    for (const [count, swept] of /** @type {const} */ ([[1_000, true], [200_000, true], [BUCKETS, false]])) {
+      if (swept) await sweep(count);
+      const zipf = zipfTarget(server.origin, count);
+      const label = `zipf over ${count.toLocaleString('en-US')}${swept ? ' (all cached)' : ''}`;
+      await phase(`${label}, warm-up`, zipf);
+      for (let round = 0; round < 2; round += 1) {
+        await phase('hot', hot);
+        await phase(label, zipf);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+} finally {
+  await redis.stop();
+}
