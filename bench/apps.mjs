@@ -74,12 +74,13 @@ function floorCors(bucket) {
 /**
  * Builds one variant's app. `redisUrl` is needed by `naive-redis` and `redis`; `memory` puts
  * `configuration` into its store for `bucket` itself, the others expect Redis to be seeded. `admin`
- * adds this library's `?cors` router (with everyone authorized) in front of the `redis` variant.
+ * adds this library's `?cors` router (with everyone authorized) in front of the `redis` variant;
+ * `cache` gives the `redis` variant's bucketCors cache options (default: the library's).
  * @param {Variant} variant
- * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/core/model.js').CorsConfiguration, admin?: boolean }} options
+ * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/core/model.js').CorsConfiguration, admin?: boolean, cache?: import('../lib/store/cache.js').RuleCacheOptions }} options
  * @returns {Promise<BenchApp>}
  */
-export async function createApp(variant, { redisUrl, bucket, configuration, admin = false }) {
+export async function createApp(variant, { redisUrl, bucket, configuration, admin = false, cache }) {
   const app = express();
   /** @type {Array<() => unknown>} */
   const closers = [];
@@ -117,7 +118,7 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
       client.on('error', () => {});
       // The health check's PUBLISH every 2 s would count among the measured commands.
       const store = new RedisRuleStore({ client, healthCheckIntervalMs: Infinity });
-      const middleware = bucketCors({ store });
+      const middleware = bucketCors({ store, ...(cache !== undefined && { cache }) });
       closers.push(() => client.quit(), () => store.close?.(), () => middleware.close());
       if (admin) {
         const { corsRouter } = await importLibrary('dialects/s3/router.js');

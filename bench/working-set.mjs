@@ -1,5 +1,5 @@
 // bench/working-set.mjs
-// `node bench/working-set.mjs [--trace-gc]`: server CPU time per request for Zipf(1.0) over growing sets of buckets (1,000 and 200,000 all cached, then 1,000,000 with misses), each interleaved with the hottest bucket alone.
+// `node bench/working-set.mjs [--trace-gc] [--ttl-ms N]`: server CPU time per request for Zipf(1.0) over growing sets of buckets (1,000 and 200,000 all cached, then 1,000,000 with misses), each interleaved with the hottest bucket alone.
 // What it separates: a different bucket per request, a large cached working set, and the requests that read Redis. About 3 minutes.
 
 import { parseArgs } from 'node:util';
@@ -11,7 +11,7 @@ import { canPin, LOAD_CPU, pinSelfToLoadCpu, startServer } from './processes.mjs
 import { startRedis } from './redis.mjs';
 import { hotTarget, seedBuckets, zipfTarget } from './tenancy.mjs';
 
-const { values } = parseArgs({ options: { 'trace-gc': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'trace-gc': { type: 'boolean', default: false }, 'ttl-ms': { type: 'string' } } });
 const BUCKETS = 1_000_000;
 const SECONDS = 4;
 
@@ -21,7 +21,9 @@ const redis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
 try {
   await seedBuckets(redis.client, Array.from({ length: BUCKETS }, (_, i) => bucketName(i)));
   // --trace-gc: the server's collections print between the PHASE lines, to compare by phase.
-  const server = await startServer('working-set', { variant: 'redis', redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES }, values['trace-gc'] ? ['--trace-gc'] : []);
+  // --ttl-ms: the server's cache TTL (default the library's 60 s), to see what background refreshes cost.
+  const cache = values['ttl-ms'] === undefined ? undefined : { ttlMs: Number(values['ttl-ms']) };
+  const server = await startServer('working-set', { variant: 'redis', redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES, cache }, values['trace-gc'] ? ['--trace-gc'] : []);
   try {
     const redisGets = async () => (await redis.commandCalls()).get ?? 0;
     /** @param {string} name @param {import('./load.mjs').LoadTarget} target */
