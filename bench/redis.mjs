@@ -10,6 +10,7 @@ import { importLibrary } from './library.mjs';
  * @property {string} url
  * @property {Redis} client  a connection for seeding keys and reading counts
  * @property {() => Promise<Record<string, number>>} commandCalls  calls per command since start (INFO commandstats)
+ * @property {() => Promise<number>} keyReads  keys looked up since start, every key of an MGET counted (INFO stats: keyspace hits + misses)
  * @property {() => Promise<number>} pid  process id of the running redis-server (changes on restart)
  * @property {() => Promise<void>} restart  a fresh, empty redis-server on the same port (the old one stopped first, if alive)
  * @property {() => Promise<void>} stop
@@ -48,6 +49,11 @@ export async function startRedis({ cpu } = {}) {
       const calls = {};
       for (const [, command, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[command] = Number(count);
       return calls;
+    },
+    async keyReads() {
+      const stats = await client.info('stats');
+      const field = (/** @type {string} */ name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(stats)?.[1] ?? Number.NaN);
+      return field('keyspace_hits') + field('keyspace_misses');
     },
     async pid() {
       const pid = await serverPid(client);

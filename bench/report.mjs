@@ -36,7 +36,7 @@ export const FIGURES = [
   { key: 'zipf_hit_rate_default', label: 'Cache hit rate, Zipf(1.0) over 1,000,000 buckets, default options, 10,000 lookups/s, after warm-up', goal: '≥ 0.9', met: (v) => v >= 0.9 },
   { key: 'zipf_hit_rate_no_ttl', label: 'The same without expiry (`ttlMs: Infinity`): what the byte budget alone allows', goal: '–', met: undefined },
   { key: 'ratio_zipf_vs_hot', label: 'Actual GET, Zipf(1.0) over 1,000,000 buckets / one hot bucket, by server CPU time per request', goal: '≥ 0.9', met: (v) => v >= 0.9 },
-  { key: 'zipf_load_hit_rate', label: 'Cache hit rate the server had during those Zipf rounds (1 − Redis GETs / requests)', goal: '–', met: undefined },
+  { key: 'zipf_load_hit_rate', label: 'Cache hit rate the server had during those Zipf rounds (1 − keys Redis read / requests)', goal: '–', met: undefined },
   { key: 'ratio_cold_vs_hot', label: '10,000 requests to distinct uncached buckets / to one hot bucket, 50 connections, by server CPU time per request', goal: '≥ 0.8', met: (v) => v >= 0.8 },
   { key: 'instructions_actual', label: 'Instructions per actual request, `bucketCors` (memory store, warm)', goal: '–', met: undefined },
   { key: 'instructions_preflight', label: 'Instructions per preflight, `bucketCors`', goal: '–', met: undefined },
