@@ -2,6 +2,7 @@
 // What the rule cache counts against its byte budget: a content key per configuration and estimated heap bytes of entries and compiled rules.
 
 import type { CorsConfiguration } from '../core/model.js';
+import { WILDCARD } from '../core/wildcard.js';
 
 /**
  * Heap bytes of one cached bucket besides its name's characters: the entry (answer pointer, expiry,
@@ -55,7 +56,7 @@ export function compiledBytes(configuration: CorsConfiguration): number {
   };
   for (const rule of configuration.CORSRules) {
     count(rule.AllowedOrigins);
-    for (const origin of rule.AllowedOrigins) if (!origin.includes('*')) literalOrigins += 1;
+    for (const origin of rule.AllowedOrigins) if (!origin.includes(WILDCARD)) literalOrigins += 1;
     count(rule.AllowedMethods);
     count(rule.AllowedHeaders);
     count(rule.ExposeHeaders);
