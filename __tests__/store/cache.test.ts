@@ -2,7 +2,7 @@
 // RuleCache logic against the memory store and a scripted store: hits, negatives, single flight, invalidation races, timeouts, stale-on-error.
 
 import type { CorsConfiguration } from '../../lib/core/model';
-import { RuleCache, STALE_RETRY_MS, type RuleLookup } from '../../lib/store/cache';
+import { REFRESH_BATCH_MS, RuleCache, STALE_RETRY_MS, type RuleLookup } from '../../lib/store/cache';
 import { MemoryRuleStore } from '../../lib/store/memory';
 import type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from '../../lib/store/types';
 import { RULES_A, RULES_B } from './contract';
@@ -32,6 +32,9 @@ class ScriptedStore implements RuleStore {
 }
 
 const stored = (configuration = RULES_A, version = '1'): StoredConfiguration => ({ configuration, version });
+
+/** Resolves once the refreshes queued so far have been sent to the store. */
+const refreshBatchSent = () => new Promise((resolve) => setTimeout(resolve, REFRESH_BATCH_MS + 10));
 
 afterEach(() => {
   jest.restoreAllMocks();
@@ -126,14 +129,57 @@ describe('RuleCache with a scripted store', () => {
     expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
     expect(store.reads).toHaveLength(1);
     jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
-    // Expired: answered at once with the old rules, and the store is asked (once, however many ask).
+    // Expired: answered at once with the old rules, and the store is asked (once, however many ask)
+    // with the batch of refreshes that leaves REFRESH_BATCH_MS later.
     expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+    expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+    expect(store.reads).toHaveLength(1);
+    await refreshBatchSent();
     expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
     expect(store.reads).toHaveLength(2);
     store.reads[1]!.resolve(stored(RULES_B, '2'));
     await new Promise((resolve) => setImmediate(resolve));
     expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_B);
     expect(store.reads).toHaveLength(2);
+  });
+
+  it('sends the refreshes of entries found expired within REFRESH_BATCH_MS together, leaving out buckets invalidated meanwhile', async () => {
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { ttlMs: 1_000 });
+    const buckets = ['a', 'b', 'c', 'd'];
+    const loads = buckets.map((bucket) => cache.lookup(bucket));
+    store.reads.forEach((read) => read.resolve(stored()));
+    await Promise.all(loads);
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 1_001);
+    const readsByTurn: number[] = [];
+    const get = store.get.bind(store);
+    let turn = 0;
+    setImmediate(function count() {
+      turn += 1;
+      if (turn < 1_000) setImmediate(count);
+    });
+    store.get = (bucket, options) => {
+      readsByTurn.push(turn);
+      return get(bucket, options);
+    };
+    for (const bucket of buckets) {
+      expect(configurationOf(cache.lookup(bucket) as RuleLookup)).toEqual(RULES_A);
+      await new Promise((resolve) => setImmediate(resolve)); // found expired in different turns
+    }
+    store.emit({ type: 'bucket', bucket: 'c' }); // c changed: it is read again when next asked, not refreshed
+    await refreshBatchSent();
+    expect(store.reads.slice(4).map((read) => read.bucket)).toEqual(['a', 'b', 'd']);
+    expect(new Set(readsByTurn).size).toBe(1); // one turn: a Redis store sends them as one MGET
+    // Every refresh shares one deadline signal.
+    expect(new Set(store.reads.slice(4).map((read) => read.signal)).size).toBe(1);
+    store.reads.slice(4).forEach((read) => read.resolve(stored(RULES_B, '2')));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(configurationOf(cache.lookup('a') as RuleLookup)).toEqual(RULES_B);
+    const reread = cache.lookup('c');
+    expect(isPromise(reread)).toBe(true);
+    store.reads.at(-1)!.resolve(stored(RULES_B, '2'));
+    expect(configurationOf(await reread)).toEqual(RULES_B);
+    cache.close();
   });
 
   it('refuses a stored configuration that does not validate (a corrupted or foreign store entry): unavailable, never its header values', async () => {
@@ -148,6 +194,29 @@ describe('RuleCache with a scripted store', () => {
     await expect(pending).resolves.toMatchObject({ kind: 'unavailable', error: { violation: { code: 'invalid-header-name', field: 'ExposeHeaders' } } });
     expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ name: 'RuleViolationError' }), 'photos');
     expect(logger.error).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a corrupted entry that only a null, a number or an object tells apart from valid rules cached for another bucket', async () => {
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { logger: silentLogger() });
+    const valid = cache.lookup('valid');
+    store.reads[0]!.resolve(stored());
+    const known = rulesOf(await valid);
+    const [withId, withoutId] = RULES_A.CORSRules as unknown as [Record<string, unknown>, Record<string, unknown>];
+    const corrupted = [
+      [withId, { ...withoutId, ID: null }], // absent and null must not spell the same content
+      [{ ...withId, MaxAgeSeconds: '3000' }, withoutId],
+      [{ ...withId, ExposeHeaders: [{ toString: () => 'ETag' }] }, withoutId],
+    ];
+    for (const [i, CORSRules] of corrupted.entries()) {
+      const pending = cache.lookup(`corrupted-${i}`);
+      store.reads.at(-1)!.resolve(stored({ CORSRules } as unknown as CorsConfiguration));
+      await expect(pending).resolves.toMatchObject({ kind: 'unavailable', error: { violation: { code: 'wrong-type' } } });
+    }
+    // Fields outside the rule table are ignored by the validator and compiler alike: the same content.
+    const extra = cache.lookup('extra');
+    store.reads.at(-1)!.resolve(stored({ CORSRules: [{ ...withId, Comment: 'x' }, withoutId] } as unknown as CorsConfiguration));
+    expect(rulesOf(await extra)).toBe(known);
   });
 
   it('does not let a read that started before an invalidation fill the cache with old rules', async () => {
@@ -240,6 +309,7 @@ describe('RuleCache with a scripted store', () => {
     const now = Date.now();
     jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
     expect(cache.lookup('photos')).toBe(known); // expired: served while the refresh runs
+    await refreshBatchSent();
     store.reads[1]!.reject(new Error('READONLY'));
     await new Promise((resolve) => setImmediate(resolve));
     expect(onStoreError).toHaveBeenCalledTimes(1);

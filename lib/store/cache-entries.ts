@@ -96,12 +96,18 @@ export class CacheEntries {
   }
 
   /**
-   * Caches `answer` for `bucket` (replacing its entry), sharing an equal answer already held by
-   * another bucket, then evicts least recently used entries until both bounds hold again — this one
+   * Caches `answer` for `bucket` (replacing its entry, or only renewing its expiry when it holds this
+   * very answer already), sharing an equal answer already held by another bucket, then evicts least recently used entries until both bounds hold again — this one
    * too when it alone exceeds `maxBytes`. Returns the answer to hand out (the shared one).
    */
   set(bucket: string, answer: SharedAnswer, expiresAt: number): CachedLookup {
-    this.delete(bucket);
+    const current = this.get(bucket);
+    if (current !== undefined && current.answer === answer) {
+      // A refresh that found the same content: the entry stays, trusted for longer (nothing to count again).
+      current.expiresAt = expiresAt;
+      return answer.lookup;
+    }
+    if (current !== undefined) this.#remove(current);
     const shared = this.#retain(answer);
     const entry = new CacheEntry(bucket, shared, expiresAt);
     this.#byBucket.set(bucket, entry);

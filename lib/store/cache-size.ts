@@ -2,6 +2,7 @@
 // What the rule cache counts against its byte budget: a content key per configuration and estimated heap bytes of entries and compiled rules.
 
 import type { CorsConfiguration } from '../core/model.js';
+import { RULE_FIELDS } from '../core/fields.js';
 import { WILDCARD } from '../core/wildcard.js';
 
 /**
@@ -29,14 +30,24 @@ const LITERAL_ORIGIN_BYTES = 600;
 /** One character of the configuration's strings, kept parsed and compiled (patterns, joined header values); the content key is counted apart. */
 const CHARACTER_BYTES = 2;
 
+/** The rule fields a content key spells out, in table order (`JSON.stringify` keeps only these, in this order). */
+const CONTENT_FIELDS: readonly string[] = RULE_FIELDS.map((field) => field.key);
+
 /**
- * A string that two configurations share exactly when they compile to the same rules and read back
- * the same: every field of every rule, in order, absent fields distinct from empty lists.
+ * A string that two configurations share exactly when their rules hold the same values: every field
+ * of every rule, in order, absent fields distinct from empty lists and from `null`, fields outside
+ * the rule table left out (the validator and the compiler ignore them too). So a key held by a
+ * compiled answer stands for content that has passed validation. `undefined` for anything that is
+ * not an object with a `CORSRules` array, or that JSON cannot spell (left to the validator to name).
  */
-export function contentKey(configuration: CorsConfiguration): string {
-  return JSON.stringify(
-    configuration.CORSRules.map((rule) => [rule.ID, rule.AllowedOrigins, rule.AllowedMethods, rule.AllowedHeaders, rule.ExposeHeaders, rule.MaxAgeSeconds]),
-  );
+export function contentKey(configuration: unknown): string | undefined {
+  const rules = (configuration as { CORSRules?: unknown } | null | undefined)?.CORSRules;
+  if (!Array.isArray(rules)) return undefined;
+  try {
+    return JSON.stringify(rules, CONTENT_FIELDS as string[]);
+  } catch {
+    return undefined; // a cycle or a BigInt from a store of your own
+  }
 }
 
 /** Estimated heap bytes of one cached bucket entry, its name included. */

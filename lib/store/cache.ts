@@ -8,7 +8,7 @@ import { invalidationChannel, storeErrorChannel, type InvalidationReceivedEvent,
 import { optionalFunction, positiveNumber, readOptions, wholeNumber, type OptionChecks } from '../options.js';
 import { CacheEntries, type CachedLookup, type SharedAnswer } from './cache-entries.js';
 import { compiledBytes, contentKey, entryBytes } from './cache-size.js';
-import { abortable, errorKind, loggerOption, StoreErrorLog } from './shared.js';
+import { errorKind, loggerOption, SharedDeadlines, StoreErrorLog } from './shared.js';
 import type { InvalidationEvent, Logger, RuleStore } from './types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
@@ -29,6 +29,12 @@ export const DEFAULT_SHARED_TTL_MS = 60_000;
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 1_000;
 /** After a failed refresh, last-known rules are served without asking the store for this long (at most the TTL). */
 export const STALE_RETRY_MS = 5_000;
+/**
+ * Expired entries found within this many ms are refreshed together: their reads leave in one turn,
+ * so a Redis store sends them as one MGET. Under load, refreshes outnumber misses (every popular
+ * bucket expires once per TTL) and one round trip each would cost more CPU than the requests.
+ */
+export const REFRESH_BATCH_MS = 50;
 
 /** Options of {@link RuleCache}. */
 export interface RuleCacheOptions {
@@ -45,14 +51,16 @@ export interface RuleCacheOptions {
   /**
    * How long an entry is trusted before the store is asked again: a safety net for invalidations
    * that never arrived. The first request after expiry still gets the entry, while one store read
-   * refreshes it in the background (so rules are at most about `ttlMs` plus one read old). Default:
+   * refreshes it in the background, together with the other entries found expired within 50 ms (so
+   * rules are at most about `ttlMs` plus 50 ms plus one read old). Default:
    * 60,000 ms for a shared store (`store.shared !== false`), no expiry for a single-process store
    * (its invalidations cannot be lost). `Infinity` disables expiry.
    */
   readonly ttlMs?: number;
   /**
    * How long one store read may take before the lookup gives up (the read's `signal` aborts) and
-   * answers with last-known rules or `unavailable`. Default: 1,000 ms.
+   * answers with last-known rules or `unavailable`. Reads started within a tenth of it share one
+   * deadline, so a read is given up on after 0.9 to 1 times this. Default: 1,000 ms.
    */
   readonly lookupTimeoutMs?: number;
   /** Where store errors go, at most one line per kind per 10 s. Default: `console`. */
@@ -105,8 +113,12 @@ export class RuleCache {
   readonly #store: RuleStore;
   readonly #entries: CacheEntries;
   readonly #loading = new Map<string, InFlightLoad>();
+  /** Expired buckets waiting for the next batch of refreshes. */
+  #refreshes = new Set<string>();
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   readonly #ttlMs: number;
   readonly #lookupTimeoutMs: number;
+  readonly #deadlines: SharedDeadlines;
   readonly #errorLog: StoreErrorLog;
   readonly #onStoreError: ((error: unknown, bucket: string) => void) | undefined;
   readonly #unsubscribe: () => void;
@@ -118,6 +130,7 @@ export class RuleCache {
     const { max, maxBytes, ttlMs, lookupTimeoutMs, logger, onStoreError } = readOptions('RuleCache', options, ruleCacheOptionChecks(store));
     this.#ttlMs = ttlMs;
     this.#lookupTimeoutMs = lookupTimeoutMs;
+    this.#deadlines = new SharedDeadlines(lookupTimeoutMs);
     this.#errorLog = new StoreErrorLog(logger);
     this.#onStoreError = onStoreError;
     this.#store = store;
@@ -144,11 +157,8 @@ export class RuleCache {
       const expiresAt = entry.expiresAt;
       if (expiresAt === Infinity || expiresAt > Date.now()) return lookup;
       // Expired: the TTL only guards against lost invalidations, so the request is not made to wait
-      // for the store; it gets the entry while one read refreshes it in the background (never rejects).
-      if (!this.#loading.has(bucket)) {
-        debug('expired %s: refreshing in the background', bucket);
-        void this.#load(bucket);
-      }
+      // for the store; it gets the entry while a background read (with others, never rejecting) refreshes it.
+      if (!this.#loading.has(bucket) && !this.#refreshes.has(bucket)) this.#queueRefresh(bucket);
       return lookup;
     }
     const pending = this.#loading.get(bucket);
@@ -159,6 +169,22 @@ export class RuleCache {
     debug('miss %s: reading the store', bucket);
     return this.#load(bucket);
   }
+
+  #queueRefresh(bucket: string): void {
+    debug('expired %s: refreshing in the background', bucket);
+    this.#refreshes.add(bucket);
+    if (this.#refreshTimer !== undefined) return;
+    this.#refreshTimer = setTimeout(this.#refreshQueued, REFRESH_BATCH_MS);
+    this.#refreshTimer.unref();
+  }
+
+  /** Reads every queued bucket still cached and not being read already, in this one turn. */
+  readonly #refreshQueued = (): void => {
+    const buckets = this.#refreshes;
+    this.#refreshes = new Set();
+    this.#refreshTimer = undefined;
+    for (const bucket of buckets) if (!this.#loading.has(bucket) && this.#entries.peek(bucket) !== undefined) void this.#load(bucket);
+  };
 
   /** Starts the one store read of `bucket`; the promise never rejects. */
   #load(bucket: string): Promise<RuleLookup> {
@@ -177,35 +203,30 @@ export class RuleCache {
     this.#unsubscribe();
     this.#entries.clear();
     this.#loading.clear();
+    this.#refreshes.clear();
+    clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = undefined;
   }
 
   /**
-   * One store read, validated, and compiled unless a cached bucket already holds the same content;
-   * rejects on store failure, on timeout and on rules that don't validate.
+   * One store read, validated and compiled unless a cached bucket already holds the same content
+   * (which passed validation when it was compiled); rejects on store failure, on timeout and on
+   * rules that don't validate.
    */
   async #read(bucket: string): Promise<SharedAnswer> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(new DOMException(`rule store did not answer for bucket ${JSON.stringify(bucket)} within ${this.#lookupTimeoutMs} ms`, 'TimeoutError'));
-    }, this.#lookupTimeoutMs);
-    timer.unref();
-    try {
-      // The executor turns a store that throws synchronously into a rejection.
-      const read = new Promise<Awaited<ReturnType<RuleStore['get']>>>((resolve) => resolve(this.#store.get(bucket, { signal: controller.signal })));
-      const stored = await abortable(read, controller.signal);
-      if (stored === null) return NO_CONFIGURATION;
-      debug('loaded %s version %s', bucket, stored.version);
-      // Validated again: what a store hands back may not have come through the router (a corrupted or
-      // foreign entry), and its values end up in response headers.
-      const configuration = assertValidRules(stored.configuration, STORED_RULES_PROFILE);
-      const key = contentKey(configuration);
-      const shared = this.#entries.answerFor(key);
-      if (shared !== undefined) return shared;
-      const lookup: CachedLookup = { kind: 'configured', rules: compileCorsConfiguration(configuration) };
-      return { lookup, contentKey: key, bytes: compiledBytes(configuration) + key.length, holders: 0 };
-    } finally {
-      clearTimeout(timer);
-    }
+    const stored = await this.#deadlines.run((signal) => this.#store.get(bucket, { signal }));
+    if (stored === null) return NO_CONFIGURATION;
+    debug('loaded %s version %s', bucket, stored.version);
+    const key = contentKey(stored.configuration);
+    const shared = key === undefined ? undefined : this.#entries.answerFor(key);
+    if (shared !== undefined) return shared;
+    // Validated again: what a store hands back may not have come through the router (a corrupted or
+    // foreign entry), and its values end up in response headers.
+    const configuration = assertValidRules(stored.configuration, STORED_RULES_PROFILE);
+    const lookup: CachedLookup = { kind: 'configured', rules: compileCorsConfiguration(configuration) };
+    // Defined: a valid configuration is an object with a CORSRules array of plain JSON values.
+    const validKey = key as string;
+    return { lookup, contentKey: validKey, bytes: compiledBytes(configuration) + validKey.length, holders: 0 };
   }
 
   #loaded(bucket: string, load: InFlightLoad, answer: SharedAnswer): RuleLookup {
@@ -251,10 +272,12 @@ export class RuleCache {
       debug('invalidation: flushing %d entries', this.#entries.size);
       this.#entries.clear();
       this.#loading.clear();
+      this.#refreshes.clear();
     } else {
       debug('invalidation: %s', event.bucket);
       this.#entries.delete(event.bucket);
       this.#loading.delete(event.bucket);
+      this.#refreshes.delete(event.bucket);
     }
   };
 }

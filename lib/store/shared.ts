@@ -65,26 +65,46 @@ export class StoreSubscribers {
   }
 }
 
+/** Who waits on each signal passed to {@link abortable}: one abort listener per signal, however many wait. */
+const waitersBySignal = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
 /**
  * Settles like `promise`, except that it rejects with the signal's reason as soon as the signal
- * aborts (the underlying work is not cancelled, only no longer waited for).
+ * aborts (the underlying work is not cancelled, only no longer waited for). Many calls may share a
+ * signal (the reads of one turn do): they share its one listener, since EventTarget looks through
+ * every listener on each add and warns past ten.
  */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let waiters = waitersBySignal.get(signal);
+  if (waiters === undefined) {
+    const waiting = (waiters = new Set());
+    waitersBySignal.set(signal, waiting);
+    signal.addEventListener('abort', () => {
+      for (const reject of waiting) reject(signal.reason);
+      waiting.clear();
+    }, { once: true });
+  }
+  const waiting = waiters;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    waiting.add(reject);
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        waiting.delete(reject);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        waiting.delete(reject);
         reject(error);
       },
     );
   });
+}
+
+/** A promise of what `call` returns; a call that throws synchronously rejects it. */
+function promiseOf<T>(call: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => resolve(call()));
 }
 
 /**
@@ -97,9 +117,72 @@ export async function withDeadline<T>(call: (signal: AbortSignal) => Promise<T>,
   const timer = setTimeout(() => controller.abort(new DOMException(describe(), 'TimeoutError')), timeoutMs);
   timer.unref();
   try {
-    return await abortable(new Promise<T>((resolve) => resolve(call(controller.signal))), controller.signal);
+    return await abortable(promiseOf(() => call(controller.signal)), controller.signal);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The reads sharing one deadline under {@link SharedDeadlines}. */
+interface DeadlineGroup {
+  readonly startedAt: number;
+  readonly signal: AbortSignal;
+  readonly timer: ReturnType<typeof setTimeout>;
+  /** Reads not settled yet. */
+  pending: number;
+  /** Set once a later group took over: no read joins it any more. */
+  closed: boolean;
+}
+
+/**
+ * A deadline of `timeoutMs` for store reads, shared by the reads started within a tenth of it:
+ * one timer, one AbortController and one abort listener per group rather than per read (they cost
+ * more than a batched Redis read of one more key, and a tenth of a lone one). So a read is given up
+ * on after 0.9 to 1 times `timeoutMs`.
+ */
+export class SharedDeadlines {
+  readonly #timeoutMs: number;
+  readonly #joinWithinMs: number;
+  #open: DeadlineGroup | undefined = undefined;
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+    this.#joinWithinMs = timeoutMs / 10;
+  }
+
+  /**
+   * Settles like `call(signal)` (a call that throws synchronously rejects), or rejects with a
+   * `TimeoutError` DOMException once the deadline passes, when `signal` aborts. The work itself
+   * goes on unless `call` honours the signal.
+   */
+  run<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const open = this.#open;
+    const group = open !== undefined && now - open.startedAt <= this.#joinWithinMs ? open : this.#start(now);
+    group.pending++;
+    const settled = (): void => {
+      if (--group.pending === 0 && group.closed) clearTimeout(group.timer);
+    };
+    const result = abortable(promiseOf(() => call(group.signal)), group.signal);
+    result.then(settled, settled);
+    return result;
+  }
+
+  #start(now: number): DeadlineGroup {
+    const previous = this.#open;
+    if (previous !== undefined) {
+      previous.closed = true;
+      if (previous.pending === 0) clearTimeout(previous.timer);
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      if (this.#open === group) this.#open = undefined; // its signal is spent: later reads start a group of their own
+      controller.abort(new DOMException(`rule store did not answer within ${this.#timeoutMs} ms`, 'TimeoutError'));
+    }, this.#timeoutMs);
+    timer.unref();
+    const group: DeadlineGroup = { startedAt: now, signal: controller.signal, timer, pending: 0, closed: false };
+    this.#open = group;
+    return group;
   }
 }
 
