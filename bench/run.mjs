@@ -15,7 +15,7 @@ import { LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCp
 import { commandsBetween, startRedis } from './redis.mjs';
 import { send } from './load.mjs';
 import { figuresTable, goalsMet, throughputTable } from './report.mjs';
-import { pairedRatio, percentile } from './stats.mjs';
+import { median, pairedRatio, percentile } from './stats.mjs';
 import { coldBurstReads, hotBucketReads } from './store-reads.mjs';
 import { INSTRUCTION_FIGURES, instructionsPerCall } from './instructions.mjs';
 import { burst, hotTarget, seedBuckets, zipfTarget } from './tenancy.mjs';
@@ -31,7 +31,7 @@ const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', defau
  */
 const plan = flags.quick
   ? { rounds: 2, seconds: 0.5, warmupSeconds: 0.25, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 50, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, warmBuckets: 4_000, rounds: 2, seconds: 0.5, coldTrials: 1, coldBuckets: 2_000 }, instructions: false }
-  : { rounds: 8, seconds: 2.5, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 1_000_000, lookups: 500_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, warmBuckets: 150_000, rounds: 5, seconds: 3, coldTrials: 2, coldBuckets: 10_000 }, instructions: true };
+  : { rounds: 8, seconds: 2.5, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 3_000_000, lookups: 500_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, warmBuckets: 150_000, rounds: 5, seconds: 3, coldTrials: 2, coldBuckets: 10_000 }, instructions: true };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
@@ -183,6 +183,9 @@ try {
         // Only the Zipf case reads the store (the hot bucket stays cached): every key read (alone by GET or
         // batched in an MGET, so counted by keys, not commands) is one of its misses or refreshes.
         figures.zipf_load_hit_rate = 1 - keyReads / requests['zipf GET'];
+        // What the server spent per key read: the Zipf case's extra CPU per request over the hot case's.
+        details.zipf_server_cpu_us_per_key_read =
+          (median(cpuMicrosPerRequest['zipf GET']) - median(cpuMicrosPerRequest['hot GET'])) / (keyReads / requests['zipf GET']);
         details.tenancy_throughput_req_per_s = perSecond;
         details.tenancy_server_cpu_us_per_request = cpuMicrosPerRequest;
 
