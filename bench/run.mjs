@@ -250,7 +250,7 @@ try {
     await micro('heap', plan.heap, ['--expose-gc']);
   });
   await section(['zipf_hit_rate_default'], async () => {
-    progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache and without expiry`);
+    progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache`);
     await micro('zipf', plan.zipf);
   });
   await roundTrips;
