@@ -1,5 +1,5 @@
 // __tests__/store/redis-cache.test.ts
-// RuleCache over RedisRuleStore on a real redis-server, for every client library: cross-instance invalidation, single GET, outage, restart, missed messages.
+// RuleCache over RedisRuleStore on a real redis-server, for every client library: cross-instance invalidation, single GET, batched refreshes, outage, restart, missed messages.
 
 import { isDeepStrictEqual } from 'node:util';
 import Redis from 'ioredis';
@@ -19,12 +19,12 @@ afterEach(async () => {
 });
 
 /** One application instance: its own client of `kind`, store and cache, sharing names with its peers. */
-function instance(server: RedisServerHandle, names: { keyPrefix: string; channel: string }, kind: ClientKind, options: { lookupTimeoutMs?: number } = {}) {
+function instance(server: RedisServerHandle, names: { keyPrefix: string; channel: string }, kind: ClientKind, options: { lookupTimeoutMs?: number; ttlMs?: number } = {}) {
   const client = kind.client(server); // its errors are ignored: outages are part of these tests
   const logger = silentLogger();
   const store = new RedisRuleStore({ client, ...names, logger });
   const ready = subscribed(store);
-  const cache = new RuleCache(store, { logger, ...(options.lookupTimeoutMs ? { lookupTimeoutMs: options.lookupTimeoutMs } : {}) });
+  const cache = new RuleCache(store, { logger, ...options });
   cleanups.push(() => store.close(), () => cache.close());
   return { client, store, cache, ready, logger };
 }
@@ -64,6 +64,32 @@ describe.each(KINDS)('RuleCache over RedisRuleStore with %s', (_name, kind) => {
 
     await b.store.delete('photos');
     await waitFor(async () => (await a.cache.lookup('photos')).kind === 'none', 1_000, "A's cache showing the delete");
+  });
+
+  it('refreshes the entries found expired within 50 ms with one MGET, serving the old rules meanwhile, and catches a write it never heard of', async () => {
+    const names = isolated();
+    const a = instance(server, names, kind, { ttlMs: 600 });
+    await a.ready;
+    const buckets = ['a', 'b', 'c', 'd', 'e'];
+    for (const bucket of buckets) await a.store.put(bucket, RULES_A);
+    await Promise.all(buckets.map((bucket) => a.cache.lookup(bucket)));
+    // A write A does not hear: the same keys, another channel (as a lost invalidation would leave it).
+    const deaf = new RedisRuleStore({ client: kind.client(server), keyPrefix: names.keyPrefix, channel: `${names.channel}:elsewhere`, logger: silentLogger() });
+    cleanups.push(() => deaf.close());
+    await deaf.put('c', RULES_B);
+    expect(configurationOf(a.cache.lookup('c') as RuleLookup)).toEqual(RULES_A);
+    await new Promise((resolve) => setTimeout(resolve, 650)); // past the TTL
+    const [mgetBefore, getBefore] = [await server.commandCount('mget'), await server.commandCount('get')];
+    for (const bucket of buckets) {
+      const answer = a.cache.lookup(bucket);
+      expect(isPromise(answer)).toBe(false); // expired, still answered at once
+      expect(configurationOf(answer as RuleLookup)).toEqual(RULES_A);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(async () => isDeepStrictEqual(configurationOf(a.cache.lookup('c') as RuleLookup), RULES_B), 2_000, 'the refresh of c');
+    expect((await server.commandCount('mget')) - mgetBefore).toBe(1);
+    expect((await server.commandCount('get')) - getBefore).toBe(0);
+    expect(configurationOf(a.cache.lookup('d') as RuleLookup)).toEqual(RULES_A);
   });
 
   it('sends exactly one GET to the server for 200 concurrent lookups of an uncached bucket', async () => {
