@@ -1,6 +1,7 @@
 // __tests__/store/deadlines.test.ts
 // SharedDeadlines and abortable: reads started close together share one signal, one timer and one abort listener; each still settles on its own.
 
+import { getMaxListeners } from 'node:events';
 import { abortable, SharedDeadlines } from '../../lib/store/shared';
 import { collectUnhandledRejections } from './helpers';
 
@@ -59,6 +60,24 @@ describe('SharedDeadlines', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it('lifts the shared signal\'s listener limit, so a store adding an abort listener per read (fetch does) gets no leak warning', async () => {
+    const deadlines = new SharedDeadlines(1_000);
+    const limits = new Set<number>();
+    const reads = Array.from({ length: 50 }, (_, i) =>
+      deadlines.run(async (signal) => {
+        const onAbort = () => {};
+        signal.addEventListener('abort', onAbort);
+        limits.add(getMaxListeners(signal));
+        await new Promise((resolve) => setImmediate(resolve));
+        signal.removeEventListener('abort', onAbort);
+        return i;
+      }),
+    );
+    expect(await Promise.all(reads)).toHaveLength(50);
+    expect([...limits]).toEqual([Infinity]); // a fresh AbortSignal warns past 10
+    expect(getMaxListeners(new AbortController().signal)).toBe(10);
+  });
+
   it("clears a group's timer once a later group took over and its reads have settled", async () => {
     const deadlines = new SharedDeadlines(60_000);
     const cleared = jest.spyOn(global, 'clearTimeout');
@@ -74,24 +93,15 @@ describe('abortable', () => {
   it('lets any number of waiters share one signal through a single abort listener', async () => {
     const controller = new AbortController();
     const added = jest.spyOn(controller.signal, 'addEventListener');
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
-    process.on('warning', onWarning);
-    try {
-      const waiting = Array.from({ length: 100 }, () => abortable(never(), controller.signal));
-      const answered = abortable(Promise.resolve('value'), controller.signal);
-      await expect(answered).resolves.toBe('value');
-      controller.abort(new Error('gave up'));
-      const results = await Promise.allSettled(waiting);
-      expect(results.every((result) => result.status === 'rejected' && (result.reason as Error).message === 'gave up')).toBe(true);
-      expect(added).toHaveBeenCalledTimes(1);
-      // An aborted signal rejects at once, without waiting for the promise.
-      await expect(abortable(never(), controller.signal)).rejects.toThrow('gave up');
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(warnings).toEqual([]);
-    } finally {
-      process.off('warning', onWarning);
-    }
+    const waiting = Array.from({ length: 100 }, () => abortable(never(), controller.signal));
+    const answered = abortable(Promise.resolve('value'), controller.signal);
+    await expect(answered).resolves.toBe('value');
+    controller.abort(new Error('gave up'));
+    const results = await Promise.allSettled(waiting);
+    expect(results.every((result) => result.status === 'rejected' && (result.reason as Error).message === 'gave up')).toBe(true);
+    expect(added).toHaveBeenCalledTimes(1);
+    // An aborted signal rejects at once, without waiting for the promise.
+    await expect(abortable(never(), controller.signal)).rejects.toThrow('gave up');
   });
 });
 

@@ -1,6 +1,7 @@
 // lib/store/shared.ts
 // Pieces every store, the cache and the router share: invalidation listeners, abortable reads, logger check, rate-limited store-error lines.
 
+import { setMaxListeners } from 'node:events';
 import createDebug from 'debug';
 import { hasMethods, type OptionCheck } from '../options.js';
 import type { InvalidationEvent, Logger } from './types.js';
@@ -175,6 +176,9 @@ export class SharedDeadlines {
       if (previous.pending === 0) clearTimeout(previous.timer);
     }
     const controller = new AbortController();
+    // Shared on purpose: a store of your own may add a listener per read (fetch does), so no "possible
+    // memory leak" warning past ten.
+    setMaxListeners(Infinity, controller.signal);
     const timer = setTimeout(() => {
       if (this.#open === group) this.#open = undefined; // its signal is spent: later reads start a group of their own
       controller.abort(new DOMException(`rule store did not answer within ${this.#timeoutMs} ms`, 'TimeoutError'));

@@ -20,7 +20,10 @@ export type InvalidationEvent = { readonly type: 'bucket'; readonly bucket: stri
 
 /** Options for one store read. */
 export interface StoreReadOptions {
-  /** Aborted when the caller stops waiting (the cache's lookup timeout); the store should give up then. */
+  /**
+   * Aborted when the caller stops waiting (the cache's lookup timeout); the store should give up then.
+   * The cache gives reads started close together the same signal: remove any listener you add.
+   */
   readonly signal?: AbortSignal;
 }
 
