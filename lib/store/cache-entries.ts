@@ -97,8 +97,9 @@ export class CacheEntries {
 
   /**
    * Caches `answer` for `bucket` (replacing its entry, or only renewing its expiry when it holds this
-   * very answer already), sharing an equal answer already held by another bucket, then evicts least recently used entries until both bounds hold again — this one
-   * too when it alone exceeds `maxBytes`. Returns the answer to hand out (the shared one).
+   * very answer already), sharing an equal answer already held by another bucket, then evicts least
+   * recently used entries until both bounds hold again — this one too when it alone exceeds
+   * `maxBytes`. Returns the answer to hand out (the shared one).
    */
   set(bucket: string, answer: SharedAnswer, expiresAt: number): CachedLookup {
     const current = this.get(bucket);

@@ -72,8 +72,8 @@ const waitersBySignal = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>
 /**
  * Settles like `promise`, except that it rejects with the signal's reason as soon as the signal
  * aborts (the underlying work is not cancelled, only no longer waited for). Many calls may share a
- * signal (the reads of one turn do): they share its one listener, since EventTarget looks through
- * every listener on each add and warns past ten.
+ * signal (the reads under one {@link SharedDeadlines} group do): they share its one listener, since
+ * EventTarget looks through every listener on each add.
  */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
