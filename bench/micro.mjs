@@ -1,9 +1,12 @@
 // bench/micro.mjs
 // Child-process entry for in-process measurements, each in a fresh process free of load-generator noise.
-// Usage (by bench/run.mjs only): node [--expose-gc] bench/micro.mjs <engine|heap|middleware|zipf> '<JSON options>'
+// Usage: forked by bench/run.mjs, which sends the figures back; or alone, which builds lib/ and prints them:
+//   node [--expose-gc] bench/micro.mjs <engine|heap|middleware|zipf> '<JSON options>'
+// e.g. node bench/micro.mjs zipf '{"buckets":1000000,"warmup":3000000,"lookups":500000,"requestsPerSecond":6500,"cache":{"ttlMs":300000}}'
 
 import { engineNs } from './engine-ns.mjs';
 import { heapPerBucket } from './heap.mjs';
+import { buildLibrary } from './library.mjs';
 import { middlewareNs } from './middleware-ns.mjs';
 import { zipfHitRate } from './zipf.mjs';
 
@@ -11,5 +14,12 @@ const measurements = { engine: engineNs, heap: heapPerBucket, middleware: middle
 const [name = '', options = '{}'] = process.argv.slice(2);
 const measure = measurements[/** @type {keyof typeof measurements} */ (name)];
 if (measure === undefined) throw new TypeError(`unknown measurement "${name}"; use one of ${Object.keys(measurements).join(', ')}`);
-process.send?.(await measure(JSON.parse(options)));
-process.disconnect?.();
+const forked = process.send !== undefined;
+if (!forked) await buildLibrary(); // run.mjs builds once for all its children
+const figures = await measure(JSON.parse(options));
+if (forked) {
+  process.send?.(figures);
+  process.disconnect?.();
+} else {
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+}

@@ -103,8 +103,8 @@ async function hitRate({ buckets, warmup, lookups, requestsPerSecond, cache: cac
 
 /**
  * The Zipf hit rate with default options, and the store reads per lookup behind it (misses, and
- * refreshes of expired entries).
- * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number }} plan
+ * refreshes of expired entries); `plan.cache` sets other cache options (e.g. `ttlMs`) to compare.
+ * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/store/cache.js').RuleCacheOptions }} plan
  * @returns {Promise<Record<string, number>>}
  */
 export async function zipfHitRate(plan) {
