@@ -47,6 +47,12 @@ export function isAdminError(value: unknown): value is AdminError {
 export interface AdminAccessContext<Action extends string = string> {
   readonly action: Action;
   readonly bucket: string;
+  /**
+   * The request body, read once within the dialect's size limit and kept for the operation itself
+   * (e.g. to check a SigV4 signature that covers it). Rejects with the dialect's own error for an
+   * oversized body.
+   */
+  readonly body: () => Promise<Buffer>;
 }
 
 /**
@@ -78,7 +84,7 @@ export interface AdminService<Req extends IncomingMessage, Action extends string
    * The access checks, in this order: the bucket exists → `authorize` allows `action` →
    * `expectedOwner` (when given) is a 12-digit account ID and, with `bucketOwner`, the owner.
    */
-  checkAccess(req: Req, action: Action, bucket: string, expectedOwner: string | undefined): Promise<void>;
+  checkAccess(req: Req, action: Action, bucket: string, expectedOwner: string | undefined, body: () => Promise<Buffer>): Promise<void>;
   /** The bucket's configuration, or `null`. */
   get(bucket: string): Promise<StoredConfiguration | null>;
   /**
@@ -120,9 +126,9 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
   }
 
   return {
-    async checkAccess(req, action, bucket, expectedOwner) {
+    async checkAccess(req, action, bucket, expectedOwner, body) {
       if (bucketExists !== undefined && !(await bounded(bucket, 'bucketExists', async () => bucketExists(bucket, req)))) throw new AdminError('no-bucket');
-      if ((await authorize(req, { action, bucket })) !== true) throw new AdminError('access-denied');
+      if ((await authorize(req, { action, bucket, body })) !== true) throw new AdminError('access-denied');
       if (expectedOwner === undefined) return;
       if (!isAccountId(expectedOwner)) throw new AdminError('invalid-owner', expectedOwner);
       if (bucketOwner === undefined) return;

@@ -147,11 +147,12 @@ export function mediaStoreRouter<Req extends IncomingMessage = IncomingMessage>(
   });
 
   async function perform(req: Req, res: ServerResponse, operation: Operation): Promise<string> {
-    const input = parseMediaStoreInput(await readRequestBody(req, MAX_BODY_BYTES, () => MediaStoreErrors.validation(`The request body is larger than ${MAX_BODY_BYTES} bytes.`)));
+    const body = await readRequestBody(req, MAX_BODY_BYTES, () => MediaStoreErrors.validation(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
+    const input = parseMediaStoreInput(body);
     const container = input.ContainerName;
     if (!isContainerName(container))
       throw MediaStoreErrors.validation('ContainerName must be 1 to 255 letters, digits, underscores or hyphens.');
-    await admin.checkAccess(req, `mediastore:${operation}`, container, undefined);
+    await admin.checkAccess(req, `mediastore:${operation}`, container, undefined, () => Promise.resolve(body));
     if (operation === 'PutCorsPolicy') {
       const configuration = parseCorsPolicy(input.CorsPolicy);
       await admin.put(container, configuration);

@@ -221,10 +221,16 @@ export function corsRouter<Req extends IncomingMessage = IncomingMessage>(option
     return Array.isArray(expected) ? expected.join(',') : expected;
   }
 
-  /** Reads, verifies, parses and validates a PutBucketCors body. */
-  async function readConfiguration(req: IncomingMessage): Promise<CorsConfiguration> {
+  /** The request body, read at most once (by `authorize` or by the operation), within S3's 64 KB limit. */
+  function bodyReader(req: IncomingMessage): () => Promise<Buffer> {
+    let body: Promise<Buffer> | undefined;
+    return () => (body ??= readRequestBody(req, MAX_CORS_DOCUMENT_BYTES, S3Errors.maxMessageLengthExceeded));
+  }
+
+  /** Verifies, parses and validates a PutBucketCors body; the integrity header is required before any byte is read. */
+  async function readConfiguration(req: IncomingMessage, readBody: () => Promise<Buffer>): Promise<CorsConfiguration> {
     const integrity = requireIntegrityHeaders(req.headers);
-    const body = await readRequestBody(req, MAX_CORS_DOCUMENT_BYTES, S3Errors.maxMessageLengthExceeded);
+    const body = await readBody();
     await verifyIntegrity(body, integrity);
     return parseCorsConfiguration(body, bodyFormat(req));
   }
@@ -246,9 +252,10 @@ export function corsRouter<Req extends IncomingMessage = IncomingMessage>(option
   }
 
   async function perform(req: Req, res: ServerResponse, operation: Operation, bucket: string): Promise<string> {
-    await admin.checkAccess(req, ACTIONS[operation], bucket, expectedOwner(req));
+    const readBody = bodyReader(req);
+    await admin.checkAccess(req, ACTIONS[operation], bucket, expectedOwner(req), readBody);
     if (operation === 'PutBucketCors') {
-      const configuration = await readConfiguration(req);
+      const configuration = await readConfiguration(req, readBody);
       await admin.put(bucket, configuration);
       setLintHeader(res, configuration);
       sendEmpty(res, 200);
