@@ -299,10 +299,22 @@ describe.each([5, 4] as const)('corsRouter on Express %i', (major) => {
       await get();
       await request(app.url).delete('/b?cors');
       expect(authorize.mock.calls.map(([req, context]) => [req.method, context])).toEqual([
-        ['PUT', { action: 's3:PutBucketCORS', bucket: 'b' }],
-        ['GET', { action: 's3:GetBucketCORS', bucket: 'b' }],
-        ['DELETE', { action: 's3:PutBucketCORS', bucket: 'b' }],
+        ['PUT', { action: 's3:PutBucketCORS', bucket: 'b', body: expect.any(Function) }],
+        ['GET', { action: 's3:GetBucketCORS', bucket: 'b', body: expect.any(Function) }],
+        ['DELETE', { action: 's3:PutBucketCORS', bucket: 'b', body: expect.any(Function) }],
       ]);
+    });
+
+    it('lets authorize read the body, which PutBucketCors then stores (read once)', async () => {
+      let seen = '';
+      authorize.mockImplementation(async (_req, { body }) => {
+        seen = (await body()).toString('utf8');
+        return true;
+      });
+      const res = await put('/b?cors', C6_XML);
+      expect(res.status).toBe(200);
+      expect(seen).toBe(C6_XML);
+      expect((await store.get('b'))?.configuration.CORSRules.length).toBeGreaterThan(0);
     });
 
     it('answers 403 AccessDenied when authorize says no (also asynchronously), leaving rules alone', async () => {
