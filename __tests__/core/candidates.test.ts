@@ -1,9 +1,7 @@
 // __tests__/core/candidates.test.ts
 // The compiled origin index (literal origins, suffix buckets, scanned rules) picks exactly the rule a plain first-match scan picks.
 
-import { compileCorsConfiguration } from '../../lib/core/compile';
-import { decideActual, decidePreflight } from '../../lib/core/decide';
-import type { CorsRule } from '../../lib/core/model';
+import { compileCorsConfiguration, decideActual, decidePreflight, type CorsRule } from 'express-bucket-cors/core';
 import { requestOf } from './fixtures';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */

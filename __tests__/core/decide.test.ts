@@ -1,9 +1,7 @@
 // __tests__/core/decide.test.ts
 // The core's own decisions: neutral reasons (no wording), the bounds on requested headers, HTTP whitespace.
 
-import { compileCorsConfiguration } from '../../lib/core/compile';
-import { decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, type BucketCorsState } from '../../lib/core/decide';
-import type { CorsConfiguration } from '../../lib/core/model';
+import { compileCorsConfiguration, decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, type BucketCorsState, type CorsConfiguration } from 'express-bucket-cors/core';
 import { requestOf } from './fixtures';
 
 const ORIGIN = 'https://app.example';

@@ -2,10 +2,7 @@
 // explain() gives the middleware's own verdict (decidePreflight / decideActual) and a per-rule analysis consistent with it.
 
 import fc from 'fast-check';
-import { compileCorsConfiguration } from '../../lib/core/compile';
-import { decideActual, decidePreflight } from '../../lib/core/decide';
-import { explain, type ExplainRequest } from '../../lib/core/explain';
-import type { CorsConfiguration, CorsRule } from '../../lib/core/model';
+import { compileCorsConfiguration, decideActual, decidePreflight, explain, type ExplainRequest, type CorsConfiguration, type CorsRule } from 'express-bucket-cors/core';
 import { CONFIGS, requestOf } from './fixtures';
 
 /** The engine's verdict for the same request, as explain() reports it. */

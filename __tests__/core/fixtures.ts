@@ -1,9 +1,7 @@
 // __tests__/core/fixtures.ts
 // The docs/behaviour.md §16 configurations C1–C10 and small helpers shared by the engine tests.
 
-import { compileCorsConfiguration } from '../../lib/core/compile';
-import type { BucketCorsState, CorsRequestInfo } from '../../lib/core/decide';
-import type { CorsConfiguration, CorsRule, HeaderList } from '../../lib/core/model';
+import { compileCorsConfiguration, type BucketCorsState, type CorsRequestInfo, type CorsConfiguration, type CorsRule, type HeaderList } from 'express-bucket-cors/core';
 
 const config = (...rules: CorsRule[]): CorsConfiguration => ({ CORSRules: rules });
 

@@ -1,7 +1,7 @@
 // __tests__/core/headers.test.ts
 // Header-name and Origin character checks.
 
-import { isHttpToken, isValidOrigin } from '../../lib/core/headers';
+import { isHttpToken, isValidOrigin } from 'express-bucket-cors/core';
 
 describe('isHttpToken', () => {
   test.each(['x-amz-meta-a', 'Content-Type', "!#$%&'*+-.^_`|~09azAZ", '*'])('%p is a token', (value) => {

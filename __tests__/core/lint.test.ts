@@ -2,13 +2,9 @@
 // lint(): each code with a positive and a negative case, and shadowed-rule against a brute-force check.
 
 import fc from 'fast-check';
-import { compileCorsConfiguration, methodBit, type CompiledRule } from '../../lib/core/compile';
-import { allowsHeader, originMatches } from '../../lib/core/decide';
-import { isValidOrigin } from '../../lib/core/headers';
-import { lint, type LintCode } from '../../lib/core/lint';
-import type { CorsConfiguration, CorsRule } from '../../lib/core/model';
-import { findRuleViolation } from '../../lib/core/validate';
-import { S3_PROFILE } from '../../lib/dialects/s3/profile';
+import { compileCorsConfiguration, type CompiledRule, isValidOrigin, lint, type LintCode, type CorsConfiguration, type CorsRule, findRuleViolation } from 'express-bucket-cors/core';
+import { methodBit, allowsHeader, originMatches } from '../support/internals';
+import { S3_PROFILE } from 'express-bucket-cors/s3';
 
 const SAFE: CorsRule = { AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'] };
 const codes = (...rules: CorsRule[]) => lint({ CORSRules: rules }).map((warning) => `${warning.rule}:${warning.code}`);

@@ -3,10 +3,8 @@
 // (reference-model.ts) on random configurations and requests drawn from small alphabets.
 
 import fc from 'fast-check';
-import { compileCorsConfiguration } from '../../lib/core/compile';
-import { decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo } from '../../lib/core/decide';
-import type { CorsConfiguration, CorsRule } from '../../lib/core/model';
-import { validateCorsConfiguration } from '../../lib/dialects/s3/validate';
+import { compileCorsConfiguration, decideActual, decidePreflight, type BucketCorsState, type CorsRequestInfo, type CorsConfiguration, type CorsRule } from 'express-bucket-cors/core';
+import { validateCorsConfiguration } from 'express-bucket-cors/s3';
 import { assertProperty } from '../support/properties';
 import { headerMap } from './fixtures';
 import { referenceActual, referencePreflight, type ReferenceBucket } from './reference-model';

@@ -3,8 +3,7 @@
 // (§8.2, §9, §10) alone — no compiled index, no helpers from lib/ — for the property tests to compare
 // lib/core/decide.ts against.
 
-import type { CorsRequestInfo } from '../../lib/core/decide';
-import type { CorsConfiguration, CorsRule } from '../../lib/core/model';
+import type { CorsRequestInfo, CorsConfiguration, CorsRule } from 'express-bucket-cors/core';
 
 /** The bucket as the model sees it: its configuration as stored, none, no bucket at all, or unknown (the store failed). */
 export type ReferenceBucket =

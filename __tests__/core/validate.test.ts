@@ -1,15 +1,7 @@
 // __tests__/core/validate.test.ts
 // The core's profile-driven validation: neutral violations, their order, and the profile's switches.
 
-import type { CorsConfiguration, CorsRule } from '../../lib/core/model';
-import {
-  assertValidRules,
-  describeRuleViolation,
-  findRuleViolation,
-  RuleViolationError,
-  STORED_RULES_PROFILE,
-  type RuleProfile,
-} from '../../lib/core/validate';
+import { type CorsConfiguration, type CorsRule, assertValidRules, describeRuleViolation, findRuleViolation, RuleViolationError, STORED_RULES_PROFILE, type RuleProfile } from 'express-bucket-cors/core';
 
 const rule = (overrides: Partial<CorsRule> = {}): CorsRule => ({ AllowedOrigins: ['https://a.example'], AllowedMethods: ['GET'], ...overrides });
 const config = (...rules: CorsRule[]): CorsConfiguration => ({ CORSRules: rules });

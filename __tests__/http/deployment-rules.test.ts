@@ -4,10 +4,8 @@
 import express from 'express';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import request from 'supertest';
-import { mediaStoreDialect } from '../../lib/dialects/mediastore/dialect';
-import { DIAGNOSTICS_CHANNELS, type CorsDecisionEvent } from '../../lib/diagnostics';
-import { bucketCors, type BucketCorsOptions } from '../../lib/http/middleware';
-import { MemoryRuleStore } from '../../lib/store/memory';
+import { mediaStoreDialect } from 'express-bucket-cors/mediastore';
+import { DIAGNOSTICS_CHANNELS, type CorsDecisionEvent, bucketCors, type BucketCorsOptions, MemoryRuleStore } from 'express-bucket-cors';
 
 const ORIGIN = 'https://console.example';
 const DEFAULT_RULES = { CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET', 'HEAD'], MaxAgeSeconds: 60 }] };

@@ -4,11 +4,8 @@
 import express5, { type RequestHandler } from 'express';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import request from 'supertest';
-import type { CorsConfiguration } from '../../lib/core/model';
-import { bucketCors, type BucketCorsOptions } from '../../lib/http/middleware';
-import type { AddressingOptions } from '../../lib/http/resolve';
-import { MemoryRuleStore } from '../../lib/store/memory';
-import type { InvalidationEvent, RuleStore } from '../../lib/store/types';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
+import { bucketCors, type BucketCorsOptions, type AddressingOptions, MemoryRuleStore, type InvalidationEvent, type RuleStore } from 'express-bucket-cors';
 import { CONFIGS } from '../core/fixtures';
 import {
   CORS_VARY_VALUE,

@@ -3,8 +3,7 @@
 
 import Redis from 'ioredis';
 import request from 'supertest';
-import { bucketCors, type BucketCorsMiddleware } from '../../lib/http/middleware';
-import { RedisRuleStore } from '../../lib/store/redis';
+import { bucketCors, type BucketCorsMiddleware, RedisRuleStore } from 'express-bucket-cors';
 import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../support/redis';
 import { CONFIGS } from '../core/fixtures';
 import { corsHeadersOf, express4, express5, OBJECT_BODY, objectApp } from './object-app';

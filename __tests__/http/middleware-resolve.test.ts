@@ -2,7 +2,8 @@
 // Bucket resolution (lib/http/resolve.ts): virtual-hosted, path-style, custom, and option validation.
 
 import type { IncomingMessage } from 'node:http';
-import { createAddressing, createBucketResolver, type AddressingOptions } from '../../lib/http/resolve';
+import { createAddressing } from '../support/internals';
+import { createBucketResolver, type AddressingOptions } from 'express-bucket-cors';
 
 const request = (host: string | undefined, url: string): IncomingMessage =>
   ({ headers: host === undefined ? {} : { host }, url }) as IncomingMessage;

@@ -4,11 +4,8 @@
 import Redis from 'ioredis';
 import { createServer, type Server } from 'node:http';
 import request from 'supertest';
-import { escapeXml } from '../../lib/dialects/s3/error-xml';
-import { bucketCors, type BucketCorsMiddleware } from '../../lib/http/middleware';
-import { MemoryRuleStore } from '../../lib/store/memory';
-import { RedisRuleStore } from '../../lib/store/redis';
-import type { RuleStore } from '../../lib/store/types';
+import { escapeXml } from 'express-bucket-cors/s3';
+import { bucketCors, type BucketCorsMiddleware, MemoryRuleStore, RedisRuleStore, type RuleStore } from 'express-bucket-cors';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { CONFIGS } from '../core/fixtures';
 import { CORS_VARY_VALUE, corsHeadersOf, defaultObjects, EXPRESS_VERSIONS, OBJECT_BODY, OBJECT_SERVER_HEADER, objectApp } from './object-app';

@@ -4,9 +4,8 @@
 import express5, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
-import { S3Error, S3Errors } from '../../lib/dialects/s3/errors';
-import { createBucketResolver, type AddressingOptions } from '../../lib/http/resolve';
-import { ensureRequestIds, sendS3Error } from '../../lib/dialects/s3/response';
+import { S3Error, S3Errors, ensureRequestIds, sendS3Error } from 'express-bucket-cors/s3';
+import { createBucketResolver, type AddressingOptions } from 'express-bucket-cors';
 
 // Express 4 is installed under an npm alias that has no type declarations of its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,10 +4,9 @@
 import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { corsRouter } from '../../lib/dialects/s3/router';
-import { bucketCors } from '../../lib/http/middleware';
-import { readOptions, wholeNumber } from '../../lib/options';
-import { MemoryRuleStore } from '../../lib/store/memory';
+import { corsRouter } from 'express-bucket-cors/s3';
+import { bucketCors, MemoryRuleStore } from 'express-bucket-cors';
+import { readOptions, wholeNumber } from '../support/internals';
 
 describe('readOptions', () => {
   const checks = { ttlMs: wholeNumber(1, 60, 'milliseconds'), max: wholeNumber(1, 10, 'entries') };

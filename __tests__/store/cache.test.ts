@@ -1,10 +1,9 @@
 // __tests__/store/cache.test.ts
 // RuleCache logic against the memory store and a scripted store: hits, negatives, single flight, invalidation races, timeouts, stale-on-error.
 
-import type { CorsConfiguration } from '../../lib/core/model';
-import { REFRESH_BATCH_MS, RuleCache, STALE_RETRY_MS, type RuleLookup } from '../../lib/store/cache';
-import { MemoryRuleStore } from '../../lib/store/memory';
-import type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from '../../lib/store/types';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
+import { REFRESH_BATCH_MS, STALE_RETRY_MS } from '../support/internals';
+import { RuleCache, type RuleLookup, MemoryRuleStore, type InvalidationEvent, type RuleStore, type StoredConfiguration, type StoreReadOptions } from 'express-bucket-cors';
 import { RULES_A, RULES_B } from './contract';
 import { collectUnhandledRejections, configurationOf, isPromise, silentLogger } from './helpers';
 

@@ -6,7 +6,7 @@ import type { Cluster as Cluster5, Redis as Redis5 } from 'ioredis5';
 import type { createClient as createClient6, createCluster as createCluster6 } from 'redis';
 import type { createClient as createClient4, createCluster as createCluster4 } from 'redis4';
 import type { createClient as createClient5, createCluster as createCluster5 } from 'redis5';
-import type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike } from '../../lib/store/redis';
+import type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike } from 'express-bucket-cors';
 
 type AcceptedIoredis<T extends IoredisClientLike & IoredisSubscriberLike> = T;
 type AcceptedNodeRedis<T extends NodeRedisClientLike & NodeRedisSubscriberLike> = T;

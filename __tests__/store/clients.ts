@@ -6,7 +6,7 @@ import Redis5 from 'ioredis5';
 import * as redis6 from 'redis';
 import * as redis4 from 'redis4';
 import * as redis5 from 'redis5';
-import type { RedisClientLike, RedisSubscriberLike } from '../../lib/store/redis';
+import type { RedisClientLike, RedisSubscriberLike } from 'express-bucket-cors';
 
 /** Where a server or cluster node listens. */
 export interface Endpoint {

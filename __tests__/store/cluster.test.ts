@@ -3,9 +3,8 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
-import { RuleCache } from '../../lib/store/cache';
-import { RedisRuleStore } from '../../lib/store/redis';
-import { keySlot } from '../../lib/store/redis-clients';
+import { RuleCache, RedisRuleStore } from 'express-bucket-cors';
+import { keySlot } from '../support/internals';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { RULES_A, RULES_B } from './contract';

@@ -1,8 +1,8 @@
 // __tests__/store/contract.ts
 // The RuleStore contract as one suite, run against every store (memory, Redis with ioredis 6 and 5).
 
-import type { CorsConfiguration, CorsMethod } from '../../lib/core/model';
-import type { InvalidationEvent, RuleStore } from '../../lib/store/types';
+import type { CorsConfiguration, CorsMethod } from 'express-bucket-cors/core';
+import type { InvalidationEvent, RuleStore } from 'express-bucket-cors';
 
 /** Two distinct configurations for put/replace checks. */
 export const RULES_A: CorsConfiguration = {

@@ -2,7 +2,7 @@
 // SharedDeadlines and abortable: reads started close together share one signal, one timer and one abort listener; each still settles on its own.
 
 import { getMaxListeners } from 'node:events';
-import { abortable, SharedDeadlines } from '../../lib/store/shared';
+import { abortable, SharedDeadlines } from '../support/internals';
 import { collectUnhandledRejections } from './helpers';
 
 const never = () => new Promise<never>(() => {});

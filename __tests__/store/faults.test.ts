@@ -3,9 +3,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import request from 'supertest';
-import { bucketCors } from '../../lib/http/middleware';
-import { RuleCache } from '../../lib/store/cache';
-import { RedisRuleStore, type RedisRuleStoreOptions } from '../../lib/store/redis';
+import { bucketCors, RuleCache, RedisRuleStore, type RedisRuleStoreOptions } from 'express-bucket-cors';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { express5, objectApp } from '../http/object-app';

@@ -1,8 +1,7 @@
 // __tests__/store/helpers.ts
 // Small helpers shared by the store tests: waiting for store events, polling, silent loggers, unique key names.
 
-import type { RuleLookup } from '../../lib/store/cache';
-import type { InvalidationEvent, Logger, RuleStore } from '../../lib/store/types';
+import type { RuleLookup, InvalidationEvent, Logger, RuleStore } from 'express-bucket-cors';
 
 /** True for the asynchronous form of `RuleCache.lookup`'s answer (a miss), false for a cached answer. */
 export const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;

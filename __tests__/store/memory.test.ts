@@ -1,8 +1,8 @@
 // __tests__/store/memory.test.ts
 // MemoryRuleStore: the shared store contract, not shared, the one-time production warning, listener isolation.
 
-import { MemoryRuleStore, MEMORY_STORE_IN_PRODUCTION_WARNING } from '../../lib/store/memory';
-import type { Logger } from '../../lib/store/types';
+import { MemoryRuleStore, type Logger } from 'express-bucket-cors';
+import { MEMORY_STORE_IN_PRODUCTION_WARNING } from '../support/internals';
 import { describeStoreContract, RULES_A } from './contract';
 import { silentLogger } from './helpers';
 
@@ -22,7 +22,7 @@ describe('MemoryRuleStore', () => {
   it('warns once per process when created under NODE_ENV=production', () => {
     process.env.NODE_ENV = 'production';
     jest.isolateModules(() => {
-      const { MemoryRuleStore: FreshStore } = require('../../lib/store/memory') as typeof import('../../lib/store/memory');
+      const { MemoryRuleStore: FreshStore } = require('express-bucket-cors') as typeof import('express-bucket-cors');
       const first = silentLogger();
       const second = silentLogger();
       new FreshStore({ logger: first });
@@ -36,7 +36,7 @@ describe('MemoryRuleStore', () => {
   it('does not warn outside production', () => {
     process.env.NODE_ENV = 'development';
     jest.isolateModules(() => {
-      const { MemoryRuleStore: FreshStore } = require('../../lib/store/memory') as typeof import('../../lib/store/memory');
+      const { MemoryRuleStore: FreshStore } = require('express-bucket-cors') as typeof import('express-bucket-cors');
       const logger = silentLogger();
       new FreshStore({ logger });
       expect(logger.warn).not.toHaveBeenCalled();

@@ -1,7 +1,7 @@
 // __tests__/store/redis-batch.test.ts
 // ReadBatcher (pure logic, getMany mocked): one getMany per event-loop turn, distinct keys, values back in place, failures to every reader.
 
-import { ReadBatcher } from '../../lib/store/redis-batch';
+import { ReadBatcher } from '../support/internals';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -3,8 +3,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import Redis from 'ioredis';
-import { RuleCache, type RuleLookup } from '../../lib/store/cache';
-import { RedisRuleStore } from '../../lib/store/redis';
+import { RuleCache, type RuleLookup, RedisRuleStore } from 'express-bucket-cors';
 import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients, type ClientKind } from './clients';
 import { RULES_A, RULES_B } from './contract';

@@ -1,7 +1,7 @@
 // __tests__/store/redis-health.test.ts
 // SubscriptionHealthCheck (pure logic, publish mocked, fake timers): lost only when a published token doesn't come back; never while Redis is unreachable; stop() clears.
 
-import { SubscriptionHealthCheck } from '../../lib/store/redis-health';
+import { SubscriptionHealthCheck } from '../support/internals';
 
 beforeEach(() => {
   jest.useFakeTimers();

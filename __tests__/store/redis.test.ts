@@ -3,8 +3,7 @@
 
 import Redis, { type RedisOptions } from 'ioredis';
 import Redis5 from 'ioredis5';
-import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore } from '../../lib/store/redis';
-import type { InvalidationEvent } from '../../lib/store/types';
+import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore, type InvalidationEvent } from 'express-bucket-cors';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { describeStoreContract, RULES_A, RULES_B } from './contract';

@@ -1,9 +1,8 @@
 // __tests__/dialects/mediastore/convert.test.ts
 // Converting S3 configurations to MediaStore policies and back: what converts, what is dropped, what cannot.
 
-import { CorsConversionError, mediaStorePolicyToS3Configuration, s3ConfigurationToMediaStorePolicy } from '../../../lib/dialects/mediastore/convert';
-import { parseCorsPolicy } from '../../../lib/dialects/mediastore/policy';
-import { validateCorsConfiguration } from '../../../lib/dialects/s3/validate';
+import { CorsConversionError, mediaStorePolicyToS3Configuration, s3ConfigurationToMediaStorePolicy, parseCorsPolicy } from 'express-bucket-cors/mediastore';
+import { validateCorsConfiguration } from 'express-bucket-cors/s3';
 
 describe('s3ConfigurationToMediaStorePolicy', () => {
   test('converts, in MediaStore member order, and lists the IDs it dropped', () => {

@@ -8,13 +8,9 @@ import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { mediaStoreDialect } from '../../../lib/dialects/mediastore/dialect';
-import { mediaStoreRouter } from '../../../lib/dialects/mediastore/router';
-import { corsRouter } from '../../../lib/dialects/s3/router';
-import { bucketCors } from '../../../lib/http/middleware';
-import { MemoryRuleStore } from '../../../lib/store/memory';
-import { RedisRuleStore } from '../../../lib/store/redis';
-import type { RuleStore } from '../../../lib/store/types';
+import { mediaStoreDialect, mediaStoreRouter } from 'express-bucket-cors/mediastore';
+import { corsRouter } from 'express-bucket-cors/s3';
+import { bucketCors, MemoryRuleStore, RedisRuleStore, type RuleStore } from 'express-bucket-cors';
 import { failure } from '../../support/mediastore';
 import { startRedis, type RedisServerHandle } from '../../support/redis';
 

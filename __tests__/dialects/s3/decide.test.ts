@@ -2,12 +2,8 @@
 // Preflight and actual-request decisions for every docs/behaviour.md §16 vector (T26–T69), plus matching edges: the core's
 // decisions, refusals worded by the S3 dialect.
 
-import { compileCorsConfiguration } from '../../../lib/core/compile';
-import { decideActual, type CorsRequestInfo } from '../../../lib/core/decide';
-import type { CorsRule } from '../../../lib/core/model';
-import { CORS_VARY } from '../../../lib/core/response-headers';
-import { S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
-import { decidePreflight } from '../../../lib/dialects/s3/preflight';
+import { compileCorsConfiguration, decideActual, type CorsRequestInfo, type CorsRule, CORS_VARY } from 'express-bucket-cors/core';
+import { S3Errors, type S3Error, decidePreflight } from 'express-bucket-cors/s3';
 import { headerMap, requestOf, stateOf, type StateName } from '../../core/fixtures';
 
 const ORIGIN = 'https://localhost:4200';

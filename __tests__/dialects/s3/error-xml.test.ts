@@ -1,10 +1,8 @@
 // __tests__/dialects/s3/error-xml.test.ts
 // escapeXml: carriage returns survive a GetBucketCors XML round trip; tab and LF stay literal.
 
-import { escapeXml } from '../../../lib/dialects/s3/error-xml';
-import type { CorsConfiguration } from '../../../lib/core/model';
-import { validateCorsConfiguration } from '../../../lib/dialects/s3/validate';
-import { parseCorsXml, serializeCorsXml } from '../../../lib/dialects/s3/xml';
+import { escapeXml, validateCorsConfiguration, parseCorsXml, serializeCorsXml } from 'express-bucket-cors/s3';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
 
 describe('escapeXml', () => {
   it('writes CR as a character reference and leaves tab and LF literal', () => {

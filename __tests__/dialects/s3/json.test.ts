@@ -1,10 +1,8 @@
 // __tests__/dialects/s3/json.test.ts
 // The JSON body form: strict structure (MalformedJSON), size cap, and round-trips.
 
-import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
-import { parseCorsConfiguration } from '../../../lib/dialects/s3/validate';
-import { parseCorsJson, serializeCorsJson } from '../../../lib/dialects/s3/json';
-import type { CorsConfiguration } from '../../../lib/core/model';
+import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error, parseCorsConfiguration, parseCorsJson, serializeCorsJson } from 'express-bucket-cors/s3';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
 
 function codeOf(body: string | Uint8Array): string {
   try {

@@ -3,11 +3,8 @@
 // PUT → GET (XML and JSON), and no input makes a parser throw anything but an S3Error.
 
 import fc from 'fast-check';
-import type { CorsConfiguration, CorsRule } from '../../../lib/core/model';
-import { parseCorsConfiguration, validateCorsConfiguration } from '../../../lib/dialects/s3/validate';
-import { isS3Error } from '../../../lib/dialects/s3/errors';
-import { parseCorsJson, serializeCorsJson } from '../../../lib/dialects/s3/json';
-import { parseCorsXml, serializeCorsXml } from '../../../lib/dialects/s3/xml';
+import type { CorsConfiguration, CorsRule } from 'express-bucket-cors/core';
+import { parseCorsConfiguration, validateCorsConfiguration, isS3Error, parseCorsJson, serializeCorsJson, parseCorsXml, serializeCorsXml } from 'express-bucket-cors/s3';
 import { assertProperty } from '../../support/properties';
 
 /** Pieces that stress escaping and markup, mixed into generated text. */

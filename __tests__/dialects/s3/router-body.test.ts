@@ -4,8 +4,8 @@
 import express, { type RequestHandler } from 'express';
 import { connect } from 'node:net';
 import request from 'supertest';
-import type { CorsRouterOptions } from '../../../lib/dialects/s3/router';
-import { MemoryRuleStore } from '../../../lib/store/memory';
+import type { CorsRouterOptions } from 'express-bucket-cors/s3';
+import { MemoryRuleStore } from 'express-bucket-cors';
 import { corsXml, md5, rawRequest, startRouterApp, type RouterApp } from './router-harness';
 
 // Express 4 is installed under an npm alias that has no type declarations of its own.

@@ -2,8 +2,7 @@
 // Unit tests of the PutBucketCors integrity headers: presence rule, formats, digests (docs/behaviour.md §3.2).
 
 import { createHash } from 'node:crypto';
-import { isS3Error } from '../../../lib/dialects/s3/errors';
-import { requireIntegrityHeaders, verifyIntegrity } from '../../../lib/dialects/s3/checksum';
+import { isS3Error, requireIntegrityHeaders, verifyIntegrity } from 'express-bucket-cors/s3';
 
 const CHECK_INPUT = Buffer.from('123456789');
 const be = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');

@@ -3,7 +3,7 @@
 // GET ?cors&lint, and the lint codes on PUT and GET answers — authorized exactly like GetBucketCors.
 
 import request from 'supertest';
-import { MemoryRuleStore } from '../../../lib/store/memory';
+import { MemoryRuleStore } from 'express-bucket-cors';
 import { corsXml, md5, startRouterApp, type RouterApp } from './router-harness';
 
 const RULES = corsXml([

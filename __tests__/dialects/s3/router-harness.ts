@@ -6,9 +6,9 @@ import express5, { type RequestHandler } from 'express';
 import { createHash } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import type { CorsRule } from '../../../lib/core/model';
-import { corsRouter, type CorsRouterOptions } from '../../../lib/dialects/s3/router';
-import type { InvalidationEvent, RuleStore } from '../../../lib/store/types';
+import type { CorsRule } from 'express-bucket-cors/core';
+import { corsRouter, type CorsRouterOptions } from 'express-bucket-cors/s3';
+import type { InvalidationEvent, RuleStore } from 'express-bucket-cors';
 
 // Express 4 is installed under an npm alias that has no type declarations of its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

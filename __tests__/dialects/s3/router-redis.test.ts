@@ -4,7 +4,7 @@
 import { GetBucketCorsCommand, PutBucketCorsCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import request from 'supertest';
-import { RedisRuleStore } from '../../../lib/store/redis';
+import { RedisRuleStore } from 'express-bucket-cors';
 import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../../support/redis';
 import { corsXml, md5, s3ClientFor, startRouterApp, type RouterApp } from './router-harness';
 

@@ -11,7 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { RequestHandler } from 'express';
-import { MemoryRuleStore } from '../../../lib/store/memory';
+import { MemoryRuleStore } from 'express-bucket-cors';
 import { s3ClientFor, startRouterApp, VIRTUAL_HOST_DOMAIN, type RouterApp } from './router-harness';
 
 const OWNER = '111122223333';

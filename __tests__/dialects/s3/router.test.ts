@@ -3,10 +3,9 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import request from 'supertest';
-import { DIAGNOSTICS_CHANNELS } from '../../../lib/diagnostics';
-import { MemoryRuleStore } from '../../../lib/store/memory';
-import { corsRouter, type CorsRouterOptions } from '../../../lib/dialects/s3/router';
-import type { CorsRule } from '../../../lib/core/model';
+import { DIAGNOSTICS_CHANNELS, MemoryRuleStore } from 'express-bucket-cors';
+import { corsRouter, type CorsRouterOptions } from 'express-bucket-cors/s3';
+import type { CorsRule } from 'express-bucket-cors/core';
 import { corsXml, FALLTHROUGH_STATUS, FlakyStore, md5, startRouterApp, VIRTUAL_HOST_DOMAIN, type RouterApp } from './router-harness';
 
 const OWNER = '111122223333';
@@ -334,7 +333,7 @@ describe.each([5, 4] as const)('corsRouter on Express %i', (major) => {
     });
 
     it('answers with an S3Error thrown by authorize, and 500 InternalError for any other throw', async () => {
-      const { S3Error } = await import('../../../lib/dialects/s3/errors');
+      const { S3Error } = await import('express-bucket-cors/s3');
       authorize.mockImplementation(() => {
         throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
       });

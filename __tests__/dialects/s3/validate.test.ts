@@ -1,10 +1,8 @@
 // __tests__/dialects/s3/validate.test.ts
 // PutBucketCors rule validation (docs/behaviour.md §3.4, T04–T13) and parseCorsConfiguration for both body formats.
 
-import { S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
-import type { CorsConfiguration, CorsRule } from '../../../lib/core/model';
-import { parseCorsConfiguration, validateCorsConfiguration } from '../../../lib/dialects/s3/validate';
-import { serializeCorsXml } from '../../../lib/dialects/s3/xml';
+import { S3Errors, type S3Error, parseCorsConfiguration, validateCorsConfiguration, serializeCorsXml } from 'express-bucket-cors/s3';
+import type { CorsConfiguration, CorsRule } from 'express-bucket-cors/core';
 
 const base: CorsRule = { AllowedOrigins: ['*'], AllowedMethods: ['GET'] };
 const withRule = (overrides: Partial<CorsRule>): CorsConfiguration => ({ CORSRules: [{ ...base, ...overrides }] });

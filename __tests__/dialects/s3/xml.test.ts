@@ -1,9 +1,8 @@
 // __tests__/dialects/s3/xml.test.ts
 // PutBucketCors XML parsing (docs/behaviour.md T01–T19 parse parts, hostile input) and GetBucketCors serialisation.
 
-import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from '../../../lib/dialects/s3/errors';
-import type { CorsConfiguration } from '../../../lib/core/model';
-import { parseCorsXml, serializeCorsXml } from '../../../lib/dialects/s3/xml';
+import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error, parseCorsXml, serializeCorsXml } from 'express-bucket-cors/s3';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
 
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const wrap = (rules: string, attrs = ` xmlns="${NS}"`) => `<?xml version="1.0" encoding="UTF-8"?><CORSConfiguration${attrs}>${rules}</CORSConfiguration>`;
