@@ -1,4 +1,3 @@
-// bench/apps.mjs
 // The Express apps under test: one trivial object route, behind a different CORS layer in each variant.
 
 import cors from 'cors';
@@ -77,7 +76,7 @@ function floorCors(bucket) {
  * adds this library's `?cors` router (with everyone authorized) in front of the `redis` variant;
  * `cache` gives the `redis` variant's bucketCors cache options (default: the library's).
  * @param {Variant} variant
- * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/core/model.js').CorsConfiguration, admin?: boolean, cache?: import('../lib/store/cache.js').RuleCacheOptions }} options
+ * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/core/model.js').CorsConfiguration, admin?: boolean, cache?: import('../lib/cache/cache.js').RuleCacheOptions }} options
  * @returns {Promise<BenchApp>}
  */
 export async function createApp(variant, { redisUrl, bucket, configuration, admin = false, cache }) {
@@ -112,7 +111,7 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
       break;
     }
     case 'redis': {
-      const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis.js')]);
+      const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis/store.js')]);
       const client = new Redis(/** @type {string} */ (redisUrl));
       // The store reports its failures itself; without a listener ioredis prints every outage as "Unhandled error event".
       client.on('error', () => {});

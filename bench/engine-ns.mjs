@@ -1,4 +1,3 @@
-// bench/engine-ns.mjs
 // Engine cost: ns per preflight decision against 100 rules (last rule matches, and no rule matches).
 
 import { HUNDRED_RULES, OBJECT_PATH, ORIGIN, UNMATCHED_ORIGIN } from './fixtures.mjs';

@@ -1,4 +1,3 @@
-// bench/fixtures.mjs
 // The requests and CORS configurations every variant and measurement shares, so they compare like with like.
 
 /** The bucket the load tests hit. */

@@ -1,4 +1,3 @@
-// bench/heap.mjs
 // Memory cost of the rule cache (needs node --expose-gc): heap bytes per cached bucket when buckets share a few configurations and when each has its own, and the cache's own byte estimate beside the real heap.
 
 import { ORIGIN, THREE_RULES } from './fixtures.mjs';
@@ -73,7 +72,7 @@ export function largeConfiguration(variant) {
  */
 async function cacheCost(buckets, jsonOf) {
   if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
-  const { RuleCache } = await importLibrary('store/cache.js');
+  const { RuleCache } = await importLibrary('cache/cache.js');
   // Everything the cache keeps is made inside the measured window, bucket names included.
   const before = collectedHeap();
   const cache = new RuleCache(parsingStore(jsonOf), { max: buckets, maxBytes: Number.MAX_SAFE_INTEGER });

@@ -1,4 +1,3 @@
-// bench/instructions.mjs
 // Instructions per call, counted by valgrind's callgrind on `node --single-threaded`: deterministic where timings are noisy.
 // Usage: node bench/instructions.mjs [--quick] [case ...] | --annotate [case]   (bench/run.mjs calls instructionsPerCall())
 //        node --single-threaded bench/instructions.mjs --workload '<JSON case and plan>'   (what valgrind runs, once per case)
@@ -66,7 +65,7 @@ async function caseSetup(name) {
   const [{ bucketCors }, { MemoryRuleStore }, { RuleCache }, { decisionChannel, DIAGNOSTICS_CHANNELS }, { createAddressing }, { decideActual }] = await Promise.all([
     importLibrary('http/middleware.js'),
     importLibrary('store/memory.js'),
-    importLibrary('store/cache.js'),
+    importLibrary('cache/cache.js'),
     importLibrary('diagnostics.js'),
     importLibrary('http/resolve.js'),
     importLibrary('core/decide.js'),

@@ -1,4 +1,3 @@
-// bench/invalidation.mjs
 // Cross-instance propagation: after a PUT ?cors on one instance is answered, how long until another instance decides with the new rules.
 
 import { createHash } from 'node:crypto';

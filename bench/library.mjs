@@ -1,4 +1,3 @@
-// bench/library.mjs
 // Transpiles lib/ (and the Redis test support) with SWC into a private folder and loads modules from there.
 
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,3 @@
-// bench/load.mjs
 // HTTP load and single requests against the servers under test: autocannon for throughput, node:http for checks.
 
 import { request } from 'node:http';

@@ -1,4 +1,3 @@
-// bench/micro.mjs
 // Child-process entry for in-process measurements, each in a fresh process free of load-generator noise.
 // Usage: forked by bench/run.mjs, which sends the figures back; or alone, which builds lib/ and prints them:
 //   node [--expose-gc] bench/micro.mjs <engine|heap|middleware|zipf> '<JSON options>'

@@ -1,4 +1,3 @@
-// bench/middleware-ns.mjs
 // Middleware cost without sockets or load generator: ns per call on the same real request objects, ours vs the cors package.
 
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -59,7 +58,7 @@ function callEach(name, middleware) {
  * @returns {Promise<{ middleware_ns_actual: number, cors_package_ns_actual: number, headers_only_ns_actual: number }>}
  */
 export async function middlewareNs({ redisUrl, batches, iterations }) {
-  const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis.js')]);
+  const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis/store.js')]);
   const client = new Redis(redisUrl);
   const store = new RedisRuleStore({ client, healthCheckIntervalMs: Infinity });
   await store.put(BUCKET, THREE_RULES);

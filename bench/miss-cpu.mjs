@@ -1,4 +1,3 @@
-// bench/miss-cpu.mjs
 // `node bench/miss-cpu.mjs`: CPU time per RuleCache lookup through RedisRuleStore, in process: a lookup that reads Redis alone, 50 of them at once, and a hit.
 // The cache is kept full (10,000 buckets), so every read also evicts one. `node --cpu-prof bench/miss-cpu.mjs` shows where a read's time goes.
 
@@ -14,8 +13,8 @@ await buildLibrary();
 const redis = await startRedis({});
 try {
   await seedBuckets(redis.client, Array.from({ length: 4 * CACHED + 3 * READS }, (_, i) => bucketName(i)));
-  const { RedisRuleStore } = await importLibrary('store/redis.js');
-  const { RuleCache } = await importLibrary('store/cache.js');
+  const { RedisRuleStore } = await importLibrary('store/redis/store.js');
+  const { RuleCache } = await importLibrary('cache/cache.js');
   const store = new RedisRuleStore({ client: redis.client });
   const cache = new RuleCache(store, { max: CACHED });
   let next = 0;

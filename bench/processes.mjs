@@ -1,4 +1,3 @@
-// bench/processes.mjs
 // Starts child processes (servers, in-process measurements), pinned to a CPU with taskset when the machine has it.
 
 import { fork, spawnSync } from 'node:child_process';

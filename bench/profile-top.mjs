@@ -1,4 +1,3 @@
-// bench/profile-top.mjs
 // Prints the functions with the most self time (share of non-idle time) in a .cpuprofile (from `npm run bench -- --cpu-prof`).
 // Usage: node bench/profile-top.mjs bench/results/profiles/server-redis.cpuprofile [count]
 

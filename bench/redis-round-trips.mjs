@@ -1,4 +1,3 @@
-// bench/redis-round-trips.mjs
 // `node bench/redis-round-trips.mjs`: Redis round trips of a cold burst (10,000 distinct uncached buckets, 50 concurrent callers) through RuleCache + RedisRuleStore, on one server and on a 3-master Cluster.
 
 import Redis from 'ioredis';
@@ -19,8 +18,8 @@ const progress = (line) => process.stderr.write(`redis-round-trips: ${line}\n`);
 
 // bench/run.mjs has transpiled lib/ already (and other measurements are reading it): --built.
 if (!process.argv.includes('--built')) await buildLibrary();
-const { RedisRuleStore } = await importLibrary('store/redis.js');
-const { RuleCache } = await importLibrary('store/cache.js');
+const { RedisRuleStore } = await importLibrary('store/redis/store.js');
+const { RuleCache } = await importLibrary('cache/cache.js');
 const { startRedis, startRedisCluster } = await importLibrary('../__tests__/support/redis.js');
 
 /**

@@ -1,4 +1,3 @@
-// bench/redis.mjs
 // A private redis-server for the benchmark (started by the test support), pinned to a CPU, with all its command counts.
 
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,3 @@
-// bench/report.mjs
 // The figures the benchmark reports, their goals, and the Markdown tables printed to stdout.
 
 import { median, round } from './stats.mjs';

@@ -1,4 +1,3 @@
-// bench/run.mjs
 // `npm run bench [-- --quick] [-- --cpu-prof] [-- --skip-instructions]`: measures every figure of the performance goals and prints a Markdown table.
 
 import { execFile } from 'node:child_process';
@@ -90,7 +89,7 @@ progress('transpiling lib/ …');
 await buildLibrary();
 const redis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
 try {
-  const { RedisRuleStore } = await importLibrary('store/redis.js');
+  const { RedisRuleStore } = await importLibrary('store/redis/store.js');
   const seeder = new RedisRuleStore({ client: redis.client });
   await seeder.put(BUCKET, THREE_RULES);
   await redis.client.set(NAIVE_KEY_PREFIX + BUCKET, JSON.stringify(THREE_RULES));

@@ -1,4 +1,3 @@
-// bench/server.mjs
 // Child-process entry: serves one variant's app on a loopback port, reports its CPU time, stops when told.
 // Usage (by bench/processes.mjs only): node bench/server.mjs '<JSON createApp arguments>'
 

@@ -1,4 +1,3 @@
-// bench/soak.mjs
 // `npm run bench:soak [-- --seconds 180]`: two instances (bucketCors + the ?cors router) on one real
 // redis-server under steady load, while Redis is stopped (SIGSTOP), resumed, killed and started afresh;
 // prints requests by status, the slowest answers, and each instance's RSS and open descriptors before and after.

@@ -1,4 +1,3 @@
-// bench/stats.mjs
 // Small statistics helpers: medians, percentiles and paired ratios, the only figures the benchmark reports.
 
 /**

@@ -1,4 +1,3 @@
-// bench/store-reads.mjs
 // Counts the Redis reads the middleware causes, on the Redis server: for a hot bucket, and for a cold burst.
 
 import { Agent } from 'node:http';

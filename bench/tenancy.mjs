@@ -1,4 +1,3 @@
-// bench/tenancy.mjs
 // Many buckets over HTTP: seeding a million of them quickly, Zipf-distributed load targets, and cold bursts over distinct uncached buckets.
 
 import autocannon from 'autocannon';
@@ -20,7 +19,7 @@ const SEED_BATCH = 10_000;
  * @returns {Promise<void>}
  */
 export async function seedBuckets(client, names) {
-  const { RedisRuleStore, DEFAULT_KEY_PREFIX } = await importLibrary('store/redis.js');
+  const { RedisRuleStore, DEFAULT_KEY_PREFIX } = await importLibrary('store/redis/store.js');
   const seeder = new RedisRuleStore({ client });
   /** @type {string[]} */
   const storedValues = [];

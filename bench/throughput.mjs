@@ -1,4 +1,3 @@
-// bench/throughput.mjs
 // Interleaved load rounds over all variants: every round runs each target once, in a rotated order.
 
 import { CORS_FREE_VARIANTS } from './apps.mjs';

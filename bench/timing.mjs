@@ -1,4 +1,3 @@
-// bench/timing.mjs
 // Nanoseconds per call for in-process code, from interleaved batches with a JIT warm-up, as medians.
 
 import { median } from './stats.mjs';

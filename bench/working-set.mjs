@@ -1,4 +1,3 @@
-// bench/working-set.mjs
 // `node bench/working-set.mjs [--trace-gc] [--ttl-ms N]`: server CPU time per request for Zipf(1.0) over growing sets of buckets (1,000 and 200,000 all cached, then 1,000,000 with misses), each interleaved with the hottest bucket alone.
 // What it separates: a different bucket per request, a large cached working set, and the requests that read Redis. About 3 minutes.
 

@@ -1,4 +1,3 @@
-// bench/zipf.mjs
 // Hit rate of the rule cache with its default options under a Zipf(1.0) popularity over many buckets, as real tenancy looks.
 
 import { mock } from 'node:test';
@@ -54,11 +53,11 @@ export function seededRandom(seed) {
  * cache to drift to where least-recently-used eviction settles (0.917 by Che's approximation) and for
  * the TTL to have expired every entry a few times: with 1,000,000 of them (100 s at 10,000/s) the
  * figure still read 0.938.
- * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/store/cache.js').RuleCacheOptions }} plan
+ * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/cache/cache.js').RuleCacheOptions }} plan
  * @returns {Promise<{ hitRate: number, readsPerLookup: number, refreshesPerLookup: number, cachedBuckets: number, cacheBytes: number }>}
  */
 async function hitRate({ buckets, warmup, lookups, requestsPerSecond, cache: cacheOptions = {} }) {
-  const { REFRESH_BATCH_MS, RuleCache } = await importLibrary('store/cache.js');
+  const { REFRESH_BATCH_MS, RuleCache } = await importLibrary('cache/cache.js');
   const tenJson = Array.from({ length: 10 }, (_, i) => JSON.stringify(threeRulesVariant(i)));
   // Simulated time: the clock and the cache's timers (the batch of refreshes, the lookup deadline)
   // move 1 / requestsPerSecond per lookup. The MockTimers API is experimental in Node 20; its one
@@ -104,7 +103,7 @@ async function hitRate({ buckets, warmup, lookups, requestsPerSecond, cache: cac
 /**
  * The Zipf hit rate with default options, and the store reads per lookup behind it (misses, and
  * refreshes of expired entries); `plan.cache` sets other cache options (e.g. `ttlMs`) to compare.
- * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/store/cache.js').RuleCacheOptions }} plan
+ * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/cache/cache.js').RuleCacheOptions }} plan
  * @returns {Promise<Record<string, number>>}
  */
 export async function zipfHitRate(plan) {

@@ -1,4 +1,3 @@
-// examples/start.mjs
 // `npm start`: transpiles lib/ and examples/ (TypeScript) with SWC into .tmp/demo, then runs the demo from there.
 
 import { transformFile } from '@swc/core';

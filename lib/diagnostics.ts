@@ -1,4 +1,3 @@
-// lib/diagnostics.ts
 // Decisions and store health on node:diagnostics_channel: metrics without a dependency, nil cost without a subscriber.
 
 import diagnosticsChannel from 'node:diagnostics_channel';

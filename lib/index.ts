@@ -1,4 +1,3 @@
-// lib/index.ts
 // The public API of `express-bucket-cors`; this file only re-exports. The rule engine alone is
 // `express-bucket-cors/core`, everything S3-specific `express-bucket-cors/s3`.
 
@@ -29,8 +28,9 @@ export {
 } from './admin/service.js';
 
 // Stores and the local cache
-export type { InvalidationEvent, Logger, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';
-export { StoreSubscribers } from './store/shared.js';
+export type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';
+export type { Logger } from './options.js';
+export { StoreSubscribers } from './store/subscribers.js';
 export { MemoryRuleStore, type MemoryRuleStoreOptions } from './store/memory.js';
 export {
   RedisRuleStore,
@@ -45,7 +45,7 @@ export {
   type IoredisSubscriberLike,
   type NodeRedisClientLike,
   type NodeRedisSubscriberLike,
-} from './store/redis.js';
+} from './store/redis/store.js';
 export {
   RuleCache,
   DEFAULT_CACHE_MAX,
@@ -55,7 +55,7 @@ export {
   type RuleCacheOptions,
   type RuleCacheUsage,
   type RuleLookup,
-} from './store/cache.js';
+} from './cache/cache.js';
 
 // The S3 dialect (also in `express-bucket-cors/s3`)
 export {

@@ -1,4 +1,3 @@
-// lib/options.ts
 // The one options path of every public constructor: unknown keys refused at every level, each value checked once, one wording.
 
 /**
@@ -144,4 +143,22 @@ export function refuseMiddlewareArguments(owner: string, args: ArrayLike<unknown
   const third = args[2];
   if (typeof third === 'function' || (isPlainObject(first) && 'socket' in first && 'headers' in first && 'method' in first))
     throw new TypeError(`${owner} is a factory, not a middleware: call it and use what it returns, e.g. ${example}.`);
+}
+
+/** Where warnings and errors go; `console` fits. */
+export interface Logger {
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+/** The `logger` option of every constructor: a {@link Logger}, or `console` when left out. */
+export const loggerOption: OptionCheck<Logger> = (value, fail) => {
+  if (value === undefined) return console;
+  if (!isLogger(value)) fail('have warn() and error() methods (console fits), or be left out');
+  return value as Logger;
+};
+
+/** True when `value` can serve as a {@link Logger}: an object with `warn()` and `error()` methods (`console` fits). */
+export function isLogger(value: unknown): value is Logger {
+  return hasMethods(value, ['warn', 'error']);
 }

@@ -1,4 +1,3 @@
-// scripts/oldest-node.mjs
 // The oldest Node that package.json "engines" allows, installed once from the npm registry (the node-<platform>-<arch>
 // package publishes the official binaries) into .tmp/oldest-node/<version>/. Prints the binary's path.
 

@@ -1,4 +1,3 @@
-// __tests__/cli/cli.test.ts
 // `bucket-cors` as a subprocess: files (lint, explain, convert), and the store on a real redis-server and a 3-master Redis Cluster.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,3 @@
-// __tests__/cli/doctor.test.ts
 // `bucket-cors doctor` as a subprocess against the demo S3 server, and against small misbehaving servers (loopback only).
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -1,4 +1,3 @@
-// __tests__/cli/run.ts
 // Builds the command privately (other suites rebuild dist/ while tests run) and runs it as a subprocess.
 
 import { execFile, execFileSync } from 'node:child_process';

@@ -1,4 +1,3 @@
-// __tests__/core/candidates.test.ts
 // The compiled origin index (literal origins, suffix buckets, scanned rules) picks exactly the rule a plain first-match scan picks.
 
 import { compileCorsConfiguration, decideActual, decidePreflight, type CorsRule } from 'express-bucket-cors/core';

@@ -1,4 +1,3 @@
-// __tests__/core/decide.test.ts
 // The core's own decisions: neutral reasons (no wording), the bounds on requested headers, HTTP whitespace.
 
 import { compileCorsConfiguration, decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, type BucketCorsState, type CorsConfiguration } from 'express-bucket-cors/core';

@@ -1,4 +1,3 @@
-// __tests__/core/explain.test.ts
 // explain() gives the middleware's own verdict (decidePreflight / decideActual) and a per-rule analysis consistent with it.
 
 import fc from 'fast-check';

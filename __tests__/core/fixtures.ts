@@ -1,4 +1,3 @@
-// __tests__/core/fixtures.ts
 // The docs/behaviour.md §16 configurations C1–C10 and small helpers shared by the engine tests.
 
 import { compileCorsConfiguration, type BucketCorsState, type CorsRequestInfo, type CorsConfiguration, type CorsRule, type HeaderList } from 'express-bucket-cors/core';

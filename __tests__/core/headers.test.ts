@@ -1,4 +1,3 @@
-// __tests__/core/headers.test.ts
 // Header-name and Origin character checks.
 
 import { isHttpToken, isValidOrigin } from 'express-bucket-cors/core';

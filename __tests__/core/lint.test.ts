@@ -1,4 +1,3 @@
-// __tests__/core/lint.test.ts
 // lint(): each code with a positive and a negative case, and shadowed-rule against a brute-force check.
 
 import fc from 'fast-check';

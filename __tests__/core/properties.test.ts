@@ -1,4 +1,3 @@
-// __tests__/core/properties.test.ts
 // Property tests: decidePreflight / decideActual give the answers of the naive reference model
 // (reference-model.ts) on random configurations and requests drawn from small alphabets.
 

@@ -1,4 +1,3 @@
-// __tests__/core/reference-model.ts
 // A deliberately naive model of S3's CORS decisions, written from the rules of docs/behaviour.md
 // (§8.2, §9, §10) alone — no compiled index, no helpers from lib/ — for the property tests to compare
 // lib/core/decide.ts against.

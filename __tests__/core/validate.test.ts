@@ -1,4 +1,3 @@
-// __tests__/core/validate.test.ts
 // The core's profile-driven validation: neutral violations, their order, and the profile's switches.
 
 import { type CorsConfiguration, type CorsRule, assertValidRules, describeRuleViolation, findRuleViolation, RuleViolationError, STORED_RULES_PROFILE, type RuleProfile } from 'express-bucket-cors/core';

@@ -1,4 +1,3 @@
-// __tests__/e2e/access.test.ts
 // Demo server access rules, SigV4 refusals, addressing and unimplemented operations, over real HTTP.
 
 import { CreateBucketCommand, GetBucketCorsCommand, ListObjectsV2Command, PutBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3';

@@ -1,4 +1,3 @@
-// __tests__/e2e/browser.test.ts
 // Real headless Chromium and Firefox on one origin calling a bucket on another: two demo instances share one real Redis;
 // then a MediaStore container's data plane, its CORS policy set through the MediaStore SDK.
 

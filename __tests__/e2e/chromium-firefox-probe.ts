@@ -1,4 +1,3 @@
-// __tests__/e2e/chromium-firefox-probe.ts
 // Prints what Chromium and Firefox do with CORS answers a bare loopback server varies at will (values the
 // library never sends too); docs/behaviour.md "Browsers" quotes it. Not part of the suite (no .test.ts): run it with
 //   npx jest --testMatch '**/e2e/chromium-firefox-probe.ts' --testTimeout 600000

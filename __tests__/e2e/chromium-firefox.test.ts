@@ -1,4 +1,3 @@
-// __tests__/e2e/chromium-firefox.test.ts
 // What Chromium and Firefox do with the demo bucket's CORS answers that the rules' behaviour depends on:
 // preflight caching (MaxAgeSeconds), the request headers they preflight, Range, credentials. docs/behaviour.md "Browsers" has the figures.
 

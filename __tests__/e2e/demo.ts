@@ -1,4 +1,3 @@
-// __tests__/e2e/demo.ts
 // Starts demo S3 servers on free loopback ports and builds AWS SDK clients pointed at them.
 
 import { S3Client } from '@aws-sdk/client-s3';

@@ -1,4 +1,3 @@
-// __tests__/e2e/mediastore-browser.test.ts
 // Headless Chromium and Firefox on the demo page's origin uploading to a MediaStore container of the demo: a URL presigned by
 // the page server, a preflighted PUT with a custom header under the container's policy, the exposed ETag; blocked without a rule.
 

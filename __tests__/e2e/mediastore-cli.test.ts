@@ -1,4 +1,3 @@
-// __tests__/e2e/mediastore-cli.test.ts
 // The AWS CLI's `mediastore` commands against the demo, in memory and on Redis: the "Done when" flow and the container commands.
 
 import { execFile, spawnSync } from 'node:child_process';

@@ -1,4 +1,3 @@
-// __tests__/e2e/mediastore-demo.ts
 // What the MediaStore demo tests share: demos on the memory store and on a real redis-server, a MediaStore SDK client,
 // the "Done when" policy and preflight, and requests signed for the data plane.
 

@@ -1,4 +1,3 @@
-// __tests__/e2e/mediastore-sdk.test.ts
 // The demo's MediaStore API driven by the real @aws-sdk/client-mediastore, in memory and on Redis: every container operation
 // and its errors, the "Done when" flow (put → get → preflight → delete → get → delete), the data plane, and signature failures.
 

@@ -1,4 +1,3 @@
-// __tests__/e2e/mediastore-start.test.ts
 // `npm start`'s banner lists MediaStore commands; each one, run as printed (shell, AWS CLI, curl), works against the started demo.
 
 import { execFile, spawn, spawnSync } from 'node:child_process';

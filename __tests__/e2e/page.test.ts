@@ -1,4 +1,3 @@
-// __tests__/e2e/page.test.ts
 // The demo page in headless Chromium: create a bucket, save sample rules, upload with progress, list, see a blocked request
 // explained, S3's errors shown for a refused Save and a too-large upload, each bucket's own rules in the editor, and the
 // page server refusing cross-site calls. Screenshots of each state go to .tmp/screenshots/ (look at them after a change).

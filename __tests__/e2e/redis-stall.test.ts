@@ -1,4 +1,3 @@
-// __tests__/e2e/redis-stall.test.ts
 // The demo on a stalled Redis (its redis-server child stopped with SIGSTOP, then resumed): its own reads are bounded
 // and answer S3's 503 ServiceUnavailable, and it serves again once Redis is back.
 

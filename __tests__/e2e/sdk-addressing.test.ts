@@ -1,4 +1,3 @@
-// __tests__/e2e/sdk-addressing.test.ts
 // README's "Virtual-hosted style with SDKs": the documented path-style client, run as written against a started demo.
 
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';

@@ -1,4 +1,3 @@
-// __tests__/e2e/sdk-flow.test.ts
 // The whole S3 flow against a started demo with the real AWS SDK for JavaScript v3, plus a presigned URL.
 
 import {

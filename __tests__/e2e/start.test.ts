@@ -1,4 +1,3 @@
-// __tests__/e2e/start.test.ts
 // `npm start`'s script as a child process: banner, both listeners, Redis, and a clean exit 0 on SIGTERM/SIGINT.
 
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,4 +1,3 @@
-// __tests__/http/deployment-rules.test.ts
 // defaultRules and serviceRules (deployment-level rules S3 lacks), and decision events on diagnostics_channel.
 
 import express from 'express';

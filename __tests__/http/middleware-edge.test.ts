@@ -1,4 +1,3 @@
-// __tests__/http/middleware-edge.test.ts
 // bucketCors beyond the docs/behaviour.md §16 vectors: addressing styles, headers surviving errors, Vary merging, outages, failures, options.
 
 import express5, { type RequestHandler } from 'express';

@@ -1,4 +1,3 @@
-// __tests__/http/middleware-redis.test.ts
 // bucketCors on a real redis-server: rules put through one instance reach another; a stopped server degrades, never hangs.
 
 import Redis from 'ioredis';

@@ -1,4 +1,3 @@
-// __tests__/http/middleware-resolve.test.ts
 // Bucket resolution (lib/http/resolve.ts): virtual-hosted, path-style, custom, and option validation.
 
 import type { IncomingMessage } from 'node:http';

@@ -1,4 +1,3 @@
-// __tests__/http/middleware.test.ts
 // bucketCors through Express 5 and 4, memory and Redis stores: every preflight and actual-request vector of docs/behaviour.md §16 (T26–T69).
 
 import Redis from 'ioredis';

@@ -1,4 +1,3 @@
-// __tests__/http/object-app.ts
 // A tiny S3-like object server for HTTP tests (docs/behaviour.md §16 setup), and Express 4/5 apps mounting it behind given middleware.
 
 import express5, { type ErrorRequestHandler, type RequestHandler } from 'express';

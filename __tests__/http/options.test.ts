@@ -1,4 +1,3 @@
-// __tests__/http/options.test.ts
 // The one options path: unknown keys with hints, one wording quoting what was given, and the mistakes newcomers make.
 
 import express from 'express';

@@ -1,4 +1,3 @@
-// __tests__/package/packed-tarball.test.ts
 // The published tarball as a consumer gets it: contents, source maps, CommonJS, ES modules, TypeScript, the oldest Node
 // `engines` allows, publint and arethetypeswrong, and README.md's code blocks compiled and run against it.
 // One file packs once: `npm pack` rebuilds dist/, so two files packing at the same time would clobber each other.

@@ -1,4 +1,3 @@
-// __tests__/package/readme-blocks.ts
 // The TypeScript and JavaScript code blocks of README.md, with where they are, for tests that compile and run them.
 
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,3 @@
-// __tests__/package/smoke.mjs
 // Smoke test of the installed package, run by any Node binary (the oldest one `engines` allows): both builds,
 // a PutBucketCors with x-amz-checksum-crc32 (what current SDKs send), GetBucketCors, a preflight and an actual request.
 // Uses only what Node 20.0 has (no fetch, no zlib.crc32). With REDIS_URL the rules live in Redis (ioredis), else in memory.

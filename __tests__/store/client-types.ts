@@ -1,4 +1,3 @@
-// __tests__/store/client-types.ts
 // Type tests (checked by tsc, not run): RedisRuleStore accepts ioredis 5 and 6 and node-redis 4, 5 and 6 clients and clusters structurally.
 
 import type { Cluster as Cluster6, Redis as Redis6 } from 'ioredis';

@@ -1,4 +1,3 @@
-// __tests__/store/clients.ts
 // Every client library and major the Redis store supports, as factories, so suites run for each (parameterized, not copied).
 
 import Redis from 'ioredis';

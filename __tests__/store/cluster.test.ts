@@ -1,4 +1,3 @@
-// __tests__/store/cluster.test.ts
 // RedisRuleStore and RuleCache on a real 3-master Redis Cluster through every client library's Cluster: no CROSSSLOT, slot-aware batches, invalidation across nodes.
 
 import { isDeepStrictEqual } from 'node:util';

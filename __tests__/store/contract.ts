@@ -1,4 +1,3 @@
-// __tests__/store/contract.ts
 // The RuleStore contract as one suite, run against every store (memory, Redis with ioredis 6 and 5).
 
 import type { CorsConfiguration, CorsMethod } from 'express-bucket-cors/core';

@@ -1,4 +1,3 @@
-// __tests__/store/deadlines.test.ts
 // SharedDeadlines and abortable: reads started close together share one signal, one timer and one abort listener; each still settles on its own.
 
 import { getMaxListeners } from 'node:events';

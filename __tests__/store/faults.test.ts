@@ -1,4 +1,3 @@
-// __tests__/store/faults.test.ts
 // Faults between the library and a real redis-server, injected by a TCP proxy: latency, black hole, reset mid-reply, dead subscriber — bounded answers, recovery, no leaks.
 
 import { isDeepStrictEqual } from 'node:util';
@@ -82,7 +81,7 @@ describe.each([['ioredis 6'], ['node-redis 6']])('%s through a fault proxy', (na
     expect(configurationOf(cache.lookup('known') as Awaited<ReturnType<RuleCache['lookup']>>)).toEqual(RULES_A);
 
     proxy.passThrough();
-    await waitFor(async () => (await cache.lookup('never-configured')).kind === 'none', RECOVERY_MS, 'lookups answering after the latency was removed');
+    await waitFor(async () => (await cache.lookup('never-configured')).kind === 'no-configuration', RECOVERY_MS, 'lookups answering after the latency was removed');
   });
 
   it('with a black hole: lookups and bucketCors preflights answer within a bounded time (503), and recover when it ends', async () => {

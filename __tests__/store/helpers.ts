@@ -1,4 +1,3 @@
-// __tests__/store/helpers.ts
 // Small helpers shared by the store tests: waiting for store events, polling, silent loggers, unique key names.
 
 import type { RuleLookup, InvalidationEvent, Logger, RuleStore } from 'express-bucket-cors';

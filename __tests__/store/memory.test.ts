@@ -1,4 +1,3 @@
-// __tests__/store/memory.test.ts
 // MemoryRuleStore: the shared store contract, not shared, the one-time production warning, listener isolation.
 
 import { MemoryRuleStore, type Logger } from 'express-bucket-cors';

@@ -1,4 +1,3 @@
-// __tests__/store/redis-batch.test.ts
 // ReadBatcher (pure logic, getMany mocked): one getMany per event-loop turn, distinct keys, values back in place, failures to every reader.
 
 import { ReadBatcher } from '../support/internals';

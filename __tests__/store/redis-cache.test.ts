@@ -1,4 +1,3 @@
-// __tests__/store/redis-cache.test.ts
 // RuleCache over RedisRuleStore on a real redis-server, for every client library: cross-instance invalidation, single GET, batched refreshes, outage, restart, missed messages.
 
 import { isDeepStrictEqual } from 'node:util';
@@ -62,7 +61,7 @@ describe.each(KINDS)('RuleCache over RedisRuleStore with %s', (_name, kind) => {
     expect(configurationOf(await next)).toEqual(RULES_B);
 
     await b.store.delete('photos');
-    await waitFor(async () => (await a.cache.lookup('photos')).kind === 'none', 1_000, "A's cache showing the delete");
+    await waitFor(async () => (await a.cache.lookup('photos')).kind === 'no-configuration', 1_000, "A's cache showing the delete");
   });
 
   it('refreshes the entries found expired within 50 ms with one MGET, serving the old rules meanwhile, and catches a write it never heard of', async () => {
@@ -161,8 +160,8 @@ describe.each(KINDS)('RuleCache over RedisRuleStore with %s when Redis goes down
       await flushedAfterRestart; // the subscribers reconnected by themselves and flushed the caches
       expect(isPromise(b.cache.lookup('photos'))).toBe(true);
       // B's command connection reconnects on its own schedule; until then lookups time out.
-      await waitFor(async () => (await b.cache.lookup('photos')).kind === 'none', 10_000, 'B reading the empty restarted server');
-      expect(await b.cache.lookup('never-seen')).toEqual({ kind: 'none' });
+      await waitFor(async () => (await b.cache.lookup('photos')).kind === 'no-configuration', 10_000, 'B reading the empty restarted server');
+      expect(await b.cache.lookup('never-seen')).toEqual({ kind: 'no-configuration' });
 
       await a.store.put('photos', RULES_B);
       await waitFor(async () => isDeepStrictEqual(configurationOf(await b.cache.lookup('photos')), RULES_B), 5_000, 'B seeing the put after the restart');

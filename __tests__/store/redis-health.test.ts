@@ -1,4 +1,3 @@
-// __tests__/store/redis-health.test.ts
 // SubscriptionHealthCheck (pure logic, publish mocked, fake timers): lost only when a published token doesn't come back; never while Redis is unreachable; stop() clears.
 
 import { SubscriptionHealthCheck } from '../support/internals';

@@ -1,4 +1,3 @@
-// __tests__/store/redis.test.ts
 // RedisRuleStore on a real redis-server: the store contract (ioredis 6, 5; node-redis 6, 5, 4), key layout, pub/sub invalidation across libraries, client ownership.
 
 import Redis, { type RedisOptions } from 'ioredis';

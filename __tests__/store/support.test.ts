@@ -1,4 +1,3 @@
-// __tests__/store/support.test.ts
 // The Redis test support itself: start, count, restart, stop, cluster — so other suites can trust it.
 
 import Redis, { Cluster } from 'ioredis';

@@ -1,4 +1,3 @@
-// __tests__/support/browsers.ts
 // Launches the system's headless Chromium (playwright-core) or Firefox ESR (puppeteer-core over WebDriver BiDi) behind one small interface.
 
 import type { ChildProcess } from 'node:child_process';

@@ -1,4 +1,3 @@
-// __tests__/support/fault-proxy.ts
 // A TCP proxy on loopback between the library and a real redis-server, for fault tests: pass-through, latency, black hole, reset mid-reply, dead subscriber.
 
 import net from 'node:net';

@@ -1,4 +1,3 @@
-// __tests__/support/mediastore.ts
 // What the MediaStore tests share: the SDK exception a call rejects with.
 
 import { MediaStoreServiceException } from '@aws-sdk/client-mediastore';

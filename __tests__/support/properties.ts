@@ -1,4 +1,3 @@
-// __tests__/support/properties.ts
 // One fast-check set-up for every property test: a fixed seed, so a failure reproduces run after run.
 
 import fc from 'fast-check';

@@ -1,4 +1,3 @@
-// __tests__/support/redis.ts
 // Starts real redis-server processes (one node, or a 3-master cluster) on free loopback ports for integration tests.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';

@@ -1,4 +1,3 @@
-// examples/server/app.ts
 // The demo S3 object server: an Express app with bucketCors() and corsRouter() mounted before SigV4 authentication.
 
 import createDebug from 'debug';

@@ -1,4 +1,3 @@
-// examples/server/errors.ts
 // S3 errors the demo object server answers with that the CORS library itself never needs.
 
 import { S3Error } from 'express-bucket-cors/s3';

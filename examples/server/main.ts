@@ -1,4 +1,3 @@
-// examples/server/main.ts
 // `npm start`: reads the environment, starts the S3 endpoint and the demo page, prints how to use them, shuts down on signals.
 
 import { createServer, type Server } from 'node:http';

@@ -1,4 +1,3 @@
-// examples/server/mediastore.ts
 // The demo's MediaStore API on the S3 port: the control plane (POST / with a MediaStore_20170901.* target) and each container's data plane.
 
 import createDebug from 'debug';

@@ -1,4 +1,3 @@
-// examples/server/metrics.ts
 // The demo's /metrics: the library's diagnostics_channel events counted with prom-client, in Prometheus's text format.
 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';

@@ -1,4 +1,3 @@
-// examples/server/object-store.ts
 // Buckets, their ACLs and objects of the demo server: in process memory, or in Redis shared by every instance.
 
 import type { Redis } from 'ioredis';

@@ -1,4 +1,3 @@
-// examples/server/page-server.ts
 // The demo page's own server (another origin than the bucket endpoint): static page, presigned URLs, rule admin, block explanations.
 
 import {

@@ -1,4 +1,3 @@
-// examples/server/payload.ts
 // Reads a request body under a size cap, decodes aws-chunked bodies, and checks the signed payload hash.
 
 import { createHash } from 'node:crypto';

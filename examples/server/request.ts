@@ -1,4 +1,3 @@
-// examples/server/request.ts
 // The raw path and query of an S3 request, read from the URL exactly as the client sent it.
 
 import type { IncomingMessage } from 'node:http';

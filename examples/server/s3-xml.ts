@@ -1,4 +1,3 @@
-// examples/server/s3-xml.ts
 // Listing logic and the XML documents of the demo's S3 operations (ListBuckets, ListObjects v1/v2, versions, DeleteObjects).
 
 import { XMLParser } from 'fast-xml-parser';

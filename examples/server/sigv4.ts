@@ -1,4 +1,3 @@
-// examples/server/sigv4.ts
 // Verifies AWS Signature Version 4 (Authorization header and presigned URL) by re-signing with @smithy/signature-v4.
 
 import { Sha256 } from '@aws-crypto/sha256-js';

@@ -1,12 +1,13 @@
-// lib/admin/service.ts
 // Reading and changing a bucket's rules for any API dialect: access checks in one order, store calls bounded in time.
 
 import createDebug from 'debug';
 import type { IncomingMessage } from 'node:http';
 import type { CorsConfiguration } from '../core/model.js';
 import { storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
-import { errorKind, StoreErrorLog, withDeadline } from '../store/shared.js';
-import type { Logger, RuleStore, StoredConfiguration } from '../store/types.js';
+import { withDeadline } from '../deadlines.js';
+import type { Logger } from '../options.js';
+import { errorKind, StoreErrorLog } from '../store/errors.js';
+import type { RuleStore, StoredConfiguration } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:admin');
 

@@ -1,4 +1,3 @@
-// lib/cli/doctor.ts
 // Replays what browsers and AWS SDKs send to a live endpoint and reports, check by check, what would break.
 
 import http from 'node:http';

@@ -1,4 +1,3 @@
-// lib/cli/formats.ts
 // The one table of configuration file formats the command reads and writes, with content detection.
 
 import { describeRuleViolation, findRuleViolation, type CorsConfiguration } from '../core/index.js';

@@ -1,4 +1,3 @@
-// lib/cli/output.ts
 // Exit codes, the error that carries one, printing, and the terminal progress bar.
 
 /** Exit code: everything clean. */

@@ -1,4 +1,3 @@
-// lib/cli/program.ts
 // The `bucket-cors` command line: lint, explain and convert configuration files; read and write the rules running servers use in Redis; doctor a live endpoint.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,3 @@
-// lib/cli/redis.ts
 // Opens the store running servers use from a redis:// URL (a Cluster when the node says so), and lists its buckets.
 
 import type { Cluster, Redis } from 'ioredis';

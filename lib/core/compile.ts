@@ -1,4 +1,3 @@
-// lib/core/compile.ts
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
 import type { ActualDecision } from './decide.js';

@@ -1,4 +1,3 @@
-// lib/core/decide.ts
 // Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (docs/behaviour.md §8–§10).
 
 import { addSuffixCandidates, ascending, methodBit, type CompiledRule, type CompiledRules, type LiteralOrigin } from './compile.js';

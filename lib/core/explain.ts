@@ -1,4 +1,3 @@
-// lib/core/explain.ts
 // Why a request is allowed or refused: the engine's own decision, plus which conditions every rule fails and the smallest fix.
 
 import { compileCorsConfiguration, methodBit, type CompiledRule } from './compile.js';

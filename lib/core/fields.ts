@@ -1,4 +1,3 @@
-// lib/core/fields.ts
 // The one table of rule fields: what the model holds, in wire order; codecs and validation are driven by it.
 
 import type { CorsRule } from './model.js';

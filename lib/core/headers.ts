@@ -1,4 +1,3 @@
-// lib/core/headers.ts
 // Character-level checks on header names and Origin values, in plain string code (no regular expressions).
 
 /** 1 for every RFC 9110 `tchar`: ALPHA, DIGIT and ``!#$%&'*+-.^_`|~``. */

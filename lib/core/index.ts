@@ -1,4 +1,3 @@
-// lib/core/index.ts
 // `express-bucket-cors/core`: the dialect-neutral rule engine. This file only re-exports.
 
 export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './model.js';

@@ -1,4 +1,3 @@
-// lib/core/lint.ts
 // Warnings about configurations S3 accepts but that do not do what their owner meant. Never a refusal.
 
 import { compileCorsConfiguration, type CompiledRule } from './compile.js';

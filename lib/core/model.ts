@@ -1,4 +1,3 @@
-// lib/core/model.ts
 // The S3 CORS configuration model, in the AWS SDK's object shape (PutBucketCors / GetBucketCors).
 
 /** The five methods S3 accepts in `AllowedMethod`, compared case-sensitively. */

@@ -1,4 +1,3 @@
-// lib/core/response-headers.ts
 // The CORS response headers: names as S3 writes them, values assembled for a matched rule.
 
 import type { HeaderList } from './model.js';

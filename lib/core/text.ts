@@ -1,4 +1,3 @@
-// lib/core/text.ts
 // Which characters a rule value may hold: those every wire format carries back unchanged (XML 1.0's `Char`).
 
 /** True for a code point XML 1.0 allows (§2.2 `Char`): TAB, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF. */

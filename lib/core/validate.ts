@@ -1,4 +1,3 @@
-// lib/core/validate.ts
 // Checks a configuration against a dialect's profile and reports the first violation as a neutral, typed reason.
 
 import { RULE_FIELDS, type RuleField } from './fields.js';

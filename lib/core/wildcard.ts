@@ -1,4 +1,3 @@
-// lib/core/wildcard.ts
 // S3's one-`*` patterns (AllowedOrigin, AllowedHeader): prefix + any possibly-empty text + suffix, without regular expressions.
 
 /** The character S3 treats as a wildcard in `AllowedOrigin` and `AllowedHeader`. */

@@ -1,4 +1,3 @@
-// lib/http/body.ts
 // Reads an admin request's body under a size cap without buffering more, or takes one a body parser already read.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';

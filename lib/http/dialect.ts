@@ -1,4 +1,3 @@
-// lib/http/dialect.ts
 // What bucketCors needs of an API dialect: how it answers the preflights it refuses.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,3 @@
-// lib/http/middleware.ts
 // bucketCors(): answers preflights and adds CORS headers to actual requests, per bucket, as S3 does (docs/behaviour.md §8, §9).
 
 import createDebug from 'debug';
@@ -13,9 +12,10 @@ import { CORS_VARY } from '../core/response-headers.js';
 import { s3Dialect } from '../dialects/s3/dialect.js';
 import { decisionChannel, type CorsDecisionEvent, type RuleSource } from '../diagnostics.js';
 import { hasMethods, nestedOptions, oneOf, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../options.js';
-import { RuleCache, ruleCacheOptionChecks, type RuleCacheOptions, type RuleLookup } from '../store/cache.js';
+import { RuleCache, ruleCacheOptionChecks, type RuleCacheOptions, type RuleLookup } from '../cache/cache.js';
 import { MemoryRuleStore } from '../store/memory.js';
-import type { Logger, RuleStore } from '../store/types.js';
+import type { Logger } from '../options.js';
+import type { RuleStore } from '../store/types.js';
 import type { CorsDialect } from './dialect.js';
 import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from './options.js';
 import { createAddressing, isPromise, type AddressingOptions, type RequestTarget } from './resolve.js';
@@ -296,7 +296,7 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
 
   /** The bucket's state for a preflight: `bucketExists` tells "no bucket" from "no configuration". */
   function preflightWithLookup(req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup, cacheUse: CacheUse): Step {
-    if (lookup.kind !== 'none') return answerPreflight(req, res, target, lookup, 'bucket', cacheUse);
+    if (lookup.kind !== 'no-configuration') return answerPreflight(req, res, target, lookup, 'bucket', cacheUse);
     if (bucketExists === undefined) return answerPreflight(req, res, target, unconfigured, unconfiguredSource, cacheUse);
     return andThen(
       bucketExists(target.bucket, req),
@@ -330,7 +330,7 @@ export function bucketCors(options?: BucketCorsOptions): BucketCorsMiddleware {
   }
 
   function actualWithLookup(req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup, cacheUse: CacheUse): typeof NEXT {
-    return lookup.kind === 'none'
+    return lookup.kind === 'no-configuration'
       ? decorateActual(req, res, target, unconfigured, unconfiguredSource, cacheUse)
       : decorateActual(req, res, target, lookup, 'bucket', cacheUse);
   }

@@ -1,12 +1,11 @@
-// lib/http/options.ts
 // The option checks bucketCors() and corsRouter() share (`store`, `logger`, `bucketExists`, `retryAfterSeconds`), with one wording.
 
 import type { IncomingMessage } from 'node:http';
 import { hasMethods, optionalFunction, wholeNumber, type OptionCheck } from '../options.js';
-import { isRedisClient } from '../store/redis-clients.js';
+import { isRedisClient } from '../store/redis/clients.js';
 import type { RuleStore } from '../store/types.js';
 
-export { loggerOption } from '../store/shared.js';
+export { loggerOption } from '../options.js';
 
 /** Default `retryAfterSeconds` of both handlers: the `Retry-After` sent with 503 ServiceUnavailable. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;

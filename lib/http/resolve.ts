@@ -1,4 +1,3 @@
-// lib/http/resolve.ts
 // Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (docs/behaviour.md §2).
 
 import type { IncomingMessage } from 'node:http';

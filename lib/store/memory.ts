@@ -1,11 +1,10 @@
-// lib/store/memory.ts
 // The default store: rules held in this process's memory (one process only).
 
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../core/model.js';
-import { readOptions, type OptionChecks } from '../options.js';
-import { loggerOption, StoreSubscribers } from './shared.js';
-import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
+import { loggerOption, readOptions, type Logger, type OptionChecks } from '../options.js';
+import { StoreSubscribers } from './subscribers.js';
+import type { InvalidationEvent, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
 

@@ -1,4 +1,3 @@
-// lib/store/types.ts
 // The rule store contract: what any backend (memory, Redis, your own) must provide.
 
 import type { CorsConfiguration } from '../core/model.js';
@@ -56,10 +55,4 @@ export interface RuleStore {
   readonly shared: boolean;
   /** Releases what the store itself opened (never the user's own client). Optional. */
   close?(): Promise<void>;
-}
-
-/** Where warnings and errors go; `console` fits. */
-export interface Logger {
-  warn(message: string, ...details: unknown[]): void;
-  error(message: string, ...details: unknown[]): void;
 }

@@ -1,4 +1,3 @@
-// __tests__/dialects/mediastore/convert.test.ts
 // Converting S3 configurations to MediaStore policies and back: what converts, what is dropped, what cannot.
 
 import { CorsConversionError, mediaStorePolicyToS3Configuration, s3ConfigurationToMediaStorePolicy, parseCorsPolicy } from 'express-bucket-cors/mediastore';

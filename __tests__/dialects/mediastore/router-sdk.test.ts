@@ -1,4 +1,3 @@
-// __tests__/dialects/mediastore/router-sdk.test.ts
 // mediaStoreRouter with the real @aws-sdk/client-mediastore, on the memory store and on a real redis-server:
 // every operation and error of the CORS-policy API, policies left intact after each refusal, and the data plane.
 

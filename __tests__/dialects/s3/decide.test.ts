@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/decide.test.ts
 // Preflight and actual-request decisions for every docs/behaviour.md §16 vector (T26–T69), plus matching edges: the core's
 // decisions, refusals worded by the S3 dialect.
 

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/error-xml.test.ts
 // escapeXml: carriage returns survive a GetBucketCors XML round trip; tab and LF stay literal.
 
 import { escapeXml, validateCorsConfiguration, parseCorsXml, serializeCorsXml } from 'express-bucket-cors/s3';

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/json.test.ts
 // The JSON body form: strict structure (MalformedJSON), size cap, and round-trips.
 
 import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error, parseCorsConfiguration, parseCorsJson, serializeCorsJson } from 'express-bucket-cors/s3';

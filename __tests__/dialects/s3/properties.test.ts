@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/properties.test.ts
 // Property tests of the PutBucketCors / GetBucketCors bodies: every valid configuration survives
 // PUT → GET (XML and JSON), and no input makes a parser throw anything but an S3Error.
 

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/router-body.test.ts
 // corsRouter bodies: hostile XML, oversized and aborted uploads, and bodies other parsers read first.
 
 import express, { type RequestHandler } from 'express';

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/router-checksum.test.ts
 // Unit tests of the PutBucketCors integrity headers: presence rule, formats, digests (docs/behaviour.md §3.2).
 
 import { createHash } from 'node:crypto';

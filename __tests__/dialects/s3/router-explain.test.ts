@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/router-explain.test.ts
 // The owner-only extensions of ?cors: GET ?cors&explain (a hypothetical request against the stored rules),
 // GET ?cors&lint, and the lint codes on PUT and GET answers — authorized exactly like GetBucketCors.
 

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/router-harness.ts
 // Test harness for corsRouter: Express 5/4 apps on a real loopback server, AWS SDK clients, bodies and digests.
 
 import { S3Client } from '@aws-sdk/client-s3';

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/router-redis.test.ts
 // corsRouter with RedisRuleStore on a real redis-server: two instances share rules; an outage answers 503.
 
 import { GetBucketCorsCommand, PutBucketCorsCommand, S3ServiceException } from '@aws-sdk/client-s3';

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/router-sdk.test.ts
 // corsRouter against the real AWS SDK v3 client, path-style and virtual-hosted, on Express 5 and 4.
 
 import {

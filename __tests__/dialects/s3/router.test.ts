@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/router.test.ts
 // corsRouter over raw HTTP (supertest) on Express 5 and 4: docs/behaviour.md §16 vectors T01–T25, routing, check order, options.
 
 import diagnosticsChannel from 'node:diagnostics_channel';

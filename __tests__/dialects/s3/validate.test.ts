@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/validate.test.ts
 // PutBucketCors rule validation (docs/behaviour.md §3.4, T04–T13) and parseCorsConfiguration for both body formats.
 
 import { S3Errors, type S3Error, parseCorsConfiguration, validateCorsConfiguration, serializeCorsXml } from 'express-bucket-cors/s3';

@@ -1,4 +1,3 @@
-// __tests__/dialects/s3/xml.test.ts
 // PutBucketCors XML parsing (docs/behaviour.md T01–T19 parse parts, hostile input) and GetBucketCors serialisation.
 
 import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error, parseCorsXml, serializeCorsXml } from 'express-bucket-cors/s3';

@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/convert.ts
 // Converting between S3 CORS configurations and MediaStore CORS policies, with every loss named.
 
 import type { CorsConfiguration } from '../../core/model.js';

@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/dialect.ts
 // The MediaStore dialect of bucketCors: how a container's data plane refuses preflights (docs/behaviour.md §13).
 
 import type { PreflightRefusal } from '../../core/decide.js';

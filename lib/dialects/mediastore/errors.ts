@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/errors.ts
 // MediaStore's JSON 1.1 errors: `{"__type": name, "Message": …}`, the names the AWS SDKs parse (docs/behaviour.md §13).
 
 /**

@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/index.ts
 // `express-bucket-cors/mediastore`: AWS Elemental MediaStore's CORS-policy API over the same rules. This file only re-exports.
 
 export { MediaStoreError, MediaStoreErrors, isMediaStoreError } from './errors.js';

@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/policy.ts
 // MediaStore's CORS policy JSON: a list of CorsRule, parsed strictly and checked by MediaStore's profile, and written back.
 
 import { buildRule, RULE_FIELDS_BY_KEY, type RuleDraft, type RuleField } from '../../core/fields.js';

@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/profile.ts
 // What AWS Elemental MediaStore accepts in a CORS policy, as a profile of the core's rule checks (docs/behaviour.md §13).
 
 import type { RuleProfile } from '../../core/validate.js';

@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/response.ts
 // Writes MediaStore's JSON 1.1 answers on plain node:http responses.
 
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,3 @@
-// lib/dialects/mediastore/router.ts
 // MediaStore's CORS-policy control plane: PutCorsPolicy, GetCorsPolicy, DeleteCorsPolicy over JSON 1.1 (docs/behaviour.md §13).
 
 import createDebug from 'debug';
@@ -7,7 +6,8 @@ import { createAdminService, DEFAULT_STORE_TIMEOUT_MS, isAdminError, type AdminA
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from '../../http/body.js';
 import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from '../../http/options.js';
 import { positiveNumber, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../../options.js';
-import type { Logger, RuleStore } from '../../store/types.js';
+import type { Logger } from '../../options.js';
+import type { RuleStore } from '../../store/types.js';
 import { isMediaStoreError, MediaStoreErrors, type MediaStoreError } from './errors.js';
 import { parseCorsPolicy, policyOf } from './policy.js';
 import { isContainerName, MAX_POLICY_CHARACTERS } from './profile.js';

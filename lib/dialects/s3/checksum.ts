@@ -1,4 +1,3 @@
-// lib/dialects/s3/checksum.ts
 // PutBucketCors integrity headers: which one is required, and checking each against the body (docs/behaviour.md §3.2).
 
 import { createHash } from 'node:crypto';

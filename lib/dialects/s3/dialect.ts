@@ -1,4 +1,3 @@
-// lib/dialects/s3/dialect.ts
 // The S3 dialect of bucketCors: refusals as S3's XML errors, request ids on every preflight.
 
 import type { CorsDialect } from '../../http/dialect.js';

@@ -1,4 +1,3 @@
-// lib/dialects/s3/document.ts
 // What the XML and JSON parsers share: the body as text (64 KB cap, strict UTF-8) and the MaxAgeSeconds range.
 
 import { MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';

@@ -1,4 +1,3 @@
-// lib/dialects/s3/error-xml.ts
 // Renders S3's <Error> envelope: Code, Message, extra members, RequestId, HostId (docs/behaviour.md §7).
 
 import type { S3Error } from './errors.js';

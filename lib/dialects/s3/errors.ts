@@ -1,4 +1,3 @@
-// lib/dialects/s3/errors.ts
 // The one typed S3 error, and every S3 error this library answers with, each with S3's exact wording.
 
 import { S3_PROFILE } from './profile.js';

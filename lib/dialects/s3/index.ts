@@ -1,4 +1,3 @@
-// lib/dialects/s3/index.ts
 // `express-bucket-cors/s3`: everything S3-specific. This file only re-exports.
 
 export { S3Error, S3Errors, isS3Error, MAX_CORS_DOCUMENT_BYTES, MAX_CORS_RULES, MAX_RULE_ID_LENGTH, type S3ErrorId } from './errors.js';

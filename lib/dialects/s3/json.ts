@@ -1,4 +1,3 @@
-// lib/dialects/s3/json.ts
 // The JSON form of a CORS configuration (the AWS SDK object shape), parsed strictly and serialised.
 
 import { buildRule, RULE_FIELDS, RULE_FIELDS_BY_KEY, RULE_FIELDS_IN_WIRE_ORDER, type RuleDraft } from '../../core/fields.js';

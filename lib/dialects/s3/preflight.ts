@@ -1,4 +1,3 @@
-// lib/dialects/s3/preflight.ts
 // S3's answers to refused preflights: the core's reasons worded as S3 words them (docs/behaviour.md §8.2, §8.4).
 
 import { decidePreflight as decideCorePreflight, PREFLIGHT_REQUEST_METHODS, type BucketCorsState, type CorsRequestInfo, type PreflightDecision, type PreflightRefusalDecision } from '../../core/decide.js';

@@ -1,4 +1,3 @@
-// lib/dialects/s3/profile.ts
 // What S3 accepts in a CORS configuration, as a profile of the core's rule checks.
 
 import { STORED_RULES_PROFILE, type RuleProfile } from '../../core/validate.js';

@@ -1,4 +1,3 @@
-// lib/dialects/s3/response.ts
 // Writes S3 responses (errors, request ids) on plain node:http responses; used by the middleware and the router.
 
 import { randomFillSync } from 'node:crypto';

@@ -1,4 +1,3 @@
-// lib/dialects/s3/router.ts
 // The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (docs/behaviour.md §3–§6).
 
 import createDebug from 'debug';
@@ -11,7 +10,8 @@ import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedEr
 import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from '../../http/options.js';
 import { createBucketResolver, type AddressingOptions } from '../../http/resolve.js';
 import { oneOf, optionalFunction, positiveNumber, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../../options.js';
-import type { Logger, RuleStore } from '../../store/types.js';
+import type { Logger } from '../../options.js';
+import type { RuleStore } from '../../store/types.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
 import { isS3Error, MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';

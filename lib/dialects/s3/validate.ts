@@ -1,4 +1,3 @@
-// lib/dialects/s3/validate.ts
 // S3's profile of the rule checks, S3's error for each violation, and PutBucketCors's parse-then-validate.
 
 import createDebug from 'debug';

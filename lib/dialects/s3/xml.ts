@@ -1,4 +1,3 @@
-// lib/dialects/s3/xml.ts
 // PutBucketCors / GetBucketCors XML: a strict parser hardened against hostile input, and S3's serialiser.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';

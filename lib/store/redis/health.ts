@@ -1,4 +1,3 @@
-// lib/store/redis-health.ts
 // Notices a subscription that stopped delivering (half-open connection, lost SUBSCRIBE): a periodic message to ourselves that must come back.
 
 import createDebug from 'debug';

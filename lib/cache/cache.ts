@@ -1,15 +1,15 @@
-// lib/store/cache.ts
 // The local cache in front of any store: compiled rules per bucket (shared by content), bounded in entries and bytes, one load per miss, lookup timeout, stale rules on store failure.
 
 import createDebug from 'debug';
 import { compileCorsConfiguration } from '../core/compile.js';
 import { assertValidRules, STORED_RULES_PROFILE } from '../core/validate.js';
 import { invalidationChannel, storeErrorChannel, type InvalidationReceivedEvent, type StoreErrorEvent } from '../diagnostics.js';
-import { optionalFunction, positiveNumber, readOptions, wholeNumber, type OptionChecks } from '../options.js';
-import { CacheEntries, type CachedLookup, type SharedAnswer } from './cache-entries.js';
-import { compiledBytes, contentKey, entryBytes } from './cache-size.js';
-import { errorKind, loggerOption, SharedDeadlines, StoreErrorLog } from './shared.js';
-import type { InvalidationEvent, Logger, RuleStore } from './types.js';
+import { SharedDeadlines } from '../deadlines.js';
+import { loggerOption, optionalFunction, positiveNumber, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
+import { CacheEntries, type CachedLookup, type SharedAnswer } from './entries.js';
+import { compiledBytes, contentKey, entryBytes } from './size.js';
+import { errorKind, StoreErrorLog } from '../store/errors.js';
+import type { InvalidationEvent, RuleStore } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
 
@@ -84,7 +84,7 @@ interface InFlightLoad {
   readonly promise: Promise<RuleLookup>;
 }
 
-const NO_CONFIGURATION: SharedAnswer = Object.freeze({ lookup: Object.freeze({ kind: 'none' }), contentKey: undefined, bytes: 0, holders: 0 });
+const NO_CONFIGURATION: SharedAnswer = Object.freeze({ lookup: Object.freeze({ kind: 'no-configuration' }), contentKey: undefined, bytes: 0, holders: 0 });
 
 /**
  * The checks of {@link RuleCacheOptions} for a cache in front of `store` (the default TTL depends on

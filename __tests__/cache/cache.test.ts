@@ -1,11 +1,10 @@
-// __tests__/store/cache.test.ts
 // RuleCache logic against the memory store and a scripted store: hits, negatives, single flight, invalidation races, timeouts, stale-on-error.
 
 import type { CorsConfiguration } from 'express-bucket-cors/core';
 import { REFRESH_BATCH_MS, STALE_RETRY_MS } from '../support/internals';
 import { RuleCache, type RuleLookup, MemoryRuleStore, type InvalidationEvent, type RuleStore, type StoredConfiguration, type StoreReadOptions } from 'express-bucket-cors';
-import { RULES_A, RULES_B } from './contract';
-import { collectUnhandledRejections, configurationOf, isPromise, silentLogger } from './helpers';
+import { RULES_A, RULES_B } from '../store/contract';
+import { collectUnhandledRejections, configurationOf, isPromise, silentLogger } from '../store/helpers';
 
 /** A store whose reads the test answers by hand (unit tests of the cache's own logic). */
 class ScriptedStore implements RuleStore {
@@ -59,8 +58,8 @@ describe('RuleCache with the memory store', () => {
     const store = new MemoryRuleStore();
     const get = jest.spyOn(store, 'get');
     const cache = new RuleCache(store);
-    await expect(cache.lookup('empty')).resolves.toEqual({ kind: 'none' });
-    expect(cache.lookup('empty')).toEqual({ kind: 'none' });
+    await expect(cache.lookup('empty')).resolves.toEqual({ kind: 'no-configuration' });
+    expect(cache.lookup('empty')).toEqual({ kind: 'no-configuration' });
     expect(get).toHaveBeenCalledTimes(1);
   });
 
@@ -72,7 +71,7 @@ describe('RuleCache with the memory store', () => {
     await store.put('photos', RULES_B);
     expect(configurationOf(await cache.lookup('photos'))).toEqual(RULES_B);
     await store.delete('photos');
-    expect(await cache.lookup('photos')).toEqual({ kind: 'none' });
+    expect(await cache.lookup('photos')).toEqual({ kind: 'no-configuration' });
   });
 
   it('reads the store once for 200 concurrent misses', async () => {

@@ -1,4 +1,3 @@
-// lib/store/cache-size.ts
 // What the rule cache counts against its byte budget: a content key per configuration and estimated heap bytes of entries and compiled rules.
 
 import type { CorsConfiguration } from '../core/model.js';

@@ -1,4 +1,3 @@
-// lib/store/redis-batch.ts
 // Reads asked for in one event-loop turn leave together: one getMany (one round trip per node) instead of one GET each.
 
 /** One key's waiting readers share this. */

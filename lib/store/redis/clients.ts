@@ -1,8 +1,7 @@
-// lib/store/redis-clients.ts
 // The one place that knows ioredis from node-redis: structural client types, kind detection, and one command/subscriber interface over both.
 
 import createDebug from 'debug';
-import { hasMethods } from '../options.js';
+import { hasMethods } from '../../options.js';
 
 const debug = createDebug('express-bucket-cors:store');
 

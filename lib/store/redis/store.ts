@@ -1,10 +1,9 @@
-// lib/store/redis.ts
 // Rules in Redis (one key per bucket) on the user's own ioredis or node-redis client, with pub/sub invalidation across instances.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import createDebug from 'debug';
-import type { CorsConfiguration } from '../core/model.js';
-import { ReadBatcher } from './redis-batch.js';
+import type { CorsConfiguration } from '../../core/model.js';
+import { ReadBatcher } from './batch.js';
 import {
   isRedisClient,
   isSubscriberFor,
@@ -13,14 +12,17 @@ import {
   type RedisCommands,
   type RedisSubscriberLike,
   type SubscriberConnection,
-} from './redis-clients.js';
-import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, SubscriptionHealthCheck } from './redis-health.js';
-import { optionError, positiveNumber, readOptions, type OptionCheck, type OptionChecks } from '../options.js';
-import { abortable, loggerOption, StoreErrorLog, StoreSubscribers } from './shared.js';
-import type { InvalidationEvent, Logger, RuleStore, StoreReadOptions, StoredConfiguration } from './types.js';
+} from './clients.js';
+import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, SubscriptionHealthCheck } from './health.js';
+import { optionError, positiveNumber, readOptions, type OptionCheck, type OptionChecks } from '../../options.js';
+import { abortable } from '../../deadlines.js';
+import { loggerOption, type Logger } from '../../options.js';
+import { StoreErrorLog } from '../errors.js';
+import { StoreSubscribers } from '../subscribers.js';
+import type { InvalidationEvent, RuleStore, StoreReadOptions, StoredConfiguration } from '../types.js';
 
-export type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike, RedisSubscriberLike } from './redis-clients.js';
-export { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from './redis-health.js';
+export type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike, RedisSubscriberLike } from './clients.js';
+export { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from './health.js';
 
 const debug = createDebug('express-bucket-cors:store');
 

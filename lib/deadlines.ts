@@ -1,70 +1,6 @@
-// lib/store/shared.ts
-// Pieces every store, the cache and the router share: invalidation listeners, abortable reads, logger check, rate-limited store-error lines.
+// Deadlines for store calls: abortable waits, one deadline per call, and deadlines shared by reads started close together.
 
 import { setMaxListeners } from 'node:events';
-import createDebug from 'debug';
-import { hasMethods, type OptionCheck } from '../options.js';
-import type { InvalidationEvent, Logger } from './types.js';
-
-export { hasMethods };
-
-const debug = createDebug('express-bucket-cors:store');
-
-/** The `logger` option of every constructor: a {@link Logger}, or `console` when left out. */
-export const loggerOption: OptionCheck<Logger> = (value, fail) => {
-  if (value === undefined) return console;
-  if (!isLogger(value)) fail('have warn() and error() methods (console fits), or be left out');
-  return value as Logger;
-};
-
-/** True when `value` can serve as a {@link Logger}: an object with `warn()` and `error()` methods (`console` fits). */
-export function isLogger(value: unknown): value is Logger {
-  return hasMethods(value, ['warn', 'error']);
-}
-
-/**
- * The invalidation listeners of one store. Calls them synchronously, in subscription order; a
- * listener that throws is logged and does not stop the others (nor the put/delete that notified).
- */
-export class StoreSubscribers {
-  readonly #listeners = new Set<{ readonly listener: (event: InvalidationEvent) => void }>();
-  readonly #logger: Logger;
-
-  constructor(logger: Logger) {
-    this.#logger = logger;
-  }
-
-  /** Adds a listener; the returned function removes exactly this subscription (idempotent). */
-  add(listener: (event: InvalidationEvent) => void): () => void {
-    const subscription = { listener };
-    this.#listeners.add(subscription);
-    return () => {
-      this.#listeners.delete(subscription);
-    };
-  }
-
-  /** Number of current subscriptions. */
-  get size(): number {
-    return this.#listeners.size;
-  }
-
-  /** Calls every listener with `event`. */
-  notify(event: InvalidationEvent): void {
-    debug('invalidation %o to %d listener(s)', event, this.#listeners.size);
-    for (const { listener } of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error('express-bucket-cors: an invalidation listener threw', error);
-      }
-    }
-  }
-
-  /** Removes every listener. */
-  clear(): void {
-    this.#listeners.clear();
-  }
-}
 
 /** Who waits on each signal passed to {@link abortable}: one abort listener per signal, however many wait. */
 const waitersBySignal = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
@@ -187,52 +123,5 @@ export class SharedDeadlines {
     const group: DeadlineGroup = { startedAt: now, signal: controller.signal, timer, pending: 0, closed: false };
     this.#open = group;
     return group;
-  }
-}
-
-/** Default {@link StoreErrorLog} interval: store errors of one kind are logged at most once per this many ms. */
-export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
-
-/** What groups errors for rate limiting: `code` (e.g. `ECONNREFUSED`), else `name`, else `'unknown'`. */
-export function errorKind(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const { code, name } = error as { code?: unknown; name?: unknown };
-    if (typeof code === 'string') return code;
-    if (typeof name === 'string') return name;
-  }
-  return 'unknown';
-}
-
-/**
- * Reports store failures to a {@link Logger} at most once per error kind (see {@link errorKind}) per
- * `intervalMs` (default {@link STORE_ERROR_LOG_INTERVAL_MS}): during an outage every request fails the
- * same way, and one line per request would flood the log. A logged line counts the ones held back.
- */
-export class StoreErrorLog {
-  readonly #logger: Logger;
-  readonly #intervalMs: number;
-  readonly #lastReport = new Map<string, { loggedAt: number; suppressed: number }>();
-
-  constructor(logger: Logger, intervalMs = STORE_ERROR_LOG_INTERVAL_MS) {
-    this.#logger = logger;
-    this.#intervalMs = intervalMs;
-  }
-
-  /**
-   * Logs `describe(kind)` with `error` through `logger.error`, unless an error of the same kind was
-   * logged within the interval. Returns whether it logged.
-   */
-  report(error: unknown, describe: (kind: string) => string): boolean {
-    const kind = errorKind(error);
-    const now = Date.now();
-    const record = this.#lastReport.get(kind);
-    if (record !== undefined && now - record.loggedAt < this.#intervalMs) {
-      record.suppressed++;
-      return false;
-    }
-    const suppressed = record?.suppressed ?? 0;
-    this.#lastReport.set(kind, { loggedAt: now, suppressed: 0 });
-    this.#logger.error(describe(kind) + (suppressed > 0 ? ` (${suppressed} more ${kind} error(s) since the last report)` : ''), error);
-    return true;
   }
 }

@@ -1,4 +1,3 @@
-// lib/store/cache-entries.ts
 // The rule cache's storage: bucket entries in least-recently-used order, bounded in count and in estimated bytes, pointing at compiled answers shared by content.
 
 import type { CompiledRules } from '../core/compile.js';
@@ -7,7 +6,7 @@ import type { CompiledRules } from '../core/compile.js';
 export type CachedLookup =
   | { readonly kind: 'configured'; readonly rules: CompiledRules }
   /** The bucket has no CORS configuration. */
-  | { readonly kind: 'none' };
+  | { readonly kind: 'no-configuration' };
 
 /**
  * One distinct answer, shared by every cached bucket whose configuration has the same content, so
@@ -15,7 +14,7 @@ export type CachedLookup =
  */
 export interface SharedAnswer {
   readonly lookup: CachedLookup;
-  /** What identifies the content (see `contentKey` in cache-size.ts); `undefined` for the one 'none' answer, which is never counted. */
+  /** What identifies the content (see `contentKey` in size.ts); `undefined` for the one 'no-configuration' answer, which is never counted. */
   readonly contentKey: string | undefined;
   /** Estimated heap bytes of the compiled rules and the content key, counted once however many buckets hold them. */
   readonly bytes: number;

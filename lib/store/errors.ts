@@ -1,0 +1,50 @@
+// Store failures as logged: grouped by kind and rate-limited, since during an outage every request fails the same way.
+
+import type { Logger } from '../options.js';
+
+/** Default {@link StoreErrorLog} interval: store errors of one kind are logged at most once per this many ms. */
+export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/** What groups errors for rate limiting: `code` (e.g. `ECONNREFUSED`), else `name`, else `'unknown'`. */
+export function errorKind(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const { code, name } = error as { code?: unknown; name?: unknown };
+    if (typeof code === 'string') return code;
+    if (typeof name === 'string') return name;
+  }
+  return 'unknown';
+}
+
+/**
+ * Reports store failures to a {@link Logger} at most once per error kind (see {@link errorKind}) per
+ * `intervalMs` (default {@link STORE_ERROR_LOG_INTERVAL_MS}): during an outage every request fails the
+ * same way, and one line per request would flood the log. A logged line counts the ones held back.
+ */
+export class StoreErrorLog {
+  readonly #logger: Logger;
+  readonly #intervalMs: number;
+  readonly #lastReport = new Map<string, { loggedAt: number; suppressed: number }>();
+
+  constructor(logger: Logger, intervalMs = STORE_ERROR_LOG_INTERVAL_MS) {
+    this.#logger = logger;
+    this.#intervalMs = intervalMs;
+  }
+
+  /**
+   * Logs `describe(kind)` with `error` through `logger.error`, unless an error of the same kind was
+   * logged within the interval. Returns whether it logged.
+   */
+  report(error: unknown, describe: (kind: string) => string): boolean {
+    const kind = errorKind(error);
+    const now = Date.now();
+    const record = this.#lastReport.get(kind);
+    if (record !== undefined && now - record.loggedAt < this.#intervalMs) {
+      record.suppressed++;
+      return false;
+    }
+    const suppressed = record?.suppressed ?? 0;
+    this.#lastReport.set(kind, { loggedAt: now, suppressed: 0 });
+    this.#logger.error(describe(kind) + (suppressed > 0 ? ` (${suppressed} more ${kind} error(s) since the last report)` : ''), error);
+    return true;
+  }
+}
