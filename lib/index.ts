@@ -91,13 +91,8 @@ export {
 // The rule engine (also in `express-bucket-cors/core`)
 export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './core/model.js';
 export { compileCorsConfiguration, type CompiledRules } from './core/compile.js';
-export {
-  decideActual,
-  type CorsRequestInfo,
-  type BucketCorsState,
-  type PreflightDecision,
-  type PreflightRefusal,
-  type ActualDecision,
-} from './core/decide.js';
+export { decideActual } from './core/decide.js';
+export { type CorsRequestInfo, type PreflightDecision, type PreflightRefusal, type ActualDecision } from './core/decision.js';
+export { type BucketCorsState } from './core/compile.js';
 export { CORS_VARY } from './core/response-headers.js';
 export { isValidOrigin, isHttpToken } from './core/headers.js';

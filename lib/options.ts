@@ -1,5 +1,7 @@
 // The one options path of every public constructor: unknown keys refused at every level, each value checked once, one wording.
 
+import { isPlainObject } from './core/values.js';
+
 /**
  * Checks one option's value and returns it (defaults applied where the check has one). Calls `fail`
  * with what was expected, e.g. `'be a positive number of milliseconds'`, when the value does not fit
@@ -58,7 +60,6 @@ export function optionError(owner: string, path: string, expected: string, value
   return new TypeError(`${owner}: \`${path}\` must ${expected}${quoteGiven ? `, not ${describeValue(value)}` : ''}.`);
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Checks `given` (an options object, or `undefined` for none) against `checks`: refuses keys not in

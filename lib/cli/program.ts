@@ -2,7 +2,7 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { explain, lint, type CorsConfiguration, type Explanation, type LintWarning } from '../core/index.js';
+import { explain, lint, ruleLabel, type CorsConfiguration, type Explanation, type LintWarning } from '../core/index.js';
 import { runDoctor } from './doctor.js';
 import { FORMAT_NAMES, readConfiguration, writeConfiguration } from './formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, EXIT_USAGE, printJson, printLines, Progress } from './output.js';
@@ -24,9 +24,9 @@ function readText(file: string): string {
 const warningLines = (warnings: readonly LintWarning[]): string[] => warnings.map((warning) => `warning ${warning.code}: ${warning.message}`);
 
 function explanationLines(explanation: Explanation): string[] {
-  const lines = [explanation.allowed ? `allowed by rule ${explanation.rule! + 1}` : `refused (${explanation.reason})`];
+  const lines = [explanation.allowed ? `allowed by ${ruleLabel(explanation.rule!, undefined)}` : `refused (${explanation.reason})`];
   for (const rule of explanation.rules) {
-    const label = `  rule ${rule.index + 1}${rule.id === undefined ? '' : ` (${JSON.stringify(rule.id)})`}`;
+    const label = `  ${ruleLabel(rule.index, rule.id)}`;
     if (rule.failed.length === 0) lines.push(`${label}: matches`);
     else lines.push(`${label}: ${rule.failed.join(', ')} fail${rule.deniedHeaders.length > 0 ? `; headers not allowed: ${rule.deniedHeaders.join(', ')}` : ''}`);
   }

@@ -1,6 +1,7 @@
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
-import type { ActualDecision } from './decide.js';
+import { addSuffixCandidates, ascending, type SuffixBucket } from './candidates.js';
+import type { ActualDecision } from './decision.js';
 import { isValidOrigin } from './headers.js';
 import type { CorsConfiguration, CorsMethod, CorsRule } from './model.js';
 import {
@@ -90,6 +91,16 @@ export interface CompiledRules {
   readonly scanRules: readonly number[];
 }
 
+/**
+ * What is known of the bucket a request names: its compiled rules, no configuration, no such bucket,
+ * or nothing at all because the store could not be read (and nothing was cached).
+ */
+export type BucketCorsState =
+  | { readonly kind: 'configured'; readonly rules: CompiledRules }
+  | { readonly kind: 'no-configuration' }
+  | { readonly kind: 'no-bucket' }
+  | { readonly kind: 'unavailable' };
+
 /** What a compiled configuration keeps for one literal AllowedOrigin (see {@link CompiledRules.literalOrigins}). */
 export interface LiteralOrigin {
   /**
@@ -106,17 +117,6 @@ export interface LiteralOrigin {
   readonly actualAnswers: Array<ActualDecision | undefined>;
 }
 
-/** Origin patterns whose suffix (text after `*`) has `length` characters, by suffix. */
-export interface SuffixBucket {
-  /** Suffix length: the part of the Origin to look up is its last `length` characters. */
-  readonly length: number;
-  /** Suffix → indexes (ascending) of the rules with such a pattern. */
-  readonly rules: ReadonlyMap<string, readonly number[]>;
-}
-
-/** Comparator for `Array.prototype.sort` on rule indexes. */
-export const ascending = (a: number, b: number): number => a - b;
-
 /** Most suffix lengths worth one lookup each per decision; a configuration with more scans its pattern rules instead. */
 const MAX_SUFFIX_BUCKETS = 16;
 
@@ -125,18 +125,6 @@ function addIndex(map: Map<string, number[]>, key: string, index: number): void 
   const indexes = map.get(key);
   if (indexes === undefined) map.set(key, [index]);
   else if (indexes[indexes.length - 1] !== index) indexes.push(index);
-}
-
-/**
- * Appends to `into` the indexes (ascending within each bucket, not across them) of the rules whose
- * origin suffix `origin` ends with.
- */
-export function addSuffixCandidates(buckets: readonly SuffixBucket[], origin: string, into: number[]): void {
-  for (const bucket of buckets) {
-    if (bucket.length > origin.length) continue;
-    const indexes = bucket.rules.get(origin.slice(origin.length - bucket.length));
-    if (indexes !== undefined) for (let i = 0; i < indexes.length; i++) into.push(indexes[i]!);
-  }
 }
 
 function compileRule(rule: CorsRule): CompiledRule {

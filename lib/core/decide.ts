@@ -1,70 +1,11 @@
 // Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (docs/behaviour.md §8–§10).
 
-import { addSuffixCandidates, ascending, methodBit, type CompiledRule, type CompiledRules, type LiteralOrigin } from './compile.js';
+import { addSuffixCandidates, ascending } from './candidates.js';
+import { methodBit, type BucketCorsState, type CompiledRule, type CompiledRules, type LiteralOrigin } from './compile.js';
+import type { ActualDecision, ActualMiss, CorsRequestInfo, PreflightDecision, PreflightRefusal, PreflightRefusalDecision } from './decision.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
-import type { HeaderList, ResourceType } from './model.js';
 import { matchHeaders } from './response-headers.js';
 import { matchesWildcard } from './wildcard.js';
-
-/** What the engine needs to know about a request; header values as received (`undefined` when absent). */
-export interface CorsRequestInfo {
-  /** HTTP method of the request. */
-  readonly method: string;
-  /** `Origin` header. */
-  readonly origin: string | undefined;
-  /** `Access-Control-Request-Method` header. */
-  readonly requestMethod: string | undefined;
-  /** `Access-Control-Request-Headers` header. */
-  readonly requestHeaders: string | undefined;
-  /** `BUCKET` for `/b` or `/b/`, `OBJECT` otherwise (`<ResourceType>` in S3's preflight refusals). */
-  readonly resourceType: ResourceType;
-}
-
-/**
- * What is known of the bucket a request names: its compiled rules, no configuration, no such bucket,
- * or nothing at all because the store could not be read (and nothing was cached).
- */
-export type BucketCorsState =
-  | { readonly kind: 'configured'; readonly rules: CompiledRules }
-  | { readonly kind: 'no-configuration' }
-  | { readonly kind: 'no-bucket' }
-  | { readonly kind: 'unavailable' };
-
-/**
- * Why a preflight was refused, in the order the checks run (docs/behaviour.md §8.2): the rules could not
- * be read; no Origin; an `Access-Control-Request-Method` no rule could ever allow; no bucket; no
- * configuration; no request method; more requested headers than a preflight evaluates
- * ({@link MAX_REQUESTED_HEADERS}); no rule matches.
- */
-export type PreflightRefusal =
-  | 'unavailable'
-  | 'no-origin'
-  | 'invalid-method'
-  | 'no-bucket'
-  | 'no-configuration'
-  | 'missing-method'
-  | 'too-many-headers'
-  | 'no-match';
-
-/** A refused preflight: the reason, and what a dialect needs to word its answer. */
-export interface PreflightRefusalDecision {
-  readonly allowed: false;
-  readonly reason: PreflightRefusal;
-  /** `Access-Control-Request-Method` as sent (`undefined` when absent). */
-  readonly requestMethod: string | undefined;
-  readonly resourceType: ResourceType;
-}
-
-/** A preflight answer: 200 with `headers` (without `Vary`, see `CORS_VARY`), or the reason for a refusal. */
-export type PreflightDecision = { readonly allowed: true; readonly ruleIndex: number; readonly headers: HeaderList } | PreflightRefusalDecision;
-
-/** Why an actual request gets no CORS headers. */
-export type ActualMiss = 'unavailable' | 'no-origin' | 'no-configuration' | 'too-many-headers' | 'no-match';
-
-/** An actual request's CORS outcome: headers to add to whatever the server answers, or none. Never blocks. */
-export type ActualDecision =
-  | { readonly matched: true; readonly ruleIndex: number; readonly headers: HeaderList }
-  | { readonly matched: false; readonly reason: ActualMiss };
 
 /**
  * `Access-Control-Request-Method` values a preflight accepts before matching; any other non-empty

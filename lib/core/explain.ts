@@ -1,20 +1,10 @@
 // Why a request is allowed or refused: the engine's own decision, plus which conditions every rule fails and the smallest fix.
 
 import { compileCorsConfiguration, methodBit, type CompiledRule } from './compile.js';
-import {
-  allowsHeader,
-  decideActual,
-  decidePreflight,
-  MAX_REQUEST_HEADERS_LENGTH,
-  MAX_REQUESTED_HEADERS,
-  originMatches,
-  OVER_LIMIT,
-  parseRequestedHeaders,
-  type ActualMiss,
-  type CorsRequestInfo,
-  type PreflightRefusal,
-} from './decide.js';
+import { allowsHeader, decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, originMatches, OVER_LIMIT, parseRequestedHeaders } from './decide.js';
+import type { ActualMiss, CorsRequestInfo, PreflightRefusal } from './decision.js';
 import { isValidOrigin } from './headers.js';
+import { joinWords, ruleLabel } from './wording.js';
 import type { CorsConfiguration, HeaderList } from './model.js';
 import { STORED_RULES_PROFILE } from './validate.js';
 
@@ -72,17 +62,9 @@ export interface Explanation {
   readonly headers: HeaderList;
 }
 
-/** `rule 2` or `rule 2 ("uploads")`: rules are numbered from 1 in messages. */
-export function ruleLabel(index: number, id: string | undefined): string {
-  return id === undefined || id === '' ? `rule ${index + 1}` : `rule ${index + 1} (${JSON.stringify(id)})`;
-}
 
 const code = (value: string): string => `\`${value}\``;
 
-/** `a`, `a and b`, `a, b and c`. */
-export function joinWords(items: readonly string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
 
 /** The requested names that are not HTTP tokens (each comma-separated entry parsed alone, by the engine's parser). */
 function invalidNames(value: string): string[] {

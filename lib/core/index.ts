@@ -13,22 +13,12 @@ export {
   type RuleViolationCode,
 } from './validate.js';
 export { compileCorsConfiguration, isCorsMethod, type CompiledRules, type CompiledRule } from './compile.js';
-export {
-  decidePreflight,
-  decideActual,
-  PREFLIGHT_REQUEST_METHODS,
-  MAX_REQUESTED_HEADERS,
-  MAX_REQUEST_HEADERS_LENGTH,
-  type CorsRequestInfo,
-  type BucketCorsState,
-  type PreflightDecision,
-  type PreflightRefusal,
-  type PreflightRefusalDecision,
-  type ActualDecision,
-  type ActualMiss,
-} from './decide.js';
+export { decidePreflight, decideActual, PREFLIGHT_REQUEST_METHODS, MAX_REQUESTED_HEADERS, MAX_REQUEST_HEADERS_LENGTH } from './decide.js';
+export { type CorsRequestInfo, type PreflightDecision, type PreflightRefusal, type PreflightRefusalDecision, type ActualDecision, type ActualMiss } from './decision.js';
+export { type BucketCorsState } from './compile.js';
 export { CORS_VARY, LIST_SEPARATOR, ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHODS, ALLOW_HEADERS, EXPOSE_HEADERS, MAX_AGE } from './response-headers.js';
 export { isValidOrigin, isHttpToken } from './headers.js';
 export { compileWildcard, matchesWildcard, countWildcards, WILDCARD, type WildcardPattern } from './wildcard.js';
+export { ruleLabel, joinWords } from './wording.js';
 export { explain, type ExplainRequest, type Explanation, type ExplainCondition, type RuleExplanation } from './explain.js';
 export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, SDK_BROWSER_HEADERS, type LintCode, type LintWarning } from './lint.js';

@@ -2,7 +2,7 @@
 
 import { compileCorsConfiguration, type CompiledRule } from './compile.js';
 import { allowsHeader, originMatches } from './decide.js';
-import { joinWords, ruleLabel } from './explain.js';
+import { joinWords, ruleLabel } from './wording.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';

@@ -3,6 +3,8 @@
 import { RULE_FIELDS, type RuleField } from './fields.js';
 import { isHttpToken } from './headers.js';
 import { isPortableText } from './text.js';
+import { isPlainObject } from './values.js';
+import { ruleLabel } from './wording.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
 import { countWildcards, WILDCARD } from './wildcard.js';
 
@@ -65,7 +67,6 @@ export const STORED_RULES_PROFILE: RuleProfile = Object.freeze({
   maxAgeSeconds: Object.freeze([-2147483648, 2147483647] as const),
 });
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Fields in the order their values are checked within one rule. */
 const FIELDS_BY_CHECK_ORDER: readonly RuleField[] = [...RULE_FIELDS].sort((a, b) => a.checkOrder - b.checkOrder);
@@ -171,7 +172,7 @@ export function findRuleViolation(configuration: unknown, profile: RuleProfile):
 
 /** Where a violation is, for messages: `rule 2 AllowedHeaders`. */
 function place(rule: number, field?: keyof CorsRule): string {
-  return field === undefined ? `rule ${rule + 1}` : `rule ${rule + 1} ${field}`;
+  return field === undefined ? ruleLabel(rule, undefined) : `${ruleLabel(rule, undefined)} ${field}`;
 }
 
 /**

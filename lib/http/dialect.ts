@@ -1,7 +1,7 @@
 // What bucketCors needs of an API dialect: how it answers the preflights it refuses.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PreflightRefusalDecision } from '../core/decide.js';
+import type { PreflightRefusalDecision } from '../core/decision.js';
 import type { RuleProfile } from '../core/validate.js';
 
 /**

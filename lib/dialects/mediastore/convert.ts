@@ -4,6 +4,7 @@ import type { CorsConfiguration } from '../../core/model.js';
 import { describeRuleViolation, findRuleViolation } from '../../core/validate.js';
 import { policyOf, type CorsPolicy } from './policy.js';
 import { MEDIASTORE_PROFILE } from './profile.js';
+import { ruleLabel } from '../../core/wording.js';
 
 /** Thrown when a configuration cannot become a MediaStore policy; `problems` lists each reason. */
 export class CorsConversionError extends Error {
@@ -33,7 +34,7 @@ export function s3ConfigurationToMediaStorePolicy(configuration: CorsConfigurati
   const problems: string[] = [];
   const dropped: string[] = [];
   configuration.CORSRules.forEach((rule, index) => {
-    const where = `rule ${index + 1}`;
+    const where = ruleLabel(index, undefined);
     if (rule.ID !== undefined) dropped.push(`${where}: ID ${JSON.stringify(rule.ID)} dropped (MediaStore rules have no ID)`);
     if (rule.AllowedMethods.includes('POST')) problems.push(`${where} allows POST, which MediaStore does not support`);
     if (rule.AllowedHeaders === undefined) problems.push(`${where} has no AllowedHeaders, which MediaStore requires (add "AllowedHeaders": [] to keep its meaning)`);

@@ -1,6 +1,6 @@
 // The MediaStore dialect of bucketCors: how a container's data plane refuses preflights (docs/behaviour.md §13).
 
-import type { PreflightRefusal } from '../../core/decide.js';
+import type { PreflightRefusal } from '../../core/decision.js';
 import type { CorsDialect } from '../../http/dialect.js';
 import { MediaStoreError, MediaStoreErrors } from './errors.js';
 import { MEDIASTORE_PROFILE } from './profile.js';

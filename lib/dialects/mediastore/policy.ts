@@ -5,6 +5,8 @@ import type { CorsConfiguration, CorsRule } from '../../core/model.js';
 import { describeRuleViolation, findRuleViolation } from '../../core/validate.js';
 import { MediaStoreErrors } from './errors.js';
 import { MAX_POLICY_CHARACTERS, MEDIASTORE_PROFILE } from './profile.js';
+import { isPlainObject } from '../../core/values.js';
+import { ruleLabel } from '../../core/wording.js';
 
 /** A MediaStore CORS policy: its rules, first match wins. */
 export type CorsPolicy = readonly CorsRule[];
@@ -14,10 +16,9 @@ const POLICY_FIELDS: readonly RuleField[] = ['AllowedOrigins', 'AllowedHeaders',
   (key) => RULE_FIELDS_BY_KEY.get(key)!,
 );
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseRule(value: unknown, index: number): CorsRule {
-  const where = `CorsPolicy rule ${index + 1}`;
+  const where = `CorsPolicy ${ruleLabel(index, undefined)}`;
   if (!isPlainObject(value)) throw MediaStoreErrors.serialization(`${where} must be an object (a CorsRule).`);
   const draft: Record<string, unknown> = {};
   for (const [key, given] of Object.entries(value)) {

@@ -4,11 +4,10 @@ import { buildRule, RULE_FIELDS, RULE_FIELDS_BY_KEY, RULE_FIELDS_IN_WIRE_ORDER, 
 import type { CorsConfiguration, CorsRule } from '../../core/model.js';
 import { checkMaxAgeSeconds, documentText } from './document.js';
 import { S3Errors } from './errors.js';
+import { isPlainObject } from '../../core/values.js';
 
 const malformed = () => S3Errors.malformedJson();
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function stringList(value: unknown): string[] {
   if (!Array.isArray(value)) throw malformed();

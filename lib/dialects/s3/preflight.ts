@@ -1,6 +1,8 @@
 // S3's answers to refused preflights: the core's reasons worded as S3 words them (docs/behaviour.md §8.2, §8.4).
 
-import { decidePreflight as decideCorePreflight, PREFLIGHT_REQUEST_METHODS, type BucketCorsState, type CorsRequestInfo, type PreflightDecision, type PreflightRefusalDecision } from '../../core/decide.js';
+import { decidePreflight as decideCorePreflight, PREFLIGHT_REQUEST_METHODS } from '../../core/decide.js';
+import type { BucketCorsState } from '../../core/compile.js';
+import type { CorsRequestInfo, PreflightDecision, PreflightRefusalDecision } from '../../core/decision.js';
 import type { ResourceType } from '../../core/model.js';
 import { S3Errors, type S3Error } from './errors.js';
 
