@@ -2,12 +2,13 @@
 
 import { S3Client } from '@aws-sdk/client-s3';
 import express5, { type RequestHandler } from 'express';
-import { createHash } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import type { CorsRule } from 'express-bucket-cors/core';
 import { corsRouter, type CorsRouterOptions } from 'express-bucket-cors/s3';
 import type { InvalidationEvent, RuleStore } from 'express-bucket-cors';
+
+export { corsXml } from '../../conformance/admin-cases';
+export { md5 } from '../../conformance/http';
 
 // Express 4 is installed under an npm alias that has no type declarations of its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,25 +82,6 @@ export function s3ClientFor(app: RouterApp, style: 'path' | 'virtual'): S3Client
     requestHandler: { httpAgent: agent },
     maxAttempts: 1,
   });
-}
-
-/** `Content-MD5` of a body. */
-export const md5 = (body: string | Uint8Array): string => createHash('md5').update(body).digest('base64');
-
-const element = (name: string, values: readonly string[] | undefined): string =>
-  (values ?? []).map((value) => `<${name}>${value}</${name}>`).join('');
-
-/** A PutBucketCors XML document, children in SDK order; values are inserted as given (already escaped). */
-export function corsXml(rules: readonly CorsRule[], namespace = true): string {
-  const body = rules
-    .map(
-      (rule) =>
-        `<CORSRule>${rule.ID === undefined ? '' : `<ID>${rule.ID}</ID>`}${element('AllowedHeader', rule.AllowedHeaders)}` +
-        `${element('AllowedMethod', rule.AllowedMethods)}${element('AllowedOrigin', rule.AllowedOrigins)}` +
-        `${element('ExposeHeader', rule.ExposeHeaders)}${rule.MaxAgeSeconds === undefined ? '' : `<MaxAgeSeconds>${rule.MaxAgeSeconds}</MaxAgeSeconds>`}</CORSRule>`,
-    )
-    .join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><CORSConfiguration${namespace ? ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"' : ''}>${body}</CORSConfiguration>`;
 }
 
 /** A store that answers like `inner` until told to fail, then rejects every call (a Redis outage). */
