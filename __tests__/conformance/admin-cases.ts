@@ -1,6 +1,6 @@
 // The PutBucketCors / GetBucketCors / DeleteBucketCors conformance cases of docs/behaviour.md §16 (T01–T25), over raw HTTP:
 // the router tests and the conformance suite (every integration recipe) run the same cases.
-// Setup they expect: bucket `b` exists without rules, `nosuch` does not, and the owner of `b` is 111122223333.
+// Setup they expect: bucket `b` (the client's `bucket`) exists without rules, `nosuch` does not, and its owner is 111122223333.
 
 import type { CorsRule } from 'express-bucket-cors/core';
 import { md5, type ConformanceClient, type RawResponse } from './http';
@@ -255,7 +255,7 @@ export const ADMIN_CASES: readonly AdminCase[] = [
   {
     id: 'T23: GET without a configuration',
     run: async (c) => {
-      expectS3Error(await get(c), 404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist', { BucketName: 'b' });
+      expectS3Error(await get(c), 404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist', { BucketName: c.bucket });
     },
   },
   {
@@ -274,7 +274,7 @@ export const ADMIN_CASES: readonly AdminCase[] = [
       expect((await put(c, '/b?cors', C6_XML)).status).toBe(200);
       expect((await get(c)).status).toBe(200);
       expect((await del(c, '/b?cors')).status).toBe(204);
-      expectS3Error(await get(c), 404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist', { BucketName: 'b' });
+      expectS3Error(await get(c), 404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist', { BucketName: c.bucket });
     },
   },
 ];

@@ -31,8 +31,13 @@ export interface RawResponse {
 
 export interface ConformanceClient {
   readonly url: string;
+  /** The server's name for the vectors' bucket `b` (S3 itself refuses names under 3 characters). */
+  readonly bucket: string;
   send(request: RawRequest): Promise<RawResponse>;
 }
+
+/** `path` with the vectors' bucket `b` (first segment) renamed `bucket`. */
+const renamed = (path: string, bucket: string): string => (bucket === 'b' ? path : path.replace(/^\/b(?=[/?]|$)/, `/${bucket}`));
 
 /** `Content-MD5` of a body. */
 export const md5 = (body: string | Uint8Array): string => createHash('md5').update(body).digest('base64');
@@ -64,12 +69,23 @@ async function signedHeaders(url: URL, request: RawRequest, body: Buffer, creden
   return signed.headers as Record<string, string>;
 }
 
-/** A client for the server at `url`; requests are signed with `credentials` when given. */
-export function conformanceClient(url: string, credentials?: Credentials, region = 'us-east-1'): ConformanceClient {
+/** Options of {@link conformanceClient}. */
+export interface ClientOptions {
+  /** Sign requests with these keys. Default: unsigned. */
+  readonly credentials?: Credentials;
+  /** See {@link ConformanceClient.bucket}. Default `'b'`. */
+  readonly bucket?: string;
+  readonly region?: string;
+}
+
+/** A client for the server at `url`. */
+export function conformanceClient(url: string, { credentials, bucket = 'b', region = 'us-east-1' }: ClientOptions = {}): ConformanceClient {
   const base = new URL(url);
   return {
     url,
-    async send(request) {
+    bucket,
+    async send(given) {
+      const request = { ...given, path: renamed(given.path, bucket) };
       const body = typeof request.body === 'string' ? Buffer.from(request.body) : (request.body ?? Buffer.alloc(0));
       const sign = credentials !== undefined && request.signed !== false;
       const headers = sign ? await signedHeaders(base, request, body, credentials!, region) : { ...request.headers };
