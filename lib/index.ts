@@ -13,6 +13,8 @@ export {
 export type { CorsDialect } from './http/dialect.js';
 export { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from './http/resolve.js';
 export { readRequestBody, discardUnreadBody, RequestAbortedError, BodyConsumedError } from './http/body.js';
+export { backendProxy, DEFAULT_PROXY_TIMEOUT_MS, type BackendProxyOptions, type ProxyFailure } from './http/proxy.js';
+export { corsHeadersOn } from './http/kept-headers.js';
 
 // The admin service every dialect's router uses
 export {
