@@ -1,9 +1,9 @@
-// README's "Virtual-hosted style with SDKs": the documented path-style client, run as written against a started demo.
+// examples/README.md's "Virtual-hosted style with SDKs": the documented path-style client, run as written against a started demo.
 
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { transformSync } from '@swc/core';
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { readmeBlocks } from '../package/readme-blocks';
@@ -11,13 +11,14 @@ import { startDemo, type RunningDemo } from './demo';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README_ENDPOINT = 'http://localhost:9000';
+const DEMO_README = path.join(ROOT, 'examples', 'README.md');
 
-describe("README's SDK client for the demo (path-style)", () => {
+describe("the demo README's SDK client (path-style)", () => {
   let running: RunningDemo;
   let script: string;
 
   beforeAll(async () => {
-    running = await startDemo(); // the demo's default credentials, as README's block uses
+    running = await startDemo(); // the demo's default credentials, as the block uses
     await running.s3.send(new CreateBucketCommand({ Bucket: 'photos' }));
     await running.s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'a.jpg', Body: 'a' }));
     await running.s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'b.jpg', Body: 'b' }));
@@ -31,7 +32,7 @@ describe("README's SDK client for the demo (path-style)", () => {
   });
 
   test('the block, pointed at this demo as localhost, lists the bucket through path-style requests', async () => {
-    const blocks = readmeBlocks().filter((block) => block.section === 'Virtual-hosted style with SDKs');
+    const blocks = readmeBlocks(readFileSync(DEMO_README, 'utf8')).filter((block) => block.section === 'Virtual-hosted style with SDKs');
     expect(blocks).toHaveLength(1);
     const source = blocks[0]!.code;
     expect(source).toContain(README_ENDPOINT);

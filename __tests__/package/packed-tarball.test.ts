@@ -74,10 +74,13 @@ describe('the packed tarball', () => {
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  test('holds only the build, README, LICENSE and package.json', () => {
-    const outside = files.filter((path) => !path.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(path));
+  /** Files beside dist/: docs/behaviour.md is what TSDoc hovers cite, docs/operations.md what README sends Redis users to. */
+  const SHIPPED_FILES = ['README.md', 'docs/behaviour.md', 'docs/operations.md', 'LICENSE', 'package.json'];
+
+  test('holds only the build, README, the documents it links for users (behaviour reference, operations), LICENSE and package.json', () => {
+    const outside = files.filter((path) => !path.startsWith('dist/') && !SHIPPED_FILES.includes(path));
     expect(outside).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
+    expect(files).toEqual(expect.arrayContaining([...SHIPPED_FILES, 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
     expect(files.some((path) => path.includes('__tests__') || path.endsWith('.ts') && !path.endsWith('.d.ts'))).toBe(false);
   });
 

@@ -1,4 +1,4 @@
-// The TypeScript and JavaScript code blocks of README.md, with where they are, for tests that compile and run them.
+// The TypeScript and JavaScript code blocks of a Markdown file (README.md unless given), with where they are, for tests that compile and run them.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
