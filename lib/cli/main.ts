@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// lib/cli/main.ts
 // The `bucket-cors` executable (package.json `bin`): runs the command line and sets the exit code.
 
 import { main } from './program.js';
