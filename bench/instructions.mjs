@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
 import cors from 'cors';
-import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, S3_ACTUAL_RESPONSE_HEADERS, THREE_RULES } from './fixtures.mjs';
+import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, S3_ACTUAL_RESPONSE_HEADERS, THREE_RULES } from './harness/fixtures.mjs';
 
 /** The `Vary` value bucketCors sends. */
 const VARY = /** @type {string} */ (S3_ACTUAL_RESPONSE_HEADERS.find(([header]) => header === 'Vary')?.[1]);
-import { buildLibrary, importLibrary } from './library.mjs';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 /**
  * Measured cases, each a connect-style handler called once per new request/response pair;
@@ -62,13 +62,9 @@ function requestPair(headers, method) {
  * @returns {Promise<{ handler: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, headers: Record<string, string>, method: string, check: (res: ServerResponse) => boolean }>}
  */
 async function caseSetup(name) {
-  const [{ bucketCors }, { MemoryRuleStore }, { RuleCache }, { decisionChannel, DIAGNOSTICS_CHANNELS }, { createAddressing }, { decideActual }] = await Promise.all([
-    importLibrary('http/middleware.js'),
-    importLibrary('store/memory.js'),
-    importLibrary('cache/cache.js'),
-    importLibrary('diagnostics.js'),
-    importLibrary('http/resolve.js'),
-    importLibrary('core/decide.js'),
+  const [{ bucketCors, MemoryRuleStore, RuleCache, DIAGNOSTICS_CHANNELS, decideActual }, { decisionChannel, createAddressing }] = await Promise.all([
+    import('express-bucket-cors'),
+    import('./harness/internals.mjs'),
   ]);
   const store = new MemoryRuleStore();
   await store.put(BUCKET, THREE_RULES);
@@ -341,7 +337,7 @@ if (process.argv[1] === here) {
   });
   if (values.workload !== undefined) await workload(JSON.parse(values.workload));
   else {
-    await buildLibrary();
+    await ensureBuilt();
     if (values.annotate) await annotate(/** @type {Case} */ (positionals[0] ?? 'actual'), values.quick);
     else process.stdout.write(`${JSON.stringify(await instructionsPerCall({ quick: values.quick, ...(positionals.length > 0 && { only: positionals }) }), null, 2)}\n`);
   }

@@ -1,20 +1,19 @@
 // `node bench/miss-cpu.mjs`: CPU time per RuleCache lookup through RedisRuleStore, in process: a lookup that reads Redis alone, 50 of them at once, and a hit.
 // The cache is kept full (10,000 buckets), so every read also evicts one. `node --cpu-prof bench/miss-cpu.mjs` shows where a read's time goes.
 
-import { bucketName } from './heap.mjs';
-import { buildLibrary, importLibrary } from './library.mjs';
-import { startRedis } from './redis.mjs';
-import { seedBuckets } from './tenancy.mjs';
+import { bucketName } from './measure/heap.mjs';
+import { startRedis } from './harness/redis.mjs';
+import { seedBuckets } from './measure/tenancy.mjs';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 const CACHED = 10_000;
 const READS = 5_000;
 
-await buildLibrary();
+await ensureBuilt();
 const redis = await startRedis({});
 try {
   await seedBuckets(redis.client, Array.from({ length: 4 * CACHED + 3 * READS }, (_, i) => bucketName(i)));
-  const { RedisRuleStore } = await importLibrary('store/redis/store.js');
-  const { RuleCache } = await importLibrary('cache/cache.js');
+  const { RedisRuleStore, RuleCache } = await import('express-bucket-cors');
   const store = new RedisRuleStore({ client: redis.client });
   const cache = new RuleCache(store, { max: CACHED });
   let next = 0;

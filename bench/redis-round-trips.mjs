@@ -2,8 +2,9 @@
 
 import Redis from 'ioredis';
 import * as nodeRedis from 'redis';
-import { THREE_RULES } from './fixtures.mjs';
-import { buildLibrary, importLibrary } from './library.mjs';
+import { THREE_RULES } from './harness/fixtures.mjs';
+import { startRedis, startRedisCluster } from '../scripts/redis-server.cjs';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 /** Distinct buckets looked up once each, none cached before. */
 const BUCKETS = 10_000;
@@ -16,11 +17,9 @@ const CHANNEL = `${KEY_PREFIX}invalidate`;
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`redis-round-trips: ${line}\n`);
 
-// bench/run.mjs has transpiled lib/ already (and other measurements are reading it): --built.
-if (!process.argv.includes('--built')) await buildLibrary();
-const { RedisRuleStore } = await importLibrary('store/redis/store.js');
-const { RuleCache } = await importLibrary('cache/cache.js');
-const { startRedis, startRedisCluster } = await importLibrary('../__tests__/support/redis.js');
+// bench/run.mjs has built dist/ already, and the whole run measures that one build: --built.
+if (!process.argv.includes('--built')) await ensureBuilt();
+const { RedisRuleStore, RuleCache } = await import('express-bucket-cors');
 
 /**
  * `total_reads_processed` summed over `nodes`: how many times the servers read from a client socket,

@@ -5,20 +5,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { VARIANTS } from './apps.mjs';
-import { ACTUAL_HEADERS, BUCKET, NAIVE_KEY_PREFIX, OBJECT_PATH, THREE_RULES } from './fixtures.mjs';
-import { bucketName } from './heap.mjs';
-import { propagationDelays } from './invalidation.mjs';
-import { buildLibrary, importLibrary } from './library.mjs';
-import { LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCpu, startServer } from './processes.mjs';
-import { commandsBetween, startRedis } from './redis.mjs';
-import { send } from './load.mjs';
-import { figuresTable, goalsMet, throughputTable } from './report.mjs';
-import { median, pairedRatio, percentile } from './stats.mjs';
-import { coldBurstReads, hotBucketReads } from './store-reads.mjs';
+import { VARIANTS } from './harness/apps.mjs';
+import { ACTUAL_HEADERS, BUCKET, NAIVE_KEY_PREFIX, OBJECT_PATH, THREE_RULES } from './harness/fixtures.mjs';
+import { bucketName } from './measure/heap.mjs';
+import { propagationDelays } from './measure/invalidation.mjs';
+import { LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCpu, startServer } from './harness/processes.mjs';
+import { commandsBetween, startRedis } from './harness/redis.mjs';
+import { send } from './harness/load.mjs';
+import { figuresTable, goalsMet, throughputTable } from './harness/report.mjs';
+import { median, pairedRatio, percentile } from './harness/stats.mjs';
+import { coldBurstReads, hotBucketReads } from './measure/store-reads.mjs';
 import { INSTRUCTION_FIGURES, instructionsPerCall } from './instructions.mjs';
-import { burst, hotTarget, seedBuckets, zipfTarget } from './tenancy.mjs';
-import { checkCors, interleavedThroughput, loadCases } from './throughput.mjs';
+import { burst, hotTarget, seedBuckets, zipfTarget } from './measure/tenancy.mjs';
+import { checkCors, interleavedThroughput, loadCases } from './measure/throughput.mjs';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -85,11 +85,10 @@ const machine = {
   pinning: canPin && pinSelfToLoadCpu() ? `servers and in-process measurements on cpu${SERVER_CPU}; autocannon and redis-server on cpu${LOAD_CPU} (taskset)` : 'not pinned (no taskset)',
 };
 if (process.env.DEBUG) progress(`warning: DEBUG=${process.env.DEBUG} is set; debug output slows the servers under test`);
-progress('transpiling lib/ …');
-await buildLibrary();
+await ensureBuilt({ log: progress });
 const redis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
 try {
-  const { RedisRuleStore } = await importLibrary('store/redis/store.js');
+  const { RedisRuleStore } = await import('express-bucket-cors');
   const seeder = new RedisRuleStore({ client: redis.client });
   await seeder.put(BUCKET, THREE_RULES);
   await redis.client.set(NAIVE_KEY_PREFIX + BUCKET, JSON.stringify(THREE_RULES));

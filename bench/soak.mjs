@@ -9,11 +9,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BUCKET, OBJECT_PATH, PREFLIGHT_HEADERS, ACTUAL_HEADERS, THREE_RULES } from './fixtures.mjs';
-import { buildLibrary, importLibrary } from './library.mjs';
-import { startServer } from './processes.mjs';
-import { startRedis } from './redis.mjs';
-import { percentile } from './stats.mjs';
+import { BUCKET, OBJECT_PATH, PREFLIGHT_HEADERS, ACTUAL_HEADERS, THREE_RULES } from './harness/fixtures.mjs';
+import { startServer } from './harness/processes.mjs';
+import { startRedis } from './harness/redis.mjs';
+import { percentile } from './harness/stats.mjs';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -56,9 +56,8 @@ if (KILL_AT + DOWN_SECONDS + 5 > SECONDS) throw new Error('--seconds is too shor
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`soak: ${line}\n`);
 
-progress('transpiling lib/ …');
-await buildLibrary();
-const { serializeCorsXml } = await importLibrary('dialects/s3/xml.js');
+await ensureBuilt({ log: progress });
+const { serializeCorsXml } = await import('express-bucket-cors/s3');
 /** The PutBucketCors body the load writes, again and again: the rules the instances start with. */
 const CORS_XML = /** @type {string} */ (serializeCorsXml(THREE_RULES));
 /** What the load sends, with weights: mostly actual GETs and preflights, some ?cors reads, a few writes. */
@@ -164,7 +163,7 @@ function processFigures(pid) {
   }
 }
 
-/** @param {import('./redis.mjs').BenchRedis} redis @returns {Promise<number>} clients connected to Redis (INFO clients), this script's own one included */
+/** @param {import('./harness/redis.mjs').BenchRedis} redis @returns {Promise<number>} clients connected to Redis (INFO clients), this script's own one included */
 async function redisClients(redis) {
   return Number(/^connected_clients:(\d+)/m.exec(await redis.client.info('clients'))?.[1]);
 }
@@ -181,7 +180,7 @@ const endEarly = () => {
 };
 process.once('SIGINT', endEarly).once('SIGTERM', endEarly);
 
-/** @type {import('./processes.mjs').ServerProcess[]} */
+/** @type {import('./harness/processes.mjs').ServerProcess[]} */
 let servers = [];
 /** @type {Record<string, unknown>} */
 const report = { seconds: SECONDS, stall_seconds: STALL_SECONDS, down_seconds: DOWN_SECONDS, rate: RATE, connections_per_instance: CONNECTIONS, timeout_seconds: TIMEOUT_MS / 1000 };

@@ -2,20 +2,20 @@
 // What it separates: a different bucket per request, a large cached working set, and the requests that read Redis. About 3 minutes.
 
 import { parseArgs } from 'node:util';
-import { ACTUAL_HEADERS, BUCKET, THREE_RULES } from './fixtures.mjs';
-import { bucketName } from './heap.mjs';
-import { buildLibrary } from './library.mjs';
-import { throughput } from './load.mjs';
-import { canPin, LOAD_CPU, pinSelfToLoadCpu, startServer } from './processes.mjs';
-import { startRedis } from './redis.mjs';
-import { hotTarget, seedBuckets, zipfTarget } from './tenancy.mjs';
+import { ACTUAL_HEADERS, BUCKET, THREE_RULES } from './harness/fixtures.mjs';
+import { bucketName } from './measure/heap.mjs';
+import { throughput } from './harness/load.mjs';
+import { canPin, LOAD_CPU, pinSelfToLoadCpu, startServer } from './harness/processes.mjs';
+import { startRedis } from './harness/redis.mjs';
+import { hotTarget, seedBuckets, zipfTarget } from './measure/tenancy.mjs';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 const { values } = parseArgs({ options: { 'trace-gc': { type: 'boolean', default: false }, 'ttl-ms': { type: 'string' } } });
 const BUCKETS = 1_000_000;
 const SECONDS = 4;
 
 if (canPin) pinSelfToLoadCpu();
-await buildLibrary();
+await ensureBuilt();
 const redis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
 try {
   await seedBuckets(redis.client, Array.from({ length: BUCKETS }, (_, i) => bucketName(i)));
@@ -24,7 +24,7 @@ try {
   const cache = values['ttl-ms'] === undefined ? undefined : { ttlMs: Number(values['ttl-ms']) };
   const server = await startServer('working-set', { variant: 'redis', redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES, cache }, values['trace-gc'] ? ['--trace-gc'] : []);
   try {
-    /** @param {string} name @param {import('./load.mjs').LoadTarget} target */
+    /** @param {string} name @param {import('./harness/load.mjs').LoadTarget} target */
     const phase = async (name, target) => {
       process.stdout.write(`PHASE ${name}\n`);
       const [cpuBefore, readsBefore] = [await server.cpuMicros(), await redis.keyReads()];

@@ -1,11 +1,13 @@
-// `npm start`: transpiles lib/ and examples/ (TypeScript) with SWC into .tmp/demo, then runs the demo from there.
+// `npm start`: builds the package into dist/ when it is stale (scripts/ensure-build.mjs), transpiles the demo's own
+// TypeScript (examples/server) with SWC into .tmp/demo, and runs it from there.
 
 import { transformFile } from '@swc/core';
 import { rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 // The AWS SDK (used for presigning) warns that Node 20 support ends in 2027: noise at every demo start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -33,36 +35,22 @@ const swcOptions = (file) => ({
   module: { type: 'commonjs' },
 });
 
+await ensureBuilt({ log: (line) => console.log(line) });
 const started = Date.now();
 const builds = [];
-for (const folder of ['lib', 'examples/server']) {
-  for await (const file of sources(path.join(root, folder))) {
-    const target = path.join(outDir, `${path.relative(root, file).slice(0, -'.ts'.length)}.js`);
-    builds.push(
-      transformFile(file, swcOptions(file)).then(async ({ code }) => {
-        await mkdir(path.dirname(target), { recursive: true });
-        await writeFile(target, code);
-      }),
-    );
-  }
+for await (const file of sources(path.join(root, 'examples', 'server'))) {
+  const target = path.join(outDir, `${path.relative(root, file).slice(0, -'.ts'.length)}.js`);
+  builds.push(
+    transformFile(file, swcOptions(file)).then(async ({ code }) => {
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, code);
+    }),
+  );
 }
 await Promise.all(builds);
-await writeFile(path.join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
-// The demo imports the package by name, as a user would: a package in the build's node_modules whose
-// entry points (package.json `exports`) lead to the transpiled lib/.
-const { name, exports: entries } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-const packageDir = path.join(outDir, 'node_modules', name);
-await mkdir(packageDir, { recursive: true });
-const stubs = {};
-for (const [subpath, target] of Object.entries(entries)) {
-  if (typeof target !== 'object') continue;
-  const stub = `./${subpath === '.' ? 'index' : subpath.slice(2)}.js`;
-  const built = path.join(outDir, 'lib', target.require.default.replace(/^\.\/dist\/cjs\//, ''));
-  await writeFile(path.join(packageDir, stub), `module.exports = require(${JSON.stringify(built)});\n`);
-  stubs[subpath] = stub;
-}
-await writeFile(path.join(packageDir, 'package.json'), `${JSON.stringify({ name, type: 'commonjs', exports: stubs })}\n`);
-console.log(`(transpiled ${builds.length} files with SWC into ${path.relative(root, outDir)} in ${Date.now() - started} ms)\n`);
+// No package.json of its own: the nearest one is the repository's, so `require('express-bucket-cors')` (and
+// `/s3`, …) resolves by the package's own name and `exports` to the build in dist/, as it would for a user.
+console.log(`(transpiled ${builds.length} demo files with SWC into ${path.relative(root, outDir)} in ${Date.now() - started} ms)\n`);
 
 const { main } = createRequire(import.meta.url)(path.join(outDir, 'examples', 'server', 'main.js'));
 try {

@@ -1,17 +1,33 @@
 // Builds dist/cjs (CommonJS) and dist/esm (ES modules) from lib/ with two tsc runs,
 // each folder marked with its own package.json "type" so Node loads it as intended.
+// The build goes to a folder of its own beside dist/ and replaces dist/ only when complete: a demo or
+// benchmark loading the package from dist/ meanwhile never finds it half built or gone.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 const tsc = (args) => execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', ...args], { stdio: 'inherit' });
 const formats = [
-  { dir: 'dist/cjs', type: 'commonjs', args: ['--module', 'commonjs', '--moduleResolution', 'bundler'] },
-  { dir: 'dist/esm', type: 'module', args: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
+  { dir: 'cjs', type: 'commonjs', args: ['--module', 'commonjs', '--moduleResolution', 'bundler'] },
+  { dir: 'esm', type: 'module', args: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
 ];
 
-rmSync('dist', { recursive: true, force: true });
-for (const { dir, type, args } of formats) {
-  tsc(['-p', 'tsconfig.build.json', '--outDir', dir, ...args]);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/package.json`, `${JSON.stringify({ type }, null, 2)}\n`);
+// Beside dist/, at the same depth, so the relative paths in source maps stay right after the move.
+const building = `dist.building-${process.pid}`;
+const replaced = `dist.replaced-${process.pid}`;
+try {
+  for (const { dir, type, args } of formats) {
+    tsc(['-p', 'tsconfig.build.json', '--outDir', `${building}/${dir}`, ...args]);
+    mkdirSync(`${building}/${dir}`, { recursive: true });
+    writeFileSync(`${building}/${dir}/package.json`, `${JSON.stringify({ type }, null, 2)}\n`);
+  }
+  rmSync(replaced, { recursive: true, force: true });
+  try {
+    renameSync('dist', replaced);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  renameSync(building, 'dist');
+} finally {
+  rmSync(building, { recursive: true, force: true });
+  rmSync(replaced, { recursive: true, force: true });
 }

@@ -3,7 +3,6 @@
 import cors from 'cors';
 import express from 'express';
 import Redis from 'ioredis';
-import { importLibrary } from './library.mjs';
 import { CORS_PACKAGE_OPTIONS, NAIVE_KEY_PREFIX, S3_ACTUAL_RESPONSE_HEADERS } from './fixtures.mjs';
 
 /**
@@ -41,7 +40,7 @@ function naiveRedisCors(client) {
     const json = await client.get(NAIVE_KEY_PREFIX + bucket);
     const origin = req.headers.origin;
     if (json !== null && origin !== undefined) {
-      /** @type {import('../lib/core/model.js').CorsConfiguration} */
+      /** @type {import('express-bucket-cors').CorsConfiguration} */
       const configuration = JSON.parse(json);
       const rule = configuration.CORSRules.find((r) => r.AllowedMethods.includes(req.method) && r.AllowedOrigins.some((o) => o === '*' || o === origin));
       if (rule !== undefined) {
@@ -76,7 +75,7 @@ function floorCors(bucket) {
  * adds this library's `?cors` router (with everyone authorized) in front of the `redis` variant;
  * `cache` gives the `redis` variant's bucketCors cache options (default: the library's).
  * @param {Variant} variant
- * @param {{ redisUrl?: string, bucket: string, configuration: import('../lib/core/model.js').CorsConfiguration, admin?: boolean, cache?: import('../lib/cache/cache.js').RuleCacheOptions }} options
+ * @param {{ redisUrl?: string, bucket: string, configuration: import('express-bucket-cors').CorsConfiguration, admin?: boolean, cache?: import('express-bucket-cors').RuleCacheOptions }} options
  * @returns {Promise<BenchApp>}
  */
 export async function createApp(variant, { redisUrl, bucket, configuration, admin = false, cache }) {
@@ -102,7 +101,7 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
       break;
     }
     case 'memory': {
-      const [{ bucketCors }, { MemoryRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/memory.js')]);
+      const { bucketCors, MemoryRuleStore } = await import('express-bucket-cors');
       const store = new MemoryRuleStore();
       await store.put(bucket, configuration);
       const middleware = bucketCors({ store });
@@ -111,7 +110,7 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
       break;
     }
     case 'redis': {
-      const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis/store.js')]);
+      const { bucketCors, RedisRuleStore } = await import('express-bucket-cors');
       const client = new Redis(/** @type {string} */ (redisUrl));
       // The store reports its failures itself; without a listener ioredis prints every outage as "Unhandled error event".
       client.on('error', () => {});
@@ -120,7 +119,7 @@ export async function createApp(variant, { redisUrl, bucket, configuration, admi
       const middleware = bucketCors({ store, ...(cache !== undefined && { cache }) });
       closers.push(() => client.quit(), () => store.close?.(), () => middleware.close());
       if (admin) {
-        const { corsRouter } = await importLibrary('dialects/s3/router.js');
+        const { corsRouter } = await import('express-bucket-cors/s3');
         app.use(corsRouter({ store, authorize: () => true }));
       }
       app.use(middleware);

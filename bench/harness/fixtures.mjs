@@ -43,7 +43,7 @@ export const PREFLIGHT_HEADERS = {
 /**
  * A typical three-rule bucket configuration; actual GETs and preflights from {@link ORIGIN} match
  * the second rule, so a decision always skips one rule first.
- * @type {import('../lib/core/model.js').CorsConfiguration}
+ * @type {import('express-bucket-cors').CorsConfiguration}
  */
 export const THREE_RULES = {
   CORSRules: [
@@ -70,7 +70,7 @@ export const THREE_RULES = {
 /**
  * A 100-rule configuration (S3's maximum) in which only the last rule allows {@link ORIGIN}; the
  * others mix exact and wildcard origins so that every rule is really compared.
- * @type {import('../lib/core/model.js').CorsConfiguration}
+ * @type {import('express-bucket-cors').CorsConfiguration}
  */
 export const HUNDRED_RULES = {
   CORSRules: [

@@ -18,13 +18,13 @@ export function pinSelfToLoadCpu() {
 
 /**
  * Forks a Node script on {@link SERVER_CPU} with an IPC channel.
- * @param {string} script file name inside bench/
+ * @param {string} script path inside bench/, e.g. 'micro.mjs'
  * @param {string[]} args
  * @param {string[]} [nodeFlags] e.g. ['--expose-gc']
  * @returns {import('node:child_process').ChildProcess}
  */
 export function forkPinned(script, args, nodeFlags = []) {
-  const modulePath = fileURLToPath(new URL(script, import.meta.url));
+  const modulePath = fileURLToPath(new URL(`../${script}`, import.meta.url));
   if (!canPin) return fork(modulePath, args, { execArgv: nodeFlags });
   // fork runs `execPath ...execArgv modulePath ...args`, so taskset can stand in front of node.
   return fork(modulePath, args, { execPath: 'taskset', execArgv: ['-c', String(SERVER_CPU), process.execPath, ...nodeFlags] });
@@ -61,14 +61,14 @@ export function firstMessage(child) {
  */
 
 /**
- * Starts `bench/server.mjs` for one variant.
+ * Starts `bench/harness/server.mjs` for one variant.
  * @param {string} name  label for error messages
  * @param {Record<string, unknown>} appOptions  passed to createApp (`variant`, `redisUrl`, ...)
  * @param {string[]} [nodeFlags]  e.g. ['--cpu-prof', '--cpu-prof-dir=...']
  * @returns {Promise<ServerProcess>}
  */
 export async function startServer(name, appOptions, nodeFlags = []) {
-  const child = forkPinned('server.mjs', [JSON.stringify(appOptions)], nodeFlags);
+  const child = forkPinned('harness/server.mjs', [JSON.stringify(appOptions)], nodeFlags);
   const { port } = await firstMessage(child);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {

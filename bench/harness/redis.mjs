@@ -1,8 +1,8 @@
-// A private redis-server for the benchmark (started by the test support), pinned to a CPU, with all its command counts.
+// A private redis-server for the benchmark (started by scripts/redis-server.cjs, as for the tests), pinned to a CPU, with all its command counts.
 
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { importLibrary } from './library.mjs';
+import { startRedis as startRedisServer } from '../../scripts/redis-server.cjs';
 
 /**
  * @typedef {object} BenchRedis
@@ -25,14 +25,12 @@ async function serverPid(client) {
 }
 
 /**
- * Starts redis-server with `__tests__/support/redis.ts` and, given `cpu`, pins it there with taskset.
+ * Starts redis-server with scripts/redis-server.cjs and, given `cpu`, pins it there with taskset.
  * @param {{ cpu?: number | undefined }} [options]
  * @returns {Promise<BenchRedis>}
  */
 export async function startRedis({ cpu } = {}) {
-  const { startRedis: startTestRedis } = await importLibrary('../__tests__/support/redis.js');
-  /** @type {{ url: string, external: boolean, stop(): Promise<void>, restart(): Promise<void> }} */
-  const server = await startTestRedis();
+  const server = await startRedisServer();
   if (server.external) throw new Error('unset REDIS_URL: the benchmark counts commands on a Redis server of its own');
   const client = new Redis(server.url);
   if (cpu !== undefined) {

@@ -1,5 +1,5 @@
 // Child-process entry: serves one variant's app on a loopback port, reports its CPU time, stops when told.
-// Usage (by bench/processes.mjs only): node bench/server.mjs '<JSON createApp arguments>'
+// Usage (by bench/harness/processes.mjs only): node bench/harness/server.mjs '<JSON createApp arguments>'
 
 import { createServer } from 'node:http';
 import { createApp } from './apps.mjs';

@@ -1,15 +1,14 @@
 // Engine cost: ns per preflight decision against 100 rules (last rule matches, and no rule matches).
 
-import { HUNDRED_RULES, OBJECT_PATH, ORIGIN, UNMATCHED_ORIGIN } from './fixtures.mjs';
-import { importLibrary } from './library.mjs';
-import { nsPerCall } from './timing.mjs';
+import { HUNDRED_RULES, OBJECT_PATH, ORIGIN, UNMATCHED_ORIGIN } from '../harness/fixtures.mjs';
+import { nsPerCall } from '../harness/timing.mjs';
 
 /**
  * @param {{ batches: number, iterations: number }} plan
  * @returns {Promise<{ engine_ns_last_of_100: number, engine_ns_no_match: number }>}
  */
 export async function engineNs(plan) {
-  const [{ compileCorsConfiguration }, { decidePreflight }] = await Promise.all([importLibrary('core/compile.js'), importLibrary('core/decide.js')]);
+  const { compileCorsConfiguration, decidePreflight } = await import('express-bucket-cors/core');
   const state = { kind: 'configured', rules: compileCorsConfiguration(HUNDRED_RULES) };
   const lastRule = { method: 'OPTIONS', origin: ORIGIN, requestMethod: 'PUT', requestHeaders: 'content-type', resourceType: 'OBJECT' };
   const noMatch = { ...lastRule, origin: UNMATCHED_ORIGIN };

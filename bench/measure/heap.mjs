@@ -1,13 +1,12 @@
 // Memory cost of the rule cache (needs node --expose-gc): heap bytes per cached bucket when buckets share a few configurations and when each has its own, and the cache's own byte estimate beside the real heap.
 
-import { ORIGIN, THREE_RULES } from './fixtures.mjs';
-import { importLibrary } from './library.mjs';
+import { ORIGIN, THREE_RULES } from '../harness/fixtures.mjs';
 
 /**
  * A store that, like Redis, hands out a freshly parsed copy on every read and keeps nothing on the
  * heap itself, so that the heap growth is the cache's alone.
  * @param {(bucket: string) => string} jsonOf  the bucket's configuration as JSON
- * @returns {import('../lib/store/types.js').RuleStore}
+ * @returns {import('express-bucket-cors').RuleStore}
  */
 export function parsingStore(jsonOf) {
   return {
@@ -38,7 +37,7 @@ export const bucketNumber = (bucket) => Number(bucket.slice(7));
  * {@link THREE_RULES} with the second rule's second origin made unique by `variant`: as many distinct
  * configurations as variants, all of the same size.
  * @param {number} variant
- * @returns {import('../lib/core/model.js').CorsConfiguration}
+ * @returns {import('express-bucket-cors').CorsConfiguration}
  */
 export function threeRulesVariant(variant) {
   const [first, second, third] = THREE_RULES.CORSRules;
@@ -48,7 +47,7 @@ export function threeRulesVariant(variant) {
 /**
  * A configuration near S3's size limit (100 rules, about 60 KB as XML), unique by `variant`.
  * @param {number} variant
- * @returns {import('../lib/core/model.js').CorsConfiguration}
+ * @returns {import('express-bucket-cors').CorsConfiguration}
  */
 export function largeConfiguration(variant) {
   return {
@@ -72,7 +71,7 @@ export function largeConfiguration(variant) {
  */
 async function cacheCost(buckets, jsonOf) {
   if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
-  const { RuleCache } = await importLibrary('cache/cache.js');
+  const { RuleCache } = await import('express-bucket-cors');
   // Everything the cache keeps is made inside the measured window, bucket names included.
   const before = collectedHeap();
   const cache = new RuleCache(parsingStore(jsonOf), { max: buckets, maxBytes: Number.MAX_SAFE_INTEGER });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { send } from './load.mjs';
+import { send } from '../harness/load.mjs';
 
 /** How long one update may take to show before it counts as lost. */
 const GIVE_UP_MS = 2000;

@@ -3,9 +3,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import Redis from 'ioredis';
-import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, THREE_RULES } from './fixtures.mjs';
-import { importLibrary } from './library.mjs';
-import { nsPerCall } from './timing.mjs';
+import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, THREE_RULES } from '../harness/fixtures.mjs';
+import { nsPerCall } from '../harness/timing.mjs';
 
 /**
  * An actual GET with a matching Origin as Node's HTTP server would build it, minus the socket.
@@ -26,7 +25,7 @@ function actualRequest() {
  * middleware is synchronous).
  * @param {string} name
  * @param {(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void} middleware
- * @returns {import('./timing.mjs').TimedCase<Array<{ req: IncomingMessage, res: ServerResponse }>>}
+ * @returns {import('../harness/timing.mjs').TimedCase<Array<{ req: IncomingMessage, res: ServerResponse }>>}
  */
 function callEach(name, middleware) {
   return {
@@ -58,7 +57,7 @@ function callEach(name, middleware) {
  * @returns {Promise<{ middleware_ns_actual: number, cors_package_ns_actual: number, headers_only_ns_actual: number }>}
  */
 export async function middlewareNs({ redisUrl, batches, iterations }) {
-  const [{ bucketCors }, { RedisRuleStore }] = await Promise.all([importLibrary('http/middleware.js'), importLibrary('store/redis/store.js')]);
+  const { bucketCors, RedisRuleStore } = await import('express-bucket-cors');
   const client = new Redis(redisUrl);
   const store = new RedisRuleStore({ client, healthCheckIntervalMs: Infinity });
   await store.put(BUCKET, THREE_RULES);

@@ -2,13 +2,13 @@
 
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ACTUAL_HEADERS, ORIGIN } from './fixtures.mjs';
-import { send, throughput } from './load.mjs';
-import { commandsBetween } from './redis.mjs';
+import { ACTUAL_HEADERS, ORIGIN } from '../harness/fixtures.mjs';
+import { send, throughput } from '../harness/load.mjs';
+import { commandsBetween } from '../harness/redis.mjs';
 
 /**
  * Redis commands during `requests` actual GETs to a bucket whose rules are already cached.
- * @param {import('./redis.mjs').BenchRedis} redis
+ * @param {import('../harness/redis.mjs').BenchRedis} redis
  * @param {string} url  an object URL in the hot bucket, on the Redis-backed server
  * @param {number} requests
  * @returns {Promise<{ total: number, byCommand: Record<string, number> }>}
@@ -52,7 +52,7 @@ async function spinIterations(client, ms) {
  * for about {@link STALL_MS} as the burst starts, so that the server's first read is still
  * outstanding while the other requests arrive (on loopback it would otherwise return before most
  * of them).
- * @param {import('./redis.mjs').BenchRedis} redis
+ * @param {import('../harness/redis.mjs').BenchRedis} redis
  * @param {string} url  an object URL in a fresh, already configured bucket
  * @param {number} concurrency
  * @returns {Promise<{ total: number, byCommand: Record<string, number>, burstMs: number }>}

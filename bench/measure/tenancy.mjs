@@ -2,8 +2,7 @@
 
 import autocannon from 'autocannon';
 import { bucketName, bucketNumber, threeRulesVariant } from './heap.mjs';
-import { ACTUAL_HEADERS } from './fixtures.mjs';
-import { importLibrary } from './library.mjs';
+import { ACTUAL_HEADERS } from '../harness/fixtures.mjs';
 import { seededRandom, zipfSampler } from './zipf.mjs';
 
 /** Keys per pipelined batch while seeding. */
@@ -19,7 +18,7 @@ const SEED_BATCH = 10_000;
  * @returns {Promise<void>}
  */
 export async function seedBuckets(client, names) {
-  const { RedisRuleStore, DEFAULT_KEY_PREFIX } = await importLibrary('store/redis/store.js');
+  const { RedisRuleStore, DEFAULT_KEY_PREFIX } = await import('express-bucket-cors');
   const seeder = new RedisRuleStore({ client });
   /** @type {string[]} */
   const storedValues = [];
@@ -40,7 +39,7 @@ export async function seedBuckets(client, names) {
  * A load target whose every request asks for a bucket drawn from Zipf(1.0) over `buckets` buckets.
  * @param {string} origin
  * @param {number} buckets
- * @returns {import('./load.mjs').LoadTarget}
+ * @returns {import('../harness/load.mjs').LoadTarget}
  */
 export function zipfTarget(origin, buckets) {
   const next = zipfSampler(buckets, 1.0, seededRandom(13));
@@ -54,7 +53,7 @@ export function zipfTarget(origin, buckets) {
  * per request (fewer requests per event-loop turn, less coalesced writes).
  * @param {string} origin
  * @param {number} buckets
- * @returns {import('./load.mjs').LoadTarget}
+ * @returns {import('../harness/load.mjs').LoadTarget}
  */
 export function hotTarget(origin, buckets) {
   const next = zipfSampler(buckets, 1.0, seededRandom(13));
@@ -69,7 +68,7 @@ export function hotTarget(origin, buckets) {
  * A GET with `ACTUAL_HEADERS` whose path `pathOf()` chooses per request.
  * @param {string} origin
  * @param {() => string} pathOf
- * @returns {import('./load.mjs').LoadTarget}
+ * @returns {import('../harness/load.mjs').LoadTarget}
  */
 function pathTarget(origin, pathOf) {
   return {

@@ -1,31 +1,31 @@
 // Interleaved load rounds over all variants: every round runs each target once, in a rotated order.
 
-import { CORS_FREE_VARIANTS } from './apps.mjs';
-import { ACTUAL_HEADERS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS } from './fixtures.mjs';
-import { send, throughput } from './load.mjs';
+import { CORS_FREE_VARIANTS } from '../harness/apps.mjs';
+import { ACTUAL_HEADERS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS } from '../harness/fixtures.mjs';
+import { send, throughput } from '../harness/load.mjs';
 
 /**
  * @typedef {object} LoadCase
  * @property {string} name  e.g. 'redis GET'
- * @property {import('./processes.mjs').ServerProcess} server
- * @property {import('./load.mjs').LoadTarget} target
- * @property {(answer: import('./load.mjs').Answer) => string | undefined} check  what is wrong with a sample answer
+ * @property {import('../harness/processes.mjs').ServerProcess} server
+ * @property {import('../harness/load.mjs').LoadTarget} target
+ * @property {(answer: import('../harness/load.mjs').Answer) => string | undefined} check  what is wrong with a sample answer
  */
 
-/** @param {import('./load.mjs').Answer} answer */
+/** @param {import('../harness/load.mjs').Answer} answer */
 const checkNoCors = (answer) =>
   answer.status !== 200 ? `status ${answer.status}` : answer.headers['access-control-allow-origin'] !== undefined ? 'sent CORS headers' : undefined;
-/** @param {import('./load.mjs').Answer} answer */
+/** @param {import('../harness/load.mjs').Answer} answer */
 export const checkCors = (answer) =>
   answer.status !== 200 ? `status ${answer.status}` : answer.headers['access-control-allow-origin'] !== ORIGIN ? 'no matching Access-Control-Allow-Origin' : undefined;
-/** @param {import('./load.mjs').Answer} answer */
+/** @param {import('../harness/load.mjs').Answer} answer */
 const checkPreflight = (answer) =>
   checkCors(answer) ?? (/\bPUT\b/.test(String(answer.headers['access-control-allow-methods'])) ? undefined : 'PUT not in Access-Control-Allow-Methods');
 
 /**
  * The load cases: an actual GET with a matching Origin on every variant, and a preflight answered by
  * the Redis-backed middleware (compared with `bare GET` of the same path).
- * @param {import('./processes.mjs').ServerProcess[]} servers  one per variant, named after it
+ * @param {import('../harness/processes.mjs').ServerProcess[]} servers  one per variant, named after it
  * @returns {LoadCase[]}
  */
 export function loadCases(servers) {

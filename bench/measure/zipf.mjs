@@ -2,7 +2,6 @@
 
 import { mock } from 'node:test';
 import { bucketName, bucketNumber, parsingStore, threeRulesVariant } from './heap.mjs';
-import { importLibrary } from './library.mjs';
 
 /**
  * Bucket ranks 0..n-1 drawn with probability ∝ 1 / (rank + 1)^s, by inverting the cumulative
@@ -53,11 +52,11 @@ export function seededRandom(seed) {
  * cache to drift to where least-recently-used eviction settles (0.917 by Che's approximation) and for
  * the TTL to have expired every entry a few times: with 1,000,000 of them (100 s at 10,000/s) the
  * figure still read 0.938.
- * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/cache/cache.js').RuleCacheOptions }} plan
+ * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('express-bucket-cors').RuleCacheOptions }} plan
  * @returns {Promise<{ hitRate: number, readsPerLookup: number, refreshesPerLookup: number, cachedBuckets: number, cacheBytes: number }>}
  */
 async function hitRate({ buckets, warmup, lookups, requestsPerSecond, cache: cacheOptions = {} }) {
-  const { REFRESH_BATCH_MS, RuleCache } = await importLibrary('cache/cache.js');
+  const [{ RuleCache }, { REFRESH_BATCH_MS }] = await Promise.all([import('express-bucket-cors'), import('../harness/internals.mjs')]);
   const tenJson = Array.from({ length: 10 }, (_, i) => JSON.stringify(threeRulesVariant(i)));
   // Simulated time: the clock and the cache's timers (the batch of refreshes, the lookup deadline)
   // move 1 / requestsPerSecond per lookup. The MockTimers API is experimental in Node 20; its one
@@ -103,7 +102,7 @@ async function hitRate({ buckets, warmup, lookups, requestsPerSecond, cache: cac
 /**
  * The Zipf hit rate with default options, and the store reads per lookup behind it (misses, and
  * refreshes of expired entries); `plan.cache` sets other cache options (e.g. `ttlMs`) to compare.
- * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('../lib/cache/cache.js').RuleCacheOptions }} plan
+ * @param {{ buckets: number, warmup: number, lookups: number, requestsPerSecond: number, cache?: import('express-bucket-cors').RuleCacheOptions }} plan
  * @returns {Promise<Record<string, number>>}
  */
 export async function zipfHitRate(plan) {

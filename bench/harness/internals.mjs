@@ -1,0 +1,6 @@
+// The internals the benchmark measures directly, beside the package's public names: the one place it reaches
+// into the build (dist/esm). Imported lazily (`await import(…)`), after the entry point has run ensureBuilt().
+
+export { REFRESH_BATCH_MS } from '../../dist/esm/cache/cache.js';
+export { decisionChannel } from '../../dist/esm/diagnostics.js';
+export { createAddressing } from '../../dist/esm/http/resolve.js';
