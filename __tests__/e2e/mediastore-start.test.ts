@@ -2,6 +2,7 @@
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { ensurePackageBuilt, PACKAGE_BUILD_TIMEOUT_MS } from '../support/package-build';
 import { freePortPair } from '../support/redis';
 
 const START_SCRIPT = path.join(__dirname, '..', '..', 'examples', 'start.mjs');
@@ -16,6 +17,8 @@ const run = (line: string, env: NodeJS.ProcessEnv): Promise<{ code: number; outp
   });
 
 describe('npm start: the MediaStore lines of the banner', () => {
+  beforeAll(ensurePackageBuilt, PACKAGE_BUILD_TIMEOUT_MS);
+
   testWithTools(`run as printed, in order, they create a container, put, get and delete its policy, and preflight its data plane${TOOLS_INSTALLED ? '' : ' (skipped: needs aws and curl on PATH)'}`, async () => {
     const port = await freePortPair();
     const child = spawn(process.execPath, [START_SCRIPT], { env: { ...process.env, PORT: String(port), REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePackageBuilt, PACKAGE_BUILD_TIMEOUT_MS } from '../support/package-build';
 import { freePortPair, startRedis, type RedisServerHandle } from '../support/redis';
 
 const START_SCRIPT = path.join(__dirname, '..', '..', 'examples', 'start.mjs');
@@ -45,6 +46,7 @@ function listeningAddresses(port: number): string[] {
 
 describe('examples/start.mjs (npm start)', () => {
   let redis: RedisServerHandle;
+  beforeAll(ensurePackageBuilt, PACKAGE_BUILD_TIMEOUT_MS);
   beforeAll(async () => {
     redis = await startRedis();
   });
