@@ -84,9 +84,11 @@ export async function startSignedApp(): Promise<SignedApp> {
   };
 }
 
-/** The `<Code>`, `<Message>` and other members of an S3 XML error body. */
+const ENTITIES: Readonly<Record<string, string>> = { '&quot;': '"', '&apos;': "'", '&lt;': '<', '&gt;': '>', '&amp;': '&' };
+
+/** The `<Code>`, `<Message>` and other members of an S3 XML error body, unescaped. */
 export function s3ErrorFields(xml: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const match of xml.matchAll(/<([A-Za-z0-9-]+)>([^<]*)<\/\1>/g)) fields[match[1]!] = match[2]!;
+  for (const match of xml.matchAll(/<([A-Za-z0-9-]+)>([^<]*)<\/\1>/g)) fields[match[1]!] = match[2]!.replace(/&(quot|apos|lt|gt|amp);/g, (entity) => ENTITIES[entity]!);
   return fields;
 }
