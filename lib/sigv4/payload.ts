@@ -30,10 +30,12 @@ export interface PayloadRules {
 const sha256Hex = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
 const readBody = (body: BodySource): Promise<Buffer> => (typeof body === 'function' ? body() : Promise.resolve(body ?? Buffer.alloc(0)));
 
-/** The payload hash as the client stated it: header, presigned query, or — outside S3 — none (the body's own hash is signed). */
+/**
+ * The payload hash as the client stated it: the header when header-signed, `X-Amz-Content-Sha256`
+ * when presigned (a presigner never signs a header of the body it does not know), or none.
+ */
 function statedHash(req: IncomingMessage, query: QueryParameters, claim: SignatureClaim): string | undefined {
-  if (claim.carrier === 'header') return headerValue(req, 'x-amz-content-sha256');
-  return queryValue(query, 'X-Amz-Content-Sha256') ?? headerValue(req, 'x-amz-content-sha256');
+  return claim.carrier === 'header' ? headerValue(req, 'x-amz-content-sha256') : queryValue(query, 'X-Amz-Content-Sha256');
 }
 
 /**
