@@ -34,7 +34,8 @@ export interface PresignOptions {
  */
 export async function presignUrl(options: PresignOptions): Promise<string> {
   const url = new URL(options.url);
-  const query: QueryParameters = {};
+  // The payload claim travels in the query, as S3's presigner puts it (services other than S3 would sign the body's hash otherwise).
+  const query: QueryParameters = { 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' };
   for (const [name, value] of url.searchParams) query[name] = value;
   const signer = new SignatureV4({
     credentials: options.credentials,
@@ -45,7 +46,7 @@ export async function presignUrl(options: PresignOptions): Promise<string> {
     applyChecksum: false,
   });
   const headers = { ...options.signedHeaders, host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
-  // The payload claim travels as a header the verifier supplies itself: neither signed nor moved into the query.
+  // The signer reads the payload hash from this header: neither signed nor moved into the query.
   const keep = new Set(['x-amz-content-sha256']);
   const presigned = await signer.presign(
     { method: options.method, protocol: url.protocol, hostname: url.hostname, port: url.port === '' ? undefined : Number(url.port), path: url.pathname, query, headers },

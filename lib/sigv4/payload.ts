@@ -41,7 +41,8 @@ function statedHash(req: IncomingMessage, query: QueryParameters, claim: Signatu
 /**
  * The hash the canonical request ends with, and the claim it makes. S3 requires the header on
  * header-signed requests and takes presigned URLs as `UNSIGNED-PAYLOAD`; every other service signs the
- * body's hash when none is stated (so the body is read then). Refuses what `rules` does not accept.
+ * body's hash when none is stated, presigned or not (so the body is read then). Refuses what `rules`
+ * does not accept.
  */
 export async function payloadOf(req: IncomingMessage, query: QueryParameters, claim: SignatureClaim, body: BodySource, rules: PayloadRules) {
   const { errors } = rules;
@@ -50,7 +51,6 @@ export async function payloadOf(req: IncomingMessage, query: QueryParameters, cl
     if (claim.carrier === 'header') throw errors.missingPayloadHash();
     stated = UNSIGNED;
   }
-  if (stated === undefined && claim.carrier === 'query' && rules.unsignedPayload) stated = UNSIGNED;
   if (stated === undefined) {
     const hex = sha256Hex(await readBody(body));
     return { hash: hex, claim: { kind: 'sha256', hex, checked: body !== undefined } satisfies PayloadClaim };
