@@ -1,7 +1,14 @@
 // __tests__/sigv4/attacks.test.ts
 // Forged, replayed, mis-scoped and malformed requests against sigv4Authorizer-guarded routers: the exact errors clients see.
 
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import express from 'express';
+import { sendS3Error, type S3Error } from 'express-bucket-cors/s3';
+import { createSigV4Verifier } from 'express-bucket-cors/sigv4';
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { OTHER_KEY, OWNER_KEY, s3ErrorFields, startSignedApp, UNKNOWN_KEY, type SignedApp } from './harness';
 import { send, sign, signatureOf, type SignedRequest } from './signing';
 
@@ -62,6 +69,8 @@ describe('S3 ?cors: forged requests', () => {
     expect(fields).toMatchObject({ Code: 'SignatureDoesNotMatch', AWSAccessKeyId: OWNER_KEY.accessKeyId, SignatureProvided: signatureOf(request) });
     expect(fields.StringToSign).toMatch(/^AWS4-HMAC-SHA256\n\d{8}T\d{6}Z\n\d{8}\/us-east-1\/s3\/aws4_request\n[0-9a-f]{64}$/);
     expect(fields.CanonicalRequest).toMatch(/^PUT\n\/photos\ncors=\n/);
+    // The string to sign ends with the hash of the canonical request reported beside it: both are the signer's own.
+    expect(fields.StringToSign!.split('\n')[3]).toBe(createHash('sha256').update(fields.CanonicalRequest!).digest('hex'));
     expect(fields.StringToSignBytes).toBe(Array.from(Buffer.from(fields.StringToSign!), (b) => b.toString(16).padStart(2, '0')).join(' '));
     expect(fields.CanonicalRequestBytes!.split(' ')).toHaveLength(Buffer.byteLength(fields.CanonicalRequest!));
   });
@@ -142,6 +151,64 @@ describe('S3 ?cors: malformed and mis-scoped', () => {
   test('an aws-chunked claim: 501 NotImplemented naming x-amz-content-sha256 (SDKs never chunk-sign a CORS document)', async () => {
     const request = await putCors('https://g.example', { headers: { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' }, payload: 'none' });
     expect(await s3Answer(request)).toMatchObject({ status: 501, fields: { Code: 'NotImplemented', Header: 'x-amz-content-sha256' } });
+  });
+});
+
+describe('a verifier held to one region', () => {
+  test('a scope naming another region: 400 AuthorizationHeaderMalformed with Region; the right one passes', async () => {
+    const regional = express();
+    const verify = createSigV4Verifier({ credentials: [OWNER_KEY], region: 'eu-west-1' });
+    regional.get('/:bucket', (req, res) => {
+      verify(req).then(
+        (principal) => void res.json(principal),
+        (error: S3Error) => sendS3Error(req, res, error),
+      );
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const listening = regional.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/photos`;
+      const wrong = await s3Answer(await sign({ key: OWNER_KEY, method: 'GET', url }));
+      expect(wrong).toEqual({
+        status: 400,
+        fields: expect.objectContaining({ Code: 'AuthorizationHeaderMalformed', Message: "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'", Region: 'eu-west-1' }),
+      });
+      const right = await send(await sign({ key: OWNER_KEY, method: 'GET', url, region: 'eu-west-1' }));
+      expect(JSON.parse(right.text)).toMatchObject({ kind: 'signed', region: 'eu-west-1', owner: OWNER_KEY.owner, via: 'header' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('MediaStore data plane (a verifier with unsignedPayload: true)', () => {
+  /** A presigned GET as the SDK's signer makes it for a service other than S3, optionally stating UNSIGNED-PAYLOAD in the query. */
+  const presign = async (expiresIn: number, unsigned: boolean) => {
+    const url = new URL(`${app.url}/_mediastore/videos/clip.mp4`);
+    const signer = new SignatureV4({ credentials: OWNER_KEY, region: 'us-east-1', service: 'mediastore', sha256: Sha256 });
+    const query: Record<string, string> = unsigned ? { 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } : {};
+    const headers: Record<string, string> = { host: url.host, ...(unsigned ? { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } : {}) };
+    const request = { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, query, headers };
+    const signed = await signer.presign(request, { expiresIn, unsignableHeaders: new Set(['x-amz-content-sha256']), unhoistableHeaders: new Set(['x-amz-content-sha256']) });
+    return `${url.href}?${new URLSearchParams(signed.query as Record<string, string>)}`;
+  };
+
+  test('a presigned GET verifies: the empty body’s hash signed (SDK default), or UNSIGNED-PAYLOAD stated in the query', async () => {
+    const hashed = await fetch(await presign(30, false));
+    expect(hashed.status).toBe(200);
+    expect(await hashed.json()).toMatchObject({ principal: { kind: 'signed', via: 'query', payload: { kind: 'sha256', hex: createHash('sha256').update('').digest('hex') } } });
+    const unsigned = await fetch(await presign(30, true));
+    expect(await unsigned.json()).toMatchObject({ principal: { kind: 'signed', via: 'query', payload: { kind: 'unsigned' } } });
+  });
+
+  test('once expired: 403 InvalidSignatureException "Signature expired"', async () => {
+    const url = await presign(30, true);
+    app.clockOffsetMs = 31_000;
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(await expired.json()).toMatchObject({ __type: 'InvalidSignatureException', Message: expect.stringMatching(/^Signature expired: /) });
   });
 });
 
