@@ -34,6 +34,7 @@ const SUBPATH_EXPORTS: Record<string, readonly string[]> = {
   'express-bucket-cors/core': ['compileCorsConfiguration', 'decidePreflight', 'decideActual', 'explain', 'lint', 'findRuleViolation', 'describeRuleViolation', 'RULE_FIELDS', 'STORED_RULES_PROFILE', 'CORS_VARY'],
   'express-bucket-cors/mediastore': ['mediaStoreRouter', 'mediaStoreDialect', 'MediaStoreError', 'parseCorsPolicy', 's3ConfigurationToMediaStorePolicy', 'MEDIASTORE_PROFILE'],
   'express-bucket-cors/s3': ['corsRouter', 's3Dialect', 'S3Error', 'S3Errors', 'S3_PROFILE', 'parseCorsXml', 'serializeCorsXml', 'decidePreflight', 's3PreflightError', 'sendS3Error'],
+  'express-bucket-cors/sigv4': ['createSigV4Verifier', 'sigv4Authorizer', 'DEFAULT_MAX_SKEW_MS', 'MAX_PRESIGNED_EXPIRES_SECONDS'],
 };
 /** What a strict TypeScript consumer on Node's own module resolution uses. */
 const CONSUMER_COMPILER_OPTIONS = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: false, types: ['node'] };
@@ -116,6 +117,15 @@ describe('the packed tarball', () => {
     writeFileSync(join(work, 'subpath.mjs'), `const lib = await import(${JSON.stringify(subpath)});\nconsole.log(JSON.stringify(Object.keys(lib)));\n`);
     expect(JSON.parse(run(process.execPath, ['subpath.cjs'], work))).toEqual(expect.arrayContaining([...names]));
     expect(JSON.parse(run(process.execPath, ['subpath.mjs'], work))).toEqual(expect.arrayContaining([...names]));
+  });
+
+  test('the main entry does not load the SigV4 verifier nor its signer (its require cost is unchanged)', () => {
+    const script = `require('express-bucket-cors');
+const loaded = Object.keys(require.cache).map((path) => path.split(require('node:path').sep).join('/'));
+console.log(JSON.stringify(loaded.filter((path) => /\\/dist\\/cjs\\/sigv4\\/|\\/@smithy\\/signature-v4\\/|\\/@aws-crypto\\/sha256-js\\//.test(path))));
+`;
+    writeFileSync(join(work, 'main-only.cjs'), script);
+    expect(JSON.parse(run(process.execPath, ['main-only.cjs'], work))).toEqual([]);
   });
 
   test('the core subpath has its own decidePreflight (reasons only), the s3 one adds the S3 error', () => {

@@ -1,4 +1,3 @@
-// examples/public/app.js
 // The demo page's logic: cross-origin calls to the bucket through presigned URLs, and plain reports of what the browser blocked and why.
 
 const $ = (id) => document.getElementById(id);

@@ -10,7 +10,6 @@ import {
   createBucketResolver,
   discardUnreadBody,
   MemoryRuleStore,
-  readRequestBody,
   RedisRuleStore,
   RequestAbortedError,
   type AddressingOptions,
@@ -18,11 +17,12 @@ import {
   type Logger,
   type RuleStore,
 } from 'express-bucket-cors';
-import { corsRouter, ensureRequestIds, isS3Error, MAX_CORS_DOCUMENT_BYTES, requireIntegrityHeaders, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
+import { corsRouter, ensureRequestIds, isS3Error, requireIntegrityHeaders, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
+import { createSigV4Verifier, sigv4Authorizer, type Principal } from 'express-bucket-cors/sigv4';
 import { DemoErrors } from './errors.js';
 import { createMediaStoreEndpoint, MEDIASTORE_DATA_PATH } from './mediastore.js';
 import { MemoryObjectStore, RedisObjectStore, type BucketRecord, type CannedAcl, type ObjectRecord, type ObjectStore } from './object-store.js';
-import { checkSignedPayloadHash, readPayload } from './payload.js';
+import { readPayload } from './payload.js';
 import { headerValue, queryValue, requestTarget, type QueryParameters } from './request.js';
 import {
   continuationToken,
@@ -36,7 +36,7 @@ import {
   type ListingEcho,
   type Owner,
 } from './s3-xml.js';
-import { createSigV4Verifier, type Credentials, type Principal } from './sigv4.js';
+import type { Credentials } from './sigv4.js';
 
 const debug = createDebug('express-bucket-cors:demo');
 
@@ -198,8 +198,8 @@ function checkOptions(options: DemoServerOptions) {
  *
  * S3's middleware order: request ids → `bucketCors()` (preflights answered before any authentication;
  * actual requests get their CORS headers here, so 403/404 answers carry them too) → SigV4
- * authentication (bad signatures end here) → the signed payload hash of a `PUT ?cors` checked →
- * `corsRouter()` (the `?cors` sub-resource, owner only) → the object operations.
+ * authentication (bad signatures end here) → `corsRouter()` (the `?cors` sub-resource, owner only:
+ * `sigv4Authorizer` checks a signed payload hash against the body) → the object operations.
  */
 export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   const { credentials, domain, redisUrl, redisKeyPrefix, maxObjectBytes, logger } = checkOptions(options);
@@ -231,8 +231,9 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
     addressing,
     bucketExists,
     bucketOwner: () => DEMO_ACCOUNT_ID,
-    // Only the owner reads or changes CORS rules (GET ?cors is not public even on a public-read bucket).
-    authorize: (req) => principalOf(req).kind === 'signed',
+    // Only the owner reads or changes CORS rules (GET ?cors is not public even on a public-read bucket); the
+    // authorizer verifies the signature again with the body, so a signed payload hash is checked against it.
+    authorize: sigv4Authorizer({ verifier: verify }),
     logger,
   });
 
@@ -254,25 +255,6 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
       return;
     }
     principals.set(req, principal);
-    next();
-  }
-
-  /**
-   * corsRouter reads a PutBucketCors body itself and knows nothing of SigV4: a signed payload hash
-   * is checked here first, as for PutObject, and the bytes handed on (the router uses a Buffer left
-   * in `req.body`); read under the router's own 64 KB cap and error.
-   */
-  async function verifyCorsPayload(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): Promise<void> {
-    const principal = principalOf(req);
-    if (req.method !== 'PUT' || principal.kind !== 'signed' || principal.payload.kind !== 'sha256' || !('cors' in requestTarget(req).query)) return next();
-    try {
-      const body = await readRequestBody(req, MAX_CORS_DOCUMENT_BYTES, S3Errors.maxMessageLengthExceeded);
-      checkSignedPayloadHash(body, principal);
-      (req as IncomingMessage & { body?: Buffer }).body = body;
-    } catch (error) {
-      fail(req, res, error);
-      return;
-    }
     next();
   }
 
@@ -449,7 +431,6 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   });
   app.use(cors);
   app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void authenticate(req, res, next));
-  app.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void verifyCorsPayload(req, res, next));
   app.use(router);
   app.use((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {

@@ -20,10 +20,11 @@ import {
   sendMediaStoreJson,
 } from 'express-bucket-cors/mediastore';
 import { isS3Error, type S3Error } from 'express-bucket-cors/s3';
+import { createSigV4Verifier, type Principal, type SigV4Verifier } from 'express-bucket-cors/sigv4';
 import type { BucketRecord, ObjectRecord, ObjectStore } from './object-store.js';
-import { checkSignedPayloadHash, readPayload } from './payload.js';
+import { readPayload } from './payload.js';
 import { headerValue } from './request.js';
-import { createSigV4Verifier, type Credentials, type Principal } from './sigv4.js';
+import type { Credentials } from './sigv4.js';
 
 const debug = createDebug('express-bucket-cors:demo:mediastore');
 
@@ -67,24 +68,14 @@ const DataPlaneErrors = {
   objectNotFound: () => new MediaStoreError(404, 'ObjectNotFoundException', 'Could not perform an operation on an object that does not exist.'),
 } as const;
 
-/** The type and status AWS's JSON services answer with for each SigV4 failure the verifier reports in S3's words. */
-const SIGNATURE_ERRORS: Readonly<Record<string, readonly [status: number, type: string]>> = {
-  InvalidAccessKeyId: [403, 'UnrecognizedClientException'],
-  SignatureDoesNotMatch: [403, 'InvalidSignatureException'],
-  RequestTimeTooSkewed: [403, 'InvalidSignatureException'],
-  AuthorizationHeaderMalformed: [400, 'IncompleteSignatureException'],
-  AuthorizationQueryParametersError: [400, 'IncompleteSignatureException'],
-  AccessDenied: [403, 'AccessDeniedException'],
-};
-
 /**
- * The demo's shared parts (SigV4 verifier, payload reader, object store) speak S3's errors; the
- * MediaStore planes answer them as MediaStore does. Anything not listed is invalid input.
+ * The demo's shared parts (payload reader, object store) speak S3's errors; the MediaStore planes
+ * answer them as MediaStore does (the library's verifier already speaks MediaStore's). Anything but
+ * an outage is invalid input.
  */
 function mediaStoreErrorOf(error: S3Error): MediaStoreError {
   if (error.code === 'ServiceUnavailable') return new MediaStoreError(503, 'ServiceUnavailable', error.message, error.headers);
-  const [status, type] = SIGNATURE_ERRORS[error.code] ?? [400, 'ValidationException'];
-  return new MediaStoreError(status, type, error.message);
+  return new MediaStoreError(400, 'ValidationException', error.message);
 }
 
 function containerNameOf(input: Record<string, unknown>): string {
@@ -146,13 +137,17 @@ function dataAddress(req: IncomingMessage): { readonly container: string; readon
  */
 export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): MediaStoreEndpoint {
   const { ruleStore, objects, accountId, maxObjectBytes, logger } = options;
-  const verify = createSigV4Verifier({ credentials: [options.credentials], service: MEDIASTORE_SERVICE });
+  const credentials = [options.credentials];
+  // The control plane signs every body; the data plane's PutObject may send it unsigned (and presigned URLs do).
+  const verifyControl = createSigV4Verifier({ credentials, service: MEDIASTORE_SERVICE });
+  const verifyData = createSigV4Verifier({ credentials, service: MEDIASTORE_SERVICE, unsignedPayload: true });
   const principals = new WeakMap<IncomingMessage, Principal>();
   const principalOf = (req: IncomingMessage): Principal => principals.get(req) ?? { kind: 'anonymous' };
   const containerExists = async (name: string): Promise<boolean> => isContainerName(name) && (await objects.getBucket(name)) !== null;
 
   const policies = mediaStoreRouter({
     store: ruleStore,
+    // The control plane verified the signature (body included) before the router runs.
     authorize: (req) => principalOf(req).kind === 'signed',
     containerExists,
     logger,
@@ -174,17 +169,17 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
 
   /**
    * Verifies the signature. A header-signed request without `x-amz-content-sha256` signs its body's
-   * hash, so then — and always when `readBody` — the body (at most `maxBytes`) is read first, checked
-   * against a signed hash, and left in `req.body` for whoever reads it next (mediaStoreRouter does).
+   * hash, so then — and always when `readBody` — the body (at most `maxBytes`) is read first, handed
+   * to the verifier (which checks it against a signed hash) and left in `req.body` for whoever reads
+   * it next (mediaStoreRouter does).
    */
-  async function authenticate(req: IncomingMessage, maxBytes: number, readBody: boolean): Promise<Principal> {
+  async function authenticate(req: IncomingMessage, verify: SigV4Verifier, maxBytes: number, readBody: boolean): Promise<Principal> {
     let body: Buffer | undefined;
     if (readBody || (headerValue(req, 'authorization') !== undefined && headerValue(req, 'x-amz-content-sha256') === undefined)) {
       body = await readRequestBody(req, maxBytes, () => MediaStoreErrors.validation(`The request body is larger than ${maxBytes} bytes.`));
       (req as IncomingMessage & { body?: Buffer }).body = body;
     }
     const principal = await verify(req, body);
-    if (body !== undefined) checkSignedPayloadHash(body, principal);
     principals.set(req, principal);
     return principal;
   }
@@ -247,7 +242,7 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
     if (!isMediaStoreRequest(req)) return next();
     void (async () => {
       try {
-        await authenticate(req, MAX_CONTROL_BODY_BYTES, true);
+        await authenticate(req, verifyControl, MAX_CONTROL_BODY_BYTES, true);
       } catch (error) {
         return fail(req, res, error);
       }
@@ -258,7 +253,7 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
   async function serveObject(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD' && method !== 'PUT' && method !== 'DELETE') throw MediaStoreErrors.unknownOperation(`${method} on an object`);
-    const principal = await authenticate(req, maxObjectBytes, false);
+    const principal = await authenticate(req, verifyData, maxObjectBytes, false);
     const { container, path } = dataAddress(req);
     if (!(await containerExists(container))) throw DataPlaneErrors.containerNotFound();
     if (path === '' || path.endsWith('/')) throw MediaStoreErrors.validation('Name an object: <Endpoint>/<path>, the path not ending with "/".');

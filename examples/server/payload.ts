@@ -3,9 +3,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readRequestBody } from 'express-bucket-cors';
+import { S3Errors } from 'express-bucket-cors/s3';
+import type { Principal } from 'express-bucket-cors/sigv4';
 import { DemoErrors } from './errors.js';
 import { headerValue } from './request.js';
-import type { Principal } from './sigv4.js';
 
 const CRLF = Buffer.from('\r\n');
 /** A chunk header is `<hex size>[;chunk-signature=<64 hex>]`; anything much longer is not one. */
@@ -64,10 +65,13 @@ export async function readPayload(req: IncomingMessage, principal: Principal, ma
   return body;
 }
 
-/** A signed hex `x-amz-content-sha256` must be the SHA-256 of `body` (else 400 XAmzContentSHA256Mismatch); other claims pass. */
+/**
+ * A signed hex `x-amz-content-sha256` the verifier could not compare yet (it was not handed the body)
+ * must be the SHA-256 of `body` (else 400 XAmzContentSHA256Mismatch); other claims pass.
+ */
 export function checkSignedPayloadHash(body: Buffer, principal: Principal): void {
-  if (principal.kind !== 'signed' || principal.payload.kind !== 'sha256') return;
+  if (principal.kind !== 'signed' || principal.payload.kind !== 'sha256' || principal.payload.checked) return;
   const claimed = principal.payload.hex;
   const computed = createHash('sha256').update(body).digest('hex');
-  if (computed !== claimed) throw DemoErrors.contentSha256Mismatch(claimed, computed);
+  if (computed !== claimed) throw S3Errors.contentSha256Mismatch(claimed, computed);
 }

@@ -43,6 +43,12 @@ export const MediaStoreErrors = Object.freeze({
   serialization: (message: string) => new MediaStoreError(400, 'SerializationException', message),
   accessDenied: () => new MediaStoreError(400, 'AccessDeniedException', 'User is not authorized to perform this action.'),
   unknownOperation: (target: string) => new MediaStoreError(400, 'UnknownOperationException', `Unknown operation ${target}.`),
+  // SigV4 failures (docs/behaviour.md §20): the common errors of AWS's JSON services, by name.
+  unrecognizedClient: () => new MediaStoreError(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
+  /** A signature that does not verify, or one out of its time window; 400 for a credential scoped to the wrong service or region, as AWS answers. */
+  invalidSignature: (message: string, status = 403) => new MediaStoreError(status, 'InvalidSignatureException', message),
+  /** An Authorization header or presigned query that lacks or garbles a part of the signature. */
+  incompleteSignature: (message: string) => new MediaStoreError(400, 'IncompleteSignatureException', message),
   serviceUnavailable: (retryAfterSeconds: number) =>
     new MediaStoreError(503, 'ServiceUnavailable', 'The service is unavailable. Please retry.', [['Retry-After', String(retryAfterSeconds)]]),
   internal: () => new MediaStoreError(500, 'InternalServerError', 'The service is temporarily unavailable.'),

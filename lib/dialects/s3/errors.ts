@@ -64,6 +64,11 @@ const corsResponse = (message: string, method: string, resourceType: string): S3
     ['ResourceType', resourceType],
   ]);
 
+/** `AB` → `41 42`: how S3 spells out the bytes of a string to sign or a canonical request. */
+function spacedHexBytes(text: string): string {
+  return Array.from(Buffer.from(text, 'utf8'), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+}
+
 /** Gives each factory's errors the factory's name as their {@link S3Error.id}. */
 function withIds<F extends Record<string, (...args: never[]) => S3Error>>(factories: F): F {
   const named: Record<string, (...args: never[]) => S3Error> = {};
@@ -141,6 +146,79 @@ export const S3Errors = withIds({
   /** 501: `header` (named in a `Header` member, as S3 does) asks for something not implemented here. */
   notImplemented: (header: string) =>
     new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', [['Header', header]]),
+
+  // --- SigV4 authentication (docs/behaviour.md §20), raised by express-bucket-cors/sigv4 ---
+  invalidAccessKeyId: (accessKeyId: string) =>
+    new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', [['AWSAccessKeyId', accessKeyId]]),
+  /** The members S3 sends so a client can compare its own canonical request and string to sign with the server's. */
+  signatureDoesNotMatch: (report: { accessKeyId: string; stringToSign: string; signatureProvided: string; canonicalRequest: string }) =>
+    new S3Error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', [
+      ['AWSAccessKeyId', report.accessKeyId],
+      ['StringToSign', report.stringToSign],
+      ['SignatureProvided', report.signatureProvided],
+      ['StringToSignBytes', spacedHexBytes(report.stringToSign)],
+      ['CanonicalRequest', report.canonicalRequest],
+      ['CanonicalRequestBytes', spacedHexBytes(report.canonicalRequest)],
+    ]),
+  /** `requestTime` as sent (`20130524T000000Z`), `serverTime` ISO 8601 without milliseconds. */
+  requestTimeTooSkewed: (requestTime: string, serverTime: string, maxSkewMs: number) =>
+    new S3Error(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', [
+      ['RequestTime', requestTime],
+      ['ServerTime', serverTime],
+      ['MaxAllowedSkewMilliseconds', String(maxSkewMs)],
+    ]),
+  /** `detail` completes "The authorization header is malformed; …"; `region` (the expected one) adds S3's `Region` member. */
+  authorizationHeaderMalformed: (detail: string, region?: string) =>
+    new S3Error(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; ${detail}`, region === undefined ? [] : [['Region', region]]),
+  /** A presigned URL's X-Amz-* parameters are missing or malformed; `region` as for {@link authorizationHeaderMalformed}. */
+  authorizationQueryParametersError: (message: string, region?: string) =>
+    new S3Error(400, 'AuthorizationQueryParametersError', message, region === undefined ? [] : [['Region', region]]),
+  /** The Authorization header or X-Amz-Date is missing or unreadable. */
+  missingDate: () => new S3Error(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header'),
+  /** A presigned URL past `X-Amz-Date` + `X-Amz-Expires`; times ISO 8601 without milliseconds. */
+  requestExpired: (expiresSeconds: string, expires: string, serverTime: string) =>
+    new S3Error(403, 'AccessDenied', 'Request has expired', [
+      ['X-Amz-Expires', expiresSeconds],
+      ['Expires', expires],
+      ['ServerTime', serverTime],
+    ]),
+  /** A presigned URL dated further in the future than the allowed skew. */
+  requestNotYetValid: (amzDate: string, expires: string, serverTime: string) =>
+    new S3Error(403, 'AccessDenied', 'Request is not yet valid', [
+      ['X-Amz-Date', amzDate],
+      ['Expires', expires],
+      ['ServerTime', serverTime],
+    ]),
+  unsupportedAuthorization: () =>
+    new S3Error(400, 'InvalidArgument', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.'),
+  multipleAuthorizations: (authorization: string) =>
+    new S3Error(
+      400,
+      'InvalidArgument',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+      [
+        ['ArgumentName', 'Authorization'],
+        ['ArgumentValue', authorization],
+      ],
+    ),
+  missingContentSha256: () => new S3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256'),
+  invalidContentSha256: (value: string) =>
+    new S3Error(
+      400,
+      'InvalidArgument',
+      'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, ' +
+        'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, ' +
+        'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.',
+      [
+        ['ArgumentName', 'x-amz-content-sha256'],
+        ['ArgumentValue', value],
+      ],
+    ),
+  contentSha256Mismatch: (claimed: string, computed: string) =>
+    new S3Error(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", [
+      ['ClientComputedContentSHA256', claimed],
+      ['S3ComputedContentSHA256', computed],
+    ]),
 
   // --- Preflight refusals (docs/behaviour.md §8.2, §8.4) ---
   preflightMissingOrigin: () =>
