@@ -5,3 +5,4 @@ export { sigv4Authorizer, type SigV4Authorizer, type SigV4AuthorizerOptions, typ
 export { DEFAULT_MAX_SKEW_MS, type SigV4VerifierOptions } from './options.js';
 export { MAX_PRESIGNED_EXPIRES_SECONDS } from './time.js';
 export type { Principal, SignedPrincipal, PayloadClaim, SigV4Credential, SigV4CredentialLookup, SigV4Secret, SigV4Service } from './types.js';
+export { backendBucketExists, DEFAULT_PROBE_TIMEOUT_MS, type BackendBucketsOptions } from './probe.js';
