@@ -27,7 +27,9 @@ export {
   type AdminAuthorizer,
   type AdminAccessContext,
   type AdminRefusal,
+  type AdminAccessHook,
 } from './admin/service.js';
+export { DEFAULT_DROP_RULES_ON_DELETE, type AdminRouterOptions, type AdminRouterHandler } from './http/admin-handler.js';
 
 // Stores and the local cache
 export type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';
