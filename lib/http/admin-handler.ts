@@ -119,8 +119,8 @@ export interface AdminRouterDialect<Req extends IncomingMessage, Operation exten
   /** The dialect's own access check after `authorize` (S3: the expected bucket owner). */
   readonly afterAuthorize?: AdminAccessHook<Req, Action>;
   readonly envelope: AdminEnvelope<Answer>;
-  /** Recognises a bucket deletion among the requests passed on; `undefined` for any other. */
-  deletion(req: Req): BucketDeletion | undefined;
+  /** Recognises a bucket deletion among the requests passed on; `undefined` for any other. Default: none is. */
+  deletion?(req: Req): BucketDeletion | undefined;
 }
 
 /** The checked options the skeleton runs with (the dialect's existence check under its own name). */
@@ -209,7 +209,7 @@ class AdminRouter<Req extends IncomingMessage, Operation extends string, Action 
         this.#dialect.debug('%s: not a %s request of this router, passing on', operation, this.#dialect.noun);
         this.#passOn(req, res, next);
       })
-      // #fail() itself threw (e.g. a broken logger): never leave the request hanging or the promise rejected.
+      // #fail() itself threw (e.g. a broken logger), or next() did: never leave the request hanging or the promise rejected.
       .catch(() => {
         if (!res.writableEnded) res.destroy();
       });
@@ -261,7 +261,7 @@ class AdminRouter<Req extends IncomingMessage, Operation extends string, Action 
 
   /** Lifecycle: drops the rules of the bucket a passed-on request deleted, once its successful answer was sent. */
   #watchDeletion(req: Req, res: ServerResponse): void {
-    const deletion = this.#dialect.deletion(req);
+    const deletion = this.#dialect.deletion?.(req);
     if (deletion === undefined) return;
     const { debug, noun } = this.#dialect;
     res.once('finish', () => {
