@@ -10,14 +10,12 @@ import {
   GetBucketCorsCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
-  S3Client,
-  S3ServiceException,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { DeleteContainerCommand, GetCorsPolicyCommand, MediaStoreClient, PutCorsPolicyCommand } from '@aws-sdk/client-mediastore';
 import express, { type Express, type RequestHandler } from 'express';
 import { Redis } from 'ioredis';
-import { Agent, createServer, type Server } from 'node:http';
-import type { LookupFunction } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import {
   bucketCors,
@@ -30,13 +28,12 @@ import {
 } from 'express-bucket-cors';
 import { mediaStoreDialect, mediaStoreRouter, MediaStoreError, sendMediaStoreError, sendMediaStoreJson } from 'express-bucket-cors/mediastore';
 import { corsRouter, S3Error, sendS3Error, type CorsRouterHandler, type CorsRouterOptions } from 'express-bucket-cors/s3';
-import { FlakyStore } from '../dialects/s3/router-harness';
+import { FlakyStore, s3ClientFor, sdkError, VIRTUAL_HOST_DOMAIN } from '../dialects/s3/router-harness';
 import { failure } from '../support/mediastore';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 
 const ORIGIN = 'https://app.example';
-const DOMAIN = 's3.test';
-const ADDRESSING: AddressingOptions = { virtualHostDomains: [DOMAIN] };
+const ADDRESSING: AddressingOptions = { virtualHostDomains: [VIRTUAL_HOST_DOMAIN] };
 const RULES = [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET' as const, 'PUT' as const] }];
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 /** Bound of the polls that wait for pub/sub to reach the other instance (a failure, never a timing assertion). */
@@ -107,33 +104,6 @@ interface Instance {
   readonly logger: { warn: jest.Mock; error: jest.Mock };
 }
 
-/** Resolves every host name to 127.0.0.1, so `<bucket>.s3.test` reaches the test server. */
-const loopbackLookup = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-  if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
-  else callback(null, '127.0.0.1', 4);
-}) as unknown as LookupFunction;
-
-function s3Client(instance: Instance, style: 'path' | 'virtual'): S3Client {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint: style === 'path' ? instance.url : `http://${DOMAIN}:${instance.port}`,
-    forcePathStyle: style === 'path',
-    credentials: CREDENTIALS,
-    requestHandler: { httpAgent: new Agent({ keepAlive: false, lookup: loopbackLookup }) },
-    maxAttempts: 1,
-  });
-}
-
-async function sdkError(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the SDK call to fail');
-}
-
 const preflight = (instance: Instance, path: string) =>
   request(instance.url).options(path).set({ Origin: ORIGIN, 'Access-Control-Request-Method': 'PUT' }).then((response) => response.status);
 
@@ -196,8 +166,8 @@ describe('rules dropped with their bucket, two instances on a real redis-server'
     let viaA: S3Client;
     let viaB: S3Client;
     beforeAll(() => {
-      viaA = s3Client(a, style);
-      viaB = s3Client(b, style);
+      viaA = s3ClientFor(a, style);
+      viaB = s3ClientFor(b, style);
     });
     afterAll(() => {
       viaA.destroy();
