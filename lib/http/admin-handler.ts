@@ -1,7 +1,6 @@
 // The one skeleton of every dialect's admin router: route → locate → access checks → operation, one
 // error triage, the body read once, never a hung request; and rules dropped with their bucket.
 
-import type { Debugger } from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createAdminService,
@@ -105,7 +104,8 @@ export interface BucketDeletion {
 
 /** What a dialect fills the skeleton with: its operations table, how requests map to it, its envelope. */
 export interface AdminRouterDialect<Req extends IncomingMessage, Operation extends string, Action extends string, Target extends { readonly bucket: string }, Answer> {
-  readonly debug: Debugger;
+  /** Where the router's debug lines go (a `debug` instance, e.g. `createDebug('my-dialect')`). */
+  readonly debug: (format: string, ...args: unknown[]) => void;
   /** What the dialect calls a bucket, for log lines (`bucket`, `container`). */
   readonly noun: string;
   readonly operations: Readonly<Record<Operation, AdminOperation<Req, Action, Target>>>;
@@ -123,10 +123,14 @@ export interface AdminRouterDialect<Req extends IncomingMessage, Operation exten
   deletion?(req: Req): BucketDeletion | undefined;
 }
 
-/** The checked options the skeleton runs with (the dialect's existence check under its own name). */
+/**
+ * What the skeleton runs with: {@link AdminRouterOptions} once checked, every default applied (see
+ * there), and the dialect's existence check under its own name.
+ */
 export interface AdminRouterSettings<Req extends IncomingMessage, Action extends string> {
   readonly store: RuleStore;
   readonly authorize: AdminAuthorizer<Req, Action>;
+  /** Whether the bucket exists; `undefined`: every bucket does. */
   readonly exists: BucketExists<Req> | undefined;
   readonly storeTimeoutMs: number;
   readonly retryAfterSeconds: number;
