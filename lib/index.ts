@@ -16,7 +16,7 @@ export { readRequestBody, discardUnreadBody, RequestAbortedError, BodyConsumedEr
 export { backendProxy, DEFAULT_PROXY_TIMEOUT_MS, type BackendProxyOptions, type ProxyFailure } from './http/proxy.js';
 export { corsHeadersOn } from './http/kept-headers.js';
 
-// The admin service every dialect's router uses
+// The admin service and the router skeleton every dialect's router uses
 export {
   createAdminService,
   AdminError,
@@ -27,7 +27,20 @@ export {
   type AdminAuthorizer,
   type AdminAccessContext,
   type AdminRefusal,
+  type AdminAccessHook,
 } from './admin/service.js';
+export {
+  createAdminRouter,
+  DEFAULT_DROP_RULES_ON_DELETE,
+  type AdminRouterOptions,
+  type AdminRouterHandler,
+  type AdminRouterDialect,
+  type AdminRouterSettings,
+  type AdminOperation,
+  type AdminCall,
+  type AdminEnvelope,
+  type BucketDeletion,
+} from './http/admin-handler.js';
 
 // Stores and the local cache
 export type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';

@@ -111,6 +111,15 @@ export function oneOf<const T extends string>(allowed: readonly T[], fallback: N
   };
 }
 
+/** `true` or `false`, or `fallback` when left out. */
+export function flag(fallback: boolean): OptionCheck<boolean> {
+  return (value, fail) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') fail(`be true or false (default ${fallback})`);
+    return value as boolean;
+  };
+}
+
 /** A whole number `>= min`, or `fallback` when left out. */
 export function wholeNumber(min: number, fallback: number, unit: string): OptionCheck<number> {
   return (value, fail) => {

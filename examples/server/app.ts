@@ -409,8 +409,7 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
         const outcome = await objects.deleteBucket(name);
         if (outcome === 'not-empty') throw DemoErrors.bucketNotEmpty(name);
         if (outcome === 'missing') throw S3Errors.noSuchBucket(name);
-        // S3 drops a deleted bucket's CORS configuration with it.
-        await ruleStore.delete(name);
+        // corsRouter, which this request passed through, drops the bucket's CORS configuration once the 204 is sent, as S3 does.
         return sendEmpty(res, 204);
       }
     }

@@ -231,8 +231,7 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
         const outcome = await objects.deleteBucket(name);
         if (outcome === 'missing') throw MediaStoreErrors.containerNotFound();
         if (outcome === 'not-empty') throw MediaStoreErrors.containerInUse();
-        // The policy goes with its container, as S3's configuration goes with its bucket.
-        await ruleStore.delete(name);
+        // mediaStoreRouter, which this request passed through, drops the container's policy once the 200 is sent.
         return sendMediaStoreJson(res, 200, {});
       }
     }

@@ -18,24 +18,19 @@ export const DEFAULT_STORE_TIMEOUT_MS = 1_000;
 export type AdminRefusal =
   /** `bucketExists` said no. */
   | 'no-bucket'
-  /** `authorize` did not answer `true`, or the expected owner is someone else. */
+  /** `authorize` did not answer `true`. */
   | 'access-denied'
-  /** The expected-owner value is not a 12-digit account ID. */
-  | 'invalid-owner'
   /** The store (or `bucketExists`) failed or did not answer within `storeTimeoutMs`. */
   | 'unavailable';
 
 /** A refused admin call; the dialect's router turns it into its own error. */
 export class AdminError extends Error {
   readonly reason: AdminRefusal;
-  /** For `invalid-owner`: the value given. */
-  readonly value: string | undefined;
 
-  constructor(reason: AdminRefusal, value?: string) {
+  constructor(reason: AdminRefusal) {
     super(`CORS administration refused: ${reason}`);
     this.name = 'AdminError';
     this.reason = reason;
-    this.value = value;
   }
 }
 
@@ -66,12 +61,22 @@ export type AdminAuthorizer<Req extends IncomingMessage = IncomingMessage, Actio
   context: AdminAccessContext<Action>,
 ) => boolean | Promise<boolean>;
 
+/**
+ * A dialect's own access check, run after `authorize` allowed the call (S3: the expected bucket
+ * owner). It refuses by throwing (or rejecting with) an error the dialect answers with as it is.
+ */
+export type AdminAccessHook<Req extends IncomingMessage = IncomingMessage, Action extends string = string> = (
+  req: Req,
+  context: AdminAccessContext<Action>,
+) => void | Promise<void>;
+
 /** Options of {@link createAdminService}, already checked by the router that builds it. */
 export interface AdminServiceOptions<Req extends IncomingMessage, Action extends string> {
   readonly store: RuleStore;
   readonly authorize: AdminAuthorizer<Req, Action>;
   readonly bucketExists: ((bucket: string, req: Req) => boolean | Promise<boolean>) | undefined;
-  readonly bucketOwner: ((bucket: string, req: Req) => string | undefined | Promise<string | undefined>) | undefined;
+  /** The dialect's check after `authorize` (e.g. S3's expected bucket owner). Default: none. */
+  readonly afterAuthorize?: AdminAccessHook<Req, Action> | undefined;
   /** Longest wait for one store call (and for `bucketExists`) before answering `unavailable`. */
   readonly storeTimeoutMs: number;
   readonly logger: Logger;
@@ -81,11 +86,8 @@ export interface AdminServiceOptions<Req extends IncomingMessage, Action extends
 
 /** The admin operations every dialect's router calls; each rejects with an {@link AdminError} when refused. */
 export interface AdminService<Req extends IncomingMessage, Action extends string> {
-  /**
-   * The access checks, in this order: the bucket exists → `authorize` allows `action` →
-   * `expectedOwner` (when given) is a 12-digit account ID and, with `bucketOwner`, the owner.
-   */
-  checkAccess(req: Req, action: Action, bucket: string, expectedOwner: string | undefined, body: () => Promise<Buffer>): Promise<void>;
+  /** The access checks, in this order: the bucket exists → `authorize` allows `action` → `afterAuthorize`. */
+  checkAccess(req: Req, action: Action, bucket: string, body: () => Promise<Buffer>): Promise<void>;
   /** The bucket's configuration, or `null`. */
   get(bucket: string): Promise<StoredConfiguration | null>;
   /**
@@ -95,22 +97,17 @@ export interface AdminService<Req extends IncomingMessage, Action extends string
   put(bucket: string, configuration: CorsConfiguration): Promise<StoredConfiguration>;
   /** Removes the bucket's configuration (none is fine). Safe to retry. */
   delete(bucket: string): Promise<void>;
-}
-
-const ACCOUNT_ID_DIGITS = 12;
-
-function isAccountId(value: string): boolean {
-  if (value.length !== ACCOUNT_ID_DIGITS) return false;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) return false;
-  }
-  return true;
+  /**
+   * Drops the rules of a bucket that no longer exists (as S3 does with DeleteBucket), with no access
+   * check: the caller saw the bucket deleted. Never rejects: resolves `false` when the store failed
+   * (logged like every store failure), and the drop can simply be repeated.
+   */
+  bucketDeleted(bucket: string): Promise<boolean>;
 }
 
 /** The wire-neutral admin service: used by `corsRouter`, the MediaStore router and tools. */
 export function createAdminService<Req extends IncomingMessage, Action extends string>(options: AdminServiceOptions<Req, Action>): AdminService<Req, Action> {
-  const { store, authorize, bucketExists, bucketOwner, storeTimeoutMs, logger, isAnswer } = options;
+  const { store, authorize, bucketExists, afterAuthorize, storeTimeoutMs, logger, isAnswer } = options;
   const storeErrors = new StoreErrorLog(logger);
 
   /** Runs one store call within the deadline; any failure is logged (rate-limited) and becomes `unavailable`. */
@@ -127,17 +124,19 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
   }
 
   return {
-    async checkAccess(req, action, bucket, expectedOwner, body) {
+    async checkAccess(req, action, bucket, body) {
       if (bucketExists !== undefined && !(await bounded(bucket, 'bucketExists', async () => bucketExists(bucket, req)))) throw new AdminError('no-bucket');
-      if ((await authorize(req, { action, bucket, body })) !== true) throw new AdminError('access-denied');
-      if (expectedOwner === undefined) return;
-      if (!isAccountId(expectedOwner)) throw new AdminError('invalid-owner', expectedOwner);
-      if (bucketOwner === undefined) return;
-      const owner = await bucketOwner(bucket, req);
-      if (owner !== undefined && owner !== expectedOwner) throw new AdminError('access-denied');
+      const context: AdminAccessContext<Action> = { action, bucket, body };
+      if ((await authorize(req, context)) !== true) throw new AdminError('access-denied');
+      if (afterAuthorize !== undefined) await afterAuthorize(req, context);
     },
     get: (bucket) => bounded(bucket, 'rule store', (signal) => store.get(bucket, { signal })),
     put: (bucket, configuration) => bounded(bucket, 'rule store', () => store.put(bucket, configuration)),
     delete: (bucket) => bounded(bucket, 'rule store', () => store.delete(bucket)),
+    bucketDeleted: (bucket) =>
+      bounded(bucket, 'dropping the rules of a deleted bucket (repeat it with bucketDeleted())', () => store.delete(bucket)).then(
+        () => true,
+        () => false,
+      ),
   };
 }

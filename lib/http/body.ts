@@ -127,3 +127,43 @@ export function discardUnreadBody(req: IncomingMessage, res: ServerResponse): vo
     req.resume();
   });
 }
+
+/**
+ * Watches the body of a request this library passes on without reading it, to learn what the
+ * handler that answers it was sent (e.g. the container a MediaStore DeleteContainer names). Returns a
+ * function giving, once the response has been sent: what an earlier body parser left on the request
+ * (`req.body`: a Buffer, a string, a parsed object), else the bytes seen while the next handler read
+ * the stream with `'data'` listeners (body-parser, `pipe()`), else `undefined` (the body was not read
+ * that way, or it was larger than `limit` bytes). The stream is never read, paused or resumed here.
+ */
+export function watchRequestBody(req: IncomingMessage, limit: number): () => unknown {
+  const earlier = parsedBody(req);
+  if (earlier !== undefined) return () => earlier.body;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  const onData = (chunk: Buffer | string): void => {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    size += bytes.length;
+    if (size > limit) chunks.length = 0;
+    else chunks.push(bytes);
+  };
+  const onEnd = (): void => {
+    ended = true;
+  };
+  // Listening only once the next handler does: a 'data' listener of our own would start the flow and lose its bytes.
+  const onNewListener = (event: string | symbol): void => {
+    if (event !== 'data') return;
+    req.off('newListener', onNewListener);
+    req.on('data', onData);
+    req.once('end', onEnd);
+  };
+  req.on('newListener', onNewListener);
+  return () => {
+    req.off('newListener', onNewListener);
+    req.off('data', onData);
+    req.off('end', onEnd);
+    if (!ended || size > limit) return parsedBody(req)?.body;
+    return Buffer.concat(chunks, size);
+  };
+}

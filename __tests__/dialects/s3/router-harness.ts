@@ -1,6 +1,6 @@
 // Test harness for corsRouter: Express 5/4 apps on a real loopback server, AWS SDK clients, bodies and digests.
 
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import express5, { type RequestHandler } from 'express';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { LookupFunction } from 'node:net';
@@ -72,7 +72,7 @@ const loopbackLookup = ((_host: string, options: { all?: boolean }, callback: (.
 export const VIRTUAL_HOST_DOMAIN = 's3.test';
 
 /** A real AWS SDK v3 S3 client for the app: path-style on 127.0.0.1, or virtual-hosted on `*.s3.test`. */
-export function s3ClientFor(app: RouterApp, style: 'path' | 'virtual'): S3Client {
+export function s3ClientFor(app: Pick<RouterApp, 'url' | 'port'>, style: 'path' | 'virtual'): S3Client {
   const agent = new Agent({ keepAlive: false, lookup: loopbackLookup });
   return new S3Client({
     region: 'us-east-1',
@@ -82,6 +82,17 @@ export function s3ClientFor(app: RouterApp, style: 'path' | 'virtual'): S3Client
     requestHandler: { httpAgent: agent },
     maxAttempts: 1,
   });
+}
+
+/** The S3 exception an SDK call rejects with; fails the test when it succeeds or throws anything else. */
+export async function sdkError(promise: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof S3ServiceException) return error;
+    throw error;
+  }
+  throw new Error('expected the SDK call to fail');
 }
 
 /** A store that answers like `inner` until told to fail, then rejects every call (a Redis outage). */

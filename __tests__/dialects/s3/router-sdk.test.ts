@@ -4,14 +4,13 @@ import {
   DeleteBucketCorsCommand,
   GetBucketCorsCommand,
   PutBucketCorsCommand,
-  S3ServiceException,
   type ChecksumAlgorithm,
   type CORSRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { RequestHandler } from 'express';
 import { MemoryRuleStore } from 'express-bucket-cors';
-import { s3ClientFor, startRouterApp, VIRTUAL_HOST_DOMAIN, type RouterApp } from './router-harness';
+import { s3ClientFor, sdkError, startRouterApp, VIRTUAL_HOST_DOMAIN, type RouterApp } from './router-harness';
 
 const OWNER = '111122223333';
 
@@ -32,16 +31,6 @@ const corruptChecksum: RequestHandler = (req, _res, next) => {
   if (req.headers['x-amz-checksum-crc32'] !== undefined) req.headers['x-amz-checksum-crc32'] = 'AAAAAA==';
   next();
 };
-
-async function sdkError(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the SDK call to fail');
-}
 
 describe.each([
   ['path-style', 'path', 5],

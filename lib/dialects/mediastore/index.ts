@@ -12,6 +12,7 @@ export {
   parseMediaStoreInput,
   MEDIASTORE_TARGET_PREFIX,
   type MediaStoreRouterOptions,
+  type MediaStoreRouterHandler,
   type MediaStoreAuthorizer,
   type MediaStoreAction,
 } from './router.js';

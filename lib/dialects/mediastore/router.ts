@@ -1,13 +1,23 @@
 // MediaStore's CORS-policy control plane: PutCorsPolicy, GetCorsPolicy, DeleteCorsPolicy over JSON 1.1 (docs/behaviour.md §13).
 
 import createDebug from 'debug';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createAdminService, DEFAULT_STORE_TIMEOUT_MS, isAdminError, type AdminAuthorizer, type AdminError } from '../../admin/service.js';
-import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from '../../http/body.js';
-import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from '../../http/options.js';
-import { positiveNumber, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../../options.js';
-import type { Logger } from '../../options.js';
-import type { RuleStore } from '../../store/types.js';
+import type { IncomingMessage } from 'node:http';
+import type { AdminAuthorizer, AdminRefusal } from '../../admin/service.js';
+import { isPlainObject } from '../../core/values.js';
+import {
+  adminOptionChecks,
+  createAdminRouter,
+  readAdminRouterOptions,
+  type AdminCall,
+  type AdminEnvelope,
+  type AdminOperation,
+  type AdminRouterHandler,
+  type AdminRouterOptions,
+  type BucketDeletion,
+} from '../../http/admin-handler.js';
+import { watchRequestBody } from '../../http/body.js';
+import { bucketExistsOption, type BucketExists } from '../../http/options.js';
+import type { Logger, OptionChecks } from '../../options.js';
 import { isMediaStoreError, MediaStoreErrors, type MediaStoreError } from './errors.js';
 import { parseCorsPolicy, policyOf } from './policy.js';
 import { isContainerName, MAX_POLICY_CHARACTERS } from './profile.js';
@@ -22,7 +32,6 @@ export const MEDIASTORE_TARGET_PREFIX = 'MediaStore_20170901.';
 export type MediaStoreAction = 'mediastore:PutCorsPolicy' | 'mediastore:GetCorsPolicy' | 'mediastore:DeleteCorsPolicy';
 
 type Operation = 'PutCorsPolicy' | 'GetCorsPolicy' | 'DeleteCorsPolicy';
-const OPERATIONS: ReadonlySet<string> = new Set<Operation>(['PutCorsPolicy', 'GetCorsPolicy', 'DeleteCorsPolicy']);
 
 /**
  * Decides whether the request may perform `action` on `bucket` (the container). `true` allows;
@@ -31,49 +40,43 @@ const OPERATIONS: ReadonlySet<string> = new Set<Operation>(['PutCorsPolicy', 'Ge
 export type MediaStoreAuthorizer<Req extends IncomingMessage = IncomingMessage> = AdminAuthorizer<Req, MediaStoreAction>;
 
 /** Options of {@link mediaStoreRouter}; `Req` is the request type your server's handlers see. */
-export interface MediaStoreRouterOptions<Req extends IncomingMessage = IncomingMessage> {
-  /** Where policies are read and written: the same store `bucketCors` and `corsRouter` use. Required. */
-  readonly store: RuleStore;
-  /** Who may read and change CORS policies. Required, with no default: pass `() => true` to let everyone, explicitly. */
+export interface MediaStoreRouterOptions<Req extends IncomingMessage = IncomingMessage> extends AdminRouterOptions<Req, MediaStoreAction> {
+  /**
+   * Who may read and change CORS policies. Required, with no default: pass `() => true` to let
+   * everyone, explicitly. Anything but `true` answers `AccessDeniedException`.
+   */
   readonly authorize: MediaStoreAuthorizer<Req>;
   /**
    * Whether the container exists; when not, `ContainerNotFoundException`. When it throws or does not
    * answer within `storeTimeoutMs`, 503 `ServiceUnavailable`. Default: every container exists.
    */
   readonly containerExists?: BucketExists<Req>;
-  /** Longest wait, in ms, for one store call (and for `containerExists`) before answering 503. Default: 1,000. */
-  readonly storeTimeoutMs?: number;
-  /** `Retry-After` seconds of the 503 `ServiceUnavailable`. Default: 1. */
-  readonly retryAfterSeconds?: number;
-  /** Where store failures (rate-limited) and unexpected errors are reported. Default: `console`. */
-  readonly logger?: Logger;
 }
 
-const authorizeOption: OptionCheck<MediaStoreAuthorizer> = (value, fail) => {
-  if (typeof value !== 'function')
-    fail('be given: a function (req, { action, bucket }) => boolean | Promise<boolean> deciding who may read and change CORS policies. To allow everyone, say so explicitly with `authorize: () => true`');
-  return value as MediaStoreAuthorizer;
-};
+/** What {@link mediaStoreRouter} returns: a connect-style handler, with `bucketDeleted(container)` for containers deleted elsewhere. */
+export type MediaStoreRouterHandler<Req extends IncomingMessage = IncomingMessage> = AdminRouterHandler<Req>;
 
 const OPTION_CHECKS = {
-  store: storeOption(['get', 'put', 'delete'], false),
-  authorize: authorizeOption,
+  ...adminOptionChecks('CORS policies'),
   containerExists: bucketExistsOption,
-  storeTimeoutMs: positiveNumber(DEFAULT_STORE_TIMEOUT_MS, 'milliseconds', false),
-  retryAfterSeconds: retryAfterSecondsOption,
-  logger: loggerOption,
 } satisfies OptionChecks<MediaStoreRouterOptions>;
 
 /** A PutCorsPolicy body holds the policy and a container name: room for both, and no more is read. */
 const MAX_BODY_BYTES = 2 * MAX_POLICY_CHARACTERS;
 
-/** The operation an `X-Amz-Target` names, when it is one of this router's. */
-function operationOf(req: IncomingMessage): Operation | undefined {
-  if (req.method !== 'POST') return undefined;
+/** What a call is about: the container it names, and the rest of its JSON input. */
+interface MediaStoreTarget {
+  readonly bucket: string;
+  readonly input: Record<string, unknown>;
+}
+
+type MediaStoreCall = AdminCall<IncomingMessage, MediaStoreAction, MediaStoreTarget>;
+
+/** The operation an `X-Amz-Target` names, whatever it is, for a request of MediaStore's control plane. */
+function targetOperation(req: IncomingMessage): string | undefined {
+  if (req.method !== 'POST' || !isRoot(req)) return undefined;
   const target = req.headers['x-amz-target'];
-  if (typeof target !== 'string' || !target.startsWith(MEDIASTORE_TARGET_PREFIX)) return undefined;
-  const operation = target.slice(MEDIASTORE_TARGET_PREFIX.length);
-  return OPERATIONS.has(operation) ? (operation as Operation) : undefined;
+  return typeof target === 'string' && target.startsWith(MEDIASTORE_TARGET_PREFIX) ? target.slice(MEDIASTORE_TARGET_PREFIX.length) : undefined;
 }
 
 /** The raw URL's path is `/` (the control plane is served at the endpoint's root, relative to a mount point). */
@@ -81,12 +84,11 @@ const isRoot = (req: IncomingMessage): boolean => req.url === '/' || req.url?.st
 
 /** True for a request of MediaStore's control plane (`POST /` with a `MediaStore_20170901.*` target), whatever its operation. */
 export function isMediaStoreRequest(req: IncomingMessage): boolean {
-  const target = req.headers['x-amz-target'];
-  return req.method === 'POST' && isRoot(req) && typeof target === 'string' && target.startsWith(MEDIASTORE_TARGET_PREFIX);
+  return targetOperation(req) !== undefined;
 }
 
-function mediaStoreErrorForAdmin(error: AdminError, retryAfterSeconds: number): MediaStoreError {
-  switch (error.reason) {
+function mediaStoreErrorForAdmin(reason: AdminRefusal, _container: string, retryAfterSeconds: number): MediaStoreError {
+  switch (reason) {
     case 'no-bucket':
       return MediaStoreErrors.containerNotFound();
     case 'unavailable':
@@ -95,6 +97,15 @@ function mediaStoreErrorForAdmin(error: AdminError, retryAfterSeconds: number): 
       return MediaStoreErrors.accessDenied();
   }
 }
+
+/** MediaStore's envelope: JSON 1.1 errors `{"__type": …, "Message": …}` (docs/behaviour.md §13.3). */
+const MEDIASTORE_ENVELOPE: AdminEnvelope<MediaStoreError> = {
+  is: isMediaStoreError,
+  refusal: mediaStoreErrorForAdmin,
+  internal: MediaStoreErrors.internal,
+  send: sendMediaStoreError,
+  label: (error) => `${error.status} ${error.type}`,
+};
 
 /**
  * The JSON object of a control-plane request body (`{}` for an empty body). Throws
@@ -112,6 +123,81 @@ export function parseMediaStoreInput(body: Uint8Array): Record<string, unknown> 
   return value as Record<string, unknown>;
 }
 
+/** The container a call names, from its JSON body; `ValidationException` for a malformed name. */
+async function locateContainer(body: () => Promise<Buffer>): Promise<MediaStoreTarget> {
+  const input = parseMediaStoreInput(await body());
+  const container = input.ContainerName;
+  if (!isContainerName(container)) throw MediaStoreErrors.validation('ContainerName must be 1 to 255 letters, digits, underscores or hyphens.');
+  return { bucket: container, input };
+}
+
+async function putCorsPolicy({ res, target, admin }: MediaStoreCall): Promise<string> {
+  const configuration = parseCorsPolicy(target.input.CorsPolicy);
+  await admin.put(target.bucket, configuration);
+  sendMediaStoreJson(res, 200, {});
+  return `${target.bucket}: stored ${configuration.CORSRules.length} rule(s)`;
+}
+
+async function getCorsPolicy({ res, target, admin }: MediaStoreCall): Promise<string> {
+  const stored = await admin.get(target.bucket);
+  if (stored === null) throw MediaStoreErrors.corsPolicyNotFound();
+  sendMediaStoreJson(res, 200, { CorsPolicy: policyOf(stored.configuration) });
+  return `${target.bucket}: returned ${stored.configuration.CORSRules.length} rule(s)`;
+}
+
+/** As MediaStore, deleting a policy that is not there is `CorsPolicyNotFoundException`. */
+async function deleteCorsPolicy({ res, target, admin }: MediaStoreCall): Promise<string> {
+  if ((await admin.get(target.bucket)) === null) throw MediaStoreErrors.corsPolicyNotFound();
+  await admin.delete(target.bucket);
+  sendMediaStoreJson(res, 200, {});
+  return `${target.bucket}: deleted`;
+}
+
+/** The operations table: each `X-Amz-Target` operation, its IAM action (`mediastore:<Operation>`) and its work. */
+const OPERATIONS: Readonly<Record<Operation, AdminOperation<IncomingMessage, MediaStoreAction, MediaStoreTarget>>> = {
+  PutCorsPolicy: { action: 'mediastore:PutCorsPolicy', perform: putCorsPolicy },
+  GetCorsPolicy: { action: 'mediastore:GetCorsPolicy', perform: getCorsPolicy },
+  DeleteCorsPolicy: { action: 'mediastore:DeleteCorsPolicy', perform: deleteCorsPolicy },
+};
+
+/** The container a DeleteContainer body names (raw bytes, or what a body parser made of them); `null` when unknown. */
+function containerNamed(body: unknown): string | null {
+  let input: unknown = body;
+  if (Buffer.isBuffer(body) || typeof body === 'string') {
+    try {
+      input = parseMediaStoreInput(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+  const container = isPlainObject(input) ? input.ContainerName : undefined;
+  return isContainerName(container) ? container : null;
+}
+
+/**
+ * A DeleteContainer on its way to the backend; deleted when answered 200. The container is in the
+ * body, which the router does not read: it is seen as the backend reads it (see `watchRequestBody`).
+ * When it was not, the router says once how to drop the rules itself.
+ */
+function deleteContainerOf(req: IncomingMessage, logger: Logger, warned: { once: boolean }): BucketDeletion | undefined {
+  if (targetOperation(req) !== 'DeleteContainer') return undefined;
+  const body = watchRequestBody(req, MAX_BODY_BYTES);
+  return {
+    succeeded: (status) => status === 200,
+    bucket: () => {
+      const container = containerNamed(body());
+      if (container === null && !warned.once) {
+        warned.once = true;
+        logger.warn(
+          'express-bucket-cors: mediaStoreRouter saw a DeleteContainer succeed but not the container it named (the backend read the body ' +
+            "without 'data' listeners, or no body parser left it on req.body); call bucketDeleted(container) from your DeleteContainer handler.",
+        );
+      }
+      return container;
+    },
+  };
+}
+
 /**
  * The handler for MediaStore's CORS-policy operations (`aws mediastore put-cors-policy`,
  * `@aws-sdk/client-mediastore`, boto3 `mediastore`): `POST /` with `X-Amz-Target:
@@ -126,80 +212,34 @@ export function parseMediaStoreInput(body: Uint8Array): Record<string, unknown> 
  * `ServiceUnavailable`). A policy is stored under the container's name in the same store as S3's
  * configurations: a container reached through both APIs has one set of rules.
  *
+ * Lifecycle (as S3 with its buckets): a `DeleteContainer` your backend answers 200 also deletes the
+ * container's policy (`dropRulesOnDelete`, default on); `bucketDeleted(container)` does the same for
+ * containers deleted elsewhere.
+ *
  * @throws TypeError when an option is missing or wrong (notably `authorize`).
  */
-export function mediaStoreRouter<Req extends IncomingMessage = IncomingMessage>(
-  options: MediaStoreRouterOptions<Req>,
-): (req: Req, res: ServerResponse, next: (error?: unknown) => void) => void {
-  // `app.use(mediaStoreRouter)` hands Express's (req, res, next) here.
-  refuseMiddlewareArguments('mediaStoreRouter', arguments, 'app.use(mediaStoreRouter({ store, authorize }))');
-  if (options === undefined) throw new TypeError('mediaStoreRouter(options): pass an options object with at least `store` and `authorize`.');
-  const checked = readOptions('mediaStoreRouter', options, OPTION_CHECKS);
-  const { retryAfterSeconds, logger } = checked;
-  const admin = createAdminService<Req, MediaStoreAction>({
-    store: checked.store,
-    authorize: checked.authorize as MediaStoreAuthorizer<Req>,
-    bucketExists: checked.containerExists as BucketExists<Req> | undefined,
-    bucketOwner: undefined,
-    storeTimeoutMs: checked.storeTimeoutMs,
-    logger,
-    isAnswer: isMediaStoreError,
-  });
-
-  async function perform(req: Req, res: ServerResponse, operation: Operation): Promise<string> {
-    const body = await readRequestBody(req, MAX_BODY_BYTES, () => MediaStoreErrors.validation(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
-    const input = parseMediaStoreInput(body);
-    const container = input.ContainerName;
-    if (!isContainerName(container))
-      throw MediaStoreErrors.validation('ContainerName must be 1 to 255 letters, digits, underscores or hyphens.');
-    await admin.checkAccess(req, `mediastore:${operation}`, container, undefined, () => Promise.resolve(body));
-    if (operation === 'PutCorsPolicy') {
-      const configuration = parseCorsPolicy(input.CorsPolicy);
-      await admin.put(container, configuration);
-      sendMediaStoreJson(res, 200, {});
-      return `${container}: stored ${configuration.CORSRules.length} rule(s)`;
-    }
-    const stored = await admin.get(container);
-    if (stored === null) throw MediaStoreErrors.corsPolicyNotFound();
-    if (operation === 'GetCorsPolicy') {
-      sendMediaStoreJson(res, 200, { CorsPolicy: policyOf(stored.configuration) });
-      return `${container}: returned ${stored.configuration.CORSRules.length} rule(s)`;
-    }
-    await admin.delete(container);
-    sendMediaStoreJson(res, 200, {});
-    return `${container}: deleted`;
-  }
-
-  function fail(req: Req, res: ServerResponse, operation: Operation, error: unknown): void {
-    if (error instanceof RequestAbortedError) return;
-    let answer: MediaStoreError;
-    if (isMediaStoreError(error)) answer = error;
-    else if (isAdminError(error)) answer = mediaStoreErrorForAdmin(error, retryAfterSeconds);
-    else {
-      logger.error(`express-bucket-cors: ${operation} failed${error instanceof BodyConsumedError ? '' : ' unexpectedly'}`, error);
-      answer = MediaStoreErrors.internal();
-    }
-    debug('%s: %d %s', operation, answer.status, answer.type);
-    discardUnreadBody(req, res);
-    sendMediaStoreError(req, res, answer);
-  }
-
-  return (req, res, next) => {
-    const operation = operationOf(req);
-    if (operation === undefined || !isRoot(req)) {
-      next();
-      return;
-    }
-    perform(req, res, operation).then(
-      (outcome) => debug('%s %s', operation, outcome),
-      (error: unknown) => {
-        try {
-          fail(req, res, operation, error);
-        } catch {
-          // fail() itself threw (e.g. a broken logger): never leave the request hanging.
-          if (!res.writableEnded) res.destroy();
-        }
+export function mediaStoreRouter<Req extends IncomingMessage = IncomingMessage>(options: MediaStoreRouterOptions<Req>): MediaStoreRouterHandler<Req> {
+  const checked = readAdminRouterOptions('mediaStoreRouter', options, arguments, OPTION_CHECKS);
+  const warned = { once: false };
+  return createAdminRouter(
+    {
+      ...checked,
+      authorize: checked.authorize as MediaStoreAuthorizer<Req>,
+      exists: checked.containerExists as BucketExists<Req> | undefined,
+    },
+    {
+      debug,
+      noun: 'container',
+      operations: OPERATIONS,
+      route: (req) => {
+        const operation = targetOperation(req);
+        return operation !== undefined && Object.hasOwn(OPERATIONS, operation) ? (operation as Operation) : undefined;
       },
-    );
-  };
+      locate: (_req, body) => locateContainer(body),
+      bodyLimit: MAX_BODY_BYTES,
+      tooLarge: () => MediaStoreErrors.validation(`The request body is larger than ${MAX_BODY_BYTES} bytes.`),
+      envelope: MEDIASTORE_ENVELOPE,
+      deletion: (req) => deleteContainerOf(req, checked.logger, warned),
+    },
+  );
 }

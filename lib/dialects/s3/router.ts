@@ -2,16 +2,24 @@
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminError, createAdminService, DEFAULT_STORE_TIMEOUT_MS, isAdminError, type AdminAccessContext, type AdminAuthorizer } from '../../admin/service.js';
+import type { AdminAccessContext, AdminAccessHook, AdminAuthorizer, AdminRefusal } from '../../admin/service.js';
 import { explain, type ExplainRequest } from '../../core/explain.js';
 import { lint } from '../../core/lint.js';
 import type { CorsConfiguration } from '../../core/model.js';
-import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from '../../http/body.js';
-import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from '../../http/options.js';
-import { createBucketResolver, type AddressingOptions } from '../../http/resolve.js';
-import { oneOf, optionalFunction, positiveNumber, readOptions, refuseMiddlewareArguments, type OptionCheck, type OptionChecks } from '../../options.js';
-import type { Logger } from '../../options.js';
-import type { RuleStore } from '../../store/types.js';
+import {
+  adminOptionChecks,
+  createAdminRouter,
+  readAdminRouterOptions,
+  type AdminCall,
+  type AdminEnvelope,
+  type AdminOperation,
+  type AdminRouterHandler,
+  type AdminRouterOptions,
+  type BucketDeletion,
+} from '../../http/admin-handler.js';
+import { bucketExistsOption, type BucketExists } from '../../http/options.js';
+import { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from '../../http/resolve.js';
+import { oneOf, optionalFunction, type OptionChecks } from '../../options.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
 import { isS3Error, MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';
@@ -36,12 +44,11 @@ export type CorsAuthorizeContext = AdminAccessContext<CorsRouterAction>;
 export type CorsAuthorizer<Req extends IncomingMessage = IncomingMessage> = AdminAuthorizer<Req, CorsRouterAction>;
 
 /** Options of {@link corsRouter}; `Req` is the request type your server's handlers see. */
-export interface CorsRouterOptions<Req extends IncomingMessage = IncomingMessage> {
-  /** Where configurations are read and written (a `MemoryRuleStore`, a `RedisRuleStore`, or yours). Required. */
-  readonly store: RuleStore;
+export interface CorsRouterOptions<Req extends IncomingMessage = IncomingMessage> extends AdminRouterOptions<Req, CorsRouterAction> {
   /**
    * Who may read and change CORS configurations. Required, with no default: pass `() => true` to
-   * let everyone (e.g. behind your own authentication middleware), explicitly.
+   * let everyone (e.g. behind your own authentication middleware), explicitly. Anything but `true`
+   * answers 403 AccessDenied.
    */
   readonly authorize: CorsAuthorizer<Req>;
   /** How the bucket is found in the request (path-style, virtual-hosted). Default: path-style only. */
@@ -62,70 +69,53 @@ export interface CorsRouterOptions<Req extends IncomingMessage = IncomingMessage
    * `'ignore'` (as IBM COS): the header is not looked at.
    */
   readonly expectedBucketOwner?: 'enforce' | 'ignore';
-  /**
-   * Longest wait, in ms, for one store call (and for `bucketExists`) before answering 503
-   * ServiceUnavailable. A PUT answered so may still be applied later; repeating it is safe.
-   * Default: 1,000.
-   */
-  readonly storeTimeoutMs?: number;
-  /** `Retry-After` seconds sent with 503 ServiceUnavailable when the store fails. Default: 1. */
-  readonly retryAfterSeconds?: number;
-  /** Where store failures (at most one line per error kind per 10 s) and unexpected errors are reported. Default: `console`. */
-  readonly logger?: Logger;
 }
 
-/** A connect-style handler: Express 4 and 5 `app.use()`, or any framework passing `(req, res, next)`. */
-export type CorsRouterHandler<Req extends IncomingMessage = IncomingMessage> = (req: Req, res: ServerResponse, next: (error?: unknown) => void) => void;
+/**
+ * What {@link corsRouter} returns: a connect-style handler (Express 4 and 5 `app.use()`, or any
+ * framework passing `(req, res, next)`), with `bucketDeleted(bucket)` for buckets your server deletes
+ * where the router does not see it.
+ */
+export type CorsRouterHandler<Req extends IncomingMessage = IncomingMessage> = AdminRouterHandler<Req>;
 
 type Operation = 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors';
 
-const OPERATIONS: ReadonlyMap<string | undefined, Operation> = new Map([
-  ['PUT', 'PutBucketCors'],
-  ['GET', 'GetBucketCors'],
-  ['DELETE', 'DeleteBucketCors'],
-]);
+/** What a `?cors` call is about: the bucket of a bucket path. */
+interface S3Target {
+  readonly bucket: string;
+}
 
-const ACTIONS: Readonly<Record<Operation, CorsRouterAction>> = {
-  PutBucketCors: 's3:PutBucketCORS',
-  GetBucketCors: 's3:GetBucketCORS',
-  DeleteBucketCors: 's3:PutBucketCORS',
-};
-
-const authorizeOption: OptionCheck<CorsAuthorizer> = (value, fail) => {
-  if (typeof value !== 'function')
-    fail(
-      'be given: a function (req, { action, bucket }) => boolean | Promise<boolean> deciding who may read and change ' +
-        'bucket CORS configurations. To allow everyone, say so explicitly with `authorize: () => true`',
-    );
-  return value as CorsAuthorizer;
-};
+type S3Call = AdminCall<IncomingMessage, CorsRouterAction, S3Target>;
 
 const OPTION_CHECKS = {
-  store: storeOption(['get', 'put', 'delete'], false),
-  authorize: authorizeOption,
+  ...adminOptionChecks('bucket CORS configurations'),
   // Checked in full by createBucketResolver.
   addressing: (value) => value as AddressingOptions | undefined,
   bucketExists: bucketExistsOption,
   bucketOwner: optionalFunction<NonNullable<CorsRouterOptions['bucketOwner']>>('(bucket, req) => string | undefined | Promise<…> returning a 12-digit account ID'),
   expectedBucketOwner: oneOf(['enforce', 'ignore'], 'enforce'),
-  storeTimeoutMs: positiveNumber(DEFAULT_STORE_TIMEOUT_MS, 'milliseconds', false),
-  retryAfterSeconds: retryAfterSecondsOption,
-  logger: loggerOption,
 } satisfies OptionChecks<CorsRouterOptions>;
 
 /** The S3 error for a refusal of the admin service. */
-function s3ErrorForAdmin(error: AdminError, bucket: string, retryAfterSeconds: number): S3Error {
-  switch (error.reason) {
+function s3ErrorForAdmin(reason: AdminRefusal, bucket: string, retryAfterSeconds: number): S3Error {
+  switch (reason) {
     case 'no-bucket':
       return S3Errors.noSuchBucket(bucket);
     case 'access-denied':
       return S3Errors.accessDenied();
-    case 'invalid-owner':
-      return S3Errors.invalidBucketOwner(error.value ?? '');
     case 'unavailable':
       return S3Errors.serviceUnavailable(retryAfterSeconds);
   }
 }
+
+/** S3's envelope: XML errors with request ids (docs/behaviour.md §7). */
+const S3_ENVELOPE: AdminEnvelope<S3Error> = {
+  is: isS3Error,
+  refusal: s3ErrorForAdmin,
+  internal: S3Errors.internalError,
+  send: sendS3Error,
+  label: (error) => `${error.status} ${error.code}`,
+};
 
 /** The raw URL's query parameters. */
 function queryOf(url: string | undefined): URLSearchParams {
@@ -179,6 +169,118 @@ function wantsJson(req: IncomingMessage): boolean {
   return false;
 }
 
+function sendEmpty(res: ServerResponse, status: number): void {
+  ensureRequestIds(res);
+  res.statusCode = status;
+  if (status !== 204) res.setHeader('Content-Length', 0);
+  res.end();
+}
+
+function sendBody(res: ServerResponse, contentType: string, body: string): void {
+  ensureRequestIds(res);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** Verifies, parses and validates a PutBucketCors body; the integrity header is required before any byte is read. */
+async function putBucketCors({ req, res, target, body, admin }: S3Call): Promise<string> {
+  const integrity = requireIntegrityHeaders(req.headers);
+  const bytes = await body();
+  await verifyIntegrity(bytes, integrity);
+  const configuration = parseCorsConfiguration(bytes, bodyFormat(req));
+  await admin.put(target.bucket, configuration);
+  setLintHeader(res, configuration);
+  sendEmpty(res, 200);
+  return `stored ${configuration.CORSRules.length} rule(s)`;
+}
+
+/** The configuration as XML (or JSON when asked), or the owner-only `&lint` / `&explain` answers. */
+async function getBucketCors({ req, res, target, admin }: S3Call): Promise<string> {
+  const stored = await admin.get(target.bucket);
+  if (stored === null) throw S3Errors.noSuchCorsConfiguration(target.bucket);
+  const query = queryOf(req.url);
+  if (query.has('lint')) {
+    sendBody(res, 'application/json', JSON.stringify({ warnings: lint(stored.configuration) }));
+    return 'returned lint warnings';
+  }
+  if (query.has('explain')) {
+    sendBody(res, 'application/json', JSON.stringify(explain(stored.configuration, explainRequestOf(query))));
+    return 'returned an explanation';
+  }
+  setLintHeader(res, stored.configuration);
+  const json = wantsJson(req);
+  sendBody(res, json ? 'application/json' : 'application/xml', json ? serializeCorsJson(stored.configuration) : serializeCorsXml(stored.configuration));
+  return `returned ${stored.configuration.CORSRules.length} rule(s) as ${json ? 'JSON' : 'XML'}`;
+}
+
+async function deleteBucketCors({ res, target, admin }: S3Call): Promise<string> {
+  await admin.delete(target.bucket);
+  sendEmpty(res, 204);
+  return 'deleted';
+}
+
+/** The operations table: the method of a `?cors` request → its IAM action (S3 authorizes DeleteBucketCors as `s3:PutBucketCORS`) and its work. */
+const OPERATIONS: Readonly<Record<Operation, AdminOperation<IncomingMessage, CorsRouterAction, S3Target>>> = {
+  PutBucketCors: { action: 's3:PutBucketCORS', perform: putBucketCors },
+  GetBucketCors: { action: 's3:GetBucketCORS', perform: getBucketCors },
+  DeleteBucketCors: { action: 's3:PutBucketCORS', perform: deleteBucketCors },
+};
+
+const OPERATION_OF_METHOD: ReadonlyMap<string | undefined, Operation> = new Map([
+  ['PUT', 'PutBucketCors'],
+  ['GET', 'GetBucketCors'],
+  ['DELETE', 'DeleteBucketCors'],
+]);
+
+const ACCOUNT_ID_DIGITS = 12;
+
+function isAccountId(value: string): boolean {
+  if (value.length !== ACCOUNT_ID_DIGITS) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * S3's check after `authorize` (docs/behaviour.md §6): `x-amz-expected-bucket-owner`, when sent, is a
+ * 12-digit account ID (else 400 InvalidBucketOwnerAWSAccountID) and, with `bucketOwner`, the owner
+ * (else 403 AccessDenied). `undefined` with `'ignore'`.
+ */
+function expectedOwnerCheck<Req extends IncomingMessage>(mode: 'enforce' | 'ignore', bucketOwner: CorsRouterOptions<Req>['bucketOwner']): AdminAccessHook<Req, CorsRouterAction> | undefined {
+  if (mode === 'ignore') return undefined;
+  return async (req, { bucket }) => {
+    const header = req.headers['x-amz-expected-bucket-owner'];
+    if (header === undefined) return;
+    const expected = Array.isArray(header) ? header.join(',') : header;
+    if (!isAccountId(expected)) throw S3Errors.invalidBucketOwner(expected);
+    if (bucketOwner === undefined) return;
+    const owner = await bucketOwner(bucket, req);
+    if (owner !== undefined && owner !== expected) throw S3Errors.accessDenied();
+  };
+}
+
+/** DeleteBucket's query names no sub-resource: none at all, or only the `x-id=DeleteBucket` some SDKs add. */
+function namesNoSubresource(url: string | undefined): boolean {
+  const query = [...queryOf(url)];
+  return query.length === 0 || (query.length === 1 && query[0]![0] === 'x-id' && query[0]![1] === 'DeleteBucket');
+}
+
+/**
+ * A DeleteBucket (`DELETE /<bucket>` with no sub-resource) on its way to the backend, resolved now
+ * (before later handlers may rewrite `req.url`); deleted when the backend answers 204 (or 200).
+ */
+function deleteBucketOf(resolveBucket: BucketResolver, req: IncomingMessage): BucketDeletion | undefined {
+  if (req.method !== 'DELETE' || !namesNoSubresource(req.url)) return undefined;
+  const bucket = new Promise<BucketAddress | null>((resolve) => resolve(resolveBucket(req))).then((address) => (address !== null && address.key === '' ? address.bucket : null));
+  // A resolver that throws names no bucket here; bucketCors and the backend report it on the request itself.
+  bucket.catch(() => {});
+  return { succeeded: (status) => status === 204 || status === 200, bucket: () => bucket };
+}
+
 /**
  * The handler for the `?cors` sub-resource of a bucket, S3-compatible (AWS SDKs and the AWS CLI work
  * against it): `PUT` stores a configuration (XML, or JSON with `Content-Type: application/json`),
@@ -194,151 +296,37 @@ function wantsJson(req: IncomingMessage): boolean {
  * match, configuration valid. Every answer carries `x-amz-request-id` and `x-amz-id-2`; errors are
  * S3 XML errors; a failing store answers 503 ServiceUnavailable with `Retry-After`.
  *
+ * Lifecycle (as S3): a DeleteBucket — `DELETE /<bucket>` without sub-resource, in any addressing
+ * style the router resolves — that your backend answers 204 or 200 also deletes the bucket's
+ * configuration (`dropRulesOnDelete`, default on); `bucketDeleted(bucket)` does the same for buckets
+ * deleted elsewhere.
+ *
  * @throws TypeError when an option is missing or wrong (notably `authorize`).
  */
 export function corsRouter<Req extends IncomingMessage = IncomingMessage>(options: CorsRouterOptions<Req>): CorsRouterHandler<Req> {
-  // `app.use(corsRouter)` hands Express's (req, res, next) here.
-  refuseMiddlewareArguments('corsRouter', arguments, 'app.use(corsRouter({ store, authorize }))');
-  if (options === undefined) throw new TypeError('corsRouter(options): pass an options object with at least `store` and `authorize`.');
-  const checked = readOptions('corsRouter', options, OPTION_CHECKS);
-  const { store, expectedBucketOwner, retryAfterSeconds, logger } = checked;
+  const checked = readAdminRouterOptions('corsRouter', options, arguments, OPTION_CHECKS);
   const resolveBucket = createBucketResolver(checked.addressing);
-  const admin = createAdminService<Req, CorsRouterAction>({
-    store,
-    // The checks above are written for the default request type; the callbacks are the caller's, typed for `Req`.
-    authorize: checked.authorize as CorsAuthorizer<Req>,
-    bucketExists: checked.bucketExists as BucketExists<Req> | undefined,
-    bucketOwner: checked.bucketOwner as CorsRouterOptions<Req>['bucketOwner'],
-    storeTimeoutMs: checked.storeTimeoutMs,
-    logger,
-    isAnswer: isS3Error,
-  });
-
-  /** The `x-amz-expected-bucket-owner` value to check, unless the router ignores it. */
-  function expectedOwner(req: IncomingMessage): string | undefined {
-    const expected = req.headers['x-amz-expected-bucket-owner'];
-    if (expectedBucketOwner === 'ignore' || expected === undefined) return undefined;
-    return Array.isArray(expected) ? expected.join(',') : expected;
-  }
-
-  /** The request body, read at most once (by `authorize` or by the operation), within S3's 64 KB limit. */
-  function bodyReader(req: IncomingMessage): () => Promise<Buffer> {
-    let body: Promise<Buffer> | undefined;
-    return () => (body ??= readRequestBody(req, MAX_CORS_DOCUMENT_BYTES, S3Errors.maxMessageLengthExceeded));
-  }
-
-  /** Verifies, parses and validates a PutBucketCors body; the integrity header is required before any byte is read. */
-  async function readConfiguration(req: IncomingMessage, readBody: () => Promise<Buffer>): Promise<CorsConfiguration> {
-    const integrity = requireIntegrityHeaders(req.headers);
-    const body = await readBody();
-    await verifyIntegrity(body, integrity);
-    return parseCorsConfiguration(body, bodyFormat(req));
-  }
-
-  function sendEmpty(res: ServerResponse, status: number): void {
-    ensureRequestIds(res);
-    res.statusCode = status;
-    if (status !== 204) res.setHeader('Content-Length', 0);
-    res.end();
-  }
-
-  function sendJson(res: ServerResponse, value: unknown): void {
-    const body = JSON.stringify(value);
-    ensureRequestIds(res);
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'application/json');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
-  }
-
-  async function perform(req: Req, res: ServerResponse, operation: Operation, bucket: string): Promise<string> {
-    const readBody = bodyReader(req);
-    await admin.checkAccess(req, ACTIONS[operation], bucket, expectedOwner(req), readBody);
-    if (operation === 'PutBucketCors') {
-      const configuration = await readConfiguration(req, readBody);
-      await admin.put(bucket, configuration);
-      setLintHeader(res, configuration);
-      sendEmpty(res, 200);
-      return `stored ${configuration.CORSRules.length} rule(s)`;
-    }
-    if (operation === 'DeleteBucketCors') {
-      await admin.delete(bucket);
-      sendEmpty(res, 204);
-      return 'deleted';
-    }
-    const stored = await admin.get(bucket);
-    if (stored === null) throw S3Errors.noSuchCorsConfiguration(bucket);
-    const query = queryOf(req.url);
-    if (query.has('lint')) {
-      sendJson(res, { warnings: lint(stored.configuration) });
-      return 'returned lint warnings';
-    }
-    if (query.has('explain')) {
-      sendJson(res, explain(stored.configuration, explainRequestOf(query)));
-      return 'returned an explanation';
-    }
-    setLintHeader(res, stored.configuration);
-    const json = wantsJson(req);
-    const body = json ? serializeCorsJson(stored.configuration) : serializeCorsXml(stored.configuration);
-    ensureRequestIds(res);
-    res.statusCode = 200;
-    res.setHeader('Content-Type', json ? 'application/json' : 'application/xml');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
-    return `returned ${stored.configuration.CORSRules.length} rule(s) as ${json ? 'JSON' : 'XML'}`;
-  }
-
-  function fail(req: IncomingMessage, res: ServerResponse, operation: Operation, bucket: string, error: unknown): void {
-    if (error instanceof RequestAbortedError) {
-      debug('%s %s %s: client aborted the request', operation, ACTIONS[operation], bucket);
-      return;
-    }
-    let answer: S3Error;
-    if (isS3Error(error)) {
-      answer = error;
-    } else if (isAdminError(error)) {
-      answer = s3ErrorForAdmin(error, bucket, retryAfterSeconds);
-    } else {
-      // BodyConsumedError is a mounting mistake of the application, not of the client: 500, explained in the log.
-      logger.error(`express-bucket-cors: ${operation} on bucket "${bucket}" failed${error instanceof BodyConsumedError ? '' : ' unexpectedly'}`, error);
-      answer = S3Errors.internalError();
-    }
-    debug('%s %s %s: %d %s', operation, ACTIONS[operation], bucket, answer.status, answer.code);
-    discardUnreadBody(req, res);
-    sendS3Error(req, res, answer);
-  }
-
-  async function handle(req: Req, res: ServerResponse, operation: Operation): Promise<boolean> {
-    let bucket = '';
-    try {
-      const address = await resolveBucket(req);
-      if (address === null || address.key !== '') return false;
-      bucket = address.bucket;
-      const outcome = await perform(req, res, operation, bucket);
-      debug('%s %s %s: %s', operation, ACTIONS[operation], bucket, outcome);
-    } catch (error) {
-      fail(req, res, operation, bucket, error);
-    }
-    return true;
-  }
-
-  return (req, res, next) => {
-    const operation = OPERATIONS.get(req.method);
-    if (operation === undefined || !hasCorsSubresource(req.url)) {
-      next();
-      return;
-    }
-    handle(req, res, operation).then(
-      (handled) => {
-        if (!handled) {
-          debug('%s: not a bucket ?cors request, passing on', operation);
-          next();
-        }
+  return createAdminRouter(
+    {
+      ...checked,
+      // The checks are written for the default request type; the callbacks are the caller's, typed for `Req`.
+      authorize: checked.authorize as CorsAuthorizer<Req>,
+      exists: checked.bucketExists as BucketExists<Req> | undefined,
+    },
+    {
+      debug,
+      noun: 'bucket',
+      operations: OPERATIONS,
+      route: (req) => (hasCorsSubresource(req.url) ? OPERATION_OF_METHOD.get(req.method) : undefined),
+      locate: async (req) => {
+        const address = await resolveBucket(req);
+        return address === null || address.key !== '' ? null : { bucket: address.bucket };
       },
-      // fail() itself threw (e.g. a broken logger): never leave the request hanging or the promise rejected.
-      () => {
-        if (!res.writableEnded) res.destroy();
-      },
-    );
-  };
+      bodyLimit: MAX_CORS_DOCUMENT_BYTES,
+      tooLarge: S3Errors.maxMessageLengthExceeded,
+      afterAuthorize: expectedOwnerCheck(checked.expectedBucketOwner, checked.bucketOwner as CorsRouterOptions<Req>['bucketOwner']),
+      envelope: S3_ENVELOPE,
+      deletion: (req) => deleteBucketOf(resolveBucket, req),
+    },
+  );
 }
