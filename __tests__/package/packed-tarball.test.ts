@@ -2,13 +2,14 @@
 // `engines` allows, publint and arethetypeswrong, and README.md's code blocks compiled and run against it.
 // One file packs once: `npm pack` rebuilds dist/, so two files packing at the same time would clobber each other.
 
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
-import { readmeBlocks, type ReadmeBlock } from './readme-blocks';
+import { README_PATH, readmeBlocks, type ReadmeBlock } from './readme-blocks';
 
 const root = join(__dirname, '..', '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -42,6 +43,11 @@ const CONSUMER_COMPILER_OPTIONS = { strict: true, module: 'nodenext', moduleReso
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
 const runAsync = promisify(execFile);
+
+/** The owner keys the README's Usage server falls back to, which its `aws s3api` line uses. */
+const README_OWNER = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+/** `aws --version` runs: the README's command line is run as written too. */
+const AWS_CLI = spawnSync('aws', ['--version']).status === 0;
 
 /** tsc's diagnostics for `tsconfig.json` in `cwd` ('' when it compiles). */
 function typeErrors(cwd: string): string {
@@ -223,8 +229,8 @@ export const alsoUsed: unknown[] = [violation, id, STORED_RULES_PROFILE, bucketC
     });
   });
 
-  describe("README.md's TypeScript and JavaScript blocks, as a consumer of the tarball", () => {
-    const blocks = readmeBlocks();
+  describe("README.md's (and docs/operations.md's) TypeScript and JavaScript blocks, as a consumer of the tarball", () => {
+    const blocks = [...readmeBlocks(), ...readmeBlocks(readFileSync(join(root, 'docs', 'operations.md'), 'utf8'))];
     const fileOf = (block: ReadmeBlock, index: number): string => `readme-${index + 1}-line-${block.line}.${block.language === 'ts' ? 'mts' : 'mjs'}`;
     let dir: string;
     let diagnostics: string;
@@ -252,7 +258,6 @@ export const alsoUsed: unknown[] = [violation, id, STORED_RULES_PROFILE, bucketC
 
     describe('the Usage block runs as a server', () => {
       let redis: RedisServerHandle;
-      const ADMIN_TOKEN = 'readme-test-token';
       const ORIGIN = 'https://app.example';
       const RULES = `<CORSConfiguration><CORSRule><AllowedOrigin>${ORIGIN}</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`;
       const usageScript = (): string => {
@@ -272,7 +277,7 @@ export const alsoUsed: unknown[] = [violation, id, STORED_RULES_PROFILE, bucketC
         const port = await freePort();
         const child = spawn(process.execPath, [usageScript()], {
           cwd: dir,
-          env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, ADMIN_TOKEN },
+          env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         servers.push(child);
@@ -300,24 +305,29 @@ export const alsoUsed: unknown[] = [violation, id, STORED_RULES_PROFILE, bucketC
 
       const preflight = (url: string, bucket: string) =>
         fetch(`${url}/${bucket}/a.jpg`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } });
-      const putRules = (url: string, authorization?: string) =>
-        fetch(`${url}/photos?cors`, {
-          method: 'PUT',
-          headers: { 'Content-MD5': createHash('md5').update(RULES).digest('base64'), ...(authorization ? { Authorization: authorization } : {}) },
-          body: RULES,
-        });
+      const putRules = (url: string) =>
+        fetch(`${url}/photos?cors`, { method: 'PUT', headers: { 'Content-MD5': createHash('md5').update(RULES).digest('base64') }, body: RULES });
 
-      test('on Redis: rules are refused without the token, stored with it, then enforced', async () => {
+      test('on Redis: rules are refused unsigned, stored when the owner signs (AWS SDK, and the AWS CLI as README shows it), then enforced', async () => {
         const { url } = await startUsage(redis.url);
         expect(await (await preflight(url, 'photos')).text()).toContain('CORS is not enabled for this bucket.');
         expect((await preflight(url, 'elsewhere')).status).toBe(403);
         expect(await (await putRules(url)).text()).toContain('<Code>AccessDenied</Code>');
-        expect((await putRules(url, `Bearer ${ADMIN_TOKEN}`)).status).toBe(200);
+        const s3 = new S3Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials: README_OWNER, maxAttempts: 1 });
+        await s3.send(new PutBucketCorsCommand({ Bucket: 'photos', CORSConfiguration: { CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET'] }] } }));
+        s3.destroy();
         const allowed = await preflight(url, 'photos');
         expect([allowed.status, allowed.headers.get('access-control-allow-origin')]).toEqual([200, ORIGIN]);
         const actual = await fetch(`${url}/photos/a.jpg`, { headers: { Origin: ORIGIN } });
         expect([actual.status, actual.headers.get('access-control-allow-origin')]).toEqual([404, ORIGIN]);
         expect(await redis.commandCount('set')).toBeGreaterThan(0);
+        if (!AWS_CLI) return;
+        // The README's own command line, with its endpoint moved to this server's port.
+        const command = /```sh\n(AWS_ACCESS_KEY_ID=[^`]*?put-bucket-cors[^`]*?)\n```/.exec(readFileSync(README_PATH, 'utf8'))![1]!.replace(/\\\n\s*/, '');
+        writeFileSync(join(dir, 'cors.json'), JSON.stringify({ CORSRules: [{ AllowedOrigins: ['https://cli.example'], AllowedMethods: ['PUT'] }] }));
+        await runAsync('sh', ['-c', command.replace('http://127.0.0.1:9000', url)], { cwd: dir, env: { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' }, timeout: 60_000 });
+        const fromCli = await fetch(`${url}/photos/a.jpg`, { method: 'OPTIONS', headers: { Origin: 'https://cli.example', 'Access-Control-Request-Method': 'PUT' } });
+        expect(fromCli.status).toBe(200);
       });
 
       test('with Redis unreachable: preflights answer 503 within a bound and ioredis reports no unhandled error', async () => {
