@@ -1,0 +1,188 @@
+// Two app instances (bucketCors + the S3 corsRouter on Express 5 and 4, real loopback HTTP) sharing a RedisRuleStore, and a driver that crashes a Redis node under load and measures what the instances answered.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bucketCors, type InvalidationEvent, type Logger, type RuleStore } from 'express-bucket-cors';
+import { corsRouter } from 'express-bucket-cors/s3';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
+import { express4, express5, objectApp } from '../http/object-app';
+import { corsXml, md5 } from '../dialects/s3/router-harness';
+
+/** One app process as it would run behind a load balancer: its own store, cache and HTTP server. */
+export interface AppInstance {
+  readonly name: string;
+  readonly url: string;
+  readonly store: RuleStore;
+  /** Every invalidation the instance's store reported, with the time it arrived. */
+  readonly events: readonly { readonly at: number; readonly event: InvalidationEvent }[];
+  close(): Promise<void>;
+}
+
+/** Starts an app on 127.0.0.1: `corsRouter` (anyone may PUT ?cors), `bucketCors`, then the test object server. */
+export async function startInstance(name: string, store: RuleStore, express: typeof express5, logger: Logger): Promise<AppInstance> {
+  const middleware = bucketCors({ store, logger });
+  const app = objectApp({ express, middleware: [corsRouter({ store, authorize: () => true, logger }), middleware] });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const events: { at: number; event: InvalidationEvent }[] = [];
+  const unsubscribe = store.subscribe((event) => events.push({ at: Date.now(), event }));
+  return {
+    name,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    store,
+    events,
+    async close() {
+      unsubscribe();
+      middleware.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The two Express majors, one instance each. */
+export const INSTANCE_EXPRESS = [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const;
+
+/** One HTTP answer and how long it took. */
+export interface TimedAnswer {
+  readonly status: number;
+  readonly allowOrigin: string | null;
+  readonly ms: number;
+}
+
+/** A preflight of `bucket` from `origin` for PUT, timed. */
+export async function preflight(instance: AppInstance, bucket: string, origin: string): Promise<TimedAnswer> {
+  const started = performance.now();
+  const response = await fetch(`${instance.url}/${bucket}/k`, {
+    method: 'OPTIONS',
+    headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.arrayBuffer();
+  return { status: response.status, allowOrigin: response.headers.get('access-control-allow-origin'), ms: performance.now() - started };
+}
+
+/** PutBucketCors through `instance` with an XML body, as the AWS CLI sends it; resolves with the status. */
+export async function putBucketCors(instance: AppInstance, bucket: string, configuration: CorsConfiguration): Promise<number> {
+  const body = corsXml(configuration.CORSRules);
+  const response = await fetch(`${instance.url}/${bucket}?cors`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/xml', 'Content-MD5': md5(body) },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** What the instances answered from the crash until they read from Redis again. */
+export interface FailoverObservation {
+  /** Preflights of the cached bucket, and those not answered 200 with its allowed origin (should be none). */
+  readonly cachedAnswers: number;
+  readonly cachedMisses: readonly TimedAnswer[];
+  /** Preflights of buckets never read before, by status (200/403 from rules read in Redis, 503 unavailable). */
+  readonly uncachedByStatus: Readonly<Record<number, number>>;
+  /** The slowest uncached preflight answered 503, and the slowest of all. */
+  readonly slowest503Ms: number;
+  readonly slowestUncachedMs: number;
+  /** From the crash until the setup reported the replica promoted. */
+  readonly promotedAfterMs: number;
+  /** From the crash until a round in which every instance answered every uncached preflight from Redis. */
+  readonly resumedAfterMs: number;
+  readonly rounds: number;
+}
+
+/** What {@link driveThroughFailover} does and checks. */
+export interface FailoverDrive {
+  readonly instances: readonly AppInstance[];
+  /** A bucket every instance has cached, and an origin its rules allow. */
+  readonly cachedBucket: string;
+  readonly allowedOrigin: string;
+  /** Crashes the Redis node. */
+  crash(): Promise<void>;
+  /** True once the replica has taken over (asked of the sentinels or the cluster). */
+  promoted(): Promise<boolean>;
+  /** Preflights of each kind per instance per round: the load. Default: 4. */
+  readonly perRound?: number;
+  /** Gives up (throws) when the instances haven't resumed by then. Default: 25,000 ms. */
+  readonly timeoutMs?: number;
+}
+
+const MAX_ROUNDS = 2_000;
+
+/**
+ * Crashes the node, then sends rounds of preflights to every instance — cached bucket and fresh
+ * buckets, `perRound` of each, concurrently — until the replica is promoted and a whole round of
+ * fresh buckets was answered from Redis. Bounded by `timeoutMs` and {@link MAX_ROUNDS}.
+ */
+export async function driveThroughFailover(drive: FailoverDrive): Promise<FailoverObservation> {
+  const perRound = drive.perRound ?? 4;
+  const timeoutMs = drive.timeoutMs ?? 25_000;
+  const cachedMisses: TimedAnswer[] = [];
+  const uncachedByStatus: Record<number, number> = {};
+  let cachedAnswers = 0;
+  let slowest503Ms = 0;
+  let slowestUncachedMs = 0;
+  let promotedAfterMs: number | undefined;
+  const crashedAt = Date.now();
+  await drive.crash();
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    if (Date.now() - crashedAt > timeoutMs) throw new Error(`instances not reading from Redis again ${timeoutMs} ms after the crash (${round} rounds)`);
+    const fresh = Array.from({ length: perRound }, (_unused, i) => `fresh-${round}-${i}`);
+    const [cached, uncached, promotedNow] = await Promise.all([
+      Promise.all(drive.instances.flatMap((instance) => fresh.map(() => preflight(instance, drive.cachedBucket, drive.allowedOrigin)))),
+      Promise.all(drive.instances.flatMap((instance) => fresh.map((bucket) => preflight(instance, bucket, drive.allowedOrigin)))),
+      promotedAfterMs === undefined ? drive.promoted().catch(() => false) : Promise.resolve(true),
+    ]);
+    if (promotedNow && promotedAfterMs === undefined) promotedAfterMs = Date.now() - crashedAt;
+    cachedAnswers += cached.length;
+    cachedMisses.push(...cached.filter((answer) => answer.status !== 200 || answer.allowOrigin !== drive.allowedOrigin));
+    for (const answer of uncached) {
+      uncachedByStatus[answer.status] = (uncachedByStatus[answer.status] ?? 0) + 1;
+      slowestUncachedMs = Math.max(slowestUncachedMs, answer.ms);
+      if (answer.status === 503) slowest503Ms = Math.max(slowest503Ms, answer.ms);
+    }
+    if (promotedAfterMs !== undefined && uncached.every((answer) => answer.status !== 503)) {
+      return { cachedAnswers, cachedMisses, uncachedByStatus, slowest503Ms, slowestUncachedMs, promotedAfterMs, resumedAfterMs: Date.now() - crashedAt, rounds: round };
+    }
+  }
+  throw new Error(`instances not reading from Redis again after ${MAX_ROUNDS} rounds`);
+}
+
+/**
+ * PUTs `configuration` through the first instance, then polls every instance until each answers a
+ * preflight from `origin` with it; resolves with how long after the PUT answered the last one did.
+ */
+export async function measureStaleness(instances: readonly AppInstance[], bucket: string, configuration: CorsConfiguration, origin: string, timeoutMs = 10_000): Promise<{ status: number; staleMs: number }> {
+  const status = await putBucketCors(instances[0]!, bucket, configuration);
+  const putAnsweredAt = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(instances);
+  let staleMs = 0;
+  while (pending.size > 0) {
+    if (Date.now() > deadline) throw new Error(`${[...pending].map((instance) => instance.name).join(', ')} still without the new rules ${timeoutMs} ms after the PUT`);
+    for (const instance of [...pending]) {
+      if ((await preflight(instance, bucket, origin)).allowOrigin === origin) {
+        pending.delete(instance);
+        staleMs = performance.now() - putAnsweredAt;
+      }
+    }
+  }
+  return { status, staleMs };
+}
+
+/** Figures of one run, one line each, for the report. */
+export function describeFigures(label: string, observation: FailoverObservation, staleness: { changed: { staleMs: number }; settled: { staleMs: number } }): string {
+  const statuses = Object.entries(observation.uncachedByStatus).map(([status, count]) => `${status}×${count}`).join(' ');
+  return [
+    `${label}:`,
+    `  promoted ${observation.promotedAfterMs} ms after the crash; every instance reading from Redis again after ${observation.resumedAfterMs} ms (${observation.rounds} rounds)`,
+    `  cached bucket: ${observation.cachedAnswers} preflights, ${observation.cachedMisses.length} not answered from the cached rules`,
+    `  uncached preflights: ${statuses}; slowest 503 ${observation.slowest503Ms.toFixed(0)} ms, slowest answer ${observation.slowestUncachedMs.toFixed(0)} ms`,
+    `  PUT ?cors as soon as commands resumed: on every instance ${staleness.changed.staleMs.toFixed(1)} ms after it was answered`,
+    `  PUT ?cors once every instance resubscribed: on every instance ${staleness.settled.staleMs.toFixed(1)} ms after it was answered`,
+  ].join('\n');
+}
