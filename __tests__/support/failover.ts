@@ -2,11 +2,12 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bucketCors, type InvalidationEvent, type Logger, type RuleStore } from 'express-bucket-cors';
+import { bucketCors, DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, DEFAULT_LOOKUP_TIMEOUT_MS, type InvalidationEvent, type Logger, type RuleStore } from 'express-bucket-cors';
 import { corsRouter } from 'express-bucket-cors/s3';
 import type { CorsConfiguration } from 'express-bucket-cors/core';
 import { express4, express5, objectApp } from '../http/object-app';
 import { corsXml, md5 } from '../dialects/s3/router-harness';
+import { waitFor } from '../store/helpers';
 
 /** One app process as it would run behind a load balancer: its own store, cache and HTTP server. */
 export interface AppInstance {
@@ -185,4 +186,61 @@ export function describeFigures(label: string, observation: FailoverObservation,
     `  PUT ?cors as soon as commands resumed: on every instance ${staleness.changed.staleMs.toFixed(1)} ms after it was answered`,
     `  PUT ?cors once every instance resubscribed: on every instance ${staleness.settled.staleMs.toFixed(1)} ms after it was answered`,
   ].join('\n');
+}
+
+/** What an answer may take on top of a bound on a loaded two-core machine. */
+export const ANSWER_SLACK_MS = 1_000;
+/** How long a subscription may stay broken unnoticed while Redis answers: the store's default health-check interval + timeout. */
+export const HEALTH_CHECK_BOUND_MS = DEFAULT_HEALTH_CHECK_INTERVAL_MS + DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
+
+/** Each step of the scenario allows one origin to PUT, none of the others. */
+const ORIGINS = ['https://a.example', 'https://b.example', 'https://c.example'] as const;
+const allowing = (origin: string): CorsConfiguration => ({ CORSRules: [{ AllowedOrigins: [origin], AllowedMethods: ['PUT'] }] });
+
+/** What {@link proveFailover} needs to know of a Redis setup. */
+export interface FailoverSetup {
+  readonly instances: readonly AppInstance[];
+  /** A bucket whose key lives on the node that will crash. */
+  readonly bucket: string;
+  crash(): Promise<void>;
+  promoted(): Promise<boolean>;
+  /** How many connections are subscribed to the invalidation channel, counted on the live nodes. */
+  subscriptions(): Promise<number>;
+  /** The configuration stored for `bucket`, read from the promoted replica. */
+  storedOnPromoted(bucket: string): Promise<CorsConfiguration | undefined>;
+}
+
+/**
+ * The failover scenario: rules cached in every instance, the node crashed under load, then a change
+ * as soon as commands resume and one once every instance resubscribed. Asserts the bounds, and
+ * resolves with the figures for the report.
+ */
+export async function proveFailover(label: string, setup: FailoverSetup): Promise<string> {
+  const { instances, bucket } = setup;
+  await waitFor(async () => (await setup.subscriptions()) === instances.length, 10_000, 'every instance subscribed');
+  expect(await putBucketCors(instances[0]!, bucket, allowing(ORIGINS[0]))).toBe(200);
+  await measureStaleness(instances, bucket, allowing(ORIGINS[0]), ORIGINS[0]);
+
+  const observation = await driveThroughFailover({ instances, cachedBucket: bucket, allowedOrigin: ORIGINS[0], crash: setup.crash, promoted: setup.promoted });
+  expect(observation.cachedMisses).toEqual([]);
+  expect(observation.slowest503Ms).toBeLessThan(DEFAULT_LOOKUP_TIMEOUT_MS + ANSWER_SLACK_MS);
+  expect(observation.slowestUncachedMs).toBeLessThan(DEFAULT_LOOKUP_TIMEOUT_MS + ANSWER_SLACK_MS);
+  // Fresh buckets have no rules: refused (403) once Redis answers, unavailable (503) before; nothing else.
+  expect(Object.keys(observation.uncachedByStatus).filter((status) => status !== '403' && status !== '503')).toEqual([]);
+
+  // As soon as commands work again an instance's subscriber may still be reconnecting: it hears of
+  // the change by the message, or by the flush that follows its resubscription.
+  const changed = await measureStaleness(instances, bucket, allowing(ORIGINS[1]), ORIGINS[1]);
+  expect(changed.status).toBe(200);
+  expect(changed.staleMs).toBeLessThan(HEALTH_CHECK_BOUND_MS + ANSWER_SLACK_MS);
+
+  // Once every instance is subscribed again, no invalidation is missed: each other instance hears the bucket's.
+  await waitFor(async () => (await setup.subscriptions()) === instances.length, 10_000, 'every instance subscribed again');
+  const heardFrom = instances.map((instance) => instance.events.length);
+  const settled = await measureStaleness(instances, bucket, allowing(ORIGINS[2]), ORIGINS[2]);
+  for (const [index, instance] of instances.entries()) {
+    if (index > 0) expect(instance.events.slice(heardFrom[index]).map(({ event }) => event)).toContainEqual({ type: 'bucket', bucket });
+  }
+  expect(await setup.storedOnPromoted(bucket)).toEqual(allowing(ORIGINS[2]));
+  return describeFigures(label, observation, { changed, settled });
 }
