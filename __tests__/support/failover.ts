@@ -128,15 +128,19 @@ export async function driveThroughFailover(drive: FailoverDrive): Promise<Failov
   let slowest503Ms = 0;
   let slowestUncachedMs = 0;
   let promotedAfterMs: number | undefined;
+  let promotionError: string | undefined;
   const crashedAt = Date.now();
   await drive.crash();
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    if (Date.now() - crashedAt > timeoutMs) throw new Error(`instances not reading from Redis again ${timeoutMs} ms after the crash (${round} rounds)`);
+    if (Date.now() - crashedAt > timeoutMs) {
+      const seen = JSON.stringify({ promotedAfterMs, promotionError, uncachedByStatus, cachedMisses: cachedMisses.length });
+      throw new Error(`instances not reading from Redis again ${timeoutMs} ms after the crash (${round} rounds: ${seen})`);
+    }
     const fresh = Array.from({ length: perRound }, (_unused, i) => `fresh-${round}-${i}`);
     const [cached, uncached, promotedNow] = await Promise.all([
       Promise.all(drive.instances.flatMap((instance) => fresh.map(() => preflight(instance, drive.cachedBucket, drive.allowedOrigin)))),
       Promise.all(drive.instances.flatMap((instance) => fresh.map((bucket) => preflight(instance, bucket, drive.allowedOrigin)))),
-      promotedAfterMs === undefined ? drive.promoted().catch(() => false) : Promise.resolve(true),
+      promotedAfterMs === undefined ? drive.promoted().catch((error: unknown) => ((promotionError = String(error)), false)) : Promise.resolve(true),
     ]);
     if (promotedNow && promotedAfterMs === undefined) promotedAfterMs = Date.now() - crashedAt;
     cachedAnswers += cached.length;
