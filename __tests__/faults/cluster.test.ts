@@ -3,7 +3,7 @@
 import Redis from 'ioredis';
 import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore } from 'express-bucket-cors';
 import { keySlot } from '../support/internals';
-import { startRedisCluster, type RedisClusterHandle, type RedisEndpoint } from '../support/redis';
+import { startReplicatedCluster, type ReplicatedClusterHandle, type RedisEndpoint } from '../support/redis-failover';
 import { INSTANCE_EXPRESS, proveFailover, startInstance, type AppInstance } from '../support/failover';
 import { clientKind, closeAllClients } from '../store/clients';
 import { silentLogger, waitFor } from '../store/helpers';
@@ -21,13 +21,13 @@ async function ownerOf(via: Redis, slot: number): Promise<RedisEndpoint | undefi
 }
 
 /** How many subscribers of the invalidation channel each master has. */
-async function subscribersPerMaster(cluster: RedisClusterHandle, admin: (node: RedisEndpoint) => Redis): Promise<number[]> {
+async function subscribersPerMaster(cluster: ReplicatedClusterHandle, admin: (node: RedisEndpoint) => Redis): Promise<number[]> {
   return Promise.all(cluster.nodes.map(async (node) => Number(((await admin(node).pubsub('NUMSUB', DEFAULT_CHANNEL)) as [string, number])[1])));
 }
 
 describe.each([['ioredis 6'], ['node-redis 6']])('a Redis Cluster failover seen through %s', (name) => {
   const kind = clientKind(name);
-  let cluster: RedisClusterHandle;
+  let cluster: ReplicatedClusterHandle;
   let instances: AppInstance[] = [];
   const admins = new Map<number, Redis>();
   const admin = (node: RedisEndpoint) => {
@@ -38,7 +38,7 @@ describe.each([['ioredis 6'], ['node-redis 6']])('a Redis Cluster failover seen 
   const logger = silentLogger();
 
   beforeAll(async () => {
-    cluster = await startRedisCluster({ replicas: true, nodeTimeoutMs: 1_000 });
+    cluster = await startReplicatedCluster(1_000);
     // The default subscriber: the store duplicates the Cluster client, as most users will.
     instances = await Promise.all(INSTANCE_EXPRESS.map(([express, factory]) => startInstance(express, new RedisRuleStore({ client: kind.cluster(cluster.nodes), logger }), factory, logger)));
   });

@@ -3,7 +3,7 @@
 import Redis from 'ioredis';
 import { createSentinel } from 'redis';
 import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore, type RedisClientLike, type RedisSubscriberLike } from 'express-bucket-cors';
-import { startRedisSentinel, type RedisSentinelHandle } from '../support/redis';
+import { startRedisSentinel, type RedisSentinelHandle } from '../support/redis-failover';
 import { INSTANCE_EXPRESS, proveFailover, startInstance, type AppInstance } from '../support/failover';
 import { silentLogger } from '../store/helpers';
 

@@ -2,8 +2,10 @@
 
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from './redis';
-import { isRunning, makeTempDir, removeTempDir, spawnWatched, type WatchedProcess } from './processes';
+import { freePort, isRunning, makeTempDir, removeTempDir, spawnWatched } from '../../scripts/redis-server.cjs';
+
+/** A process started by the shared launcher: killed with its dir removed when the test process exits, even by SIGKILL. */
+type WatchedProcess = ReturnType<typeof spawnWatched>;
 
 /** Where Debian installs varnishd (outside a non-root PATH). */
 export const VARNISHD = '/usr/sbin/varnishd';
