@@ -440,6 +440,29 @@ async function startRedis() {
 }
 
 /**
+ * Starts `count` cluster-enabled servers one after the other, each pushed onto `started` as soon as
+ * it answers (so the caller can stop them all if a later one fails).
+ * @param {string} dir
+ * @param {number} count
+ * @param {number} nodeTimeoutMs  `cluster-node-timeout`: how long a node may not answer before it is considered failing.
+ * @param {{ port: number, server: ServerProcess }[]} started
+ * @returns {Promise<void>}
+ */
+async function startClusterNodes(dir, count, nodeTimeoutMs, started) {
+  for (let i = 0; i < count; i++) {
+    const busPort = await freePort();
+    started.push(
+      await startServerOnFreePort(dir, (port) => [
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
+        '--cluster-port', String(busPort),
+        '--cluster-node-timeout', String(nodeTimeoutMs),
+      ]),
+    );
+  }
+}
+
+/**
  * Joins started servers into a cluster with `redis-cli --cluster create` and waits until every node
  * reports `cluster_state:ok`.
  * @param {number[]} ports
@@ -476,17 +499,7 @@ async function startRedisCluster() {
     removeTempDir(dir);
   };
   try {
-    for (let i = 0; i < 3; i++) {
-      const busPort = await freePort();
-      started.push(
-        await startServerOnFreePort(dir, (port) => [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
-          '--cluster-port', String(busPort),
-          '--cluster-node-timeout', '5000',
-        ]),
-      );
-    }
+    await startClusterNodes(dir, 3, 5_000, started);
     await formCluster(started.map(({ port }) => port));
   } catch (error) {
     await stop();
@@ -519,3 +532,4 @@ exports.makeTempDir = makeTempDir;
 exports.removeTempDir = removeTempDir;
 exports.spawnWatched = spawnWatched;
 exports.startServerOnFreePort = startServerOnFreePort;
+exports.startClusterNodes = startClusterNodes;

@@ -6,13 +6,13 @@ import {
   command,
   delay,
   formCluster,
-  freePort,
   haltServer,
   HOST,
   isRunning,
   makeTempDir,
   READY_TIMEOUT_MS,
   removeTempDir,
+  startClusterNodes,
   startServerOnFreePort,
 } from '../../scripts/redis-server.cjs';
 
@@ -87,17 +87,7 @@ export async function startReplicatedCluster(nodeTimeoutMs: number): Promise<Rep
   };
   let roles: { masters: RedisEndpoint[]; replicas: RedisEndpoint[] };
   try {
-    for (let i = 0; i < 6; i++) {
-      const busPort = await freePort();
-      started.push(
-        await startServerOnFreePort(dir, (port) => [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
-          '--cluster-port', String(busPort),
-          '--cluster-node-timeout', String(nodeTimeoutMs),
-        ]),
-      );
-    }
+    await startClusterNodes(dir, 6, nodeTimeoutMs, started);
     await formCluster(started.map(({ port }) => port), 1);
     // redis-cli picks which nodes replicate; ask the cluster rather than assume.
     roles = await clusterRoles({ host: HOST, port: started[0]!.port });
