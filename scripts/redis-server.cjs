@@ -1,6 +1,8 @@
 // @ts-check
 // Starts real redis-server processes (one node, or a 3-master cluster) on free loopback ports, for the
-// integration tests (through __tests__/support/redis.ts) and the benchmark (bench/harness/redis.mjs).
+// integration tests (through __tests__/support/redis.ts) and the benchmark (bench/harness/redis.mjs),
+// and the building blocks of the failover setups (__tests__/support/redis-failover.ts: redis-sentinel,
+// replicas) and of the Varnish launcher (spawnWatched).
 // Plain CommonJS with checked JSDoc types, so that jest requires it and node imports it, neither transpiling.
 'use strict';
 
