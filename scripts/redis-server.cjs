@@ -1,6 +1,8 @@
 // @ts-check
 // Starts real redis-server processes (one node, or a 3-master cluster) on free loopback ports, for the
-// integration tests (through __tests__/support/redis.ts) and the benchmark (bench/harness/redis.mjs).
+// integration tests (through __tests__/support/redis.ts) and the benchmark (bench/harness/redis.mjs),
+// and the building blocks of the failover setups (__tests__/support/redis-failover.ts: redis-sentinel,
+// replicas) and of the Varnish launcher (spawnWatched).
 // Plain CommonJS with checked JSDoc types, so that jest requires it and node imports it, neither transpiling.
 'use strict';
 
@@ -56,10 +58,10 @@ function installExitHook() {
   });
 }
 
-/** @returns {string} */
-function makeTempDir() {
+/** A fresh temp dir named `bucket-cors-<what>-…`, removed on exit if the caller doesn't. @param {string} [what] @returns {string} */
+function makeTempDir(what = 'redis') {
   installExitHook();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bucket-cors-redis-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bucket-cors-${what}-`));
   tempDirs.add(dir);
   return dir;
 }
@@ -244,14 +246,18 @@ async function statOn(endpoint, field) {
  */
 
 /**
- * @param {number} port
+ * Starts `binary` with `args`, its output collected, watched so that it dies (and `dir` goes) with the
+ * process that started it; `missing` is what its output says when it isn't installed. Also used for
+ * varnishd by the HTTP cache tests.
+ * @param {string} binary
+ * @param {readonly string[]} args
  * @param {string} dir
- * @param {readonly string[]} extraArgs
+ * @param {string} missing
  * @returns {ServerProcess}
  */
-function spawnServer(port, dir, extraArgs) {
-  const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnWatched(binary, args, dir, missing) {
+  installExitHook();
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   livingProcesses.add(child);
   let output = '';
   const collect = (/** @type {Buffer} */ chunk) => {
@@ -262,10 +268,7 @@ function spawnServer(port, dir, extraArgs) {
   /** @type {Promise<void>} */
   const exited = new Promise((resolve) => {
     child.once('error', (/** @type {NodeJS.ErrnoException} */ error) => {
-      output +=
-        error.code === 'ENOENT'
-          ? 'redis-server is not on PATH: apt-get install -y redis-server (or set REDIS_URL)'
-          : String(error);
+      output += error.code === 'ENOENT' ? missing : String(error);
       livingProcesses.delete(child);
       resolve();
     });
@@ -275,7 +278,7 @@ function spawnServer(port, dir, extraArgs) {
     });
   });
   // `read` returns when our end of the pipe closes, which the kernel does when this process dies.
-  const watchdog = spawn('sh', ['-c', 'read _; kill -9 "$1" 2>/dev/null; rm -rf "$2"', 'redis-watchdog', String(child.pid ?? 0), dir], {
+  const watchdog = spawn('sh', ['-c', 'read _; kill -9 "$1" 2>/dev/null; rm -rf "$2"', `${path.basename(binary)}-watchdog`, String(child.pid ?? 0), dir], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   watchdog.unref();
@@ -283,6 +286,34 @@ function spawnServer(port, dir, extraArgs) {
   livingProcesses.add(watchdog);
   watchdog.once('exit', () => livingProcesses.delete(watchdog));
   return { child, exited, watchdog, output: () => output };
+}
+
+/** True while the process runs. @param {ServerProcess} server @returns {boolean} */
+function isRunning(server) {
+  return server.child.exitCode === null && server.child.signalCode === null;
+}
+
+/**
+ * Which program serves: a data node, or a sentinel reading (and rewriting) its config file.
+ * @typedef {{ binary: 'redis-server' } | { binary: 'redis-sentinel', configFile: string }} ServerKind
+ */
+
+/** @type {ServerKind} */
+const DATA_NODE = { binary: 'redis-server' };
+
+/**
+ * @param {number} port
+ * @param {string} dir
+ * @param {readonly string[]} extraArgs
+ * @param {ServerKind} [kind]
+ * @returns {ServerProcess}
+ */
+function spawnServer(port, dir, extraArgs, kind = DATA_NODE) {
+  // A replica's first sync waits repl-diskless-sync-delay (5 s) for more replicas to join it; none will.
+  const config = kind.binary === 'redis-sentinel' ? [kind.configFile] : ['--repl-diskless-sync-delay', '0'];
+  const args = [...config, '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
+  const missing = `${kind.binary} is not on PATH: apt-get install -y ${kind.binary}${kind.binary === 'redis-server' ? ' (or set REDIS_URL)' : ''}`;
+  return spawnWatched(kind.binary, args, dir, missing);
 }
 
 /** @param {ServerProcess} server @param {number} port @returns {Promise<void>} */
@@ -307,7 +338,7 @@ async function waitForPong(server, port) {
 
 /** @param {ServerProcess} server @param {number} port @returns {Promise<void>} */
 async function haltServer(server, port) {
-  if (server.child.exitCode === null && server.child.signalCode === null) {
+  if (isRunning(server)) {
     await sendCommands({ host: HOST, port }, [['SHUTDOWN', 'NOSAVE']], 1_000).catch(() => undefined);
     const timer = setTimeout(() => server.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await server.exited;
@@ -320,14 +351,15 @@ async function haltServer(server, port) {
  * Starts a server; retries on another port when the chosen one was taken in the meantime.
  * @param {string} dir
  * @param {(port: number) => string[]} extraArgs
+ * @param {(port: number) => ServerKind} [kind]
  * @returns {Promise<{ port: number, server: ServerProcess }>}
  */
-async function startServerOnFreePort(dir, extraArgs) {
+async function startServerOnFreePort(dir, extraArgs, kind = () => DATA_NODE) {
   /** @type {unknown} */
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const server = spawnServer(port, dir, extraArgs(port));
+    const server = spawnServer(port, dir, extraArgs(port), kind(port));
     try {
       await waitForPong(server, port);
       return { port, server };
@@ -410,15 +442,39 @@ async function startRedis() {
 }
 
 /**
+ * Starts `count` cluster-enabled servers one after the other, each pushed onto `started` as soon as
+ * it answers (so the caller can stop them all if a later one fails).
+ * @param {string} dir
+ * @param {number} count
+ * @param {number} nodeTimeoutMs  `cluster-node-timeout`: how long a node may not answer before it is considered failing.
+ * @param {{ port: number, server: ServerProcess }[]} started
+ * @returns {Promise<void>}
+ */
+async function startClusterNodes(dir, count, nodeTimeoutMs, started) {
+  for (let i = 0; i < count; i++) {
+    const busPort = await freePort();
+    started.push(
+      await startServerOnFreePort(dir, (port) => [
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
+        '--cluster-port', String(busPort),
+        '--cluster-node-timeout', String(nodeTimeoutMs),
+      ]),
+    );
+  }
+}
+
+/**
  * Joins started servers into a cluster with `redis-cli --cluster create` and waits until every node
  * reports `cluster_state:ok`.
  * @param {number[]} ports
+ * @param {0 | 1} [replicas]  Replicas per master (redis-cli picks which nodes replicate).
  * @returns {Promise<void>}
  */
-async function formCluster(ports) {
+async function formCluster(ports, replicas = 0) {
   const addresses = ports.map((port) => `${HOST}:${port}`);
   await new Promise((resolve, reject) => {
-    execFile('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 }, (error, stdout, stderr) =>
+    execFile('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 }, (error, stdout, stderr) =>
       error ? reject(new Error(`redis-cli --cluster create failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(undefined),
     );
   });
@@ -445,17 +501,7 @@ async function startRedisCluster() {
     removeTempDir(dir);
   };
   try {
-    for (let i = 0; i < 3; i++) {
-      const busPort = await freePort();
-      started.push(
-        await startServerOnFreePort(dir, (port) => [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
-          '--cluster-port', String(busPort),
-          '--cluster-node-timeout', '5000',
-        ]),
-      );
-    }
+    await startClusterNodes(dir, 3, 5_000, started);
     await formCluster(started.map(({ port }) => port));
   } catch (error) {
     await stop();
@@ -474,3 +520,18 @@ exports.freePort = freePort;
 exports.freePortPair = freePortPair;
 exports.startRedis = startRedis;
 exports.startRedisCluster = startRedisCluster;
+
+// The building blocks of the failover setups (Sentinel, Cluster with replicas) in
+// __tests__/support/redis-failover.ts, and of the Varnish launcher.
+exports.HOST = HOST;
+exports.READY_TIMEOUT_MS = READY_TIMEOUT_MS;
+exports.command = command;
+exports.delay = delay;
+exports.formCluster = formCluster;
+exports.haltServer = haltServer;
+exports.isRunning = isRunning;
+exports.makeTempDir = makeTempDir;
+exports.removeTempDir = removeTempDir;
+exports.spawnWatched = spawnWatched;
+exports.startServerOnFreePort = startServerOnFreePort;
+exports.startClusterNodes = startClusterNodes;

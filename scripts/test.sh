@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need, then typecheck, build, jest.
-# System packages: redis-server (Redis and Redis Cluster tests), chromium and firefox-esr (browser tests), from Debian.
+# System packages: redis-server (Redis and Redis Cluster tests), redis-sentinel (Sentinel failover tests), varnish (HTTP cache tests), chromium and firefox-esr (browser tests), from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+[ -x /usr/sbin/varnishd ] || missing+=(varnish)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -242,20 +242,25 @@ describe('RuleCache with a scripted store', () => {
     }
   });
 
-  it('drops every entry on an "all" invalidation', async () => {
+  it('reads every bucket again, waiting for it, after an "all" invalidation, and keeps the last-known rules for when that read fails', async () => {
     const store = new ScriptedStore(true);
-    const cache = new RuleCache(store);
+    const cache = new RuleCache(store, { logger: silentLogger() });
     const a = cache.lookup('a');
     const b = cache.lookup('b');
-    store.reads[0]!.resolve(stored());
-    store.reads[1]!.resolve(null);
+    store.reads[0]!.resolve(stored(RULES_A));
+    store.reads[1]!.resolve(stored(RULES_B));
     await Promise.all([a, b]);
     store.emit({ type: 'all' });
     const reloads = [cache.lookup('a'), cache.lookup('b')];
     expect(reloads.every(isPromise)).toBe(true);
-    store.reads[2]!.resolve(null);
-    store.reads[3]!.resolve(null);
-    await Promise.all(reloads);
+    expect(store.reads).toHaveLength(4);
+    store.reads[2]!.resolve(null); // changed unheard: the fresh answer wins
+    store.reads[3]!.reject(new Error('connection refused')); // unreachable: last-known rules beat a 503
+    expect((await reloads[0]!).kind).toBe('no-configuration');
+    expect(configurationOf(await reloads[1]!)).toEqual(RULES_B);
+    // The failed one is trusted again for a while, not read on every request.
+    expect(isPromise(cache.lookup('b'))).toBe(false);
+    expect(store.reads).toHaveLength(4);
   });
 
   it('gives up on a slow store after lookupTimeoutMs: aborts the read and answers unavailable', async () => {

@@ -6,7 +6,7 @@ import { assertValidRules, STORED_RULES_PROFILE } from '../core/validate.js';
 import { invalidationChannel, storeErrorChannel, type InvalidationReceivedEvent, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
 import { loggerOption, optionalFunction, positiveNumber, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
-import { CacheEntries, type CachedLookup, type SharedAnswer } from './entries.js';
+import { CacheEntries, MUST_REVALIDATE, type CachedLookup, type SharedAnswer } from './entries.js';
 import { compiledBytes, contentKey, entryBytes } from './size.js';
 import { errorKind, StoreErrorLog } from '../store/errors.js';
 import type { InvalidationEvent, RuleStore } from '../store/types.js';
@@ -106,7 +106,8 @@ export function ruleCacheOptionChecks(store: RuleStore) {
  * cached entry (refreshing an expired one in the background); otherwise it reads the store once for
  * any number of concurrent callers, bounded by
  * `lookupTimeoutMs`. When the store fails, last-known rules keep being served; with nothing cached
- * the answer is `unavailable`. Store invalidations drop entries ('bucket') or everything ('all').
+ * the answer is `unavailable`. A 'bucket' invalidation drops the bucket's entry; 'all' makes every
+ * entry read the store again on its next lookup (served only if that read fails).
  * Never rejects.
  */
 export class RuleCache {
@@ -158,8 +159,11 @@ export class RuleCache {
       if (expiresAt === Infinity || expiresAt > Date.now()) return lookup;
       // Expired: the TTL only guards against lost invalidations, so the request is not made to wait
       // for the store; it gets the entry while a background read (with others, never rejecting) refreshes it.
-      if (!this.#loading.has(bucket) && !this.#refreshes.has(bucket)) this.#queueRefresh(bucket);
-      return lookup;
+      if (expiresAt !== MUST_REVALIDATE) {
+        if (!this.#loading.has(bucket) && !this.#refreshes.has(bucket)) this.#queueRefresh(bucket);
+        return lookup;
+      }
+      // Flushed: rules may have changed unheard, so read them as on a miss; the entry stays for #failed.
     }
     const pending = this.#loading.get(bucket);
     if (pending !== undefined) {
@@ -269,8 +273,10 @@ export class RuleCache {
   readonly #onInvalidation = (event: InvalidationEvent): void => {
     if (invalidationChannel.hasSubscribers) invalidationChannel.publish({ type: event.type } satisfies InvalidationReceivedEvent);
     if (event.type === 'all') {
-      debug('invalidation: flushing %d entries', this.#entries.size);
-      this.#entries.clear();
+      // Kept, not dropped: the store may still be unreachable (a subscriber reconnects to a promoted
+      // replica before the command connection does), and last-known rules beat a 503 then.
+      debug('invalidation: %d entries to read again', this.#entries.size);
+      this.#entries.revalidateAll();
       this.#loading.clear();
       this.#refreshes.clear();
     } else {

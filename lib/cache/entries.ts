@@ -22,6 +22,12 @@ export interface SharedAnswer {
   holders: number;
 }
 
+/**
+ * The expiry of an entry kept through a flush: the next lookup reads the store and waits for it
+ * like a miss, and the entry is served only if that read fails (last-known rules).
+ */
+export const MUST_REVALIDATE = -Infinity;
+
 /** One cached bucket: its key, a pointer to a shared answer, an expiry and its place in the recency list. */
 export class CacheEntry {
   /** Neighbours in the recency list: `newer` towards the most recently used end. */
@@ -31,7 +37,7 @@ export class CacheEntry {
   constructor(
     readonly bucket: string,
     readonly answer: SharedAnswer,
-    /** `Date.now()` after which the store is asked again. */
+    /** `Date.now()` after which the store is asked again, or {@link MUST_REVALIDATE}. */
     public expiresAt: number,
   ) {}
 }
@@ -123,6 +129,11 @@ export class CacheEntries {
     if (entry === undefined) return false;
     this.#remove(entry);
     return true;
+  }
+
+  /** Marks every entry {@link MUST_REVALIDATE}, keeping it as last-known rules. */
+  revalidateAll(): void {
+    for (const entry of this.#byBucket.values()) entry.expiresAt = MUST_REVALIDATE;
   }
 
   /** Drops every entry and shared answer. */
