@@ -45,7 +45,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The known name closest to `name`, when it is close enough to be a typo (or a prefix of it, e.g. `ttl` for `ttlMs`). */
-function closest(name: string, known: readonly string[]): string | undefined {
+export function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {

@@ -32,11 +32,13 @@ afterAll(() => {
 });
 
 describe('files', () => {
-  test('lint: 0 and no warnings on a clean file; 1 and each warning otherwise; XML and JSON detected', async () => {
+  test('lint: no warnings on a clean file; each warning otherwise, exit code 0 (1 with --strict); XML and JSON detected', async () => {
     const clean = await cli.run(['lint', file('clean.json', JSON.stringify(CLEAN))]);
     expect(clean).toMatchObject({ code: 0, stdout: expect.stringContaining('no warnings') });
+    expect((await cli.run(['lint', join(dir, 'clean.json'), '--strict'])).code).toBe(0);
     const xml = await cli.run(['lint', file('warned.xml', serializeCorsXml(WARNED)), '--json']);
-    expect(xml.code).toBe(1);
+    expect(xml.code).toBe(0);
+    expect((await cli.run(['lint', join(dir, 'warned.xml'), '--strict'])).code).toBe(1);
     const report = JSON.parse(xml.stdout);
     expect(report.format).toBe('xml');
     expect(report.warnings.map((warning: { code: string }) => warning.code)).toEqual(['origin-never-matches', 'upload-without-etag', 'sdk-headers-not-allowed']);
@@ -106,6 +108,55 @@ describe('files', () => {
   });
 });
 
+describe('messages name the field; --json errors; version and help', () => {
+  const refusal = async (name: string, value: unknown) => {
+    const result = await cli.run(['lint', file(name, JSON.stringify(value)), '--json']);
+    expect(result.code).toBe(1);
+    const { error } = JSON.parse(result.stdout) as { error: { message: string; exitCode: number; code: string } };
+    expect(error.exitCode).toBe(1);
+    expect(result.stderr).toContain(error.message);
+    return error;
+  };
+  const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET'] };
+
+  test('S3 JSON: a wrong key (with "did you mean"), a missing AllowedMethods, a string for a list, a wrapper object', async () => {
+    const { AllowedOrigins, ...withoutOrigins } = rule;
+    expect(await refusal('key.json', { CORSRules: [{ ...withoutOrigins, AllowedOrigin: AllowedOrigins }] })).toMatchObject({
+      code: 'MalformedJSON',
+      message: expect.stringContaining('rule 1: unknown key "AllowedOrigin" (did you mean "AllowedOrigins"?)'),
+    });
+    expect((await refusal('methods.json', { CORSRules: [rule, { AllowedOrigins: ['*'] }] })).message).toContain('rule 2: AllowedMethods is required');
+    expect((await refusal('string.json', { CORSRules: [{ ...rule, AllowedMethods: 'GET' }] })).message).toContain('rule 1: AllowedMethods must be a list of strings, not "GET"');
+    expect((await refusal('wrapped.json', { CORSConfiguration: { CORSRules: [rule] } })).message).toContain('the rules are wrapped in "CORSConfiguration"');
+    expect((await refusal('top.json', { CorsRules: [rule] })).message).toContain('unknown key "CorsRules" at the top level (did you mean "CORSRules"?)');
+    const empty = await refusal('empty.json', { CORSRules: [] });
+    expect(empty.message).not.toContain('MalformedXML');
+    expect(empty.message).toContain('at least one rule');
+  });
+
+  test('--json prints one JSON document on stdout for usage errors too', async () => {
+    const usage = await cli.run(['explain', file('c3.json', JSON.stringify(CLEAN)), '--method', 'GET', '--json']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({ error: { exitCode: 2, code: 'commander.missingMandatoryOptionValue', message: expect.stringContaining("'--origin <origin>'") } });
+    const unreadable = await cli.run(['lint', join(dir, 'nope.json'), '--json']);
+    expect(JSON.parse(unreadable.stdout)).toMatchObject({ error: { exitCode: 2, message: expect.stringContaining('cannot read') } });
+  });
+
+  test('--version prints the package version; --help lists the exit codes', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(await cli.run(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const help = await cli.run(['--help']);
+    expect(help.stdout).toContain('Exit codes:\n  0  done; warnings, if any, are printed on stderr (--strict makes them exit 1)');
+    expect(help.stdout).toContain('REDIS_URL');
+  });
+
+  test('new RedisRuleStore(redis) says to pass { client: redis }', () => {
+    const redis = new Redis({ lazyConnect: true });
+    expect(() => new RedisRuleStore(redis as never)).toThrow('pass the client as an option, new RedisRuleStore({ client: redis })');
+    redis.disconnect();
+  });
+});
+
 describe('Progress', () => {
   test('draws a bar only on a terminal', () => {
     const written: string[] = [];
@@ -142,9 +193,9 @@ describe('the store on a real redis-server', () => {
     await subscribed(server);
     const heard = nextBucketEvent(server, 'photos');
     const put = await cli.run(['put', 'photos', file('put.json', JSON.stringify(WARNED)), ...storeArgs(names)]);
-    expect(put.code).toBe(1); // stored, with warnings
-    expect(put.stdout).toContain('warning origin-never-matches');
-    expect(put.stdout).toContain('stored the rules of bucket photos');
+    expect(put.code).toBe(0); // stored; the warnings on stderr
+    expect(put.stderr).toContain('warning origin-never-matches');
+    expect(put.stdout).toBe(`stored the rules of bucket photos (version ${(await server.get('photos'))!.version}); running servers were told to reload them\n`);
     await heard;
     await expect(server.get('photos')).resolves.toMatchObject({ configuration: WARNED });
 
@@ -184,7 +235,9 @@ describe('the store on a real redis-server', () => {
 
     const target = isolated();
     const imported = await cli.run(['import', backup, ...storeArgs(target)]);
-    expect(imported).toMatchObject({ code: 0, stdout: `imported 4 bucket(s) from ${backup}\n` });
+    // Stored; the names S3 would refuse are warnings on stderr.
+    expect(imported).toMatchObject({ code: 0, stdout: `imported 4 bucket(s) from ${backup} with 2 warning(s)\n` });
+    expect(imported.stderr).toContain('warning bucket-name: "c*star" is not a name S3 gives a bucket today');
     expect(JSON.parse((await cli.run(['list', ...storeArgs(target), '--json'])).stdout)).toEqual({ buckets });
 
     const mixed = file('mixed.json', JSON.stringify({ buckets: { good: CLEAN, bad: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['PATCH'] }] } } }));
@@ -193,6 +246,28 @@ describe('the store on a real redis-server', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('bucket bad');
     expect(JSON.parse((await cli.run(['list', ...storeArgs(fresh), '--json'])).stdout)).toEqual({ buckets: [] });
+  });
+
+  test('put: warnings on stderr and exit 0; --strict stores nothing and exits 1; explain reads a stored bucket', async () => {
+    const names = isolated();
+    const reader = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    const strict = await cli.run(['put', 'photos', file('strict.json', JSON.stringify(WARNED)), ...storeArgs(names), '--strict', '--json']);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({ bucket: 'photos', stored: false });
+    expect(strict.stderr).toContain('nothing stored: --strict and 3 warning(s)');
+    await expect(reader.get('photos')).resolves.toBeNull();
+    const stored = await cli.run(['put', 'UPPER', join(dir, 'strict.json'), ...storeArgs(names)]);
+    expect(stored.code).toBe(0);
+    expect(stored.stderr).toContain('warning bucket-name: "UPPER" is not a name S3 gives a bucket today');
+    expect(stored.stdout).not.toContain('warning');
+
+    const explained = await cli.run(['explain', '--bucket', 'UPPER', ...storeArgs(names), '--origin', 'https://app.example', '--method', 'GET', '--json']);
+    expect(explained.code).toBe(1); // the stored origin has a trailing slash: refused
+    expect(JSON.parse(explained.stdout)).toMatchObject({ allowed: false, rules: [{ index: 0, id: 'uploads', failed: ['origin'] }] });
+    const none = await cli.run(['explain', '--bucket', 'nothing-here', ...storeArgs(names), '--origin', 'https://app.example', '--method', 'GET']);
+    expect(none).toMatchObject({ code: 1, stderr: expect.stringContaining('bucket nothing-here has no CORS configuration') });
+    expect((await cli.run(['explain', '--bucket', 'UPPER', '--origin', 'https://app.example', '--method', 'GET'])).stderr).toContain('give --redis URL or set REDIS_URL');
+    await reader.close();
   });
 
   test('an unreachable Redis is exit code 2, promptly', async () => {

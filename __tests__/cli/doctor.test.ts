@@ -56,6 +56,20 @@ describe('doctor against the demo server', () => {
     expect(failing['preflight-put']).toContain("403 AccessForbidden: the bucket's rules refuse it");
   });
 
+  test('a bucket without rules and a bucket that does not exist are told apart from rules that refuse; the headers sent are named', async () => {
+    await running.s3.send(new CreateBucketCommand({ Bucket: 'bare', ACL: 'public-read' }));
+    const bare = await doctor(running.endpoint, 'bare');
+    expect(bare.failing['preflight-put']).toContain('bucket bare has no CORS configuration');
+    expect(bare.failing.get).toContain('bucket bare has no CORS configuration');
+    const missing = await doctor(running.endpoint, 'no-such-bucket');
+    expect(missing.failing['preflight-put']).toContain('bucket no-such-bucket does not exist');
+    await putRules([{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET', 'PUT', 'HEAD'], AllowedHeaders: ['content-type'] }]);
+    const refused = await doctor(running.endpoint);
+    expect(refused.failing['preflight-put']).toContain(`sent Origin: ${ORIGIN}, Access-Control-Request-Method: PUT, Access-Control-Request-Headers: authorization,content-type,`);
+    const check = refused.report.checks.find((entry) => entry.check === 'preflight-put') as unknown as { request: { method: string; headers: Record<string, string> } };
+    expect(check.request).toMatchObject({ method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'PUT' } });
+  });
+
   test('no rule for GET from this origin: the GET and HEAD checks fail as rule misses', async () => {
     await putRules([{ AllowedOrigins: ['https://other.example'], AllowedMethods: ['GET'] }]);
     const { failing } = await doctor(running.endpoint);

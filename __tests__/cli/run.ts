@@ -16,8 +16,11 @@ export interface CliResult {
 /** A private CommonJS build of lib/ (`npm run build`'s tsc settings, without declarations), removed by `remove()`. */
 export interface CliBuild {
   readonly main: string;
-  /** Runs `bucket-cors args…` in `cwd` (default: the repository). */
-  run(args: readonly string[], options?: { cwd?: string; input?: string }): Promise<CliResult>;
+  /**
+   * Runs `bucket-cors args…` in `cwd` (default: the repository) with `env` added to the environment
+   * (`REDIS_URL` removed unless given); `spawned` sees the child's pid before it has done anything.
+   */
+  run(args: readonly string[], options?: { cwd?: string; input?: string; env?: Record<string, string>; spawned?: (pid: number) => void }): Promise<CliResult>;
   remove(): void;
 }
 
@@ -38,10 +41,14 @@ export function buildCli(): CliBuild {
     main,
     run(args, options = {}) {
       return new Promise((resolve) => {
-        const child = execFile(process.execPath, [main, ...args], { cwd: options.cwd ?? root, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
+        // The tests' own REDIS_URL (an external server for the suite) is not the CLI's default unless a test says so.
+        const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+        if (options.env?.REDIS_URL === undefined) delete env.REDIS_URL;
+        const child = execFile(process.execPath, [main, ...args], { cwd: options.cwd ?? root, env, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
           const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
           resolve({ code, stdout, stderr });
         });
+        options.spawned?.(child.pid!);
         if (options.input !== undefined) child.stdin!.end(options.input);
         else child.stdin!.end();
       });

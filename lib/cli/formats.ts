@@ -1,7 +1,7 @@
 // The one table of configuration file formats the command reads and writes, with content detection.
 
 import { describeRuleViolation, findRuleViolation, type CorsConfiguration } from '../core/index.js';
-import { CorsConversionError, isMediaStoreError, parseCorsPolicy, s3ConfigurationToMediaStorePolicy } from '../dialects/mediastore/index.js';
+import { CorsConversionError, isMediaStoreError, MediaStoreErrors, parseCorsPolicy, s3ConfigurationToMediaStorePolicy } from '../dialects/mediastore/index.js';
 import { isS3Error, parseCorsJson, parseCorsXml, S3_PROFILE, s3ErrorFor, serializeCorsJson, serializeCorsXml } from '../dialects/s3/index.js';
 import { CliError, EXIT_REFUSED } from './output.js';
 
@@ -12,8 +12,11 @@ export interface ConfigurationFormat {
   readonly description: string;
   /** Whether `text` (BOM and leading whitespace removed) looks like this format. */
   readonly detect: (text: string) => boolean;
-  /** Parses a document; throws the dialect's error for a malformed or refused one. */
-  readonly parse: (text: string) => CorsConfiguration;
+  /**
+   * Parses a document as its API reads a request body (its size limit, strict UTF-8, a leading BOM
+   * dropped); throws the dialect's error for a malformed or refused one.
+   */
+  readonly parse: (body: Uint8Array) => CorsConfiguration;
   /**
    * Writes a configuration as a document, with notes on what was left out (MediaStore has no rule
    * IDs); throws a `CorsConversionError` when the format cannot express it.
@@ -23,13 +26,21 @@ export interface ConfigurationFormat {
 
 const pretty = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** A MediaStore policy document: the `CorsPolicy` list (what `aws mediastore put-cors-policy --cors-policy` takes). */
-function parseMediaStorePolicy(text: string): CorsConfiguration {
+function parseMediaStorePolicy(body: Uint8Array): CorsConfiguration {
+  let text: string;
+  try {
+    text = strictUtf8.decode(body); // drops a leading BOM, as the S3 formats do
+  } catch {
+    throw MediaStoreErrors.serialization('The policy is not valid UTF-8.');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new CliError(`not JSON: ${(error as Error).message}`, EXIT_REFUSED);
+    throw MediaStoreErrors.serialization(`The policy is not valid JSON: ${(error as Error).message}`);
   }
   return parseCorsPolicy(value);
 }
@@ -88,24 +99,31 @@ export function writeConfiguration(configuration: CorsConfiguration, formatName:
 }
 
 /**
- * Parses `text` (format forced by `formatName`, else detected) and validates it as PutBucketCors does;
- * a malformed or invalid configuration is a refusal (exit code 1) carrying S3's error code.
+ * Parses `body` (format forced by `formatName`, else detected) and validates it as PutBucketCors does;
+ * a malformed or invalid configuration is a refusal (exit code 1) carrying the dialect's error code.
+ * S3 answers every structural violation with `MalformedXML`, also for JSON bodies: for a file that is
+ * not XML the message names the violation alone.
  */
-export function readConfiguration(text: string, formatName: string | undefined, source: string): { configuration: CorsConfiguration; format: ConfigurationFormat } {
-  const format = formatName === undefined ? detectFormat(text) : formatNamed(formatName);
+export function readConfiguration(body: Uint8Array, formatName: string | undefined, source: string): { configuration: CorsConfiguration; format: ConfigurationFormat } {
+  const format = formatName === undefined ? detectFormat(new TextDecoder().decode(body.subarray(0, DETECTION_BYTES))) : formatNamed(formatName);
   let configuration: CorsConfiguration;
   try {
-    configuration = format.parse(text);
+    configuration = format.parse(body);
   } catch (error) {
-    if (isS3Error(error)) throw new CliError(`${source}: S3 would refuse it: ${error.code}: ${error.message}`, EXIT_REFUSED);
-    if (isMediaStoreError(error)) throw new CliError(`${source}: MediaStore would refuse it: ${error.type}: ${error.message}`, EXIT_REFUSED);
-    if (error instanceof CliError) throw new CliError(`${source}: ${error.message}`, error.exitCode);
+    if (isS3Error(error)) throw new CliError(`${source}: S3 would refuse it: ${error.code}: ${error.message}`, EXIT_REFUSED, error.code);
+    if (isMediaStoreError(error)) throw new CliError(`${source}: MediaStore would refuse it: ${error.type}: ${error.message}`, EXIT_REFUSED, error.type);
+    if (error instanceof CliError) throw new CliError(`${source}: ${error.message}`, error.exitCode, error.code);
     throw error;
   }
   const violation = findRuleViolation(configuration, S3_PROFILE);
   if (violation !== undefined) {
-    const error = s3ErrorFor(violation);
-    throw new CliError(`${source}: S3 would refuse it: ${error.code}: ${describeRuleViolation(violation)}`, EXIT_REFUSED);
+    const { code } = s3ErrorFor(violation);
+    const named = code === 'MalformedXML' && format.name !== 'xml' ? '' : `${code}: `;
+    const advice = violation.code === 'no-rules' ? " (to remove a bucket's rules: bucket-cors delete BUCKET)" : '';
+    throw new CliError(`${source}: S3 would refuse it: ${named}${describeRuleViolation(violation)}${advice}`, EXIT_REFUSED, named === '' ? violation.code : code);
   }
   return { configuration, format };
 }
+
+/** Bytes decoded to detect a format: enough to pass leading whitespace. */
+const DETECTION_BYTES = 4_096;

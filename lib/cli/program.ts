@@ -1,12 +1,14 @@
-// The `bucket-cors` command line: the program, its help and exit codes; each command group is a module of
+// The `bucket-cors` command line: the program, its help, version and exit codes; each command group is a module of
 // commands/ (files: lint, explain, convert; store: get, put, delete, list, export, import; doctor).
 
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { addDoctorCommand } from './commands/doctor.js';
 import { addFileCommands } from './commands/files.js';
 import type { SetExitCode } from './commands/shared.js';
 import { addStoreCommands } from './commands/store.js';
-import { CliError, EXIT_CLEAN, EXIT_USAGE } from './output.js';
+import { CliError, EXIT_CLEAN, EXIT_CODES_HELP, EXIT_USAGE, maskPasswords, printJson } from './output.js';
 
 const EXAMPLES = `
 Examples:
@@ -15,16 +17,40 @@ Examples:
   bucket-cors convert cors.xml --to json
   bucket-cors convert cors.json --to mediastore > policy.json
   bucket-cors put photos cors.json --redis redis://127.0.0.1:6379
-  bucket-cors list --redis redis://127.0.0.1:7000 --json
+  REDIS_URL=redis://:PASSWORD@10.0.0.5:6379 bucket-cors list --json
   bucket-cors export all.json --redis redis://127.0.0.1:6379
   bucket-cors doctor https://s3.example.com --bucket photos --origin https://app.example.com
 
-Exit codes: 0 clean, 1 warnings or a refusal, 2 a usage or connection error.`;
+Every Redis command takes --redis URL, REDIS_URL by default; connecting and each command are bounded
+by --timeout (5000 ms by default). Passwords are masked in every message.
+
+${EXIT_CODES_HELP}`;
+
+const PACKAGE_NAME = 'express-bucket-cors';
+
+/** The package's version, from the package.json above the running script (the built `bin`). */
+function packageVersion(): string {
+  try {
+    let dir = dirname(realpathSync(process.argv[1] ?? '.'));
+    for (;;) {
+      const manifest = join(dir, 'package.json');
+      if (existsSync(manifest)) {
+        const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
+        if (name === PACKAGE_NAME && typeof version === 'string') return version;
+      }
+      if (dirname(dir) === dir) return 'unknown';
+      dir = dirname(dir);
+    }
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: SetExitCode): Command {
   const program = new Command('bucket-cors')
     .description('Lint, explain and convert S3 and MediaStore CORS configurations; manage the rules express-bucket-cors servers read from Redis; doctor a live endpoint.')
+    .version(packageVersion(), '-V, --version', 'print the version of express-bucket-cors')
     .exitOverride()
     .showHelpAfterError()
     .addHelpText('after', EXAMPLES);
@@ -35,22 +61,40 @@ export function buildProgram(setExitCode: SetExitCode): Command {
   return program;
 }
 
+/** Whether the command line asks for machine output (before a `--` that ends the options). */
+const wantsJson = (argv: readonly string[]): boolean => {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+};
+
+/**
+ * Reports a failure: one line on stderr, and with `--json` one JSON document on stdout,
+ * `{"error":{"message","exitCode","code"}}` (`code`: the dialect's or commander's error code, or null).
+ */
+function reportFailure(message: string, exitCode: number, code: string | undefined, json: boolean, alreadyPrinted: boolean): number {
+  const masked = maskPasswords(message);
+  if (!alreadyPrinted) process.stderr.write(`bucket-cors: ${masked}\n`);
+  if (json) printJson({ error: { message: masked, exitCode, code: code ?? null } });
+  return exitCode;
+}
+
 /** Runs the command line `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_CLEAN;
   const program = buildProgram((code) => {
     exitCode = code;
   });
+  const json = wantsJson(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
-    if (error instanceof CliError) {
-      process.stderr.write(`bucket-cors: ${error.message}\n`);
-      return error.exitCode;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT_CLEAN; // --help, --version
+      // commander printed its message on stderr already.
+      return reportFailure(error.message.replace(/^error: /, ''), EXIT_USAGE, error.code, json, true);
     }
-    process.stderr.write(`bucket-cors: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT_USAGE;
+    if (error instanceof CliError) return reportFailure(error.message, error.exitCode, error.code, json, false);
+    return reportFailure(`unexpected error: ${(error as Error).stack ?? String(error)}`, EXIT_USAGE, undefined, json, false);
   }
 }

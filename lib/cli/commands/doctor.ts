@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { runDoctor } from '../doctor.js';
-import { EXIT_CLEAN, EXIT_REFUSED, printJson, printLines } from '../output.js';
+import { EXIT_CLEAN, EXIT_REFUSED, maskPasswords, printJson, printLines } from '../output.js';
 import { jsonOption, type SetExitCode } from './shared.js';
 
 /** Adds doctor to `program`. */
@@ -18,7 +18,7 @@ export function addDoctorCommand(program: Command, setExitCode: SetExitCode): vo
     .addHelpText('after', '\nExample:\n  bucket-cors doctor http://localhost:9000 --bucket photos --origin http://localhost:9001')
     .action(async (url: string, options: { bucket: string; origin: string; key: string; json?: boolean }) => {
       const checks = await runDoctor({ url, bucket: options.bucket, origin: options.origin, key: options.key });
-      if (options.json) printJson({ url, bucket: options.bucket, origin: options.origin, checks });
+      if (options.json) printJson({ url: maskPasswords(url), bucket: options.bucket, origin: options.origin, checks });
       else printLines(checks.map((check) => `${check.ok ? 'ok  ' : 'FAIL'} ${check.check}: ${check.message}`));
       setExitCode(checks.every((check) => check.ok) ? EXIT_CLEAN : EXIT_REFUSED);
     });

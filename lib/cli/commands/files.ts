@@ -1,10 +1,11 @@
 // Commands on local configuration files, no server involved: lint, explain, convert.
 
 import { Option, type Command } from 'commander';
-import { explain, lint, ruleLabel, type Explanation } from '../../core/index.js';
+import { explain, lint, ruleLabel, type CorsConfiguration, type Explanation } from '../../core/index.js';
 import { FORMAT_NAMES, readConfiguration, writeConfiguration } from '../formats.js';
-import { EXIT_CLEAN, EXIT_REFUSED, printJson, printLines } from '../output.js';
-import { FILE_ARGUMENT, formatOption, jsonOption, readText, warningLines, type SetExitCode } from './shared.js';
+import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes } from '../output.js';
+import type { StoreOptions } from '../redis.js';
+import { addRedisOptions, checkBucket, FILE_ARGUMENT, formatOption, jsonOption, readInput, strictOption, warningLines, withStore, type SetExitCode } from './shared.js';
 
 function explanationLines(explanation: Explanation): string[] {
   const lines = [explanation.allowed ? `allowed by ${ruleLabel(explanation.rule!, undefined)}` : `refused (${explanation.reason})`];
@@ -24,36 +25,67 @@ function addLintCommand(program: Command, setExitCode: SetExitCode): void {
     .description('validate a configuration as PutBucketCors does and print lint warnings')
     .argument('<file>', FILE_ARGUMENT)
     .addOption(formatOption())
+    .addOption(strictOption())
     .addOption(jsonOption())
-    .addHelpText('after', '\nExample:\n  bucket-cors lint cors.json --json')
-    .action((file: string, options: { format?: string; json?: boolean }) => {
-      const { configuration, format } = readConfiguration(readText(file), options.format, file);
+    .addHelpText('after', '\nExamples:\n  bucket-cors lint cors.json --json\n  bucket-cors lint cors.xml --strict   # exit code 1 on warnings too')
+    .action(async (file: string, options: { format?: string; strict?: boolean; json?: boolean }) => {
+      const { configuration, format } = readConfiguration(await readInput(file), options.format, file);
       const warnings = lint(configuration);
       if (options.json) printJson({ file, format: format.name, warnings });
       else printLines(warnings.length === 0 ? [`${file}: no warnings`] : warningLines(warnings));
-      setExitCode(warnings.length === 0 ? EXIT_CLEAN : EXIT_REFUSED);
+      setExitCode(options.strict && warnings.length > 0 ? EXIT_REFUSED : EXIT_CLEAN);
     });
 }
 
+interface ExplainOptions extends Partial<StoreOptions> {
+  readonly bucket?: string;
+  readonly origin: string;
+  readonly method: string;
+  readonly headers?: string;
+  readonly preflight?: boolean;
+  readonly format?: string;
+  readonly json?: boolean;
+}
+
+/** The rules explain reads: the file's, or with `--bucket` the bucket's stored rules (read from Redis). */
+async function explainedRules(file: string | undefined, options: ExplainOptions): Promise<CorsConfiguration> {
+  if (options.bucket === undefined) {
+    if (file === undefined) throw new CliError('explain needs a configuration file, or --bucket BUCKET to explain its stored rules');
+    return readConfiguration(await readInput(file), options.format, file).configuration;
+  }
+  if (file !== undefined) throw new CliError('explain takes a file or --bucket, not both');
+  if (options.redis === undefined) throw new CliError('explain --bucket reads the stored rules from Redis: give --redis URL or set REDIS_URL');
+  const bucket = checkBucket(options.bucket, '--bucket');
+  const stored = await withStore(options as StoreOptions, ({ store }) => store.get(bucket));
+  if (stored === null) throw new CliError(`bucket ${bucket} has no CORS configuration: every cross-origin request to it is refused`, EXIT_REFUSED, 'NoSuchCORSConfiguration');
+  return stored.configuration;
+}
+
 function addExplainCommand(program: Command, setExitCode: SetExitCode): void {
-  program
+  const command = program
     .command('explain')
-    .description('explain how the rules answer a request: the verdict, what each rule fails, the smallest fix')
-    .argument('<file>', FILE_ARGUMENT)
+    .description("explain how the rules (of a file, or a bucket's stored rules with --bucket) answer a request: the verdict, what each rule fails, the smallest fix")
+    .argument('[file]', FILE_ARGUMENT)
+    .option('--bucket <bucket>', "explain this bucket's stored rules instead of a file (with --redis or REDIS_URL)")
     .requiredOption('--origin <origin>', 'the Origin header')
     .requiredOption('--method <method>', 'the method of the request (for --preflight, the Access-Control-Request-Method)')
     .option('--headers <names>', 'Access-Control-Request-Headers, comma-separated')
     .option('--preflight', 'explain the OPTIONS preflight (default: the actual request)')
     .addOption(formatOption())
     .addOption(jsonOption())
-    .addHelpText('after', '\nExample:\n  bucket-cors explain cors.json --origin https://app.example.com --method PUT --headers x-amz-meta-note --preflight')
-    .action((file: string, options: { origin: string; method: string; headers?: string; preflight?: boolean; format?: string; json?: boolean }) => {
-      const { configuration } = readConfiguration(readText(file), options.format, file);
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bucket-cors explain cors.json --origin https://app.example.com --method PUT --headers x-amz-meta-note --preflight\n  bucket-cors explain --bucket photos --redis redis://127.0.0.1:6379 --origin https://app.example.com --method GET',
+    );
+  addRedisOptions(command, false).action(
+    async (file: string | undefined, options: ExplainOptions) => {
+      const configuration = await explainedRules(file, options);
       const explanation = explain(configuration, { origin: options.origin, method: options.method, requestHeaders: options.headers, preflight: options.preflight === true });
       if (options.json) printJson(explanation);
       else printLines(explanationLines(explanation));
       setExitCode(explanation.allowed ? EXIT_CLEAN : EXIT_REFUSED);
-    });
+    },
+  );
 }
 
 function addConvertCommand(program: Command, setExitCode: SetExitCode): void {
@@ -65,13 +97,13 @@ function addConvertCommand(program: Command, setExitCode: SetExitCode): void {
     .addOption(formatOption())
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  bucket-cors convert cors.xml --to json > cors.json')
-    .action((file: string, options: { to: string; format?: string; json?: boolean }) => {
-      const { configuration, format } = readConfiguration(readText(file), options.format, file);
+    .action(async (file: string, options: { to: string; format?: string; json?: boolean }) => {
+      const { configuration, format } = readConfiguration(await readInput(file), options.format, file);
       const { document, notes } = writeConfiguration(configuration, options.to);
       if (options.json) printJson({ from: format.name, to: options.to, document, notes });
       else {
         process.stdout.write(document);
-        for (const note of notes) process.stderr.write(`note: ${note}\n`);
+        printNotes(notes.map((note) => `note: ${note}`));
       }
       setExitCode(EXIT_CLEAN);
     });

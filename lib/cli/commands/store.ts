@@ -1,70 +1,141 @@
 // Commands on the rules running servers read from Redis: get, put, delete, list, export, import.
 
-import { renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { lint, type CorsConfiguration, type LintWarning } from '../../core/index.js';
+import { lint, type CorsConfiguration } from '../../core/index.js';
+import { corsConfigurationOf, isS3Error } from '../../dialects/s3/index.js';
 import { FORMAT_NAMES, readConfiguration, writeConfiguration } from '../formats.js';
-import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, Progress } from '../output.js';
-import { listBuckets, openStore, STORE_OPTION_DEFAULTS, type OpenStore, type StoreOptions } from '../redis.js';
-import { FILE_ARGUMENT, formatOption, jsonOption, readText, warningLines, type SetExitCode } from './shared.js';
+import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes, Progress } from '../output.js';
+import { listBuckets, type OpenStore, type StoreOptions } from '../redis.js';
+import {
+  addRedisOptions,
+  checkBucket,
+  checkForDialect,
+  dialectOption,
+  FILE_ARGUMENT,
+  finishWithWarnings,
+  formatOption,
+  jsonOption,
+  MAX_EXPORT_FILE_BYTES,
+  readInput,
+  strictOption,
+  warningLines,
+  withStore,
+  type SetExitCode,
+} from './shared.js';
 
 /** What `export` writes and `import` reads. */
 interface ExportFile {
   readonly buckets: Readonly<Record<string, CorsConfiguration>>;
 }
 
-/** A bucket name as a store key: anything but empty (the key would be the prefix alone). */
-function checkBucket(bucket: string, source = 'BUCKET'): string {
-  if (bucket === '') throw new CliError(`${source}: a bucket name must not be empty`);
-  return bucket;
+/** The options of put and import. */
+interface WriteOptions extends StoreOptions {
+  readonly dialect: string;
+  readonly strict?: boolean;
+  readonly json?: boolean;
 }
 
-/** Runs `work` on an open store and always closes it. */
-async function withStore<T>(options: StoreOptions, work: (open: OpenStore) => Promise<T>): Promise<T> {
-  const open = await openStore(options);
+/**
+ * Writes `text` to `file` through a temporary file beside it and a rename, so readers never see half a
+ * file. The temporary file is created exclusively under a random name and never through a symbolic
+ * link (O_EXCL | O_NOFOLLOW), so nobody can plant a file or a link there to be written through.
+ */
+function writeFileAtomically(file: string, text: string): void {
+  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(8).toString('hex')}.tmp`);
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
   try {
-    return await work(open);
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temporary, file);
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`Redis: ${(error as Error).message}`);
-  } finally {
-    await open.close();
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already
+    }
+    unlinkSync(temporary);
+    throw error;
   }
 }
 
-/** Writes `text` to `file` through a temporary file and a rename, so readers never see half a file. */
-function writeFileAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads and validates an export file: every configuration must pass PutBucketCors's checks before anything is written. */
-function readExportFile(file: string): Array<[string, CorsConfiguration]> {
+/** The bucket → configuration entries of an export file, as JSON holds them (a `__proto__` bucket included). */
+async function exportEntries(file: string): Promise<Array<[string, unknown]>> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readText(file));
+    parsed = JSON.parse(strictUtf8.decode(await readInput(file, MAX_EXPORT_FILE_BYTES)));
   } catch (error) {
     if (error instanceof CliError) throw error;
+    if (error instanceof TypeError) throw new CliError(`${file}: not valid UTF-8, as PUT ?cors refuses it (MalformedJSON)`, EXIT_REFUSED, 'MalformedJSON');
     throw new CliError(`${file} is not JSON: ${(error as Error).message}`);
   }
   const buckets = (parsed as Partial<ExportFile> | null)?.buckets;
   if (typeof buckets !== 'object' || buckets === null || Array.isArray(buckets)) throw new CliError(`${file} must hold {"buckets":{"<bucket>":{"CORSRules":[…]}}}, as export writes`);
-  return Object.entries(buckets).map(([bucket, configuration]) => [checkBucket(bucket, file), readConfiguration(JSON.stringify(configuration), 'json', `${file}, bucket ${bucket}`).configuration]);
+  return Object.entries(buckets);
 }
 
-/** Every bucket's configuration, read one by one; a bucket that fails to read is reported, not fatal. */
+/**
+ * Reads and checks an export file: every bucket name and configuration must pass the target dialect's
+ * checks before anything is written. No 64 KB limit per configuration (an export holds MediaStore
+ * policies of up to 398,000 characters too); the file itself is limited to {@link MAX_EXPORT_FILE_BYTES}.
+ */
+async function readExportFile(file: string, dialect: string): Promise<{ entries: Array<[string, CorsConfiguration]>; warnings: string[] }> {
+  const entries: Array<[string, CorsConfiguration]> = [];
+  const warnings: string[] = [];
+  for (const [bucket, value] of await exportEntries(file)) {
+    const source = `${file}, bucket ${bucket}`;
+    checkBucket(bucket, file);
+    let configuration: CorsConfiguration;
+    try {
+      configuration = corsConfigurationOf(value);
+    } catch (error) {
+      if (isS3Error(error)) throw new CliError(`${source}: ${error.code}: ${error.message}`, EXIT_REFUSED, error.code);
+      throw error;
+    }
+    warnings.push(...checkForDialect(dialect, bucket, configuration, source).map((line) => `${line} (${source})`));
+    warnings.push(...lint(configuration).map((warning) => `warning ${warning.code}: bucket ${bucket}, ${warning.message}`));
+    entries.push([bucket, configuration]);
+  }
+  return { entries, warnings };
+}
+
+/**
+ * Why a listed key gave no configuration (`error`, or none read), or `undefined` when it was deleted
+ * since it was listed. A key of another type (a hash, a set) is named by its type.
+ */
+async function unreadableReason(open: OpenStore, bucket: string, error: Error | undefined): Promise<string | undefined> {
+  const type = await open.client.type(open.keyPrefix + bucket);
+  if (type === 'none') return undefined;
+  return type === 'string' ? (error?.message ?? 'the key holds no stored configuration') : `the key holds a Redis ${type}, not a stored configuration`;
+}
+
+/**
+ * Every bucket's configuration, read one by one; a key that holds no configuration is named in
+ * `failed`, not fatal. Redis no longer answering is fatal (the export would be partial).
+ */
 async function readAllBuckets(open: OpenStore): Promise<{ buckets: Record<string, CorsConfiguration>; failed: Array<{ bucket: string; error: string }> }> {
   const names = await listBuckets(open);
-  const buckets: Record<string, CorsConfiguration> = {};
+  // No prototype: a bucket called `__proto__` is a key like any other.
+  const buckets: Record<string, CorsConfiguration> = Object.create(null) as Record<string, CorsConfiguration>;
   const failed: Array<{ bucket: string; error: string }> = [];
   const progress = new Progress('exporting', names.length);
   for (const bucket of names) {
+    let error: Error | undefined;
     try {
       const stored = await open.store.get(bucket);
       if (stored !== null) buckets[bucket] = stored.configuration;
-    } catch (error) {
-      failed.push({ bucket, error: (error as Error).message });
+    } catch (failure) {
+      if (open.lostConnection(failure)) throw failure;
+      error = failure as Error;
+    }
+    if (!(bucket in buckets)) {
+      const reason = await unreadableReason(open, bucket, error);
+      if (reason !== undefined) failed.push({ bucket, error: reason });
     }
     progress.tick();
   }
@@ -72,14 +143,9 @@ async function readAllBuckets(open: OpenStore): Promise<{ buckets: Record<string
   return { buckets, failed };
 }
 
-/** A command that talks to Redis: --redis, --key-prefix, --channel and --json. */
+/** A command that talks to Redis: --redis (or REDIS_URL), --key-prefix, --channel, --timeout and --json. */
 function storeCommand(program: Command, name: string): Command {
-  return program
-    .command(name)
-    .requiredOption('--redis <url>', 'the Redis (or any Redis Cluster node) servers read rules from, e.g. redis://127.0.0.1:6379')
-    .option('--key-prefix <prefix>', "RedisRuleStore's keyPrefix", STORE_OPTION_DEFAULTS.keyPrefix)
-    .option('--channel <channel>', "RedisRuleStore's invalidation channel", STORE_OPTION_DEFAULTS.channel)
-    .addOption(jsonOption());
+  return addRedisOptions(program.command(name), true).addOption(jsonOption());
 }
 
 function addGetCommand(program: Command, setExitCode: SetExitCode): void {
@@ -101,20 +167,27 @@ function addGetCommand(program: Command, setExitCode: SetExitCode): void {
 
 function addPutCommand(program: Command, setExitCode: SetExitCode): void {
   storeCommand(program, 'put')
-    .description("validate, lint and store a bucket's configuration; running servers drop their cached copy at once")
+    .description("validate, lint and store a bucket's configuration; running servers drop their cached copy at once. Warnings go to stderr")
     .argument('<bucket>')
     .argument('<file>', FILE_ARGUMENT)
     .addOption(formatOption())
-    .addHelpText('after', '\nExample:\n  bucket-cors put photos cors.json --redis redis://127.0.0.1:6379')
-    .action((bucket: string, file: string, options: StoreOptions & { format?: string; json?: boolean }) => {
+    .addOption(dialectOption())
+    .addOption(strictOption())
+    .addHelpText('after', '\nExamples:\n  bucket-cors put photos cors.json --redis redis://127.0.0.1:6379\n  REDIS_URL=redis://:secret@10.0.0.5:6379/2 bucket-cors put photos cors.xml --strict')
+    .action(async (bucket: string, file: string, options: WriteOptions & { format?: string }) => {
       checkBucket(bucket);
-      const { configuration } = readConfiguration(readText(file), options.format, file);
-      const warnings = lint(configuration);
-      return withStore(options, async ({ store }) => {
+      const { configuration } = readConfiguration(await readInput(file), options.format, file);
+      const warnings = [...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration))];
+      if (options.strict && warnings.length > 0) {
+        if (options.json) printJson({ bucket, stored: false, warnings });
+        finishWithWarnings([...warnings, `nothing stored: --strict and ${warnings.length} warning(s)`], true, setExitCode);
+        return;
+      }
+      await withStore(options, async ({ store }) => {
         const stored = await store.put(bucket, configuration);
-        if (options.json) printJson({ bucket, version: stored.version, warnings });
-        else printLines([...warningLines(warnings), `stored the rules of bucket ${bucket} (version ${stored.version}); running servers were told to reload them`]);
-        setExitCode(warnings.length === 0 ? EXIT_CLEAN : EXIT_REFUSED);
+        if (options.json) printJson({ bucket, stored: true, version: stored.version, warnings });
+        else printLines([`stored the rules of bucket ${bucket} (version ${stored.version}); running servers were told to reload them`]);
+        finishWithWarnings(warnings, false, setExitCode);
       });
     });
 }
@@ -150,17 +223,22 @@ function addListCommand(program: Command, setExitCode: SetExitCode): void {
 
 function addExportCommand(program: Command, setExitCode: SetExitCode): void {
   storeCommand(program, 'export')
-    .description('write every bucket\'s configuration to one JSON file {"buckets":{"<bucket>":{"CORSRules":[…]}}}')
+    .description('write every bucket\'s configuration to one JSON file {"buckets":{"<bucket>":{"CORSRules":[…]}}}; keys that hold no configuration are named and skipped (exit code 1)')
     .argument('<file>')
     .addHelpText('after', '\nExample:\n  bucket-cors export backup.json --redis redis://127.0.0.1:6379')
     .action((file: string, options: StoreOptions & { json?: boolean }) =>
       withStore(options, async (open) => {
         const { buckets, failed } = await readAllBuckets(open);
         const exported: ExportFile = { buckets };
-        writeFileAtomically(file, `${JSON.stringify(exported, null, 2)}\n`);
+        try {
+          writeFileAtomically(file, `${JSON.stringify(exported, null, 2)}\n`);
+        } catch (error) {
+          throw new CliError(`cannot write ${file}: ${(error as Error).message}`);
+        }
         const count = Object.keys(buckets).length;
+        printNotes(failed.map(({ bucket, error }) => `skipped bucket ${JSON.stringify(bucket)}: ${error}`));
         if (options.json) printJson({ file, exported: count, failed });
-        else printLines([...failed.map(({ bucket, error }) => `skipped bucket ${bucket}: ${error}`), `exported ${count} bucket(s) to ${file}${failed.length > 0 ? `, ${failed.length} skipped` : ''}`]);
+        else printLines([`exported ${count} bucket(s) to ${file}${failed.length > 0 ? `, ${failed.length} skipped` : ''}`]);
         setExitCode(failed.length === 0 ? EXIT_CLEAN : EXIT_REFUSED);
       }),
     );
@@ -168,14 +246,19 @@ function addExportCommand(program: Command, setExitCode: SetExitCode): void {
 
 function addImportCommand(program: Command, setExitCode: SetExitCode): void {
   storeCommand(program, 'import')
-    .description('store every bucket of an export file, one atomic write per bucket; all are validated before any is written')
+    .description(`store every bucket of an export file (up to ${MAX_EXPORT_FILE_BYTES / 1024 / 1024} MiB), one atomic write per bucket; all are checked by the target dialect before any is written`)
     .argument('<file>')
-    .addHelpText('after', '\nExample:\n  bucket-cors import backup.json --redis redis://127.0.0.1:6379')
-    .action((file: string, options: StoreOptions & { json?: boolean }) => {
-      const entries = readExportFile(file);
-      const warnings: Array<LintWarning & { bucket: string }> = [];
-      for (const [bucket, configuration] of entries) for (const warning of lint(configuration)) warnings.push({ bucket, ...warning });
-      return withStore(options, async ({ store }) => {
+    .addOption(dialectOption())
+    .addOption(strictOption())
+    .addHelpText('after', '\nExamples:\n  bucket-cors import backup.json --redis redis://127.0.0.1:6379\n  bucket-cors import containers.json --dialect mediastore --strict')
+    .action(async (file: string, options: WriteOptions) => {
+      const { entries, warnings } = await readExportFile(file, options.dialect);
+      if (options.strict && warnings.length > 0) {
+        if (options.json) printJson({ file, imported: 0, warnings });
+        finishWithWarnings([...warnings, `nothing imported: --strict and ${warnings.length} warning(s)`], true, setExitCode);
+        return;
+      }
+      await withStore(options, async ({ store }) => {
         const progress = new Progress('importing', entries.length);
         for (const [bucket, configuration] of entries) {
           await store.put(bucket, configuration);
@@ -183,8 +266,8 @@ function addImportCommand(program: Command, setExitCode: SetExitCode): void {
         }
         progress.end();
         if (options.json) printJson({ file, imported: entries.length, warnings });
-        else printLines([...warnings.map((warning) => `warning ${warning.code}: bucket ${warning.bucket}, ${warning.message}`), `imported ${entries.length} bucket(s) from ${file}${warnings.length > 0 ? ` with ${warnings.length} warning(s)` : ''}`]);
-        setExitCode(warnings.length === 0 ? EXIT_CLEAN : EXIT_REFUSED);
+        else printLines([`imported ${entries.length} bucket(s) from ${file}${warnings.length > 0 ? ` with ${warnings.length} warning(s)` : ''}`]);
+        finishWithWarnings(warnings, false, setExitCode);
       });
     });
 }

@@ -89,9 +89,12 @@ function withIds<F extends Record<string, (...args: never[]) => S3Error>>(factor
 export const S3Errors = withIds({
   // --- PutBucketCors body and validation (docs/behaviour.md §3) ---
   malformedXml: () => new S3Error(400, 'MalformedXML', MALFORMED_XML_MESSAGE),
-  /** JSON extension of this library: same meaning as MalformedXML for `application/json` bodies. */
-  malformedJson: () =>
-    new S3Error(400, 'MalformedJSON', 'The JSON you provided was not well-formed or did not validate against our published schema'),
+  /**
+   * JSON extension of this library: same meaning as MalformedXML for `application/json` bodies.
+   * `detail` names what is wrong (the rule and field), after S3-style wording.
+   */
+  malformedJson: (detail?: string) =>
+    new S3Error(400, 'MalformedJSON', `The JSON you provided was not well-formed or did not validate against our published schema${detail === undefined ? '' : `: ${detail}`}`),
   /** UNVERIFIED (docs/behaviour.md V4, §15.11): Scality's message; LocalStack/moto answer MalformedXML instead. */
   tooManyRules: () =>
     new S3Error(400, 'InvalidRequest', `The number of CORS rules should not exceed allowed limit of ${MAX_CORS_RULES} rules.`),

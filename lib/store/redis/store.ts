@@ -166,6 +166,7 @@ export class RedisRuleStore implements RuleStore {
   #closed = false;
 
   constructor(options: RedisRuleStoreOptions) {
+    if (isRedisClient(options)) throw new TypeError(`${OWNER}: pass the client as an option, new RedisRuleStore({ client: redis }), not the client itself.`);
     const { client, subscriber, keyPrefix, channel, healthCheckIntervalMs, healthCheckTimeoutMs, logger } = readOptions(OWNER, options, OPTION_CHECKS);
     if (subscriber !== undefined && !isSubscriberFor(client, subscriber)) {
       throw optionError(OWNER, 'subscriber', 'be a connection of the same library as `client`, not used for other commands, or be left out', subscriber);
