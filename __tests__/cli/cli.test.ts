@@ -1,7 +1,6 @@
 // `bucket-cors` as a subprocess: files (lint, explain, convert), and the store on a real redis-server and a 3-master Redis Cluster.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis, { Cluster } from 'ioredis';
 import { serializeCorsXml } from 'express-bucket-cors/s3';
@@ -9,36 +8,21 @@ import { Progress } from '../support/internals';
 import { RedisRuleStore } from 'express-bucket-cors';
 import { connectionTracker, isolated, nextBucketEvent, subscribed } from '../store/helpers';
 import { freePort, startRedis, startRedisCluster, type RedisClusterHandle, type RedisServerHandle } from '../support/redis';
-import { buildCli, type CliBuild } from './run';
+import { cliWorkspace, storeArguments } from './run';
 
 const CLEAN = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
 const WARNED = { CORSRules: [{ ID: 'uploads', AllowedOrigins: ['https://app.example/'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type', 'x-amz-*'] }] };
 
-let cli: CliBuild;
-let dir: string;
-const file = (name: string, text: string): string => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
-
-beforeAll(() => {
-  cli = buildCli();
-  dir = mkdtempSync(join(tmpdir(), 'bucket-cors-cli-'));
-}, 60_000);
-afterAll(() => {
-  cli.remove();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { cli, file, path } = cliWorkspace('bucket-cors-cli-');
 
 describe('files', () => {
   test('lint: no warnings on a clean file; each warning otherwise, exit code 0 (1 with --strict); XML and JSON detected', async () => {
     const clean = await cli.run(['lint', file('clean.json', JSON.stringify(CLEAN))]);
     expect(clean).toMatchObject({ code: 0, stdout: expect.stringContaining('no warnings') });
-    expect((await cli.run(['lint', join(dir, 'clean.json'), '--strict'])).code).toBe(0);
+    expect((await cli.run(['lint', path('clean.json'), '--strict'])).code).toBe(0);
     const xml = await cli.run(['lint', file('warned.xml', serializeCorsXml(WARNED)), '--json']);
     expect(xml.code).toBe(0);
-    expect((await cli.run(['lint', join(dir, 'warned.xml'), '--strict'])).code).toBe(1);
+    expect((await cli.run(['lint', path('warned.xml'), '--strict'])).code).toBe(1);
     const report = JSON.parse(xml.stdout);
     expect(report.format).toBe('xml');
     expect(report.warnings.map((warning: { code: string }) => warning.code)).toEqual(['origin-never-matches', 'upload-without-etag', 'sdk-headers-not-allowed']);
@@ -52,12 +36,12 @@ describe('files', () => {
     expect(invalid.stderr).toContain('InvalidRequest');
     const malformed = await cli.run(['lint', file('bad.xml', '<CORSConfiguration><CORSRule>')]);
     expect(malformed).toMatchObject({ code: 1, stderr: expect.stringContaining('MalformedXML') });
-    expect((await cli.run(['lint', join(dir, 'missing.json')])).code).toBe(2);
+    expect((await cli.run(['lint', path('missing.json')])).code).toBe(2);
     expect((await cli.run(['lint', file('text.txt', 'hello')])).stderr).toContain('--format');
     expect((await cli.run(['lint', file('text2.txt', 'hello')])).code).toBe(2);
     expect((await cli.run(['explain', file('c.json', JSON.stringify(CLEAN)), '--method', 'GET'])).code).toBe(2);
     expect((await cli.run(['frobnicate'])).code).toBe(2);
-    expect((await cli.run(['convert', join(dir, 'c.json'), '--to', 'yaml'])).code).toBe(2);
+    expect((await cli.run(['convert', path('c.json'), '--to', 'yaml'])).code).toBe(2);
   });
 
   test('explain: exit 0 when allowed, 1 with the rule-level reason and suggestion when refused', async () => {
@@ -83,7 +67,7 @@ describe('files', () => {
     const policy = [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }];
     const linted = await cli.run(['lint', file('policy.json', JSON.stringify(policy)), '--json']);
     expect(JSON.parse(linted.stdout)).toMatchObject({ format: 'mediastore', warnings: [] });
-    const toS3 = await cli.run(['convert', join(dir, 'policy.json'), '--to', 'json']);
+    const toS3 = await cli.run(['convert', path('policy.json'), '--to', 'json']);
     expect(JSON.parse(toS3.stdout)).toEqual({ CORSRules: policy });
     // S3 → MediaStore: the ID is dropped with a note; POST cannot be expressed (a refusal).
     const withId = { CORSRules: [{ ID: 'web', ...policy[0] }] };
@@ -138,7 +122,7 @@ describe('messages name the field; --json errors; version and help', () => {
     const usage = await cli.run(['explain', file('c3.json', JSON.stringify(CLEAN)), '--method', 'GET', '--json']);
     expect(usage.code).toBe(2);
     expect(JSON.parse(usage.stdout)).toEqual({ error: { exitCode: 2, code: 'commander.missingMandatoryOptionValue', message: expect.stringContaining("'--origin <origin>'") } });
-    const unreadable = await cli.run(['lint', join(dir, 'nope.json'), '--json']);
+    const unreadable = await cli.run(['lint', path('nope.json'), '--json']);
     expect(JSON.parse(unreadable.stdout)).toMatchObject({ error: { exitCode: 2, message: expect.stringContaining('cannot read') } });
   });
 
@@ -185,7 +169,7 @@ describe('the store on a real redis-server', () => {
     disconnectAll();
     await redis.stop();
   });
-  const storeArgs = (names: { keyPrefix: string; channel: string }) => ['--redis', redis.url, '--key-prefix', names.keyPrefix, '--channel', names.channel];
+  const storeArgs = (names: { keyPrefix: string; channel: string }) => storeArguments(redis.url, names);
 
   test('put validates, lints, writes and invalidates running servers; get and delete', async () => {
     const names = isolated();
@@ -208,7 +192,7 @@ describe('the store on a real redis-server', () => {
     expect(refused.code).toBe(1);
     await expect(server.get('photos')).resolves.toMatchObject({ configuration: WARNED }); // untouched
 
-    expect((await cli.run(['put', '', join(dir, 'put.json'), ...storeArgs(names)])).code).toBe(2);
+    expect((await cli.run(['put', '', path('put.json'), ...storeArgs(names)])).code).toBe(2);
     const clean = await cli.run(['put', 'photos', file('clean-put.json', JSON.stringify(CLEAN)), ...storeArgs(names)]);
     expect(clean.code).toBe(0);
     expect((await cli.run(['delete', 'photos', ...storeArgs(names)])).code).toBe(0);
@@ -227,7 +211,7 @@ describe('the store on a real redis-server', () => {
     const list = await cli.run(['list', ...storeArgs(names), '--json']);
     expect(JSON.parse(list.stdout)).toEqual({ buckets });
 
-    const backup = join(dir, 'backup.json');
+    const backup = path('backup.json');
     const exported = await cli.run(['export', backup, ...storeArgs(names)]);
     expect(exported).toMatchObject({ code: 0, stdout: 'exported 4 bucket(s) to ' + backup + '\n' });
     expect(exported.stderr).toBe(''); // not a terminal: no progress bar
@@ -256,7 +240,7 @@ describe('the store on a real redis-server', () => {
     expect(JSON.parse(strict.stdout)).toMatchObject({ bucket: 'photos', stored: false });
     expect(strict.stderr).toContain('nothing stored: --strict and 3 warning(s)');
     await expect(reader.get('photos')).resolves.toBeNull();
-    const stored = await cli.run(['put', 'UPPER', join(dir, 'strict.json'), ...storeArgs(names)]);
+    const stored = await cli.run(['put', 'UPPER', path('strict.json'), ...storeArgs(names)]);
     expect(stored.code).toBe(0);
     expect(stored.stderr).toContain('warning bucket-name: "UPPER" is not a name S3 gives a bucket today');
     expect(stored.stdout).not.toContain('warning');

@@ -1,7 +1,8 @@
 // Builds the command privately (other suites rebuild dist/ while tests run) and runs it as a subprocess.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -58,3 +59,38 @@ export function buildCli(): CliBuild {
     },
   };
 }
+
+/** What a suite runs the command with: its build, and a scratch directory for files. */
+export interface CliWorkspace {
+  readonly cli: Pick<CliBuild, 'run'>;
+  /** `name` inside the scratch directory. */
+  path(name: string): string;
+  /** Writes `content` to `name` inside the scratch directory; returns its path. */
+  file(name: string, content: string | Buffer): string;
+}
+
+/** Builds the command before the suite's tests and makes a scratch directory; removes both after them. */
+export function cliWorkspace(prefix: string): CliWorkspace {
+  let build: CliBuild | undefined;
+  let directory = '';
+  beforeAll(() => {
+    build = buildCli();
+    directory = mkdtempSync(join(tmpdir(), prefix));
+  }, 60_000);
+  afterAll(() => {
+    build?.remove();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  const path = (name: string): string => join(directory, name);
+  return {
+    cli: { run: (args, options) => build!.run(args, options) },
+    path,
+    file(name, content) {
+      writeFileSync(path(name), content);
+      return path(name);
+    },
+  };
+}
+
+/** The options that point a store command at `url` and at one test's key prefix and channel. */
+export const storeArguments = (url: string, names: { keyPrefix: string; channel: string }): string[] => ['--redis', url, '--key-prefix', names.keyPrefix, '--channel', names.channel];

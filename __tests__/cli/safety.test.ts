@@ -6,36 +6,21 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RedisRuleStore } from 'express-bucket-cors';
 import { closeServer, listen } from '../e2e/demo';
 import { connectionTracker, isolated } from '../store/helpers';
 import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
-import { buildCli, type CliBuild } from './run';
+import { cliWorkspace, storeArguments } from './run';
 
 const CLEAN = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
 const SECRET = 'hunter2-s3cr3t';
 
-let cli: CliBuild;
-let dir: string;
-const file = (name: string, content: string | Buffer): string => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
+const { cli, file, path } = cliWorkspace('bucket-cors-safety-');
 /** Neither stream of a run shows the secret. */
 const leaks = (result: { stdout: string; stderr: string }): boolean => `${result.stdout}${result.stderr}`.includes(SECRET);
 
-beforeAll(() => {
-  cli = buildCli();
-  dir = mkdtempSync(join(tmpdir(), 'bucket-cors-safety-'));
-}, 60_000);
-afterAll(() => {
-  cli.remove();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('never hang', () => {
   let silent: Server;
@@ -49,11 +34,11 @@ describe('never hang', () => {
   afterAll(() => new Promise<void>((resolve) => silent.close(() => resolve())));
 
   test.each([['list'], ['put', 'photos', 'PUT_FILE'], ['export', 'EXPORT_FILE']])('%s against a server that never answers: exit 2 within --timeout, saying so', async (...args) => {
-    const argv = args.map((arg) => (arg === 'PUT_FILE' ? file('hang.json', JSON.stringify(CLEAN)) : arg === 'EXPORT_FILE' ? join(dir, 'hang-export.json') : arg));
+    const argv = args.map((arg) => (arg === 'PUT_FILE' ? file('hang.json', JSON.stringify(CLEAN)) : arg === 'EXPORT_FILE' ? path('hang-export.json') : arg));
     const result = await cli.run([...argv, '--redis', url, '--timeout', '300']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`did not answer within 300 ms (--timeout)`);
-    expect(existsSync(join(dir, 'hang-export.json'))).toBe(false);
+    expect(existsSync(path('hang-export.json'))).toBe(false);
   });
 
   test('--timeout must be a positive whole number', async () => {
@@ -83,7 +68,7 @@ describe('Redis credentials and databases', () => {
     expect(await admin.keys(`${names.keyPrefix}*`)).toEqual([]);
     expect((await cli.run(['list', '--redis', `${redis.url}/zero`])).stderr).toContain('the database number');
     // A database that exists is used.
-    expect((await cli.run(['put', 'photos', join(dir, 'db.json'), '--redis', `${redis.url}/3`, '--key-prefix', names.keyPrefix])).code).toBe(0);
+    expect((await cli.run(['put', 'photos', path('db.json'), '--redis', `${redis.url}/3`, '--key-prefix', names.keyPrefix])).code).toBe(0);
     const db3 = track(new Redis(`${redis.url}/3`));
     expect(await db3.keys(`${names.keyPrefix}*`)).toEqual([`${names.keyPrefix}photos`]);
   });
@@ -204,7 +189,7 @@ describe('export and import lose nothing', () => {
     disconnectAll();
     await redis.stop();
   });
-  const storeArgs = (names: { keyPrefix: string; channel: string }) => ['--redis', redis.url, '--key-prefix', names.keyPrefix, '--channel', names.channel];
+  const storeArgs = (names: { keyPrefix: string; channel: string }) => storeArguments(redis.url, names);
 
   test('every bucket round-trips, __proto__ and a MediaStore policy over 64 KB included; unreadable keys are named', async () => {
     const names = isolated();
@@ -215,7 +200,7 @@ describe('export and import lose nothing', () => {
     await store.put('media', big);
     await raw.hset(`${names.keyPrefix}a-hash`, 'x', '1');
     await raw.set(`${names.keyPrefix}not-json`, 'hello');
-    const backup = join(dir, 'round.json');
+    const backup = path('round.json');
     const exported = await cli.run(['export', backup, ...storeArgs(names), '--json']);
     expect(exported.code).toBe(1); // two keys skipped
     expect(JSON.parse(exported.stdout)).toMatchObject({ exported: 3, failed: [{ bucket: 'a-hash', error: 'the key holds a Redis hash, not a stored configuration' }, { bucket: 'not-json' }] });
@@ -236,7 +221,7 @@ describe('export and import lose nothing', () => {
   test('export writes through a fresh temporary file, never through a link planted at a predictable name', async () => {
     const names = isolated();
     await new RedisRuleStore({ client: track(new Redis(redis.url)), ...names }).put('photos', CLEAN);
-    const area = mkdtempSync(join(dir, 'export-'));
+    const area = mkdtempSync(path('export-'));
     const victim = join(area, 'victim.txt');
     writeFileSync(victim, 'keep me');
     const backup = join(area, 'backup.json');

@@ -56,6 +56,19 @@ describe('parseCorsJson', () => {
     expect(codeOf(body)).toBe('MalformedJSON');
   });
 
+  test.each([
+    ['unknown rule key', rule(',"AllowedHeader":["*"]'), 'rule 1: unknown key "AllowedHeader" (did you mean "AllowedHeaders"?)'],
+    ['missing AllowedMethods', '{"CORSRules":[{"AllowedOrigins":["*"]}]}', 'rule 1: AllowedMethods is required'],
+    ['a string for a list', '{"CORSRules":[{"AllowedOrigins":"*","AllowedMethods":["GET"]}]}', 'rule 1: AllowedOrigins must be a list of strings, not "*"'],
+    ['a number in a list', '{"CORSRules":[{"AllowedOrigins":["*",1],"AllowedMethods":["GET"]}]}', 'rule 1: AllowedOrigins[1] must be a string, not 1'],
+    ['MaxAgeSeconds a string', rule(',"MaxAgeSeconds":"5"'), 'rule 1: MaxAgeSeconds must be a whole number from -2147483648 to 2147483647, not "5"'],
+    ['a wrapper object', '{"CORSConfiguration":{"CORSRules":[]}}', 'the rules are wrapped in "CORSConfiguration"'],
+    ['a misspelt top-level key', '{"CorsRules":[]}', 'unknown key "CorsRules" at the top level (did you mean "CORSRules"?)'],
+    ['an array root', '[]', 'the document must be an object {"CORSRules":[…]}, not an array'],
+  ])('%s: the message names the rule and the field', (_name, body, detail) => {
+    expect(() => parseCorsJson(body)).toThrow(`${S3Errors.malformedJson().message}: ${detail}`);
+  });
+
   test('invalid UTF-8 is MalformedJSON', () => {
     expect(codeOf(Buffer.concat([Buffer.from('{"CORSRules":[{"ID":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]))).toBe('MalformedJSON');
   });
