@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { ensurePackageBuilt, PACKAGE_BUILD_TIMEOUT_MS } from '../support/package-build';
 import { freePortPair, startRedis, type RedisServerHandle } from '../support/redis';
@@ -71,7 +72,9 @@ describe('examples/start.mjs (npm start)', () => {
       expect(started.output()).toContain(`Running until stopped: press Ctrl+C (or send SIGTERM, e.g. kill ${started.child.pid}).`);
       // The page signs with the demo's keys for whoever calls it: loopback only by default.
       expect(started.output()).toContain('listening on 127.0.0.1 only, PAGE_HOST changes it');
-      if (existsSync('/proc/net/tcp')) expect(listeningAddresses(port + 1)).toEqual(['0100007F']);
+      // So does the S3 endpoint, whose default keys the banner prints: HOST opens it.
+      expect(started.output()).toContain('listening on 127.0.0.1 only, HOST changes it');
+      if (existsSync('/proc/net/tcp')) expect([listeningAddresses(port), listeningAddresses(port + 1)]).toEqual([['0100007F'], ['0100007F']]);
     } finally {
       started.child.kill('SIGTERM');
     }
@@ -85,6 +88,22 @@ describe('examples/start.mjs (npm start)', () => {
     expect(started.output()).toContain('in memory');
     started.child.kill('SIGINT');
     expect(await started.exited).toBe(0);
+  });
+
+  test("a taken page port (PORT+1) is one line naming the setting, not a stack trace", async () => {
+    const port = await freePortPair();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port + 1, '127.0.0.1', resolve));
+    try {
+      const failure = await start({ PORT: String(port), REDIS_URL: '' }).then(
+        () => 'started',
+        (error: Error) => error.message,
+      );
+      expect(failure).toContain(`Cannot start: listening on 127.0.0.1:${port + 1} is already in use: set PORT (the page uses PORT+1) to another port.`);
+      expect(failure).not.toMatch(/\n\s+at /);
+    } finally {
+      squatter.close();
+    }
   });
 
   test('a bad PORT is refused with a message saying what to change', async () => {

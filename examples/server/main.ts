@@ -15,8 +15,10 @@ export interface MainOptions {
 
 /** Where the demo page listens unless PAGE_HOST says otherwise: it signs with the demo's keys for whoever calls it. */
 const DEFAULT_PAGE_HOST = '127.0.0.1';
+/** Where the S3 endpoint listens unless HOST says otherwise: its default keys are printed in the banner. */
+const DEFAULT_HOST = '127.0.0.1';
 
-/** The environment, checked: PORT, REDIS_URL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_DOMAIN, PAGE_HOST. */
+/** The environment, checked: PORT, HOST, REDIS_URL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_DOMAIN, PAGE_HOST. */
 function readEnvironment(env: NodeJS.ProcessEnv) {
   const port = env.PORT === undefined || env.PORT === '' ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 1 || port > 65534) throw new TypeError(`PORT must be a port number from 1 to 65534 (the page uses PORT+1), not ${JSON.stringify(env.PORT)}.`);
@@ -27,15 +29,20 @@ function readEnvironment(env: NodeJS.ProcessEnv) {
     port,
     redisUrl: env.REDIS_URL || undefined,
     domain: env.S3_DOMAIN || 'localhost',
+    host: env.HOST || DEFAULT_HOST,
     pageHost: env.PAGE_HOST || DEFAULT_PAGE_HOST,
     credentials: accessKeyId === undefined ? DEMO_CREDENTIALS : { accessKeyId, secretAccessKey: secretAccessKey! },
     defaultCredentials: accessKeyId === undefined,
   };
 }
 
-const listen = (server: Server, port: number, host?: string): Promise<void> =>
+/** Listens on `host:port`; a port already taken (or not allowed) rejects with a TypeError naming `setting`, which start.mjs prints as one line. */
+const listen = (server: Server, port: number, host: string, setting: string): Promise<void> =>
   new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges' : `failed (${error.code ?? error.message})`;
+      reject(error.code === undefined ? error : new TypeError(`listening on ${host}:${port} ${why}: set ${setting} to another port.`));
+    });
     server.listen(port, host, () => resolve());
   });
 
@@ -77,8 +84,8 @@ export async function main(options: MainOptions): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  await listen(s3Server, port);
-  await listen(pageServer, port + 1, settings.pageHost);
+  await listen(s3Server, port, settings.host, 'PORT');
+  await listen(pageServer, port + 1, settings.pageHost, 'PORT (the page uses PORT+1)');
 
   const { accessKeyId, secretAccessKey } = credentials;
   const cors = JSON.stringify({ CORSRules: sampleRules(pageOrigin) });
@@ -86,7 +93,7 @@ export async function main(options: MainOptions): Promise<void> {
   const mediaStorePolicy = JSON.stringify([{ AllowedOrigins: [pageOrigin], AllowedMethods: ['GET', 'PUT', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 }]);
   console.log(`express-bucket-cors demo S3 server
 
-  S3 endpoint   ${endpoint}  (path-style; virtual-hosted: http://<bucket>.${domain}:${port}/)
+  S3 endpoint   ${endpoint}  (path-style; virtual-hosted: http://<bucket>.${domain}:${port}/; listening on ${settings.host}${settings.host === DEFAULT_HOST ? ' only, HOST changes it' : ''})
   Demo page     ${pageOrigin}/  (another origin than the endpoint: its calls are cross-origin; listening on ${settings.pageHost}${settings.pageHost === DEFAULT_PAGE_HOST ? ' only, PAGE_HOST changes it' : ''})
   Storage       ${settings.redisUrl === undefined ? 'in memory (set REDIS_URL=redis://… to share buckets, objects and CORS rules between instances)' : `Redis ${settings.redisUrl}`}
   Credentials   S3_ACCESS_KEY=${accessKeyId} S3_SECRET_KEY=${secretAccessKey}${settings.defaultCredentials ? '  (demo defaults)' : ''}
