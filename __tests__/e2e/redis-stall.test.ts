@@ -4,6 +4,7 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { EXTERNAL_REDIS_SKIP, startRedis, type RedisServerHandle } from '../support/redis';
+import { MEDIASTORE_DATA_PATH } from '../../examples/server/mediastore';
 import { startDemo, type RunningDemo } from './demo';
 
 const ORIGIN = 'https://app.example';
@@ -71,5 +72,25 @@ describe('demo server while its Redis is stalled (SIGSTOP)', () => {
     expect([after.status, after.body]).toEqual([200, 'hello']);
     // Only the rule store's own (rate-limited) outage reports, no unexpected error.
     expect(logged.filter((message) => !message.includes('rule store failed'))).toEqual([]);
+  });
+
+  test("the MediaStore data plane answers its own JSON 503 when the container check fails, not S3's XML", async () => {
+    if (redis.external) return console.warn(EXTERNAL_REDIS_SKIP);
+    await running.s3.send(new CreateBucketCommand({ Bucket: 'stalled-movies' }));
+    const path = `${MEDIASTORE_DATA_PATH}/stalled-movies/trailer.mp4`;
+    // The container's "no CORS policy" is cached, so during the stall only the container check reaches Redis.
+    expect(JSON.parse((await preflight(path)).body)).toMatchObject({ __type: 'AccessDeniedException' });
+    process.kill(redisPid, 'SIGSTOP');
+    let stalled: Awaited<ReturnType<typeof timed>> & { type?: string | null };
+    try {
+      const started = Date.now();
+      const response = await fetch(`${running.endpoint}${path}`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' }, signal: AbortSignal.timeout(STALL_SAFETY_MS) });
+      stalled = { status: response.status, body: await response.text(), retryAfter: response.headers.get('retry-after'), ms: Date.now() - started, type: response.headers.get('content-type') };
+    } finally {
+      process.kill(redisPid, 'SIGCONT');
+    }
+    expect({ status: stalled.status, type: stalled.type, retryAfter: stalled.retryAfter }).toEqual({ status: 503, type: 'application/json', retryAfter: '1' });
+    expect(JSON.parse(stalled.body)).toMatchObject({ __type: 'ServiceUnavailable' });
+    expect(stalled.ms).toBeLessThan(ANSWER_BOUND_MS);
   });
 });

@@ -21,7 +21,7 @@ import {
 } from 'express-bucket-cors/mediastore';
 import { isS3Error, type S3Error } from 'express-bucket-cors/s3';
 import { createSigV4Verifier, type Principal, type SigV4Verifier } from 'express-bucket-cors/sigv4';
-import type { BucketRecord, ObjectRecord, ObjectStore } from './object-store.js';
+import { RETRY_AFTER_SECONDS, type BucketRecord, type ObjectRecord, type ObjectStore } from './object-store.js';
 import { readPayload } from './payload.js';
 import { headerValue } from './request.js';
 import type { Credentials } from './sigv4.js';
@@ -287,6 +287,10 @@ export function createMediaStoreEndpoint(options: MediaStoreEndpointOptions): Me
   const dataPlane = express.Router();
   dataPlane.use(cors);
   dataPlane.use((req: IncomingMessage, res: ServerResponse) => void serveObject(req, res).catch((error: unknown) => fail(req, res, error, 'application/json')));
+  // bucketCors hands a container check that failed (the store down) to next(error): answered here in MediaStore's JSON.
+  dataPlane.use((error: unknown, req: IncomingMessage, res: ServerResponse, _next: (error?: unknown) => void) =>
+    fail(req, res, isMediaStoreError(error) ? error : MediaStoreErrors.serviceUnavailable(RETRY_AFTER_SECONDS), 'application/json'),
+  );
 
   return { controlPlane, dataPlane, close: () => cors.close() };
 }

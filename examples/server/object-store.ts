@@ -122,7 +122,7 @@ redis.call('DEL', KEYS[2], KEYS[3])
 return 'deleted'`;
 
 /** `Retry-After` of the 503 a Redis failure answers with. */
-const RETRY_AFTER_SECONDS = 1;
+export const RETRY_AFTER_SECONDS = 1;
 
 /**
  * A Redis failure (down, or stalled past the client's `commandTimeout`) is S3's 503
