@@ -5,7 +5,7 @@ import { compileCorsConfiguration } from '../core/compile.js';
 import { assertValidRules, STORED_RULES_PROFILE } from '../core/validate.js';
 import { invalidationChannel, storeErrorChannel, type InvalidationReceivedEvent, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
-import { loggerOption, optionalFunction, positiveNumber, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
+import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
 import { CacheEntries, MUST_REVALIDATE, type CachedLookup, type SharedAnswer } from './entries.js';
 import { compiledBytes, contentKey, entryBytes } from './size.js';
 import { errorKind, StoreErrorLog } from '../store/errors.js';
@@ -94,8 +94,8 @@ export function ruleCacheOptionChecks(store: RuleStore) {
   return {
     max: wholeNumber(1, DEFAULT_CACHE_MAX, 'buckets'),
     maxBytes: wholeNumber(1, DEFAULT_CACHE_MAX_BYTES, 'bytes'),
-    ttlMs: positiveNumber(store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'milliseconds', true),
-    lookupTimeoutMs: positiveNumber(DEFAULT_LOOKUP_TIMEOUT_MS, 'milliseconds', false),
+    ttlMs: durationMs(store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'for no expiry'),
+    lookupTimeoutMs: durationMs(DEFAULT_LOOKUP_TIMEOUT_MS),
     logger: loggerOption,
     onStoreError: optionalFunction<(error: unknown, bucket: string) => void>('(error, bucket) => void'),
   } satisfies OptionChecks<RuleCacheOptions>;

@@ -14,7 +14,7 @@ import {
   type SubscriberConnection,
 } from './clients.js';
 import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, SubscriptionHealthCheck } from './health.js';
-import { optionError, positiveNumber, readOptions, type OptionCheck, type OptionChecks } from '../../options.js';
+import { durationMs, optionError, readOptions, type OptionCheck, type OptionChecks } from '../../options.js';
 import { abortable } from '../../deadlines.js';
 import { loggerOption, type Logger } from '../../options.js';
 import { StoreErrorLog } from '../errors.js';
@@ -100,8 +100,8 @@ const OPTION_CHECKS = {
   subscriber: (value) => value as RedisSubscriberLike | undefined,
   keyPrefix: stringOption(DEFAULT_KEY_PREFIX, false),
   channel: stringOption(DEFAULT_CHANNEL, true),
-  healthCheckIntervalMs: positiveNumber(DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'milliseconds', true),
-  healthCheckTimeoutMs: positiveNumber(DEFAULT_HEALTH_CHECK_TIMEOUT_MS, 'milliseconds', false),
+  healthCheckIntervalMs: durationMs(DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'to disable the check'),
+  healthCheckTimeoutMs: durationMs(DEFAULT_HEALTH_CHECK_TIMEOUT_MS),
   logger: loggerOption,
 } satisfies OptionChecks<RedisRuleStoreOptions>;
 
