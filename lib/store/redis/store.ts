@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../../core/model.js';
+import { MAX_STORED_RULES_CHARACTERS } from '../../core/validate.js';
 import { ReadBatcher } from './batch.js';
 import {
   isRedisClient,
@@ -17,7 +18,7 @@ import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, Subs
 import { durationMs, optionError, readOptions, type OptionCheck, type OptionChecks } from '../../options.js';
 import { abortable } from '../../deadlines.js';
 import { loggerOption, type Logger } from '../../options.js';
-import { StoreErrorLog } from '../errors.js';
+import { StoreErrorLog, UnusableEntryError } from '../errors.js';
 import { StoreSubscribers } from '../subscribers.js';
 import type { InvalidationEvent, RuleStore, StoreReadOptions, StoredConfiguration } from '../types.js';
 
@@ -105,7 +106,27 @@ const OPTION_CHECKS = {
   logger: loggerOption,
 } satisfies OptionChecks<RedisRuleStoreOptions>;
 
+/** What `put` writes under a bucket's key. */
+function storedValueText(version: string, configuration: CorsConfiguration): string {
+  const value: StoredValue = { v: version, rules: configuration };
+  return JSON.stringify(value);
+}
+
+/** The longest value holding a version of `versionLength` characters and the longest rule list any dialect can store. */
+function maxValueCharacters(versionLength: number): number {
+  return MAX_STORED_RULES_CHARACTERS + storedValueText('v'.repeat(versionLength), { CORSRules: [] }).length - '[]'.length;
+}
+
+/**
+ * Longest value a key may hold when read: room for a version of 64 characters (`put`'s have 21). A
+ * longer value is refused before it is parsed: parsing and compiling it would have no bound.
+ */
+const MAX_VALUE_CHARACTERS = maxValueCharacters(64);
+
 function parseStoredValue(key: string, raw: string): StoredConfiguration {
+  if (raw.length > MAX_VALUE_CHARACTERS) {
+    throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: key ${JSON.stringify(key)} holds ${raw.length} characters, more than the ${MAX_VALUE_CHARACTERS} of the largest configuration any dialect can store; not parsed`);
+  }
   let value: Partial<StoredValue> | null;
   try {
     value = JSON.parse(raw) as Partial<StoredValue> | null;
@@ -113,7 +134,7 @@ function parseStoredValue(key: string, raw: string): StoredConfiguration {
     value = null;
   }
   if (value === null || typeof value.v !== 'string' || typeof value.rules !== 'object' || value.rules === null || !Array.isArray(value.rules.CORSRules)) {
-    throw new Error(`RedisRuleStore: key ${JSON.stringify(key)} does not hold a stored CORS configuration`);
+    throw new UnusableEntryError('ENTRY_MALFORMED', `RedisRuleStore: key ${JSON.stringify(key)} does not hold a stored CORS configuration`);
   }
   return { configuration: value.rules, version: value.v };
 }
@@ -200,8 +221,12 @@ export class RedisRuleStore implements RuleStore {
   async put(bucket: string, configuration: CorsConfiguration): Promise<StoredConfiguration> {
     // Time first so versions sort roughly by write; the random part keeps concurrent writers distinct.
     const version = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-    const value: StoredValue = { v: version, rules: configuration };
-    await this.#commands.set(this.#keyPrefix + bucket, JSON.stringify(value));
+    const text = storedValueText(version, configuration);
+    if (text.length > maxValueCharacters(version.length)) {
+      // What get would refuse to read is not written: the previous rules stay.
+      throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: the rules of bucket ${JSON.stringify(bucket)} are longer than the ${MAX_STORED_RULES_CHARACTERS} characters of JSON any dialect can store; not written`);
+    }
+    await this.#commands.set(this.#keyPrefix + bucket, text);
     debug('redis put %s version %s', bucket, version);
     await this.#announce(bucket);
     return { configuration, version };
