@@ -54,6 +54,7 @@ export {
   DEFAULT_CHANNEL,
   DEFAULT_HEALTH_CHECK_INTERVAL_MS,
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  RedisUnavailableError,
   type RedisRuleStoreOptions,
   type RedisClientLike,
   type RedisSubscriberLike,

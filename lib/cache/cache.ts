@@ -8,7 +8,7 @@ import { SharedDeadlines } from '../deadlines.js';
 import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
 import { CacheEntries, MUST_REVALIDATE, type RuleLookup, type SharedAnswer } from './entries.js';
 import { compiledBytes, contentKey, entryBytes } from './size.js';
-import { errorKind, isUnusableEntryError, StoreErrorLog, UnusableEntryError } from '../store/errors.js';
+import { errorKind, errorMessage, isUnusableEntryError, StoreErrorLog, UnusableEntryError } from '../store/errors.js';
 import type { InvalidationEvent, RuleStore } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
@@ -105,9 +105,12 @@ export function ruleCacheOptionChecks(store: RuleStore) {
  * cached entry (refreshing an expired one in the background); otherwise it reads the store once for
  * any number of concurrent callers, bounded by
  * `lookupTimeoutMs`. When the store fails, last-known rules keep being served; with nothing cached
- * the answer is `unavailable`. A 'bucket' invalidation drops the bucket's entry; 'all' makes every
- * entry read the store again on its next lookup (served only if that read fails).
- * Never rejects.
+ * the answer is `unavailable`. An unusable stored entry (longer than any dialect can store, too large
+ * for `maxBytes`, or invalid) is answered the same way without being compiled, and that refusal is
+ * kept for 5 s. So a read of a bucket keeps the event loop busy no longer than compiling the largest
+ * configuration a dialect accepts, as measured by bench/compile-bound.mjs. A 'bucket' invalidation
+ * drops the bucket's entry; 'all' makes every entry read the store again on its next lookup (served
+ * only if that read fails). Never rejects.
  */
 export class RuleCache {
   readonly #store: RuleStore;
@@ -229,7 +232,7 @@ export class RuleCache {
 
   /**
    * Content no cached bucket holds, compiled after three checks that each cost less than the next: its
-   * length (no dialect stores more, and compiling more has no bound: see docs/behaviour.md), its
+   * length (no dialect stores more, and compiling more has no bound: docs/behaviour.md §18.1), its
    * rules (what a store hands back may not have come through a router, and its values end up in
    * response headers), and its estimated size against the whole budget. Throws an
    * `UnusableEntryError` or a `RuleViolationError`.
@@ -282,10 +285,9 @@ export class RuleCache {
     } catch (hookError) {
       debug('onStoreError threw: %O', hookError);
     }
-    const what = unusable
-      ? (kind: string) => `express-bucket-cors: refusing the stored rules of bucket ${JSON.stringify(bucket)} (${kind}: ${(error as Error).message}); `
-      : (kind: string) => `express-bucket-cors: rule store failed for bucket ${JSON.stringify(bucket)} (${kind}); `;
-    const logged = this.#errorLog.report(error, (kind) => what(kind) + (servingStale ? 'serving last-known rules' : 'no rules cached, answering as unavailable'));
+    const what = unusable ? 'refusing the stored rules of' : 'rule store failed for';
+    const outcome = servingStale ? 'serving last-known rules' : 'no rules cached, answering as unavailable';
+    const logged = this.#errorLog.report(error, (kind) => `express-bucket-cors: ${what} bucket ${JSON.stringify(bucket)} (${kind}): ${errorMessage(error)}; ${outcome}`);
     if (!logged) debug('store error for %s, not logged again yet: %O', bucket, error);
   }
 

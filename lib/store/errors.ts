@@ -45,6 +45,12 @@ export function errorKind(error: unknown): string {
   return 'unknown';
 }
 
+/** What an error says, for a log line: its message (an Error's, a DOMException's), or the value itself. */
+export function errorMessage(error: unknown): string {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
 /**
  * Reports store failures to a {@link Logger} at most once per error kind (see {@link errorKind}) per
  * `intervalMs` (default {@link STORE_ERROR_LOG_INTERVAL_MS}): during an outage every request fails the
