@@ -85,3 +85,33 @@ describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('Redis-dow
     expect(everything).not.toContain(WRONG_PASSWORD);
   });
 });
+
+describe('the address a RedisUnavailableError names', () => {
+  /** What a read through `client` rejects with, given up on after 200 ms (nothing listens on these ports). */
+  async function failureOf(client: ConstructorParameters<typeof RedisRuleStore>[0]['client']) {
+    const store = new RedisRuleStore({ client, logger: silentLogger() });
+    closers.push(() => store.close());
+    return store.get('photos', { signal: AbortSignal.timeout(200) }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  }
+  const ioredis = CLIENT_KINDS.find((kind) => kind.library === 'ioredis')!;
+
+  it("is a Cluster's startup nodes, a Sentinel group's sentinels, or a URL's host without its credentials", async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const cluster = ioredis.cluster([{ host: '127.0.0.1', port: a }, { host: '127.0.0.1', port: b }]);
+    expect(await failureOf(cluster)).toMatchObject({ name: 'RedisUnavailableError', address: `127.0.0.1:${a}, 127.0.0.1:${b}` });
+    const sentinel = new Redis({ sentinels: [{ host: '127.0.0.1', port: a }], name: 'primary', lazyConnect: true, sentinelRetryStrategy: () => null });
+    sentinel.on('error', () => undefined);
+    closers.push(() => sentinel.disconnect());
+    expect(await failureOf(sentinel)).toMatchObject({ address: `master "primary" via sentinels 127.0.0.1:${a}` });
+    const redis6 = await import('redis');
+    const withUrl = redis6.createClient({ url: `redis://someone:${WRONG_PASSWORD}@127.0.0.1:${a}` });
+    withUrl.on('error', () => undefined);
+    closers.push(() => withUrl.destroy());
+    const failure = await failureOf(withUrl);
+    expect(failure).toMatchObject({ address: `127.0.0.1:${a}` });
+    expect(inspect(failure, { depth: Infinity })).not.toContain(WRONG_PASSWORD);
+  });
+});

@@ -233,6 +233,14 @@ function addressOf(nodes: unknown): string {
   return addresses.length > 0 ? addresses.join(', ') : 'an unknown address';
 }
 
+/** An ioredis client's address: a Cluster's startup nodes, a Sentinel group's sentinels, or its host and port. */
+function ioredisAddress(client: IoredisClientLike): string {
+  if (isIoredisCluster(client)) return addressOf((client as { startupNodes?: unknown }).startupNodes);
+  const { sentinels, name } = client.options as { sentinels?: unknown; name?: unknown };
+  if (Array.isArray(sentinels) && sentinels.length > 0) return `master ${JSON.stringify(name)} via sentinels ${addressOf(sentinels)}`;
+  return addressOf([client.options]);
+}
+
 /**
  * ioredis: MGET per slot; on a Cluster, the slot groups one node serves go out as one pipeline
  * (ioredis writes each plain command separately, a pipeline in one write).
@@ -272,7 +280,7 @@ function ioredisCommands(client: IoredisClientLike): RedisCommands {
   }
   return {
     kind: isIoredisCluster(client) ? 'ioredis Cluster' : 'ioredis Redis',
-    address: addressOf(isIoredisCluster(client) ? (client as { startupNodes?: unknown }).startupNodes : [client.options]),
+    address: ioredisAddress(client),
     getMany,
     set: (key, value) => client.set(key, value),
     del: (key) => client.del(key),
