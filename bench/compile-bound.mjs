@@ -2,14 +2,14 @@
 // Each shape is built through the dialect's own parser, so that it is one the dialect would store, then read by a fresh RuleCache from a store that hands out the stored JSON text, as Redis does.
 
 import os from 'node:os';
-import { buildLibrary, importLibrary } from './library.mjs';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 const RUNS = 20;
 
-await buildLibrary();
-const { RuleCache } = await importLibrary('cache/cache.js');
-const { parseCorsPolicy, MAX_POLICY_CHARACTERS } = await importLibrary('dialects/mediastore/index.js');
-const { parseCorsXml, validateCorsConfiguration, MAX_CORS_DOCUMENT_BYTES } = await importLibrary('dialects/s3/index.js');
+await ensureBuilt();
+const { RuleCache } = await import('express-bucket-cors');
+const { parseCorsPolicy, MAX_POLICY_CHARACTERS } = await import('express-bucket-cors/mediastore');
+const { parseCorsXml, validateCorsConfiguration, MAX_CORS_DOCUMENT_BYTES } = await import('express-bucket-cors/s3');
 
 /**
  * The longest policy of 100 rules of `rule(r, pad)` within MediaStore's limit: `pad` grown while it fits.
