@@ -60,6 +60,18 @@ export async function withDeadline<T>(call: (signal: AbortSignal) => Promise<T>,
   }
 }
 
+/**
+ * Settles like `work` if it settles within this event-loop turn, else rejects with `reason`: a call
+ * that honours its signal answers the abort with an error of its own, which says more (a Redis
+ * store names the server and why it does not answer).
+ */
+function ownAnswerFirst<T>(work: Promise<T>, reason: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    work.then(resolve, reject);
+    setImmediate(() => reject(reason));
+  });
+}
+
 /** The reads sharing one deadline under {@link SharedDeadlines}. */
 interface DeadlineGroup {
   readonly startedAt: number;
@@ -88,9 +100,10 @@ export class SharedDeadlines {
   }
 
   /**
-   * Settles like `call(signal)` (a call that throws synchronously rejects), or rejects with a
-   * `TimeoutError` DOMException once the deadline passes, when `signal` aborts. The work itself
-   * goes on unless `call` honours the signal.
+   * Settles like `call(signal)` (a call that throws synchronously rejects), or rejects once the
+   * deadline passes, when `signal` aborts: with the call's own error if it answers the abort within
+   * that event-loop turn, else with a `TimeoutError` DOMException. The work itself goes on unless
+   * `call` honours the signal.
    */
   run<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const now = Date.now();
@@ -100,7 +113,8 @@ export class SharedDeadlines {
     const settled = (): void => {
       if (--group.pending === 0 && group.closed) clearTimeout(group.timer);
     };
-    const result = abortable(promiseOf(() => call(group.signal)), group.signal);
+    const work = promiseOf(() => call(group.signal));
+    const result = abortable(work, group.signal).catch((error: unknown) => (error === group.signal.reason ? ownAnswerFirst(work, error) : Promise.reject(error)));
     result.then(settled, settled);
     return result;
   }

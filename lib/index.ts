@@ -46,6 +46,7 @@ export {
 export type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';
 export type { Logger } from './options.js';
 export { StoreSubscribers } from './store/subscribers.js';
+export { UnusableEntryError, isUnusableEntryError, type UnusableEntryCode } from './store/errors.js';
 export { MemoryRuleStore, type MemoryRuleStoreOptions } from './store/memory.js';
 export {
   RedisRuleStore,
@@ -53,6 +54,7 @@ export {
   DEFAULT_CHANNEL,
   DEFAULT_HEALTH_CHECK_INTERVAL_MS,
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  RedisUnavailableError,
   type RedisRuleStoreOptions,
   type RedisClientLike,
   type RedisSubscriberLike,

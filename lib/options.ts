@@ -129,13 +129,22 @@ export function wholeNumber(min: number, fallback: number, unit: string): Option
   };
 }
 
-/** A positive number (`Infinity` too when `allowInfinity`), or `fallback` when left out. */
-export function positiveNumber(fallback: number, unit: string, allowInfinity: boolean): OptionCheck<number> {
+/** The longest delay `setTimeout` keeps (2³¹ − 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A duration in milliseconds: a positive number up to {@link MAX_TIMER_MS}, or `Infinity` when
+ * `infinity` says what it means (e.g. `'for no expiry'`), or `fallback` when left out. Every
+ * duration option goes through it, so none can wrap around to a timer of 1 ms.
+ */
+export function durationMs(fallback: number, infinity?: string): OptionCheck<number> {
   return (value, fail) => {
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !(value > 0) || (!allowInfinity && value === Infinity))
-      fail(`be a positive number of ${unit}${allowInfinity ? ' or Infinity' : ''} (default ${fallback})`);
-    return value as number;
+    const orInfinity = infinity === undefined ? '' : `, or Infinity ${infinity}`;
+    if (typeof value !== 'number' || !(value > 0) || (infinity === undefined && value === Infinity))
+      return fail(`be a positive number of milliseconds${infinity === undefined ? '' : ' or Infinity'} (default ${fallback})`);
+    if (value > MAX_TIMER_MS && value !== Infinity) fail(`be at most ${MAX_TIMER_MS} milliseconds (about 24.8 days, the longest a Node.js timer waits)${orInfinity}`);
+    return value;
   };
 }
 

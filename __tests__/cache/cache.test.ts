@@ -1,6 +1,6 @@
 // RuleCache logic against the memory store and a scripted store: hits, negatives, single flight, invalidation races, timeouts, stale-on-error.
 
-import type { CorsConfiguration } from 'express-bucket-cors/core';
+import { MAX_STORED_RULES_CHARACTERS, type CorsConfiguration } from 'express-bucket-cors/core';
 import { REFRESH_BATCH_MS, STALE_RETRY_MS } from '../support/internals';
 import { RuleCache, type RuleLookup, MemoryRuleStore, type InvalidationEvent, type RuleStore, type StoredConfiguration, type StoreReadOptions } from 'express-bucket-cors';
 import { RULES_A, RULES_B } from '../store/contract';
@@ -323,6 +323,48 @@ describe('RuleCache with a scripted store', () => {
     expect(store.reads).toHaveLength(2);
   });
 
+  it('keeps a refused entry for STALE_RETRY_MS (at most the TTL), then reads it again in the background; an invalidation drops it at once', async () => {
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { logger: silentLogger() });
+    const tooLarge = { CORSRules: [{ AllowedOrigins: ['x'.repeat(MAX_STORED_RULES_CHARACTERS)], AllowedMethods: ['GET'] }] } as CorsConfiguration;
+    const first = cache.lookup('photos');
+    store.reads[0]!.resolve(stored(tooLarge));
+    const refused = await first;
+    expect(refused).toMatchObject({ kind: 'unavailable', error: { code: 'ENTRY_TOO_LARGE' } });
+    const now = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(now + STALE_RETRY_MS - 10);
+    expect(cache.lookup('photos')).toBe(refused);
+    jest.spyOn(Date, 'now').mockReturnValue(now + STALE_RETRY_MS + 10);
+    expect(cache.lookup('photos')).toBe(refused); // expired: still the refusal while one read checks again
+    await refreshBatchSent();
+    expect(store.reads).toHaveLength(2);
+    store.reads[1]!.resolve(stored(RULES_A)); // fixed straight in the store, without an invalidation
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(configurationOf(cache.lookup('photos') as RuleLookup)).toEqual(RULES_A);
+
+    const again = cache.lookup('other');
+    store.reads[2]!.resolve(stored(tooLarge));
+    await again;
+    store.emit({ type: 'bucket', bucket: 'other' });
+    expect(isPromise(cache.lookup('other'))).toBe(true);
+  });
+
+  it('keeps serving last-known rules when a refresh finds an entry too large to use', async () => {
+    const logger = silentLogger();
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { ttlMs: 1_000, logger });
+    const first = cache.lookup('photos');
+    store.reads[0]!.resolve(stored());
+    const known = await first;
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 1_001);
+    expect(cache.lookup('photos')).toBe(known);
+    await refreshBatchSent();
+    store.reads[1]!.resolve(stored({ CORSRules: [{ AllowedOrigins: ['x'.repeat(MAX_STORED_RULES_CHARACTERS)], AllowedMethods: ['GET'] }] }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cache.lookup('photos')).toBe(known);
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('serving last-known rules'), expect.objectContaining({ code: 'ENTRY_TOO_LARGE' }));
+  });
+
   it('logs store errors at most once per kind per 10 s, but reports each one to onStoreError', async () => {
     const logger = silentLogger();
     const onStoreError = jest.fn();
@@ -470,15 +512,36 @@ describe('RuleCache sharing and byte budget', () => {
     expect(get).toHaveBeenCalledTimes(buckets.length + (buckets.length - kept.length));
   });
 
-  it('answers a configuration larger than the whole budget without keeping it', async () => {
+  it('refuses a configuration larger than the whole budget without compiling it, and keeps the refusal: one read, one log line', async () => {
     const store = new MemoryRuleStore();
     await store.put('huge', largeConfiguration(0));
     await store.put('small', RULES_A);
-    const cache = new RuleCache(store, { maxBytes: 20_000 });
-    await cache.lookup('small');
-    expect(configurationOf(await cache.lookup('huge'))).toEqual(largeConfiguration(0));
-    expect(isPromise(cache.lookup('huge'))).toBe(true);
-    expect(cache.usage.buckets).toBeLessThanOrEqual(1);
+    const get = jest.spyOn(store, 'get');
+    const logger = silentLogger();
+    const cache = new RuleCache(store, { maxBytes: 20_000, logger });
+    const small = await cache.lookup('small');
+    const answers = await Promise.all(Array.from({ length: 50 }, () => cache.lookup('huge')));
+    for (let i = 0; i < 50; i++) answers.push(cache.lookup('huge') as RuleLookup);
+    for (const answer of answers) expect(answer).toMatchObject({ kind: 'unavailable', error: { name: 'UnusableEntryError', code: 'ENTRY_OVER_BUDGET' } });
+    expect(get).toHaveBeenCalledTimes(2);
+    expect(cache.lookup('small')).toBe(small);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(logger.error.mock.calls[0]![0]).toMatch(/bucket "huge".*more than cache\.maxBytes \(20000\)/);
     expect(cache.usage.bytes).toBeLessThanOrEqual(20_000);
+  });
+
+  it('refuses a configuration larger than any dialect can store, from any store, before validating or compiling it', async () => {
+    const store = new MemoryRuleStore();
+    const AllowedOrigins = Array.from({ length: 120_000 }, (_, i) => `https://tenant-${i}.example.com`);
+    await store.put('huge', { CORSRules: [{ AllowedOrigins, AllowedMethods: ['GET'] }] });
+    const get = jest.spyOn(store, 'get');
+    const logger = silentLogger();
+    const cache = new RuleCache(store, { logger });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => cache.lookup('huge')));
+    answers.push(cache.lookup('huge') as RuleLookup);
+    for (const answer of answers) expect(answer).toMatchObject({ kind: 'unavailable', error: { code: 'ENTRY_TOO_LARGE' } });
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(logger.error.mock.calls[0]![0]).toContain(`more than the ${MAX_STORED_RULES_CHARACTERS} any dialect can store`);
   });
 });

@@ -1,6 +1,8 @@
 // The core's profile-driven validation: neutral violations, their order, and the profile's switches.
 
-import { type CorsConfiguration, type CorsRule, assertValidRules, describeRuleViolation, findRuleViolation, RuleViolationError, STORED_RULES_PROFILE, type RuleProfile } from 'express-bucket-cors/core';
+import { type CorsConfiguration, type CorsRule, assertValidRules, describeRuleViolation, findRuleViolation, MAX_STORED_RULES_CHARACTERS, RuleViolationError, STORED_RULES_PROFILE, type RuleProfile } from 'express-bucket-cors/core';
+import { MAX_POLICY_CHARACTERS, parseCorsPolicy } from 'express-bucket-cors/mediastore';
+import { MAX_CORS_DOCUMENT_BYTES, parseCorsXml } from 'express-bucket-cors/s3';
 
 const rule = (overrides: Partial<CorsRule> = {}): CorsRule => ({ AllowedOrigins: ['https://a.example'], AllowedMethods: ['GET'], ...overrides });
 const config = (...rules: CorsRule[]): CorsConfiguration => ({ CORSRules: rules });
@@ -94,5 +96,35 @@ describe('values every wire format carries back', () => {
 
   test('TAB, LF, CR, astral characters and surrogate pairs are fine', () => {
     expect(findRuleViolation(config(rule({ ID: 'a\tb\nc\rd 😀', AllowedOrigins: ['https://\u{1F600}.example'] })), STORED_RULES_PROFILE)).toBeUndefined();
+  });
+});
+
+describe('MAX_STORED_RULES_CHARACTERS', () => {
+  const characters = (configuration: CorsConfiguration) => JSON.stringify(configuration.CORSRules).length;
+
+  test('is the larger of what the dialects accept: MediaStore policy characters, twice S3 document bytes', () => {
+    expect(MAX_STORED_RULES_CHARACTERS).toBe(Math.max(MAX_POLICY_CHARACTERS, 2 * MAX_CORS_DOCUMENT_BYTES));
+  });
+
+  test('holds the longest MediaStore policy and the S3 document whose JSON grows the most', () => {
+    // 100 rules of 100 origins, padded to exactly the policy limit.
+    const rule = (i: number, pad: number) => ({ AllowedOrigins: Array.from({ length: 100 }, (_, j) => `https://o${j}.${'a'.repeat(pad)}.r${i}.example`), AllowedMethods: ['GET'], AllowedHeaders: ['*'] });
+    const policyOf = (pad: number) => Array.from({ length: 100 }, (_, i) => rule(i, pad));
+    let pad = 1;
+    while (JSON.stringify(policyOf(pad + 1)).length <= MAX_POLICY_CHARACTERS) pad++;
+    const policy = policyOf(pad);
+    const room = MAX_POLICY_CHARACTERS - JSON.stringify(policy).length; // under one character per origin
+    for (let k = 0; k < room; k++) policy[Math.floor(k / 100)]!.AllowedOrigins[k % 100] += 'a';
+    expect(JSON.stringify(policy)).toHaveLength(MAX_POLICY_CHARACTERS);
+    expect(characters(parseCorsPolicy(policy))).toBeLessThanOrEqual(MAX_STORED_RULES_CHARACTERS);
+
+    // A value of quotes: one XML character each, two in JSON (\").
+    const frame = '<CORSConfiguration><CORSRule><AllowedOrigin></AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>';
+    const quotes = '"'.repeat(MAX_CORS_DOCUMENT_BYTES - frame.length);
+    const xml = frame.replace('<AllowedOrigin>', `<AllowedOrigin>${quotes}`);
+    expect(Buffer.byteLength(xml)).toBe(MAX_CORS_DOCUMENT_BYTES);
+    const s3 = parseCorsXml(xml);
+    expect(characters(s3)).toBeGreaterThan(2 * quotes.length);
+    expect(characters(s3)).toBeLessThanOrEqual(MAX_STORED_RULES_CHARACTERS);
   });
 });

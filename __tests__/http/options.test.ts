@@ -4,7 +4,9 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { corsRouter } from 'express-bucket-cors/s3';
-import { bucketCors, MemoryRuleStore } from 'express-bucket-cors';
+import { mediaStoreRouter } from 'express-bucket-cors/mediastore';
+import { backendProxy, bucketCors, MemoryRuleStore, RedisRuleStore, RuleCache } from 'express-bucket-cors';
+import { backendBucketExists } from 'express-bucket-cors/sigv4';
 import { readOptions, wholeNumber } from '../support/internals';
 
 describe('readOptions', () => {
@@ -78,5 +80,52 @@ describe('mistakes at construction', () => {
 
   test('MemoryRuleStore refuses unknown keys too', () => {
     expect(() => new MemoryRuleStore({ loger: console } as never)).toThrow('MemoryRuleStore: unknown option `loger` (did you mean `logger`?)');
+  });
+});
+
+describe('duration options', () => {
+  // setTimeout keeps at most 2**31 - 1 ms; a longer delay fires after 1 ms (with a warning), so each
+  // of these would time out every read, or run the health check in a loop.
+  const LONGEST = 2 ** 31 - 1;
+  const refusal = (path: string) => `\`${path}\` must be at most ${LONGEST} milliseconds (about 24.8 days, the longest a Node.js timer waits)`;
+  const store = new MemoryRuleStore();
+  const authorize = () => true;
+  let client: Redis;
+  beforeAll(() => {
+    client = new Redis({ lazyConnect: true });
+  });
+  afterAll(() => client.disconnect());
+
+  test('RuleCache: ttlMs and lookupTimeoutMs refuse more than setTimeout can wait, naming the option; Infinity stays allowed for ttlMs', () => {
+    expect(() => new RuleCache(store, { ttlMs: 1e12 })).toThrow(`RuleCache: ${refusal('ttlMs')}, or Infinity for no expiry, not 1000000000000.`);
+    expect(() => new RuleCache(store, { lookupTimeoutMs: 1e12 })).toThrow(`RuleCache: ${refusal('lookupTimeoutMs')}, not 1000000000000.`);
+    expect(() => new RuleCache(store, { lookupTimeoutMs: LONGEST + 1 })).toThrow(refusal('lookupTimeoutMs'));
+    expect(() => new RuleCache(store, { ttlMs: Infinity, lookupTimeoutMs: LONGEST })).not.toThrow();
+    expect(() => new RuleCache(store, { ttlMs: LONGEST })).not.toThrow();
+  });
+
+  test('bucketCors names them by their path under cache', () => {
+    expect(() => bucketCors({ store, cache: { ttlMs: 1e12 } })).toThrow(`bucketCors: ${refusal('cache.ttlMs')}`);
+    expect(() => bucketCors({ store, cache: { lookupTimeoutMs: 1e12 } })).toThrow(`bucketCors: ${refusal('cache.lookupTimeoutMs')}`);
+  });
+
+  test('RedisRuleStore: healthCheckIntervalMs (Infinity disables the check) and healthCheckTimeoutMs', () => {
+    expect(() => new RedisRuleStore({ client, healthCheckIntervalMs: 1e12 })).toThrow(`RedisRuleStore: ${refusal('healthCheckIntervalMs')}, or Infinity to disable the check, not 1000000000000.`);
+    expect(() => new RedisRuleStore({ client, healthCheckTimeoutMs: 1e12 })).toThrow(`RedisRuleStore: ${refusal('healthCheckTimeoutMs')}, not 1000000000000.`);
+    expect(() => new RedisRuleStore({ client, healthCheckIntervalMs: Infinity, healthCheckTimeoutMs: LONGEST })).not.toThrow();
+  });
+
+  test('the admin routers: storeTimeoutMs', () => {
+    expect(() => corsRouter({ store, authorize, storeTimeoutMs: 1e12 })).toThrow(`corsRouter: ${refusal('storeTimeoutMs')}, not 1000000000000.`);
+    expect(() => mediaStoreRouter({ store, authorize, storeTimeoutMs: 1e12 })).toThrow(`mediaStoreRouter: ${refusal('storeTimeoutMs')}, not 1000000000000.`);
+    expect(() => corsRouter({ store, authorize, storeTimeoutMs: LONGEST })).not.toThrow();
+  });
+
+  test('backendProxy and backendBucketExists: timeoutMs', () => {
+    const url = 'http://127.0.0.1:9000';
+    expect(() => backendProxy({ url, timeoutMs: 1e12 })).toThrow(`backendProxy: ${refusal('timeoutMs')}, not 1000000000000.`);
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+    expect(() => backendBucketExists({ url, credentials, timeoutMs: 1e12 })).toThrow(`backendBucketExists: ${refusal('timeoutMs')}, not 1000000000000.`);
+    expect(() => backendBucketExists({ url, credentials, timeoutMs: LONGEST })).not.toThrow();
   });
 });

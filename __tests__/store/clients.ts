@@ -11,6 +11,8 @@ import type { RedisClientLike, RedisSubscriberLike } from 'express-bucket-cors';
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
+  /** AUTH password, for clients of a server with `requirepass`. */
+  readonly password?: string;
 }
 
 /** One client library at one major version. */
@@ -92,14 +94,15 @@ function nodeRedisKind(name: string, connect: (endpoint: Endpoint) => NodeRedisC
 }
 
 const socketOf = ({ host, port }: Endpoint) => ({ socket: { host, port } });
+const nodeRedisOptions = (endpoint: Endpoint) => ({ ...socketOf(endpoint), ...(endpoint.password === undefined ? {} : { password: endpoint.password }) });
 
 /** Every supported client, newest first per library. */
 export const CLIENT_KINDS: readonly ClientKind[] = [
-  ioredisKind('ioredis 6', ({ host, port }) => new Redis(port, host), (nodes) => new Redis.Cluster(nodes)),
-  ioredisKind('ioredis 5', ({ host, port }) => new Redis5(port, host), (nodes) => new Redis5.Cluster(nodes)),
-  nodeRedisKind('node-redis 6', (endpoint) => redis6.createClient(socketOf(endpoint)), (nodes) => redis6.createCluster({ rootNodes: nodes.map(socketOf) })),
-  nodeRedisKind('node-redis 5', (endpoint) => redis5.createClient(socketOf(endpoint)), (nodes) => redis5.createCluster({ rootNodes: nodes.map(socketOf) })),
-  nodeRedisKind('node-redis 4', (endpoint) => redis4.createClient(socketOf(endpoint)), (nodes) => redis4.createCluster({ rootNodes: nodes.map(socketOf) })),
+  ioredisKind('ioredis 6', ({ host, port, password }) => new Redis(port, host, { password }), (nodes) => new Redis.Cluster(nodes)),
+  ioredisKind('ioredis 5', ({ host, port, password }) => new Redis5(port, host, { password }), (nodes) => new Redis5.Cluster(nodes)),
+  nodeRedisKind('node-redis 6', (endpoint) => redis6.createClient(nodeRedisOptions(endpoint)), (nodes) => redis6.createCluster({ rootNodes: nodes.map(socketOf) })),
+  nodeRedisKind('node-redis 5', (endpoint) => redis5.createClient(nodeRedisOptions(endpoint)), (nodes) => redis5.createCluster({ rootNodes: nodes.map(socketOf) })),
+  nodeRedisKind('node-redis 4', (endpoint) => redis4.createClient(nodeRedisOptions(endpoint)), (nodes) => redis4.createCluster({ rootNodes: nodes.map(socketOf) })),
 ];
 
 /** The kinds by name, for tests that mix them. */

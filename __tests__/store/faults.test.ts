@@ -76,7 +76,7 @@ describe.each([['ioredis 6'], ['node-redis 6']])('%s through a fault proxy', (na
 
     proxy.addLatency(3_000);
     const started = Date.now();
-    expect(await cache.lookup('never-configured')).toMatchObject({ kind: 'unavailable', error: { name: 'TimeoutError' } });
+    expect(await cache.lookup('never-configured')).toMatchObject({ kind: 'unavailable', error: { name: 'RedisUnavailableError', code: 'TimeoutError' } });
     expect(Date.now() - started).toBeLessThan(BOUND_MS);
     expect(configurationOf(cache.lookup('known') as Awaited<ReturnType<RuleCache['lookup']>>)).toEqual(RULES_A);
 

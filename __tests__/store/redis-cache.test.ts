@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 /** One application instance: its own client of `kind`, store and cache, sharing names with its peers. */
-function instance(server: RedisServerHandle, names: { keyPrefix: string; channel: string }, kind: ClientKind, options: { lookupTimeoutMs?: number; ttlMs?: number } = {}) {
+function instance(server: RedisServerHandle, names: { keyPrefix: string; channel: string }, kind: ClientKind, options: { lookupTimeoutMs?: number; ttlMs?: number; maxBytes?: number } = {}) {
   const client = kind.client(server); // its errors are ignored: outages are part of these tests
   const logger = silentLogger();
   const store = new RedisRuleStore({ client, ...names, logger });
@@ -121,6 +121,75 @@ describe.each(KINDS)('RuleCache over RedisRuleStore with %s', (_name, kind) => {
     await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await resubscribed;
     expect(configurationOf(await b.cache.lookup('photos'))).toEqual(RULES_B);
+  });
+});
+
+/** GETs and MGETs the server executed so far: every read of the store is one of them. */
+const readCommands = async (server: RedisServerHandle) => (await server.commandCount('get')) + (await server.commandCount('mget'));
+
+/** 120,000 origins in one rule: valid for S3's profile, but 3.5 MB of JSON, far more than any dialect can store. */
+function oversizedValue(): string {
+  const AllowedOrigins = Array.from({ length: 120_000 }, (_, i) => `https://tenant-${i}.example.com`);
+  return JSON.stringify({ v: 'written-straight-into-redis', rules: { CORSRules: [{ AllowedOrigins, AllowedMethods: ['GET'] }] } });
+}
+
+describe.each(KINDS)('RuleCache over RedisRuleStore with %s: entries that would cost too much to use', (_name, kind) => {
+  let server: RedisServerHandle;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    admin = new Redis(server.port, server.host);
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('refuses an entry larger than any dialect can store, unparsed: one read for 200 requests, one log line, an unrelated cached bucket answered at once', async () => {
+    const names = isolated();
+    const a = instance(server, names, kind);
+    await a.ready;
+    await a.store.put('photos', RULES_A);
+    const photos = await a.cache.lookup('photos');
+    const value = oversizedValue();
+    expect(value.length).toBeGreaterThan(3_000_000);
+    await admin.set(`${names.keyPrefix}huge`, value);
+
+    const before = await readCommands(server);
+    const concurrent = Array.from({ length: 100 }, () => a.cache.lookup('huge'));
+    expect(a.cache.lookup('photos')).toBe(photos); // while the big read is on its way
+    for (const answer of await Promise.all(concurrent)) expect(answer).toMatchObject({ kind: 'unavailable', error: { name: 'UnusableEntryError', code: 'ENTRY_TOO_LARGE' } });
+    for (let i = 0; i < 100; i++) {
+      const answer = a.cache.lookup('huge');
+      expect(isPromise(answer)).toBe(false); // the refusal is cached: no read, no parse
+      expect(answer).toMatchObject({ kind: 'unavailable' });
+    }
+    expect(a.cache.lookup('photos')).toBe(photos);
+    expect((await readCommands(server)) - before).toBe(1);
+    const lines = a.logger.error.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('"huge"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`holds ${value.length} characters`);
+    expect(lines[0]).toContain('answering as unavailable');
+  });
+
+  it('keeps a configuration too large for cache.maxBytes as a cached refusal instead of compiling it on every request', async () => {
+    const names = isolated();
+    const a = instance(server, names, kind, { maxBytes: 20_000 });
+    await a.ready;
+    const AllowedOrigins = Array.from({ length: 100 }, (_, i) => `https://tenant-${i}.example.com`);
+    await a.store.put('wide', { CORSRules: [{ AllowedOrigins, AllowedMethods: ['GET'] }] });
+    await a.store.put('photos', RULES_A);
+    const photos = await a.cache.lookup('photos');
+
+    const before = await readCommands(server);
+    const answers = await Promise.all(Array.from({ length: 100 }, () => a.cache.lookup('wide')));
+    for (let i = 0; i < 100; i++) answers.push(a.cache.lookup('wide') as RuleLookup);
+    for (const answer of answers) expect(answer).toMatchObject({ kind: 'unavailable', error: { code: 'ENTRY_OVER_BUDGET' } });
+    expect((await readCommands(server)) - before).toBe(1);
+    expect(a.cache.lookup('photos')).toBe(photos);
+    const lines = a.logger.error.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('"wide"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('cache.maxBytes');
   });
 });
 

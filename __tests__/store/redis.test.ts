@@ -3,6 +3,7 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import Redis5 from 'ioredis5';
 import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore, type InvalidationEvent } from 'express-bucket-cors';
+import { MAX_STORED_RULES_CHARACTERS } from 'express-bucket-cors/core';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { describeStoreContract, RULES_A, RULES_B } from './contract';
@@ -113,6 +114,36 @@ describe('RedisRuleStore', () => {
     await expect(store.get('broken')).rejects.toThrow(`key "${keyPrefix}broken" does not hold a stored CORS configuration`);
   });
 
+  it('refuses a value longer than any dialect can store without parsing it, naming the key and its length', async () => {
+    const { keyPrefix } = isolated();
+    const rules = [{ AllowedOrigins: ['x'.repeat(MAX_STORED_RULES_CHARACTERS + 100)], AllowedMethods: ['GET'] }];
+    const value = JSON.stringify({ v: 'foreign', rules: { CORSRules: rules } });
+    await client6().set(`${keyPrefix}huge`, value);
+    const store = new RedisRuleStore({ client: client6(), keyPrefix });
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const refused = store.get('huge');
+      await expect(refused).rejects.toMatchObject({ name: 'UnusableEntryError', code: 'ENTRY_TOO_LARGE' });
+      await expect(refused).rejects.toThrow(`key "${keyPrefix}huge" holds ${value.length} characters`);
+      expect(parse.mock.calls.some(([text]) => text === value)).toBe(false);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('refuses to put a configuration it would refuse to read, keeping the previous one', async () => {
+    const store = new RedisRuleStore({ client: client6(), ...isolated() });
+    const before = await store.put('photos', RULES_A);
+    const tooLarge = { CORSRules: [{ AllowedOrigins: ['x'.repeat(MAX_STORED_RULES_CHARACTERS + 1)], AllowedMethods: ['GET' as const] }] };
+    await expect(store.put('photos', tooLarge)).rejects.toMatchObject({ code: 'ENTRY_TOO_LARGE' });
+    await expect(store.get('photos')).resolves.toEqual(before);
+    // The largest a dialect can store still goes in and comes back.
+    const largest = { CORSRules: [{ AllowedOrigins: ['x'.repeat(MAX_STORED_RULES_CHARACTERS - 100)], AllowedMethods: ['GET' as const] }] };
+    const put = await store.put('photos', largest);
+    await expect(store.get('photos')).resolves.toEqual(put);
+    await store.close();
+  });
+
   it('tells other instances about a put or delete once, and ignores its own echo', async () => {
     const names = isolated();
     const a = new RedisRuleStore({ client: client6(), ...names });
@@ -151,7 +182,9 @@ describe('RedisRuleStore', () => {
       const store = new RedisRuleStore({ client: unreachable, logger: silentLogger() });
       store.subscribe(() => undefined);
       const started = Date.now();
-      await expect(store.get('photos', { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
+      const refused: unknown = await store.get('photos', { signal: AbortSignal.timeout(100) }).catch((error: unknown) => error);
+      // The cause, once the store's own subscriber has failed to connect; until then only the timeout.
+      expect(refused).toMatchObject({ name: 'RedisUnavailableError', address: '127.0.0.1:1', code: expect.stringMatching(/^(ECONNREFUSED|TimeoutError)$/) });
       expect(Date.now() - started).toBeLessThan(2000);
       await store.close();
       unreachable.disconnect(); // rejects the queued GET: nobody waits for it any more, and that must not surface

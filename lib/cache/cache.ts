@@ -2,22 +2,18 @@
 
 import createDebug from 'debug';
 import { compileCorsConfiguration } from '../core/compile.js';
-import { assertValidRules, STORED_RULES_PROFILE } from '../core/validate.js';
+import { assertValidRules, MAX_STORED_RULES_CHARACTERS, RuleViolationError, STORED_RULES_PROFILE } from '../core/validate.js';
 import { invalidationChannel, storeErrorChannel, type InvalidationReceivedEvent, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
-import { loggerOption, optionalFunction, positiveNumber, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
-import { CacheEntries, MUST_REVALIDATE, type CachedLookup, type SharedAnswer } from './entries.js';
+import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
+import { CacheEntries, MUST_REVALIDATE, type RuleLookup, type SharedAnswer } from './entries.js';
 import { compiledBytes, contentKey, entryBytes } from './size.js';
-import { errorKind, StoreErrorLog } from '../store/errors.js';
+import { errorKind, errorMessage, isUnusableEntryError, StoreErrorLog, UnusableEntryError } from '../store/errors.js';
 import type { InvalidationEvent, RuleStore } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
 
-/** What the cache knows about a bucket's CORS rules. */
-export type RuleLookup =
-  | CachedLookup
-  /** The store failed or timed out and nothing is cached for the bucket. */
-  | { readonly kind: 'unavailable'; readonly error: unknown };
+export type { RuleLookup } from './entries.js';
 
 /** Default {@link RuleCacheOptions.max}. */
 export const DEFAULT_CACHE_MAX = 500_000;
@@ -44,8 +40,11 @@ export interface RuleCacheOptions {
    * Most bytes the cache may hold by its own estimate (least recently used buckets dropped first):
    * each bucket's entry (about 140 bytes plus its name) and, once however many buckets share it, each
    * distinct configuration's compiled rules (about 7 KB for 3 short rules, 500–620 KB for 100 rules
-   * near S3's 64 KB size limit). A configuration larger than the whole budget is answered but not kept.
-   * Default: 64 MiB (67,108,864).
+   * near S3's 64 KB size limit, about 8 MB for the largest MediaStore policy). A configuration larger
+   * than the whole budget is refused before it is compiled, as an unusable entry: one line is logged
+   * and the bucket answers as unavailable (503 to preflights), kept for 5 s (at most `ttlMs`) before the
+   * store is read again. Default: 64 MiB (67,108,864), which holds the largest configuration any
+   * dialect can store.
    */
   readonly maxBytes?: number;
   /**
@@ -94,8 +93,8 @@ export function ruleCacheOptionChecks(store: RuleStore) {
   return {
     max: wholeNumber(1, DEFAULT_CACHE_MAX, 'buckets'),
     maxBytes: wholeNumber(1, DEFAULT_CACHE_MAX_BYTES, 'bytes'),
-    ttlMs: positiveNumber(store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'milliseconds', true),
-    lookupTimeoutMs: positiveNumber(DEFAULT_LOOKUP_TIMEOUT_MS, 'milliseconds', false),
+    ttlMs: durationMs(store.shared === false ? Infinity : DEFAULT_SHARED_TTL_MS, 'for no expiry'),
+    lookupTimeoutMs: durationMs(DEFAULT_LOOKUP_TIMEOUT_MS),
     logger: loggerOption,
     onStoreError: optionalFunction<(error: unknown, bucket: string) => void>('(error, bucket) => void'),
   } satisfies OptionChecks<RuleCacheOptions>;
@@ -106,9 +105,12 @@ export function ruleCacheOptionChecks(store: RuleStore) {
  * cached entry (refreshing an expired one in the background); otherwise it reads the store once for
  * any number of concurrent callers, bounded by
  * `lookupTimeoutMs`. When the store fails, last-known rules keep being served; with nothing cached
- * the answer is `unavailable`. A 'bucket' invalidation drops the bucket's entry; 'all' makes every
- * entry read the store again on its next lookup (served only if that read fails).
- * Never rejects.
+ * the answer is `unavailable`. An unusable stored entry (longer than any dialect can store, too large
+ * for `maxBytes`, or invalid) is answered the same way without being compiled, and that refusal is
+ * kept for 5 s. So a read of a bucket keeps the event loop busy no longer than compiling the largest
+ * configuration a dialect accepts, as measured by bench/compile-bound.mjs. A 'bucket' invalidation
+ * drops the bucket's entry; 'all' makes every entry read the store again on its next lookup (served
+ * only if that read fails). Never rejects.
  */
 export class RuleCache {
   readonly #store: RuleStore;
@@ -119,6 +121,7 @@ export class RuleCache {
   #refreshTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   readonly #ttlMs: number;
   readonly #lookupTimeoutMs: number;
+  readonly #maxBytes: number;
   readonly #deadlines: SharedDeadlines;
   readonly #errorLog: StoreErrorLog;
   readonly #onStoreError: ((error: unknown, bucket: string) => void) | undefined;
@@ -131,6 +134,7 @@ export class RuleCache {
     const { max, maxBytes, ttlMs, lookupTimeoutMs, logger, onStoreError } = readOptions('RuleCache', options, ruleCacheOptionChecks(store));
     this.#ttlMs = ttlMs;
     this.#lookupTimeoutMs = lookupTimeoutMs;
+    this.#maxBytes = maxBytes;
     this.#deadlines = new SharedDeadlines(lookupTimeoutMs);
     this.#errorLog = new StoreErrorLog(logger);
     this.#onStoreError = onStoreError;
@@ -213,9 +217,9 @@ export class RuleCache {
   }
 
   /**
-   * One store read, validated and compiled unless a cached bucket already holds the same content
-   * (which passed validation when it was compiled); rejects on store failure, on timeout and on
-   * rules that don't validate.
+   * One store read, checked and compiled unless a cached bucket already holds the same content
+   * (which passed the checks when it was compiled); rejects on store failure, on timeout and on
+   * content the cache will not use.
    */
   async #read(bucket: string): Promise<SharedAnswer> {
     const stored = await this.#deadlines.run((signal) => this.#store.get(bucket, { signal }));
@@ -223,14 +227,28 @@ export class RuleCache {
     debug('loaded %s version %s', bucket, stored.version);
     const key = contentKey(stored.configuration);
     const shared = key === undefined ? undefined : this.#entries.answerFor(key);
-    if (shared !== undefined) return shared;
-    // Validated again: what a store hands back may not have come through the router (a corrupted or
-    // foreign entry), and its values end up in response headers.
-    const configuration = assertValidRules(stored.configuration, STORED_RULES_PROFILE);
-    const lookup: CachedLookup = { kind: 'configured', rules: compileCorsConfiguration(configuration) };
+    return shared ?? this.#compile(bucket, stored.configuration, key);
+  }
+
+  /**
+   * Content no cached bucket holds, compiled after three checks that each cost less than the next: its
+   * length (no dialect stores more, and compiling more has no bound: docs/behaviour.md §18.1), its
+   * rules (what a store hands back may not have come through a router, and its values end up in
+   * response headers), and its estimated size against the whole budget. Throws an
+   * `UnusableEntryError` or a `RuleViolationError`.
+   */
+  #compile(bucket: string, configuration: unknown, key: string | undefined): SharedAnswer {
+    if (key !== undefined && key.length > MAX_STORED_RULES_CHARACTERS) {
+      throw new UnusableEntryError('ENTRY_TOO_LARGE', `its rules have ${key.length} characters of JSON, more than the ${MAX_STORED_RULES_CHARACTERS} any dialect can store`);
+    }
+    const valid = assertValidRules(configuration, STORED_RULES_PROFILE);
     // Defined: a valid configuration is an object with a CORSRules array of plain JSON values.
     const validKey = key as string;
-    return { lookup, contentKey: validKey, bytes: compiledBytes(configuration) + validKey.length, holders: 0 };
+    const bytes = compiledBytes(valid) + validKey.length;
+    if (!this.#entries.fits(bucket, bytes)) {
+      throw new UnusableEntryError('ENTRY_OVER_BUDGET', `its rules would take about ${bytes} bytes once compiled, more than cache.maxBytes (${this.#maxBytes})`);
+    }
+    return { lookup: { kind: 'configured', rules: compileCorsConfiguration(valid) }, contentKey: validKey, bytes, holders: 0 };
   }
 
   #loaded(bucket: string, load: InFlightLoad, answer: SharedAnswer): RuleLookup {
@@ -246,27 +264,30 @@ export class RuleCache {
     const current = this.#loading.get(bucket) === load;
     if (current) this.#loading.delete(bucket);
     const last = this.#entries.peek(bucket);
-    this.#reportStoreError(error, bucket, last !== undefined);
-    if (last === undefined) return { kind: 'unavailable', error };
-    // Don't make every request wait for a store that just failed: trust the old entry a little longer.
-    if (current) last.expiresAt = Date.now() + Math.min(this.#ttlMs, STALE_RETRY_MS);
-    debug('serving last-known rules of %s after a store error', bucket);
+    const unusable = isUnusableEntryError(error) || error instanceof RuleViolationError;
+    this.#reportStoreError(error, bucket, last !== undefined && last.answer.lookup.kind !== 'unavailable', unusable);
+    // Don't make every request wait for a store that just failed, nor read, parse and check an unusable
+    // entry again per request: trust the old entry (or the refusal) a little longer.
+    const retryAt = Date.now() + Math.min(this.#ttlMs, STALE_RETRY_MS);
+    if (last === undefined) {
+      if (!unusable || !current) return { kind: 'unavailable', error };
+      return this.#entries.set(bucket, { lookup: { kind: 'unavailable', error }, contentKey: undefined, bytes: 0, holders: 0 }, retryAt);
+    }
+    if (current) last.expiresAt = retryAt;
+    debug('serving the last answer for %s after a store error', bucket);
     return last.answer.lookup;
   }
 
-  #reportStoreError(error: unknown, bucket: string, servingStale: boolean): void {
+  #reportStoreError(error: unknown, bucket: string, servingStale: boolean, unusable: boolean): void {
     if (storeErrorChannel.hasSubscribers) storeErrorChannel.publish({ caller: 'lookup', kind: errorKind(error), servedStale: servingStale } satisfies StoreErrorEvent);
     try {
       this.#onStoreError?.(error, bucket);
     } catch (hookError) {
       debug('onStoreError threw: %O', hookError);
     }
-    const logged = this.#errorLog.report(
-      error,
-      (kind) =>
-        `express-bucket-cors: rule store failed for bucket ${JSON.stringify(bucket)} (${kind}); ` +
-        (servingStale ? 'serving last-known rules' : 'no rules cached, answering as unavailable'),
-    );
+    const what = unusable ? 'refusing the stored rules of' : 'rule store failed for';
+    const outcome = servingStale ? 'serving last-known rules' : 'no rules cached, answering as unavailable';
+    const logged = this.#errorLog.report(error, (kind) => `express-bucket-cors: ${what} bucket ${JSON.stringify(bucket)} (${kind}): ${errorMessage(error)}; ${outcome}`);
     if (!logged) debug('store error for %s, not logged again yet: %O', bucket, error);
   }
 

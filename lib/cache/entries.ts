@@ -2,19 +2,29 @@
 
 import type { CompiledRules } from '../core/compile.js';
 
-/** A cached answer for a bucket (`unavailable` is never cached). */
+/** An answer from the bucket's stored content. */
 export type CachedLookup =
   | { readonly kind: 'configured'; readonly rules: CompiledRules }
   /** The bucket has no CORS configuration. */
   | { readonly kind: 'no-configuration' };
+
+/** What the cache knows about a bucket's CORS rules. */
+export type RuleLookup =
+  | CachedLookup
+  /**
+   * The store failed or timed out and nothing is cached for the bucket, or its entry is unusable
+   * (`error` is then an `UnusableEntryError` or a `RuleViolationError`, and this answer is cached for
+   * a few seconds).
+   */
+  | { readonly kind: 'unavailable'; readonly error: unknown };
 
 /**
  * One distinct answer, shared by every cached bucket whose configuration has the same content, so
  * that identical configurations are compiled and kept once.
  */
 export interface SharedAnswer {
-  readonly lookup: CachedLookup;
-  /** What identifies the content (see `contentKey` in size.ts); `undefined` for the one 'no-configuration' answer, which is never counted. */
+  readonly lookup: RuleLookup;
+  /** What identifies the content (see `contentKey` in size.ts); `undefined` for 'no-configuration' and refusals, which are never counted. */
   readonly contentKey: string | undefined;
   /** Estimated heap bytes of the compiled rules and the content key, counted once however many buckets hold them. */
   readonly bytes: number;
@@ -85,6 +95,11 @@ export class CacheEntries {
     return this.#answers.get(contentKey);
   }
 
+  /** Whether an entry for `bucket` holding an answer of `answerBytes` can stay cached without evicting itself. */
+  fits(bucket: string, answerBytes: number): boolean {
+    return answerBytes + this.#entryBytes(bucket) <= this.#maxBytes;
+  }
+
   /** The bucket's entry, marked most recently used. */
   get(bucket: string): CacheEntry | undefined {
     const entry = this.#byBucket.get(bucket);
@@ -106,7 +121,7 @@ export class CacheEntries {
    * recently used entries until both bounds hold again — this one too when it alone exceeds
    * `maxBytes`. Returns the answer to hand out (the shared one).
    */
-  set(bucket: string, answer: SharedAnswer, expiresAt: number): CachedLookup {
+  set(bucket: string, answer: SharedAnswer, expiresAt: number): RuleLookup {
     const current = this.get(bucket);
     if (current !== undefined && current.answer === answer) {
       // A refresh that found the same content: the entry stays, trusted for longer (nothing to count again).

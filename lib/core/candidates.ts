@@ -11,14 +11,18 @@ export interface SuffixBucket {
 /** Comparator for `Array.prototype.sort` on rule indexes. */
 export const ascending = (a: number, b: number): number => a - b;
 
+/** The indexes (ascending) of the rules whose `bucket` suffix `origin` ends with, if any. */
+export function suffixMatch(bucket: SuffixBucket, origin: string): readonly number[] | undefined {
+  return bucket.length > origin.length ? undefined : bucket.rules.get(origin.slice(origin.length - bucket.length));
+}
+
 /**
  * Appends to `into` the indexes (ascending within each bucket, not across them) of the rules whose
  * origin suffix `origin` ends with.
  */
 export function addSuffixCandidates(buckets: readonly SuffixBucket[], origin: string, into: number[]): void {
   for (const bucket of buckets) {
-    if (bucket.length > origin.length) continue;
-    const indexes = bucket.rules.get(origin.slice(origin.length - bucket.length));
+    const indexes = suffixMatch(bucket, origin);
     if (indexes !== undefined) for (let i = 0; i < indexes.length; i++) into.push(indexes[i]!);
   }
 }

@@ -8,6 +8,7 @@ export {
   assertValidRules,
   RuleViolationError,
   STORED_RULES_PROFILE,
+  MAX_STORED_RULES_CHARACTERS,
   type RuleProfile,
   type RuleViolation,
   type RuleViolationCode,

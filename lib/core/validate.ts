@@ -68,6 +68,16 @@ export const STORED_RULES_PROFILE: RuleProfile = Object.freeze({
 });
 
 
+/**
+ * The longest rule list any dialect can store, in characters of its JSON
+ * (`JSON.stringify(configuration.CORSRules)`): MediaStore's policy, which is that very list, may have
+ * 398,000; S3's document may have 65,536 bytes of XML, whose markup is longer than JSON's and whose
+ * characters JSON at most doubles (`"`, `\`, TAB, CR and LF are escaped), so at most 131,072. Stores
+ * and caches refuse anything longer before parsing or compiling it: no dialect could have put it
+ * there, and its cost would have no bound.
+ */
+export const MAX_STORED_RULES_CHARACTERS = Math.max(398_000, 2 * 65_536);
+
 /** Fields in the order their values are checked within one rule. */
 const FIELDS_BY_CHECK_ORDER: readonly RuleField[] = [...RULE_FIELDS].sort((a, b) => a.checkOrder - b.checkOrder);
 

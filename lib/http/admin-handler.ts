@@ -11,7 +11,7 @@ import {
   type AdminRefusal,
   type AdminService,
 } from '../admin/service.js';
-import { flag, positiveNumber, readOptions, refuseMiddlewareArguments, type CheckedOptions, type Logger, type OptionCheck, type OptionChecks } from '../options.js';
+import { durationMs, flag, readOptions, refuseMiddlewareArguments, type CheckedOptions, type Logger, type OptionCheck, type OptionChecks } from '../options.js';
 import type { RuleStore } from '../store/types.js';
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from './body.js';
 import { loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from './options.js';
@@ -155,7 +155,7 @@ export function adminOptionChecks(subject: string) {
   return {
     store: storeOption(['get', 'put', 'delete'], false),
     authorize: authorizeOption(subject),
-    storeTimeoutMs: positiveNumber(DEFAULT_STORE_TIMEOUT_MS, 'milliseconds', false),
+    storeTimeoutMs: durationMs(DEFAULT_STORE_TIMEOUT_MS),
     retryAfterSeconds: retryAfterSecondsOption,
     logger: loggerOption,
     dropRulesOnDelete: flag(DEFAULT_DROP_RULES_ON_DELETE),

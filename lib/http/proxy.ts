@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
 import vary from 'vary';
 import { discardUnreadBody } from './body.js';
-import { describeValue, optionalFunction, positiveNumber, readOptions, type OptionCheck, type OptionChecks } from '../options.js';
+import { describeValue, durationMs, optionalFunction, readOptions, type OptionCheck, type OptionChecks } from '../options.js';
 
 /** Default {@link BackendProxyOptions.timeoutMs}. */
 export const DEFAULT_PROXY_TIMEOUT_MS = 60_000;
@@ -45,7 +45,7 @@ const urlOption: OptionCheck<string> = (value, fail) => {
 
 const OPTION_CHECKS = {
   url: urlOption,
-  timeoutMs: positiveNumber(DEFAULT_PROXY_TIMEOUT_MS, 'milliseconds', false),
+  timeoutMs: durationMs(DEFAULT_PROXY_TIMEOUT_MS),
   onFailure: optionalFunction<NonNullable<BackendProxyOptions['onFailure']>>('(failure, req, res, error) => void'),
 } satisfies OptionChecks<BackendProxyOptions>;
 

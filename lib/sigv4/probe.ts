@@ -4,7 +4,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { describeValue, positiveNumber, readOptions, type OptionCheck, type OptionChecks } from '../options.js';
+import { describeValue, durationMs, readOptions, type OptionCheck, type OptionChecks } from '../options.js';
 
 /** Default {@link BackendBucketsOptions.timeoutMs}. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 1_000;
@@ -42,7 +42,7 @@ const OPTION_CHECKS = {
     if (value !== undefined && (typeof value !== 'string' || value === '')) fail("be a region name such as 'us-east-1', or be left out");
     return value as string | undefined;
   },
-  timeoutMs: positiveNumber(DEFAULT_PROBE_TIMEOUT_MS, 'milliseconds', false),
+  timeoutMs: durationMs(DEFAULT_PROBE_TIMEOUT_MS),
 } satisfies OptionChecks<BackendBucketsOptions>;
 
 /**

@@ -2,6 +2,36 @@
 
 import type { Logger } from '../options.js';
 
+/** Why a stored entry is not used: the `code` of an {@link UnusableEntryError}. */
+export type UnusableEntryCode =
+  /** Longer than any dialect can store (`MAX_STORED_RULES_CHARACTERS`). */
+  | 'ENTRY_TOO_LARGE'
+  /** Its compiled rules would take more than the cache's whole `maxBytes`. */
+  | 'ENTRY_OVER_BUDGET'
+  /** Not a stored configuration at all (e.g. not JSON, or not `{v, rules}` in Redis). */
+  | 'ENTRY_MALFORMED';
+
+/**
+ * A bucket's stored entry that is refused without being used, thrown by a store's `get` (a store of
+ * your own may throw it too) or by the cache. Its bucket answers as when the store fails: last-known
+ * rules, or unavailable (503 to preflights); the cache keeps that answer a few seconds rather than
+ * read the entry again on every request.
+ */
+export class UnusableEntryError extends Error {
+  readonly code: UnusableEntryCode;
+
+  constructor(code: UnusableEntryCode, message: string) {
+    super(message);
+    this.name = 'UnusableEntryError';
+    this.code = code;
+  }
+}
+
+/** True for an {@link UnusableEntryError} (also across duplicated copies of this package). */
+export function isUnusableEntryError(value: unknown): value is UnusableEntryError {
+  return value instanceof UnusableEntryError || (value instanceof Error && value.name === 'UnusableEntryError' && typeof (value as UnusableEntryError).code === 'string');
+}
+
 /** Default {@link StoreErrorLog} interval: store errors of one kind are logged at most once per this many ms. */
 export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -13,6 +43,12 @@ export function errorKind(error: unknown): string {
     if (typeof name === 'string') return name;
   }
   return 'unknown';
+}
+
+/** What an error says, for a log line: its message (an Error's, a DOMException's), or the value itself. */
+export function errorMessage(error: unknown): string {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 /**

@@ -75,6 +75,8 @@ export type RedisSubscriberLike = IoredisSubscriberLike | NodeRedisSubscriberLik
 export interface RedisCommands {
   /** E.g. `'ioredis Cluster'`, for debug lines and error messages. */
   readonly kind: string;
+  /** Where the client connects, for error messages: `host:port`, a socket path, or a Cluster's nodes; never credentials. */
+  readonly address: string;
   /** The values of `keys` (strings or null), in order: one round trip per node involved. */
   getMany(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string): Promise<unknown>;
@@ -211,6 +213,35 @@ export function isSubscriberFor(client: RedisClientLike, value: unknown): value 
 }
 
 /**
+ * `host:port` or the socket path of one node as a client was configured with it (an ioredis or
+ * node-redis options object, a URL, or a port), leaving out any username and password.
+ */
+function nodeAddress(node: unknown): string | undefined {
+  if (typeof node === 'number') return `localhost:${node}`;
+  if (typeof node === 'string') return URL.canParse(node) ? new URL(node).host || undefined : undefined;
+  if (typeof node !== 'object' || node === null) return undefined;
+  const { host, port, path, socket, url } = node as Record<string, unknown>;
+  if (typeof path === 'string') return path;
+  if (typeof socket === 'object' && socket !== null) return nodeAddress(socket);
+  if (typeof url === 'string') return nodeAddress(url);
+  return `${typeof host === 'string' ? host : 'localhost'}:${typeof port === 'number' ? port : 6379}`;
+}
+
+/** The configured nodes' addresses, joined; `nodes` as the client library keeps them. */
+function addressOf(nodes: unknown): string {
+  const addresses = Array.isArray(nodes) ? nodes.map(nodeAddress).filter((address) => address !== undefined) : [];
+  return addresses.length > 0 ? addresses.join(', ') : 'an unknown address';
+}
+
+/** An ioredis client's address: a Cluster's startup nodes, a Sentinel group's sentinels, or its host and port. */
+function ioredisAddress(client: IoredisClientLike): string {
+  if (isIoredisCluster(client)) return addressOf((client as { startupNodes?: unknown }).startupNodes);
+  const { sentinels, name } = client.options as { sentinels?: unknown; name?: unknown };
+  if (Array.isArray(sentinels) && sentinels.length > 0) return `master ${JSON.stringify(name)} via sentinels ${addressOf(sentinels)}`;
+  return addressOf([client.options]);
+}
+
+/**
  * ioredis: MGET per slot; on a Cluster, the slot groups one node serves go out as one pipeline
  * (ioredis writes each plain command separately, a pipeline in one write).
  */
@@ -249,6 +280,7 @@ function ioredisCommands(client: IoredisClientLike): RedisCommands {
   }
   return {
     kind: isIoredisCluster(client) ? 'ioredis Cluster' : 'ioredis Redis',
+    address: ioredisAddress(client),
     getMany,
     set: (key, value) => client.set(key, value),
     del: (key) => client.del(key),
@@ -280,6 +312,13 @@ function ioredisSubscriber(connection: IoredisSubscriberLike, events: Subscriber
       connection.disconnect(); // an 'error' listener stays (see below): late errors must not surface as unhandled
     },
   };
+}
+
+/** A node-redis client's options (its one node), or a cluster's root nodes; node-redis 4 clusters keep them private. */
+function nodeRedisNodes(client: NodeRedisClientLike, cluster: boolean): unknown {
+  const options = (client as { options?: { rootNodes?: unknown } }).options;
+  if (cluster) return options?.rootNodes;
+  return [options ?? {}];
 }
 
 /**
@@ -315,6 +354,7 @@ function nodeRedisCommands(client: NodeRedisClientLike): RedisCommands {
     : readGroup;
   return {
     kind: cluster ? 'node-redis cluster' : 'node-redis client',
+    address: addressOf(nodeRedisNodes(client, cluster)),
     getMany: (keys) => opened().then(() => getMany(keys)),
     set: (key, value) => opened().then(() => client.set(key, value)),
     del: (key) => opened().then(() => client.del(key)),

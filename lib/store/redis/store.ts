@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../../core/model.js';
+import { MAX_STORED_RULES_CHARACTERS } from '../../core/validate.js';
 import { ReadBatcher } from './batch.js';
 import {
   isRedisClient,
@@ -13,16 +14,18 @@ import {
   type RedisSubscriberLike,
   type SubscriberConnection,
 } from './clients.js';
+import { redisFailure, type RedisUnavailableError } from './failures.js';
 import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, SubscriptionHealthCheck } from './health.js';
-import { optionError, positiveNumber, readOptions, type OptionCheck, type OptionChecks } from '../../options.js';
+import { durationMs, optionError, readOptions, type OptionCheck, type OptionChecks } from '../../options.js';
 import { abortable } from '../../deadlines.js';
 import { loggerOption, type Logger } from '../../options.js';
-import { StoreErrorLog } from '../errors.js';
+import { StoreErrorLog, UnusableEntryError } from '../errors.js';
 import { StoreSubscribers } from '../subscribers.js';
 import type { InvalidationEvent, RuleStore, StoreReadOptions, StoredConfiguration } from '../types.js';
 
 export type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike, RedisSubscriberLike } from './clients.js';
 export { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from './health.js';
+export { RedisUnavailableError } from './failures.js';
 
 const debug = createDebug('express-bucket-cors:store');
 
@@ -100,12 +103,32 @@ const OPTION_CHECKS = {
   subscriber: (value) => value as RedisSubscriberLike | undefined,
   keyPrefix: stringOption(DEFAULT_KEY_PREFIX, false),
   channel: stringOption(DEFAULT_CHANNEL, true),
-  healthCheckIntervalMs: positiveNumber(DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'milliseconds', true),
-  healthCheckTimeoutMs: positiveNumber(DEFAULT_HEALTH_CHECK_TIMEOUT_MS, 'milliseconds', false),
+  healthCheckIntervalMs: durationMs(DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'to disable the check'),
+  healthCheckTimeoutMs: durationMs(DEFAULT_HEALTH_CHECK_TIMEOUT_MS),
   logger: loggerOption,
 } satisfies OptionChecks<RedisRuleStoreOptions>;
 
+/** What `put` writes under a bucket's key. */
+function storedValueText(version: string, configuration: CorsConfiguration): string {
+  const value: StoredValue = { v: version, rules: configuration };
+  return JSON.stringify(value);
+}
+
+/** The longest value holding a version of `versionLength` characters and the longest rule list any dialect can store. */
+function maxValueCharacters(versionLength: number): number {
+  return MAX_STORED_RULES_CHARACTERS + storedValueText('v'.repeat(versionLength), { CORSRules: [] }).length - '[]'.length;
+}
+
+/**
+ * Longest value a key may hold when read: room for a version of 64 characters (`put`'s have 21). A
+ * longer value is refused before it is parsed: parsing and compiling it would have no bound.
+ */
+const MAX_VALUE_CHARACTERS = maxValueCharacters(64);
+
 function parseStoredValue(key: string, raw: string): StoredConfiguration {
+  if (raw.length > MAX_VALUE_CHARACTERS) {
+    throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: key ${JSON.stringify(key)} holds ${raw.length} characters, more than the ${MAX_VALUE_CHARACTERS} of the largest configuration any dialect can store; not parsed`);
+  }
   let value: Partial<StoredValue> | null;
   try {
     value = JSON.parse(raw) as Partial<StoredValue> | null;
@@ -113,7 +136,7 @@ function parseStoredValue(key: string, raw: string): StoredConfiguration {
     value = null;
   }
   if (value === null || typeof value.v !== 'string' || typeof value.rules !== 'object' || value.rules === null || !Array.isArray(value.rules.CORSRules)) {
-    throw new Error(`RedisRuleStore: key ${JSON.stringify(key)} does not hold a stored CORS configuration`);
+    throw new UnusableEntryError('ENTRY_MALFORMED', `RedisRuleStore: key ${JSON.stringify(key)} does not hold a stored CORS configuration`);
   }
   return { configuration: value.rules, version: value.v };
 }
@@ -163,6 +186,8 @@ export class RedisRuleStore implements RuleStore {
   readonly #health: SubscriptionHealthCheck;
   readonly #givenSubscriber: RedisSubscriberLike | undefined;
   #subscription: Subscription | undefined;
+  /** The last error of the subscriber this store opened, until it is ready again: why reads go unanswered. */
+  #connectionError: unknown = undefined;
   #closed = false;
 
   constructor(options: RedisRuleStoreOptions) {
@@ -183,7 +208,7 @@ export class RedisRuleStore implements RuleStore {
     this.#health = new SubscriptionHealthCheck({
       intervalMs: healthCheckIntervalMs,
       timeoutMs: healthCheckTimeoutMs,
-      publish: (token) => this.#commands.publish(this.#healthChannel, token),
+      publish: (token) => this.#command(this.#commands.publish(this.#healthChannel, token)),
       lost: (reason) => this.#subscriptionLost(reason),
     });
     debug('redis store on %s: keyPrefix %o, channel %o, instance %s', this.#commands.kind, this.#keyPrefix, this.#channel, this.#instanceId);
@@ -193,22 +218,26 @@ export class RedisRuleStore implements RuleStore {
     const signal = options?.signal;
     signal?.throwIfAborted();
     const key = this.#keyPrefix + bucket;
-    const raw = await abortable(this.#reads.read(key), signal);
+    const raw = await this.#command(abortable(this.#reads.read(key), signal));
     return raw === null ? null : parseStoredValue(key, raw);
   }
 
   async put(bucket: string, configuration: CorsConfiguration): Promise<StoredConfiguration> {
     // Time first so versions sort roughly by write; the random part keeps concurrent writers distinct.
     const version = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-    const value: StoredValue = { v: version, rules: configuration };
-    await this.#commands.set(this.#keyPrefix + bucket, JSON.stringify(value));
+    const text = storedValueText(version, configuration);
+    if (text.length > maxValueCharacters(version.length)) {
+      // What get would refuse to read is not written: the previous rules stay.
+      throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: the rules of bucket ${JSON.stringify(bucket)} are longer than the ${MAX_STORED_RULES_CHARACTERS} characters of JSON any dialect can store; not written`);
+    }
+    await this.#command(this.#commands.set(this.#keyPrefix + bucket, text));
     debug('redis put %s version %s', bucket, version);
     await this.#announce(bucket);
     return { configuration, version };
   }
 
   async delete(bucket: string): Promise<void> {
-    await this.#commands.del(this.#keyPrefix + bucket);
+    await this.#command(this.#commands.del(this.#keyPrefix + bucket));
     debug('redis delete %s', bucket);
     await this.#announce(bucket);
   }
@@ -235,15 +264,30 @@ export class RedisRuleStore implements RuleStore {
     else await subscription.connection.release(this.#channels()).catch((error: unknown) => debug('unsubscribe failed: %O', error));
   }
 
+  /**
+   * Settles like `call`, but rejects with a {@link RedisUnavailableError} naming the server and the
+   * cause, never with the client's own error (an ioredis AUTH error holds the password).
+   */
+  #command<T>(call: Promise<T>): Promise<T> {
+    return call.catch((error: unknown) => {
+      throw this.#failure(error);
+    });
+  }
+
+  #failure(error: unknown): RedisUnavailableError {
+    return redisFailure(this.#commands.address, error, this.#connectionError);
+  }
+
   /** Local subscribers first (the writer answers with new rules at once), then the other instances. */
   async #announce(bucket: string): Promise<void> {
     this.#subscribers.notify({ type: 'bucket', bucket });
     const message: InvalidationMessage = { bucket, from: this.#instanceId };
     try {
-      await this.#commands.publish(this.#channel, JSON.stringify(message));
+      await this.#command(this.#commands.publish(this.#channel, JSON.stringify(message)));
     } catch (error) {
       // The write itself succeeded; other instances catch up through their cache TTL.
-      this.#logger.error(`express-bucket-cors: rules of bucket ${JSON.stringify(bucket)} were saved but the invalidation could not be published`, error);
+      const { code, message: cause } = error as RedisUnavailableError;
+      this.#logger.error(`express-bucket-cors: rules of bucket ${JSON.stringify(bucket)} were saved but the invalidation could not be published (${code}): ${cause}`, error);
     }
   }
 
@@ -282,7 +326,8 @@ export class RedisRuleStore implements RuleStore {
         subscription.subscribing = false;
         if (this.#subscription !== subscription) return;
         // Retried on the next 'ready' or by the health check; caches heal through their TTL meanwhile.
-        this.#logger.error(`express-bucket-cors: could not subscribe to ${JSON.stringify(this.#channel)}; retrying when the connection is ready`, error);
+        const failure = this.#failure(error);
+        this.#logger.error(`express-bucket-cors: could not subscribe to ${JSON.stringify(this.#channel)} (${failure.code}): ${failure.message}; retrying when the connection is ready`, failure);
       },
     );
   }
@@ -312,6 +357,7 @@ export class RedisRuleStore implements RuleStore {
   // reports neither. The health check notices a subscription that stays broken.
   readonly #onReady = (): void => {
     debug('subscriber ready');
+    this.#connectionError = undefined;
     this.#subscribeChannels();
   };
 
@@ -331,7 +377,9 @@ export class RedisRuleStore implements RuleStore {
   };
 
   readonly #onSubscriberError = (error: unknown): void => {
-    // Both libraries reconnect by themselves; 'ready' resubscribes. Every retry errors, so debug only.
-    debug('subscriber error: %O', error);
+    // Both libraries reconnect by themselves; 'ready' resubscribes. Every retry errors, so debug only,
+    // and kept as the cause of reads that go unanswered meanwhile (same address, same credentials).
+    this.#connectionError = error;
+    debug('subscriber error: %s', this.#failure(error).message);
   };
 }
