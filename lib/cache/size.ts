@@ -6,14 +6,13 @@ import { WILDCARD } from '../core/wildcard.js';
 
 /**
  * Heap bytes of one cached bucket besides its name's characters: the entry (answer pointer, expiry,
- * recency links), its slot in the cache's Map, and the name's string header. `bench/heap.mjs`
- * measured 128 B at 1,000,000 buckets and 137 B at 200,000 (the Map's spare capacity), Node 20 x64.
+ * recency links), its slot in the cache's Map, and the name's string header; set above what
+ * `bench/measure/heap.mjs` measures (bench/README.md has the figures).
  */
 const ENTRY_BYTES = 140;
 
-// Coefficients of the compiled-rules estimate, fitted with `bench/heap.mjs` on 3 short rules (4.6 to
-// 5.0 KB of heap across runs) and on 100 rules of 59 KB as JSON (318 to 365 KB), Node 20 x64, then
-// rounded up so that the estimate stays above the heap of either.
+// Coefficients of the compiled-rules estimate, fitted with `bench/measure/heap.mjs` on 3 short rules and
+// on 100 rules of 59 KB as JSON, then rounded up so that the estimate stays above the heap of either.
 /** A compiled configuration without rules: the lookup, the candidate maps, the parsed object's shell. */
 const CONFIGURATION_BYTES = 1_100;
 /** One rule: its compiled object, method mask, header pairs and the parsed rule object. */
@@ -23,7 +22,7 @@ const LIST_ITEM_BYTES = 80;
 /**
  * One literal AllowedOrigin on top of its list item: its candidate entry, its complete echoed answer
  * (`echoHeaders`) and the answers to actual requests kept for it once asked (at most one frozen
- * decision per method, see `LiteralOrigin`). `bench/heap.mjs` measured about 330 B before any is asked.
+ * decision per method, see `LiteralOrigin`).
  */
 const LITERAL_ORIGIN_BYTES = 600;
 /** One character of the configuration's strings, kept parsed and compiled (patterns, joined header values); the content key is counted apart. */
