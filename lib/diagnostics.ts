@@ -27,7 +27,7 @@ export interface CorsDecisionEvent {
   readonly outcome: 'allowed' | 'refused' | 'matched' | 'unmatched';
   /** The core's reason when refused or unmatched (`no-match`, `no-configuration`, `unavailable`, …); `null` otherwise. */
   readonly reason: string | null;
-  /** Index of the rule that matched, or `null`. */
+  /** 0-based position in `CORSRules` of the rule that matched (messages number it from 1, see `ruleLabel`), or `null`. */
   readonly rule: number | null;
   /** Whether the rules came from the local cache at once (`hit`), after a store read (`miss`), or without a lookup (`none`: service rules). */
   readonly cache: 'hit' | 'miss' | 'none';

@@ -186,7 +186,7 @@ describe('RuleCache with a scripted store', () => {
     const onStoreError = jest.fn();
     const cache = new RuleCache(store, { logger, onStoreError });
     const pending = cache.lookup('photos');
-    const injected = { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'], ExposeHeaders: ['ETag\r\nSet-Cookie: x=1'] }] };
+    const injected: CorsConfiguration = { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'], ExposeHeaders: ['ETag\r\nSet-Cookie: x=1'] }] };
     store.reads[0]!.resolve(stored(injected));
     // The core's neutral reason (not an S3 error: the cache serves every dialect).
     await expect(pending).resolves.toMatchObject({ kind: 'unavailable', error: { violation: { code: 'invalid-header-name', field: 'ExposeHeaders' } } });

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis, { Cluster } from 'ioredis';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
 import { serializeCorsXml } from 'express-bucket-cors/s3';
 import { Progress } from '../support/internals';
 import { RedisRuleStore } from 'express-bucket-cors';
@@ -10,8 +11,8 @@ import { connectionTracker, isolated, nextBucketEvent, subscribed } from '../sto
 import { freePort, startRedis, startRedisCluster, type RedisClusterHandle, type RedisServerHandle } from '../support/redis';
 import { cliWorkspace, storeArguments } from './run';
 
-const CLEAN = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
-const WARNED = { CORSRules: [{ ID: 'uploads', AllowedOrigins: ['https://app.example/'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type', 'x-amz-*'] }] };
+const CLEAN: CorsConfiguration = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
+const WARNED: CorsConfiguration = { CORSRules: [{ ID: 'uploads', AllowedOrigins: ['https://app.example/'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type', 'x-amz-*'] }] };
 
 const { cli, file, path } = cliWorkspace('bucket-cors-cli-');
 

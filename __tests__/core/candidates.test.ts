@@ -22,7 +22,7 @@ function referenceOriginMatch(pattern: string, origin: string): boolean {
   return origin.length >= prefix.length + suffix.length && origin.slice(0, prefix.length) === prefix && origin.slice(origin.length - suffix.length) === suffix;
 }
 
-function referenceFirstMatch(rules: readonly CorsRule[], origin: string, method: string): number {
+function referenceFirstMatch(rules: readonly CorsRule<string>[], origin: string, method: string): number {
   return rules.findIndex((rule) => rule.AllowedMethods.includes(method) && rule.AllowedOrigins.some((pattern) => referenceOriginMatch(pattern, origin)));
 }
 
@@ -36,7 +36,7 @@ describe('rule lookup through the origin index', () => {
     const word = () => Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(PIECES)).join('');
     let checked = 0;
     for (let round = 0; round < 300; round++) {
-      const rules: CorsRule[] = Array.from({ length: 1 + Math.floor(next() * 12) }, () => ({
+      const rules: CorsRule<string>[] = Array.from({ length: 1 + Math.floor(next() * 12) }, () => ({
         AllowedOrigins: Array.from({ length: 1 + Math.floor(next() * 3) }, () => {
           const kind = next();
           if (kind < 0.05) return '*';
@@ -61,7 +61,7 @@ describe('rule lookup through the origin index', () => {
   });
 
   test('more than 16 suffix lengths still finds the first matching rule', () => {
-    const rules: CorsRule[] = Array.from({ length: 40 }, (_, i) => ({ AllowedOrigins: [`https://*.${'s'.repeat(i + 1)}.example`], AllowedMethods: ['GET'] }));
+    const rules: CorsRule<string>[] = Array.from({ length: 40 }, (_, i) => ({ AllowedOrigins: [`https://*.${'s'.repeat(i + 1)}.example`], AllowedMethods: ['GET'] }));
     rules.push({ AllowedOrigins: ['https://*'], AllowedMethods: ['GET'] });
     const compiled = compileCorsConfiguration({ CORSRules: rules });
     expect(compiled.suffixBuckets).toHaveLength(0);

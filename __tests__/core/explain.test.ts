@@ -1,7 +1,7 @@
 // explain() gives the middleware's own verdict (decidePreflight / decideActual) and a per-rule analysis consistent with it.
 
 import fc from 'fast-check';
-import { compileCorsConfiguration, decideActual, decidePreflight, explain, type ExplainRequest, type CorsConfiguration, type CorsRule } from 'express-bucket-cors/core';
+import { compileCorsConfiguration, decideActual, decidePreflight, explain, RuleViolationError, type ExplainRequest, type CorsConfiguration, type CorsRule } from 'express-bucket-cors/core';
 import { CONFIGS, requestOf } from './fixtures';
 
 /** The engine's verdict for the same request, as explain() reports it. */
@@ -95,9 +95,11 @@ describe('explain: per-rule analysis and suggestion', () => {
       allowed: false,
       rule: null,
       reason: 'no-match',
+      source: 'bucket',
+      summary: 'preflight refused (no rule matches)',
       rules: [
-        { index: 0, id: 'reads', failed: ['method', 'headers'], deniedHeaders: ['content-type', 'x-amz-meta-note', 'amz-sdk-request'] },
-        { index: 1, failed: ['headers'], deniedHeaders: ['amz-sdk-request'] },
+        { index: 0, label: 'rule 1 ("reads")', id: 'reads', failed: ['method', 'headers'], deniedHeaders: ['content-type', 'x-amz-meta-note', 'amz-sdk-request'] },
+        { index: 1, label: 'rule 2', failed: ['headers'], deniedHeaders: ['amz-sdk-request'] },
       ],
       suggestion: 'add `amz-sdk-request` to AllowedHeaders of rule 2',
       headers: [],
@@ -109,7 +111,8 @@ describe('explain: per-rule analysis and suggestion', () => {
     const explanation = explain(configuration, { origin: 'https://cdn.example', method: 'PUT', requestHeaders: ['x-amz-date'], preflight: true });
     expect(explanation).toMatchObject({ allowed: true, rule: 1, reason: null, suggestion: null });
     expect(explanation.headers).toContainEqual(['Access-Control-Allow-Headers', 'x-amz-date']);
-    expect(explanation.rules[0]).toEqual({ index: 0, id: 'reads', failed: ['origin', 'method', 'headers'], deniedHeaders: ['x-amz-date'] });
+    expect(explanation.rules[0]).toEqual({ index: 0, label: 'rule 1 ("reads")', id: 'reads', failed: ['origin', 'method', 'headers'], deniedHeaders: ['x-amz-date'] });
+    expect(explanation.summary).toBe('preflight allowed by rule 2');
   });
 
   test('the cheapest fix wins: one origin beats a method and a header', () => {
@@ -135,8 +138,59 @@ describe('explain: per-rule analysis and suggestion', () => {
     expect(explain(configuration, { origin: 'https://app.example', method: 'PATCH', preflight: true })).toMatchObject({ reason: 'no-match', suggestion: expect.stringContaining('no rule can allow `PATCH`') });
     expect(explain(configuration, { origin: 'https://app.example', method: 'GET', requestHeaders: 'a b', preflight: true })).toMatchObject({
       reason: 'no-match',
-      rules: [{ index: 0, id: 'reads', failed: ['headers'], deniedHeaders: ['a b'] }, { index: 1, failed: ['headers'], deniedHeaders: ['a b'] }],
+      rules: [{ index: 0, label: 'rule 1 ("reads")', id: 'reads', failed: ['headers'], deniedHeaders: ['a b'] }, { index: 1, label: 'rule 2', failed: ['headers'], deniedHeaders: ['a b'] }],
       suggestion: '`a b` is not a valid header name: no rule can allow it',
     });
+  });
+});
+
+describe('explain: numbers, words and input', () => {
+  const configuration: CorsConfiguration = { CORSRules: [{ ID: 'reads', AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'] }] };
+
+  test('rule and index are 0-based positions in CORSRules; every text numbers rules from 1', () => {
+    const explanation = explain(configuration, { origin: 'https://app.example', method: 'GET', preflight: true });
+    expect(explanation).toMatchObject({ rule: 0, source: 'bucket', summary: 'preflight allowed by rule 1 ("reads")', rules: [{ index: 0, label: 'rule 1 ("reads")' }] });
+    expect(configuration.CORSRules[explanation.rule!]!.ID).toBe('reads');
+  });
+
+  test('an actual request is never "refused": it gets CORS headers or none', () => {
+    const miss = explain(configuration, { origin: 'https://other.example', method: 'GET', preflight: false });
+    expect(miss.summary).toBe('no CORS headers (no rule matches): the response is sent, but the browser hides it from the page');
+    expect(JSON.stringify(miss)).not.toMatch(/refuse/i);
+    expect(explain(configuration, { origin: 'https://app.example', method: 'GET', preflight: false }).summary).toBe('CORS headers from rule 1 ("reads")');
+    expect(explain(configuration, { origin: 'https://other.example', method: 'GET', preflight: true }).summary).toBe('preflight refused (no rule matches)');
+  });
+
+  test('the summary names deployment rules when they decided', () => {
+    expect(explain(configuration, { origin: 'https://app.example', method: 'GET', preflight: true }, { source: 'default' }).summary).toBe(
+      "preflight allowed by rule 1 (\"reads\"); decided by the deployment's defaultRules (the bucket has no rules of its own)",
+    );
+    expect(explain(configuration, { origin: 'https://x.example', method: 'GET', preflight: false }, { source: 'service' })).toMatchObject({
+      source: 'service',
+      summary: expect.stringContaining("decided by the deployment's serviceRules (the request names no bucket)"),
+    });
+  });
+
+  test('unvalidated rules get PutBucketCors\'s words in a RuleViolationError, never a raw TypeError', () => {
+    const parsed = JSON.parse('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":"GET"}]}') as CorsConfiguration;
+    let thrown: unknown;
+    try {
+      explain(parsed, { origin: 'https://app.example', method: 'GET', preflight: true });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(RuleViolationError);
+    expect((thrown as Error).message).toBe('invalid CORS configuration: rule 1 AllowedMethods must be a list of strings');
+    expect(() => explain({ CORSRules: 'none' } as unknown as CorsConfiguration, { origin: undefined, method: 'GET', preflight: false })).toThrow(
+      'invalid CORS configuration: the configuration must be an object with a list of rules',
+    );
+  });
+
+  test('a request of the wrong shape is a TypeError naming the field', () => {
+    const request = (fields: object) => ({ origin: 'https://app.example', method: 'GET', preflight: true, ...fields }) as ExplainRequest;
+    expect(() => explain(configuration, request({ method: undefined }))).toThrow('explain: `method` must be a string');
+    expect(() => explain(configuration, request({ preflight: 'yes' }))).toThrow('explain: `preflight` must be true or false');
+    expect(() => explain(configuration, request({ requestHeaders: [1] }))).toThrow('explain: `requestHeaders` must be a string, a list of strings or undefined');
+    expect(() => explain(configuration, request({}), { source: 'bukket' as 'bucket' })).toThrow('explain: `source` must be bucket, default or service');
   });
 });

@@ -1,7 +1,7 @@
 // lint(): each code with a positive and a negative case, and shadowed-rule against a brute-force check.
 
 import fc from 'fast-check';
-import { compileCorsConfiguration, type CompiledRule, isValidOrigin, lint, type LintCode, type CorsConfiguration, type CorsRule, findRuleViolation } from 'express-bucket-cors/core';
+import { compileCorsConfiguration, type CompiledRule, isValidOrigin, lint, type LintCode, type CorsConfiguration, type CorsRule, findRuleViolation, RuleViolationError } from 'express-bucket-cors/core';
 import { methodBit, allowsHeader, originMatches } from '../support/internals';
 import { S3_PROFILE } from 'express-bucket-cors/s3';
 
@@ -58,7 +58,7 @@ describe('lint codes', () => {
   });
 
   test('shadowing follows the wildcard semantics and the header rules', () => {
-    const star = { AllowedOrigins: ['*'], AllowedMethods: ['GET'] };
+    const star: CorsRule = { AllowedOrigins: ['*'], AllowedMethods: ['GET'] };
     expect(shadows(star, SAFE)).toEqual(['1:shadowed-rule']);
     // Headers: the earlier rule must allow every name the later one does.
     expect(shadows({ ...SAFE, AllowedHeaders: ['x-amz-*'] }, { ...SAFE, AllowedHeaders: ['X-Amz-Meta-*', 'x-amz-date'] })).toEqual(['1:shadowed-rule']);
@@ -128,4 +128,15 @@ test('shadowed-rule agrees with brute force on small random configurations (prop
   // The generator must exercise both outcomes.
   expect(shadowed).toBeGreaterThan(total / 10);
   expect(shadowed).toBeLessThan(total);
+});
+
+test('unvalidated rules get PutBucketCors\'s words in a RuleViolationError, never a raw TypeError', () => {
+  const lintOf = (json: string) => () => lint(JSON.parse(json) as CorsConfiguration);
+  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":"GET"}]}')).toThrow(RuleViolationError);
+  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":"GET"}]}')).toThrow('invalid CORS configuration: rule 1 AllowedMethods must be a list of strings');
+  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]},{"AllowedOrigins":"http://localhost:7641","AllowedMethods":["GET"]}]}')).toThrow(
+    'invalid CORS configuration: rule 2 AllowedOrigins must be a list of strings',
+  );
+  expect(lintOf('[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]}]')).toThrow('invalid CORS configuration: the configuration must be an object with a list of rules');
+  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["get"]}]}')).toThrow('invalid CORS configuration: rule 1 AllowedMethods: unsupported method "get"');
 });

@@ -89,7 +89,7 @@ function wildcardMatches(pattern: string, value: string): boolean {
   return value.substring(0, before.length) === before && value.substring(value.length - afterStar.length) === afterStar;
 }
 
-function ruleMatches(rule: CorsRule, origin: string, method: string, names: string[] | undefined): boolean {
+function ruleMatches(rule: CorsRule<string>, origin: string, method: string, names: string[] | undefined): boolean {
   if (!CORS_METHODS.includes(method) || !rule.AllowedMethods.includes(method)) return false;
   if (!canMatchOrigin(origin) || !rule.AllowedOrigins.some((allowed) => wildcardMatches(allowed, origin))) return false;
   const allowedHeaders = (rule.AllowedHeaders ?? []).map((header) => header.toLowerCase());

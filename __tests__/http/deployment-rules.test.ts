@@ -4,11 +4,12 @@ import express from 'express';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import request from 'supertest';
 import { mediaStoreDialect } from 'express-bucket-cors/mediastore';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
 import { DIAGNOSTICS_CHANNELS, type CorsDecisionEvent, bucketCors, type BucketCorsOptions, MemoryRuleStore } from 'express-bucket-cors';
 
 const ORIGIN = 'https://console.example';
-const DEFAULT_RULES = { CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET', 'HEAD'], MaxAgeSeconds: 60 }] };
-const SERVICE_RULES = { CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET'], ExposeHeaders: ['x-amz-request-id'] }] };
+const DEFAULT_RULES: CorsConfiguration = { CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET', 'HEAD'], MaxAgeSeconds: 60 }] };
+const SERVICE_RULES: CorsConfiguration = { CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET'], ExposeHeaders: ['x-amz-request-id'] }] };
 
 function appWith(options: BucketCorsOptions) {
   const cors = bucketCors(options);
@@ -39,6 +40,7 @@ describe('defaultRules', () => {
   });
 
   test('are off by default (S3 parity) and validated at construction against the dialect', () => {
+    // @ts-expect-error: 'get' is not a CorsMethod; JavaScript callers get the same refusal at run time
     expect(() => bucketCors({ defaultRules: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['get'] }] } })).toThrow(
       'bucketCors: `defaultRules` is not a valid CORS configuration for the s3 dialect: rule 1 AllowedMethods: unsupported method "get".',
     );

@@ -75,7 +75,7 @@ export interface CompiledRule extends RuleResponseHeaders {
 /** A configuration ready for `decidePreflight` / `decideActual`: what caches keep. */
 export interface CompiledRules {
   /** The configuration this was compiled from, unchanged. */
-  readonly configuration: CorsConfiguration;
+  readonly configuration: CorsConfiguration<string>;
   /** Number of rules. */
   readonly ruleCount: number;
   /** The rules, compiled, in stored order (first match wins). */
@@ -127,7 +127,7 @@ function addIndex(map: Map<string, number[]>, key: string, index: number): void 
   else if (indexes[indexes.length - 1] !== index) indexes.push(index);
 }
 
-function compileRule(rule: CorsRule): CompiledRule {
+function compileRule(rule: CorsRule<string>): CompiledRule {
   let methodMask = 0;
   for (const method of rule.AllowedMethods) methodMask |= methodBit(method);
   const allowedHeaders = rule.AllowedHeaders ?? [];
@@ -163,7 +163,7 @@ function compileRule(rule: CorsRule): CompiledRule {
  * header strings). Expects a configuration that passed `validateCorsConfiguration`; anything else
  * still compiles, and values validation would reject (e.g. method `get`) simply never match.
  */
-export function compileCorsConfiguration(config: CorsConfiguration): CompiledRules {
+export function compileCorsConfiguration(config: CorsConfiguration<string>): CompiledRules {
   // Arrays stay unfrozen (the types are readonly): V8 iterates frozen arrays markedly slower.
   const rules = config.CORSRules.map(compileRule);
   const exactOriginRules = new Map<string, number[]>();

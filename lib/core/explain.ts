@@ -1,4 +1,4 @@
-// Why a request is allowed or refused: the engine's own decision, plus which conditions every rule fails and the smallest fix.
+// Why a preflight is allowed or refused, or an actual request gets CORS headers or none: the engine's own decision, plus which conditions every rule fails and the smallest fix.
 
 import { compileCorsConfiguration, methodBit, type CompiledRule } from './compile.js';
 import { allowsHeader, decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, originMatches, OVER_LIMIT, parseRequestedHeaders } from './decide.js';
@@ -6,7 +6,7 @@ import type { ActualMiss, CorsRequestInfo, PreflightRefusal } from './decision.j
 import { isValidOrigin } from './headers.js';
 import { joinWords, ruleLabel } from './wording.js';
 import type { CorsConfiguration, HeaderList } from './model.js';
-import { STORED_RULES_PROFILE } from './validate.js';
+import { assertValidRules, STORED_RULES_PROFILE } from './validate.js';
 
 /** A hypothetical request to explain. */
 export interface ExplainRequest {
@@ -28,10 +28,27 @@ export interface ExplainRequest {
 /** A condition of a rule that a request can fail. */
 export type ExplainCondition = 'origin' | 'method' | 'headers';
 
+/**
+ * Which rules decided: the bucket's own, or a deployment's `defaultRules` (a bucket without rules of
+ * its own) or `serviceRules` (a request naming no bucket), as in `bucketCors`.
+ */
+export type ExplainSource = 'bucket' | 'default' | 'service';
+
+/** Options of {@link explain}. */
+export interface ExplainOptions {
+  /** Which rules `configuration` is, for the words of {@link Explanation.summary}. Default: `'bucket'`. */
+  readonly source?: ExplainSource;
+}
+
 /** How one rule fares against the request. */
 export interface RuleExplanation {
-  /** 0-based rule index, stored order. */
+  /**
+   * 0-based position in `CORSRules` (so `CORSRules[index]` is the rule), unchanged since 0.1 for
+   * programs; people read {@link RuleExplanation.label}, which numbers rules from 1.
+   */
   readonly index: number;
+  /** The rule as every message names it, numbered from 1: `rule 2` or `rule 2 ("uploads")`. */
+  readonly label: string;
   /** The rule's `ID`, when it has one. */
   readonly id?: string;
   /** Conditions the rule fails, in this order: origin, method, headers; empty when the rule matches. */
@@ -41,16 +58,31 @@ export interface RuleExplanation {
 }
 
 /**
- * The explanation of one request; plain data, stable as JSON:
- * `{ allowed, rule, reason, rules: [{ index, id?, failed, deniedHeaders }], suggestion, headers }`.
+ * The explanation of one request; plain data, stable as JSON: `{ allowed, rule, reason, source,
+ * summary, rules: [{ index, label, id?, failed, deniedHeaders }], suggestion, headers }`. Numbers
+ * (`rule`, `index`) are 0-based positions in `CORSRules`; every text (`summary`, `label`,
+ * `suggestion`) numbers rules from 1, as S3's console and this library's messages do.
  */
 export interface Explanation {
-  /** Whether the preflight is allowed (200), or the actual request gets CORS headers. */
+  /**
+   * For a preflight: whether it is allowed (200). For an actual request: whether it gets CORS
+   * headers (CORS never refuses an actual request; without headers the browser hides the answer).
+   */
   readonly allowed: boolean;
-  /** 0-based index of the rule that answers; `null` when refused. */
+  /** 0-based position in `CORSRules` of the rule that answers; `null` when none does. */
   readonly rule: number | null;
-  /** The core's reason for a refusal (`no-match`, `no-origin`, …, as `decidePreflight`/`decideActual` give it); `null` when allowed. */
+  /**
+   * Why the preflight is refused, or the actual request gets no CORS headers (`no-match`,
+   * `no-origin`, …, as `decidePreflight`/`decideActual` give it); `null` when allowed.
+   */
   readonly reason: PreflightRefusal | ActualMiss | null;
+  /** Which rules decided: the bucket's own, or the deployment's `defaultRules` or `serviceRules`. */
+  readonly source: ExplainSource;
+  /**
+   * The verdict as one line, rules numbered from 1, e.g. `preflight allowed by rule 2 ("uploads")`,
+   * `preflight refused (no rule matches)`, `no CORS headers (no rule matches): the browser hides the response`.
+   */
+  readonly summary: string;
   /** Every rule, stored order. */
   readonly rules: readonly RuleExplanation[];
   /**
@@ -79,7 +111,8 @@ function analyseRule(rule: CompiledRule, index: number, id: string | undefined, 
   if (requested === null) deniedHeaders = [...invalid];
   else if (Array.isArray(requested)) deniedHeaders = requested.filter((name) => !allowsHeader(rule, name));
   if (requested === null || requested === OVER_LIMIT || deniedHeaders.length > 0) failed.push('headers');
-  return id === undefined ? { index, failed, deniedHeaders } : { index, id, failed, deniedHeaders };
+  const label = ruleLabel(index, id);
+  return id === undefined ? { index, label, failed, deniedHeaders } : { index, label, id, failed, deniedHeaders };
 }
 
 /** The smallest change to one rule that makes it match, as one line. */
@@ -88,7 +121,7 @@ function fixRule(explanation: RuleExplanation, origin: string, method: string): 
   if (explanation.failed.includes('origin')) additions.push(`${code(origin)} to AllowedOrigins`);
   if (explanation.failed.includes('method')) additions.push(`${code(method)} to AllowedMethods`);
   if (explanation.deniedHeaders.length > 0) additions.push(`${joinWords(explanation.deniedHeaders.map(code))} to AllowedHeaders`);
-  return `add ${joinWords(additions)} of ${ruleLabel(explanation.index, explanation.id)}`;
+  return `add ${joinWords(additions)} of ${explanation.label}`;
 }
 
 /** What one change costs: one per condition, one per header name to add. */
@@ -124,12 +157,60 @@ function suggest(reason: PreflightRefusal | ActualMiss, request: ExplainRequest,
   return fixRule(best, origin, method);
 }
 
+/** Each reason in words, for {@link Explanation.summary}. */
+const REASON_WORDS: Readonly<Record<PreflightRefusal | ActualMiss, string>> = {
+  unavailable: 'the rules could not be read',
+  'no-origin': 'no Origin header',
+  'invalid-method': 'Access-Control-Request-Method is not a method a rule can allow',
+  'no-bucket': 'the bucket does not exist',
+  'no-configuration': 'the bucket has no CORS configuration',
+  'missing-method': 'no Access-Control-Request-Method',
+  'too-many-headers': `more than ${MAX_REQUESTED_HEADERS} requested headers`,
+  'no-match': 'no rule matches',
+};
+
+const SOURCE_WORDS: Readonly<Record<Exclude<ExplainSource, 'bucket'>, string>> = {
+  default: "decided by the deployment's defaultRules (the bucket has no rules of its own)",
+  service: "decided by the deployment's serviceRules (the request names no bucket)",
+};
+
+/** The verdict in one line; an actual request is never "refused": it gets CORS headers or none. */
+function summarize(preflight: boolean, reason: PreflightRefusal | ActualMiss | null, answering: RuleExplanation | undefined, source: ExplainSource): string {
+  const verdict =
+    reason !== null ? (preflight ? `preflight refused (${REASON_WORDS[reason]})` : `no CORS headers (${REASON_WORDS[reason]}): the response is sent, but the browser hides it from the page`)
+    : preflight ? `preflight allowed by ${answering!.label}`
+    : `CORS headers from ${answering!.label}`;
+  return source === 'bucket' ? verdict : `${verdict}; ${SOURCE_WORDS[source]}`;
+}
+
+const SOURCES: ReadonlySet<string> = new Set<ExplainSource>(['bucket', 'default', 'service']);
+
+/** Plain-language TypeErrors for a request of the wrong shape (explain is often fed parsed JSON or query strings). */
+function checkRequest(request: ExplainRequest, options: ExplainOptions): void {
+  const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+  const problem =
+    typeof request !== 'object' || request === null ? 'the request must be an object'
+    : typeof request.method !== 'string' ? '`method` must be a string'
+    : typeof request.preflight !== 'boolean' ? '`preflight` must be true or false'
+    : !optionalString(request.origin) ? '`origin` must be a string or undefined'
+    : !optionalString(request.requestMethod) ? '`requestMethod` must be a string or undefined'
+    : !optionalString(request.requestHeaders) && !(Array.isArray(request.requestHeaders) && request.requestHeaders.every((name) => typeof name === 'string'))
+      ? '`requestHeaders` must be a string, a list of strings or undefined'
+    : options.source !== undefined && !SOURCES.has(options.source) ? '`source` must be bucket, default or service'
+    : undefined;
+  if (problem !== undefined) throw new TypeError(`explain: ${problem}`);
+}
+
 /**
  * Explains how `configuration` answers `request`: the verdict comes from `decidePreflight` /
  * `decideActual` on the compiled rules (the middleware's own decision), and the per-rule analysis
- * from the same matchers. Pure; never throws for a configuration that compiles.
+ * from the same matchers. Pure. Throws a `RuleViolationError` (worded as PutBucketCors's validation,
+ * rules numbered from 1) for a configuration no dialect accepts (checked against
+ * `STORED_RULES_PROFILE`), and a `TypeError` naming the field for a request of the wrong shape.
  */
-export function explain(configuration: CorsConfiguration, request: ExplainRequest): Explanation {
+export function explain(configuration: CorsConfiguration<string>, request: ExplainRequest, options: ExplainOptions = {}): Explanation {
+  assertValidRules(configuration, STORED_RULES_PROFILE);
+  checkRequest(request, options);
   const compiled = compileCorsConfiguration(configuration);
   const requestHeaders = typeof request.requestHeaders === 'string' || request.requestHeaders === undefined ? request.requestHeaders : request.requestHeaders.join(',');
   const requestMethod = request.preflight ? (request.requestMethod ?? request.method) : request.requestMethod;
@@ -163,5 +244,7 @@ export function explain(configuration: CorsConfiguration, request: ExplainReques
   const bit = methodBit(method);
   const rules = compiled.rules.map((rule, index) => analyseRule(rule, index, configuration.CORSRules[index]!.ID, request.origin, bit, requested, invalid));
   const suggestion = reason === null ? null : suggest(reason, request, request.origin, method, invalid, rules);
-  return { allowed, rule: ruleIndex, reason, rules, suggestion, headers };
+  const source = options.source ?? 'bucket';
+  const summary = summarize(request.preflight, reason, ruleIndex === null ? undefined : rules[ruleIndex], source);
+  return { allowed, rule: ruleIndex, reason, source, summary, rules, suggestion, headers };
 }

@@ -21,5 +21,5 @@ export { CORS_VARY, LIST_SEPARATOR, ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHO
 export { isValidOrigin, isHttpToken } from './headers.js';
 export { compileWildcard, matchesWildcard, countWildcards, WILDCARD, type WildcardPattern } from './wildcard.js';
 export { ruleLabel, joinWords } from './wording.js';
-export { explain, type ExplainRequest, type Explanation, type ExplainCondition, type RuleExplanation } from './explain.js';
+export { explain, type ExplainRequest, type ExplainOptions, type ExplainSource, type Explanation, type ExplainCondition, type RuleExplanation } from './explain.js';
 export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, SDK_BROWSER_HEADERS, type LintCode, type LintWarning } from './lint.js';

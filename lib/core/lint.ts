@@ -5,6 +5,7 @@ import { allowsHeader, originMatches } from './decide.js';
 import { joinWords, ruleLabel } from './wording.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
+import { assertValidRules, STORED_RULES_PROFILE } from './validate.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 
 /** Every lint code; stable, meant for machines. */
@@ -21,7 +22,7 @@ export type LintCode =
 /** One warning. */
 export interface LintWarning {
   readonly code: LintCode;
-  /** 0-based index of the rule concerned; `null` for the configuration as a whole. */
+  /** 0-based position in `CORSRules` of the rule concerned (`message` numbers it from 1); `null` for the configuration as a whole. */
   readonly rule: number | null;
   /** One line in English, rules numbered from 1. */
   readonly message: string;
@@ -195,7 +196,7 @@ function originProblem(origin: string): string | undefined {
 
 const quoted = (value: string): string => JSON.stringify(value);
 
-function ruleWarnings(rule: CorsRule, compiled: CompiledRule, index: number): LintWarning[] {
+function ruleWarnings(rule: CorsRule<string>, compiled: CompiledRule, index: number): LintWarning[] {
   const warnings: LintWarning[] = [];
   const label = ruleLabel(index, rule.ID);
   const warn = (code: LintCode, message: string) => warnings.push({ code, rule: index, message: `${label}: ${message}` });
@@ -244,8 +245,13 @@ function ruleWarnings(rule: CorsRule, compiled: CompiledRule, index: number): Li
  * - `sdk-headers-not-allowed`: PUT or POST allowed, some of {@link SDK_BROWSER_HEADERS} not allowed;
  * - `max-age-capped`: `MaxAgeSeconds` above {@link CHROMIUM_MAX_AGE_SECONDS};
  * - `duplicate-origin`; `wildcard-beside-origins`.
+ *
+ * Throws a `RuleViolationError` (worded as PutBucketCors's validation, rules numbered from 1) when
+ * `configuration` is not a configuration any dialect accepts, e.g. parsed JSON whose `AllowedMethods`
+ * is a string: checked against `STORED_RULES_PROFILE` first, so nothing fails half-way.
  */
-export function lint(configuration: CorsConfiguration): LintWarning[] {
+export function lint(configuration: CorsConfiguration<string>): LintWarning[] {
+  assertValidRules(configuration, STORED_RULES_PROFILE);
   const compiled = compileCorsConfiguration(configuration).rules;
   const warnings: LintWarning[] = [];
   configuration.CORSRules.forEach((rule, index) => {

@@ -1,6 +1,6 @@
 // Checks a configuration against a dialect's profile and reports the first violation as a neutral, typed reason.
 
-import { RULE_FIELDS, type RuleField } from './fields.js';
+import { RULE_FIELDS, RULE_FIELDS_BY_KEY, type RuleField } from './fields.js';
 import { isHttpToken } from './headers.js';
 import { isPortableText } from './text.js';
 import { isPlainObject } from './values.js';
@@ -31,7 +31,10 @@ export interface RuleProfile {
   readonly maxAgeSeconds: readonly [min: number, max: number];
 }
 
-/** The neutral reasons a configuration is refused; `rule` is the 0-based rule index, `field` a model key. */
+/**
+ * The neutral reasons a configuration is refused; `rule` is the 0-based position in `CORSRules`
+ * ({@link describeRuleViolation} numbers it from 1), `field` a model key.
+ */
 export type RuleViolation =
   | { readonly code: 'not-a-configuration' }
   | { readonly code: 'no-rules' }
@@ -185,6 +188,9 @@ function place(rule: number, field?: keyof CorsRule): string {
   return field === undefined ? ruleLabel(rule, undefined) : `${ruleLabel(rule, undefined)} ${field}`;
 }
 
+/** What a field's value must be, for `wrong-type`. */
+const EXPECTED_TYPE: Readonly<Record<RuleField['kind'], string>> = { list: 'a list of strings', text: 'a string', integer: 'an integer' };
+
 /**
  * A one-line English description of `violation` that says which field and why, for dialects without
  * wording of their own (and for tools); rules are numbered from 1.
@@ -196,7 +202,7 @@ export function describeRuleViolation(violation: RuleViolation): string {
     case 'no-rules':
       return 'the configuration must have at least one rule';
     case 'wrong-type':
-      return violation.field === undefined ? `${place(violation.rule)} must be an object` : `${place(violation.rule, violation.field)} has the wrong type`;
+      return violation.field === undefined ? `${place(violation.rule)} must be an object` : `${place(violation.rule, violation.field)} must be ${EXPECTED_TYPE[RULE_FIELDS_BY_KEY.get(violation.field)!.kind]}`;
     case 'missing-field':
       return `${place(violation.rule, violation.field)} is required`;
     case 'max-age-out-of-range':

@@ -97,8 +97,12 @@ describe('serializeCorsJson', () => {
   });
 });
 
-describe('parseCorsConfiguration with JSON: what XML could not return is refused', () => {
-  test.each(['{"CORSRules":[{"ID":"a\\u0000\\ud800","AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}', '{"CORSRules":[{"AllowedOrigins":["https://a\\u0001"],"AllowedMethods":["GET"]}]}'])('%s', (body) => {
-    expect(() => parseCorsConfiguration(body, 'json')).toThrow(S3Errors.malformedXml().message);
+describe('parseCorsConfiguration with JSON: what XML could not return is refused, as MalformedJSON', () => {
+  test.each([
+    ['{"CORSRules":[{"ID":"a\\u0000\\ud800","AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}', 'rule 1 ID: a value holds a control character or a lone surrogate'],
+    ['{"CORSRules":[{"AllowedOrigins":["https://a\\u0001"],"AllowedMethods":["GET"]}]}', 'rule 1 AllowedOrigins: a value holds a control character or a lone surrogate'],
+  ])('%s', (body, detail) => {
+    expect(() => parseCorsConfiguration(body, 'json')).toThrow(detail);
+    expect(() => parseCorsConfiguration(body, 'json')).toThrow(/^The JSON you provided was not well-formed/);
   });
 });

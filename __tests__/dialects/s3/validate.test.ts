@@ -4,10 +4,10 @@ import { S3Errors, type S3Error, parseCorsConfiguration, validateCorsConfigurati
 import type { CorsConfiguration, CorsRule } from 'express-bucket-cors/core';
 
 const base: CorsRule = { AllowedOrigins: ['*'], AllowedMethods: ['GET'] };
-const withRule = (overrides: Partial<CorsRule>): CorsConfiguration => ({ CORSRules: [{ ...base, ...overrides }] });
+const withRule = (overrides: Partial<CorsRule<string>>): CorsConfiguration<string> => ({ CORSRules: [{ ...base, ...overrides }] });
 const errorView = (error: S3Error) => ({ status: error.status, code: error.code, message: error.message, extra: error.extra });
 
-function rejection(config: CorsConfiguration) {
+function rejection(config: CorsConfiguration<string>) {
   try {
     validateCorsConfiguration(config);
   } catch (error) {
@@ -17,7 +17,7 @@ function rejection(config: CorsConfiguration) {
 }
 
 describe('validateCorsConfiguration', () => {
-  test.each<[string, CorsConfiguration, S3Error]>([
+  test.each<[string, CorsConfiguration<string>, S3Error]>([
     ['T04 unsupported method', withRule({ AllowedOrigins: ['*', 'https://test.com'], AllowedMethods: ['GET', 'PUT', 'HEAD', 'MYMETHOD'] }), S3Errors.unsupportedMethod('MYMETHOD')],
     ['T05 no rules', { CORSRules: [] }, S3Errors.malformedXml()],
     ['T07 two wildcards in an origin', withRule({ AllowedOrigins: ['*example*.com'] }), S3Errors.originWildcards('*example*.com')],
@@ -66,13 +66,23 @@ describe('validateCorsConfiguration', () => {
     expect(validateCorsConfiguration(config)).toBe(config);
   });
 
+  test('takes parsed JSON as it is: a string where a list belongs is refused, never iterated', () => {
+    expect(rejection(JSON.parse('{"CORSRules":[{"AllowedOrigins":"http://localhost:7641","AllowedMethods":["GET"]}]}')).code).toBe('MalformedXML');
+    expect(() => validateCorsConfiguration({ CORSRules: [{ AllowedOrigins: 'http://localhost:7641', AllowedMethods: ['GET'] }] }, 'json')).toThrow(
+      S3Errors.malformedJson('rule 1 AllowedOrigins must be a list of strings').message,
+    );
+    expect(() => validateCorsConfiguration([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }], 'json')).toThrow(
+      S3Errors.malformedJson('the configuration must be an object with a list of rules').message,
+    );
+  });
+
   test('checks run in the docs/behaviour.md §3.4 order', () => {
     // A missing method anywhere beats the rule count; the count beats per-rule checks.
     const many = Array.from({ length: 101 }, () => ({ ...base, AllowedMethods: ['get'] }));
     expect(rejection({ CORSRules: [...many, { ...base, AllowedMethods: [] }] }).code).toBe('MalformedXML');
     expect(rejection({ CORSRules: many })).toEqual(errorView(S3Errors.tooManyRules()));
     // Within a rule: methods, origins, allowed headers, expose headers, ID.
-    const bad: CorsRule = { ID: 'i'.repeat(300), AllowedOrigins: ['*a*'], AllowedMethods: ['get'], AllowedHeaders: ['a b'], ExposeHeaders: ['*'] };
+    const bad: CorsRule<string> = { ID: 'i'.repeat(300), AllowedOrigins: ['*a*'], AllowedMethods: ['get'], AllowedHeaders: ['a b'], ExposeHeaders: ['*'] };
     expect(rejection({ CORSRules: [bad] })).toEqual(errorView(S3Errors.unsupportedMethod('get')));
     expect(rejection({ CORSRules: [{ ...bad, AllowedMethods: ['GET'] }] })).toEqual(errorView(S3Errors.originWildcards('*a*')));
     expect(rejection({ CORSRules: [{ ...bad, AllowedMethods: ['GET'], AllowedOrigins: ['*'] }] })).toEqual(errorView(S3Errors.invalidHeaderCharacter('a b')));
@@ -94,9 +104,10 @@ describe('parseCorsConfiguration', () => {
     );
   });
 
-  test('JSON: parse then validate (missing methods in an empty list is MalformedXML like the SDK would cause)', () => {
+  test('JSON: parse then validate; a structural failure is MalformedJSON naming it, never MalformedXML', () => {
     expect(parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}', 'json')).toEqual({ CORSRules: [base] });
-    expect(() => parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":[]}]}', 'json')).toThrow(S3Errors.malformedXml().message);
+    expect(() => parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":[]}]}', 'json')).toThrow(S3Errors.malformedJson('rule 1 AllowedMethods is required').message);
+    expect(() => parseCorsConfiguration('{"CORSRules":[]}', 'json')).toThrow(S3Errors.malformedJson('the configuration must have at least one rule').message);
     expect(() => parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["Get"]}]}', 'json')).toThrow(S3Errors.unsupportedMethod('Get').message);
   });
 
