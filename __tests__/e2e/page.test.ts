@@ -2,7 +2,7 @@
 // explained, S3's errors shown for a refused Save and a too-large upload, each bucket's own rules in the editor, and the
 // page server refusing cross-site calls. Screenshots of each state go to .tmp/screenshots/ (look at them after a change).
 
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { GetBucketCorsCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { request, type Server } from 'node:http';
@@ -68,6 +68,25 @@ describe('demo page (examples/public) in headless Chromium', () => {
     await page.click('#upload');
   };
 
+  test('a fresh page shows no error before the user did anything, and its sections read 1, 2, 3, 4', async () => {
+    // The default bucket name does not exist yet: said plainly, not as a red NoSuchBucket.
+    await rulesStatus().filter({ hasText: 'Bucket photos does not exist yet: create it in 1. Bucket.' }).waitFor();
+    expect(await rulesStatus().getAttribute('class')).toBe('muted');
+    expect(await page.locator('.blocked').count()).toBe(0);
+    expect(await page.textContent('body')).not.toContain('NoSuchBucket');
+    const headings = page.locator('section h2');
+    const titles = (await headings.allTextContents()).map((title) => title.slice(0, 2));
+    expect(titles).toEqual(['1.', '2.', '3.', '4.', 'Wh']);
+    // Reading order on screen too: each numbered section starts below, or on the same row right of, the one before.
+    const boxes = await Promise.all((await headings.all()).slice(0, 4).map(async (heading) => (await heading.boundingBox())!));
+    for (let i = 1; i < boxes.length; i++) {
+      const [before, box] = [boxes[i - 1]!, boxes[i]!];
+      expect(box.y > before.y + before.height || (Math.abs(box.y - before.y) < 2 && box.x > before.x)).toBe(true);
+    }
+    await expect(page.textContent('#rules-shape')).resolves.toContain('The editor shows the rules as a JSON list');
+    await shot('fresh');
+  });
+
   test('upload and list across origins with the sample rules; blocked and explained once the rules are deleted', async () => {
     await createBucket('gallery');
     await page.locator('#buckets', { hasText: 'gallery' }).waitFor();
@@ -89,8 +108,8 @@ describe('demo page (examples/public) in headless Chromium', () => {
     await page.click('#remove');
     await rulesStatus().filter({ hasText: 'Deleted' }).waitFor();
     await page.click('#list');
-    await log().locator('.entry.blocked', { hasText: 'BLOCKED by the browser' }).waitFor();
-    await log().locator('.entry.why', { hasText: 'carries no Access-Control-Allow-Origin' }).waitFor();
+    await log().locator('.entry.blocked', { hasText: 'BLOCKED by the browser (Failed to fetch). Bucket gallery has no CORS configuration: save rules in 2.' }).waitFor();
+    await log().locator('.entry.why', { hasText: 'carries no Access-Control-Allow-Origin for' }).filter({ hasText: 'the bucket has no CORS configuration' }).waitFor();
 
     await page.click('#upload');
     await log().locator('.entry.why', { hasText: 'CORSResponse: CORS is not enabled for this bucket.' }).waitFor();
@@ -134,7 +153,7 @@ describe('demo page (examples/public) in headless Chromium', () => {
     await rulesStatus().filter({ hasText: 'Saved.' }).waitFor();
     await page.check('#note');
     await uploadFile('with-note.txt', 'the note header is not allowed');
-    await log().locator('.entry.why', { hasText: 'rule 1 (no-note): fails on headers; no AllowedHeader covers x-amz-meta-note' }).waitFor();
+    await log().locator('.entry.why', { hasText: 'rule 1 ("no-note"): fails on headers; no AllowedHeader covers x-amz-meta-note' }).waitFor();
     await log().locator('.entry.why', { hasText: 'Suggestion: add `x-amz-meta-note` to AllowedHeaders of rule 1' }).waitFor();
     await shot('explained-rule-by-rule');
   });
@@ -211,9 +230,69 @@ describe('demo page (examples/public) in headless Chromium', () => {
 
     await page.fill('#bucket', 'no-such-bucket');
     await page.press('#bucket', 'Tab');
-    await rulesStatus().filter({ hasText: 'Could not load the rules of no-such-bucket: NoSuchBucket' }).waitFor();
+    await rulesStatus().filter({ hasText: 'Bucket no-such-bucket does not exist yet: create it in 1. Bucket.' }).waitFor();
     expect(await page.inputValue('#rules')).toBe('');
+    // A call to it is blocked: the headline names the missing bucket instead of blaming CORS rules it does not have.
+    await page.click('#list');
+    const headline = log().locator('.entry.blocked', { hasText: 'ListObjectsV2: GET BLOCKED by the browser' }).last();
+    await headline.filter({ hasText: 'Bucket no-such-bucket does not exist: create it in 1. Bucket.' }).waitFor();
+    expect(await headline.textContent()).not.toContain('CORS rules');
+    await log().locator('.entry.why', { hasText: 'the bucket does not exist, so no CORS rules apply' }).waitFor();
     await shot('bucket-missing');
+  });
+
+  describe('the rule editor checks rules with the library before anything is sent', () => {
+    const storedRules = async (bucket: string) => (await running.s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules;
+    /** Replaces the editor's text as a paste does (one insertion, input events fired). */
+    const paste = async (text: string) => {
+      await page.fill('#rules', '');
+      await page.focus('#rules');
+      await page.keyboard.insertText(text);
+    };
+    beforeAll(async () => {
+      await page.fill('#bucket', 'editor');
+      await page.click('#create');
+      await log().locator('.entry.ok', { hasText: 'Created bucket editor' }).waitFor();
+    });
+
+    test('AllowedOrigins given as a string is refused in the parser\'s words, as you type and on Save; nothing is stored', async () => {
+      await paste('[{ "AllowedOrigins": "http://localhost:7641", "AllowedMethods": ["GET"] }]');
+      await page.locator('#lint li', { hasText: 'Save would be refused: invalid CORS configuration: rule 1 AllowedOrigins must be a list of strings' }).waitFor();
+      await page.click('#save');
+      await rulesStatus().filter({ hasText: 'Not saved: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: rule 1 AllowedOrigins must be a list of strings' }).waitFor();
+      expect(await rulesStatus().getAttribute('class')).toBe('blocked');
+      await shot('string-origins-refused');
+      await expect(storedRules('editor')).rejects.toMatchObject({ name: 'NoSuchCORSConfiguration' });
+    });
+
+    test('the AWS CLI\'s {"CORSRules": [...]} pasted as it is saves, and the editor then shows its list', async () => {
+      const cli = { CORSRules: [{ ID: 'from-cli', AllowedOrigins: [pageUrl], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 }] };
+      await paste(JSON.stringify(cli, null, 2));
+      await page.click('#save');
+      await rulesStatus().filter({ hasText: "Saved. 1 rule(s) stored, shown as the editor's list." }).waitFor();
+      expect(JSON.parse(await page.inputValue('#rules'))).toEqual(cli.CORSRules);
+      expect(await storedRules('editor')).toEqual(cli.CORSRules);
+      expect(await page.locator('#lint li', { hasText: 'Could not lint' }).count()).toBe(0);
+      await shot('cli-shape-saved');
+    });
+
+    test('a JSON editor never answers MalformedXML: structural refusals are MalformedJSON naming the problem', async () => {
+      for (const [text, detail] of [
+        ['[]', 'the configuration must have at least one rule'],
+        ['{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": []}]}', 'rule 1 AllowedMethods is required'],
+        ['{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}', 'the editor takes a JSON list of rules'],
+      ] as const) {
+        await paste(text);
+        await page.click('#save');
+        await rulesStatus().filter({ hasText: `Not saved: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: ${detail}` }).waitFor();
+        expect(await page.textContent('body')).not.toContain('MalformedXML');
+      }
+      // A method S3 refuses keeps S3's own InvalidRequest, also for the CLI's shape.
+      await paste('{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["get"]}]}');
+      await page.click('#save');
+      await rulesStatus().filter({ hasText: 'Not saved: InvalidRequest: Found unsupported HTTP method in CORS config. Unsupported method is get' }).waitFor();
+      expect((await storedRules('editor'))?.[0]?.ID).toBe('from-cli');
+    });
   });
 
   test('the page loads without a single 404, favicon included', async () => {

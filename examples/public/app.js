@@ -17,7 +17,7 @@ async function pageApi(method, path, body) {
   const json = method !== 'GET';
   const response = await fetch(path, { method, headers: json ? { 'content-type': 'application/json' } : {}, body: json ? JSON.stringify(body ?? {}) : undefined });
   const data = await response.json();
-  if (!response.ok) throw new Error(`${data.error}: ${data.message}`);
+  if (!response.ok) throw Object.assign(new Error(`${data.error}: ${data.message}`), { code: data.error });
   return data;
 }
 
@@ -37,18 +37,26 @@ function logAnswer(label, method, status, statusText, body) {
   if (error !== undefined) log(`    S3 said ${error}`, 'why');
 }
 
+/** The headline's cause, by where the bucket stands: only a bucket with rules has rules to blame. */
+function blockedCause(bucketName, state) {
+  if (state === 'missing') return `Bucket ${bucketName} does not exist: create it in 1. Bucket.`;
+  if (state === 'no-configuration') return `Bucket ${bucketName} has no CORS configuration: save rules in 2.`;
+  if (state === 'configured') return `The CORS rules of ${bucketName} do not allow ${config.origin}.`;
+  return '';
+}
+
 /** The browser refused the call: fetch() only says "Failed to fetch", so the page server replays it without a browser to find out why. */
 async function explainBlocked(label, url, method, headerNames, reason) {
-  log(`${label}: ${method} BLOCKED by the browser (${reason}). The bucket's CORS rules do not allow ${config.origin}.`, 'blocked');
+  const headline = log(`${label}: ${method} BLOCKED by the browser (${reason}).`, 'blocked');
   const why = log('Asking the page server why…', 'why');
   try {
-    const { explanation, rules, suggestion } = await pageApi('POST', '/api/explain', { url, method, headers: headerNames });
+    const { bucket: bucketName, bucketState, explanation, rules, suggestion } = await pageApi('POST', '/api/explain', { url, method, headers: headerNames });
+    headline.textContent += ` ${blockedCause(bucketName, bucketState)}`;
     why.textContent = `    Why: ${explanation}`;
-    // Rule by rule, from the endpoint's own explain (GET ?cors&explain, for the bucket's owner).
+    // Rule by rule, from the endpoint's own explain (GET ?cors&explain, for the bucket's owner); labels number rules from 1.
     for (const rule of rules ?? []) {
-      const name = `rule ${rule.index + 1}${rule.id === undefined ? '' : ` (${rule.id})`}`;
       const denied = rule.deniedHeaders.length > 0 ? `; no AllowedHeader covers ${rule.deniedHeaders.join(', ')}` : '';
-      log(`    ${name}: ${rule.failed.length === 0 ? 'matches' : `fails on ${rule.failed.join(', ')}`}${denied}`, 'why');
+      log(`    ${rule.label}: ${rule.failed.length === 0 ? 'matches' : `fails on ${rule.failed.join(', ')}`}${denied}`, 'why');
     }
     if (suggestion) log(`    Suggestion: ${suggestion}`, 'why');
   } catch (explainError) {
@@ -102,29 +110,32 @@ async function refreshBuckets() {
   }
 }
 
-/** Lint warnings for the rules in the editor, shown as you type (a short pause after the last key). */
+function addLintItem(text) {
+  const item = document.createElement('li');
+  item.textContent = text;
+  $('lint').append(item);
+}
+
+/**
+ * Lint warnings for the rules in the editor, shown as you type (a short pause after the last key):
+ * either shape the editor takes; rules S3 would refuse get lint's RuleViolationError, in Save's words.
+ */
 let lintTimer;
 function lintEditor() {
   clearTimeout(lintTimer);
   lintTimer = setTimeout(async () => {
-    const list = $('lint');
-    list.textContent = '';
+    $('lint').textContent = '';
     let rules;
     try {
       rules = JSON.parse($('rules').value);
     } catch {
       return; // not JSON yet: Save says so
     }
-    if (!Array.isArray(rules)) return;
     try {
       const { warnings } = await pageApi('POST', '/api/lint', { rules });
-      for (const warning of warnings) {
-        const item = document.createElement('li');
-        item.textContent = `${warning.message} (${warning.code})`;
-        list.append(item);
-      }
+      for (const warning of warnings) addLintItem(`${warning.message} (${warning.code})`);
     } catch (error) {
-      list.textContent = `Could not lint: ${error.message}`;
+      addLintItem(error.code === 'RuleViolationError' || error.code === 'MalformedJSON' ? `Save would be refused: ${error.message.replace(/^\w+: /, '')}` : `Could not lint: ${error.message}`);
     }
   }, 300);
 }
@@ -146,7 +157,9 @@ async function loadRules() {
     lintEditor();
     setRulesStatus(rules === null ? 'This bucket has no CORS configuration: every cross-origin call is blocked.' : `${rules.length} rule(s) loaded.`);
   } catch (error) {
-    setRulesStatus(`Could not load the rules of ${name}: ${error.message}`, 'blocked');
+    // Not an error of the user's: the bucket is simply not made yet (the default name on a fresh page).
+    if (error.code === 'NoSuchBucket') setRulesStatus(`Bucket ${name} does not exist yet: create it in 1. Bucket.`);
+    else setRulesStatus(`Could not load the rules of ${name}: ${error.message}`, 'blocked');
   }
 }
 
@@ -244,14 +257,17 @@ $('save').onclick = guard(async () => {
     setRulesStatus(`Not saved: the rules are not valid JSON (${error.message}).`, 'blocked');
     return;
   }
+  let saved;
   try {
-    await pageApi('PUT', '/api/cors', { bucket: name, rules });
+    saved = await pageApi('PUT', '/api/cors', { bucket: name, rules });
   } catch (error) {
     setRulesStatus(`Not saved: ${error.message}`, 'blocked');
     log(`PutBucketCors ${name}: refused, ${error.message}`, 'blocked');
     return;
   }
-  setRulesStatus('Saved.', 'ok');
+  // What was stored, in the shape the editor shows (a pasted {"CORSRules": [...]} becomes its list).
+  $('rules').value = JSON.stringify(saved.rules, null, 2);
+  setRulesStatus(`Saved. ${saved.rules.length} rule(s) stored, shown as the editor's list.`, 'ok');
   log(`PutBucketCors ${name}: saved`, 'ok');
 });
 $('remove').onclick = guard(async () => {

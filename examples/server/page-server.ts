@@ -18,7 +18,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import createDebug from 'debug';
 import express from 'express';
 import type { Request, Response } from 'express';
-import { lint } from 'express-bucket-cors/core';
+import { lint, type CorsConfiguration } from 'express-bucket-cors/core';
+import { isS3Error, parseCorsJson, S3Errors, serializeCorsJson, validateCorsConfiguration } from 'express-bucket-cors/s3';
 import { isContainerName } from 'express-bucket-cors/mediastore';
 import { MEDIASTORE_DATA_PATH, MEDIASTORE_SERVICE } from './mediastore.js';
 import { createDemoMetrics } from './metrics.js';
@@ -85,6 +86,39 @@ export function sampleRules(origin: string): CORSRule[] {
   ];
 }
 
+/** What the editor takes, said whenever it gets something else. */
+export const EDITOR_SHAPES = 'the editor takes a JSON list of rules (the shape it shows: the CORSRules of get-bucket-cors) or the AWS CLI\'s {"CORSRules": [...]}.';
+
+/** The editor's JSON as a configuration document: its list of rules, or the AWS CLI's `{"CORSRules": […]}` as it is. */
+function editorDocument(value: unknown): unknown {
+  if (Array.isArray(value)) return { CORSRules: value };
+  if (typeof value === 'object' && value !== null && 'CORSRules' in value) return value;
+  throw S3Errors.malformedJson(EDITOR_SHAPES);
+}
+
+/**
+ * The editor's rules as the library reads a JSON PutBucketCors body (`parseCorsJson`, then S3's
+ * validation worded for JSON), so the SDK only ever sends what S3 would store, and a refusal says
+ * what is wrong (`MalformedJSON: …: rule 1 AllowedOrigins must be a list of strings`).
+ */
+export function editorConfiguration(value: unknown): CorsConfiguration {
+  return validateCorsConfiguration(parseCorsJson(JSON.stringify(editorDocument(value))), 'json');
+}
+
+/** The bucket a path-style URL names (`''` for the service root). */
+const bucketOfUrl = (url: string): string => decodeURIComponent(new URL(url).pathname.split('/')[1] ?? '');
+
+/** Where a bucket stands, for words that blame the right thing when the browser blocks a call. */
+type BucketState = 'missing' | 'no-configuration' | 'configured' | 'unknown';
+
+/** Why an actual response carries no CORS headers, by where its bucket stands. */
+const NO_HEADERS_CAUSE: Readonly<Record<BucketState, string>> = {
+  missing: 'the bucket does not exist, so no CORS rules apply',
+  'no-configuration': 'the bucket has no CORS configuration',
+  configured: 'no CORS rule of the bucket matches this origin and method',
+  unknown: 'no CORS rule of the bucket matches this origin and method (or the bucket has no CORS configuration)',
+};
+
 /** `&amp;` last, so that `&amp;lt;` becomes `&lt;` and not `<`. */
 const XML_ENTITIES: ReadonlyArray<readonly [string, string]> = [['&lt;', '<'], ['&gt;', '>'], ['&quot;', '"'], ['&apos;', "'"], ['&amp;', '&']];
 
@@ -102,7 +136,7 @@ function xmlElement(body: string, name: string): string | undefined {
  * Why a browser refused a cross-origin request, found by replaying what the browser did from the
  * server (no CORS there): the preflight when one was needed, else the request itself with `Origin`.
  */
-async function explain(url: string, method: string, headers: readonly string[], origin: string): Promise<string> {
+async function explain(url: string, method: string, headers: readonly string[], origin: string, state: BucketState): Promise<string> {
   const custom = headers.map((header) => header.toLowerCase()).filter((header) => !SAFELISTED_HEADERS.has(header));
   if (!SIMPLE_METHODS.has(method) || custom.length > 0) {
     const requestHeaders: Record<string, string> = { Origin: origin, 'Access-Control-Request-Method': method };
@@ -119,7 +153,7 @@ async function explain(url: string, method: string, headers: readonly string[], 
   await response.arrayBuffer();
   const allowed = response.headers.get('access-control-allow-origin');
   if (allowed === null)
-    return `The request needs no preflight, but the response (${response.status}) carries no Access-Control-Allow-Origin for ${origin}: no CORS rule of the bucket matches this origin and method (or the bucket has no CORS configuration), so the browser hides the response.`;
+    return `The request needs no preflight, but the response (${response.status}) carries no Access-Control-Allow-Origin for ${origin}: ${NO_HEADERS_CAUSE[state]}, so the browser hides the response.`;
   return `The response now carries Access-Control-Allow-Origin: ${allowed}; the rules may have changed since.`;
 }
 
@@ -174,8 +208,9 @@ export function createPageServer(options: PageServerOptions): PageServer {
         if (!res.headersSent) res.json(result ?? {});
       },
       (error: unknown) => {
-        const status = error instanceof S3ServiceException ? (error.$metadata.httpStatusCode ?? 500) : 400;
-        const name = error instanceof Error ? error.name : 'Error';
+        // The library's own S3Errors (validation before the SDK sends anything) keep S3's code and status.
+        const status = error instanceof S3ServiceException ? (error.$metadata.httpStatusCode ?? 500) : isS3Error(error) ? error.status : 400;
+        const name = isS3Error(error) ? error.code : error instanceof Error ? error.name : 'Error';
         debug('%s %s → %d %s', req.method, req.url, status, name);
         if (!res.headersSent) res.status(status).json({ error: name, message: error instanceof Error ? error.message : String(error) });
       },
@@ -199,9 +234,24 @@ export function createPageServer(options: PageServerOptions): PageServer {
       throw error;
     }
   }));
+  /** Where `bucket` stands: GetBucketCors tells a missing bucket from one without rules. */
+  const bucketState = async (bucket: string): Promise<BucketState> => {
+    try {
+      await s3.send(new GetBucketCorsCommand({ Bucket: bucket }));
+      return 'configured';
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === 'NoSuchBucket') return 'missing';
+      if (error instanceof S3ServiceException && error.name === 'NoSuchCORSConfiguration') return 'no-configuration';
+      return 'unknown';
+    }
+  };
+  // Validated here first: the SDK would iterate a string of origins into one-character origins.
   app.put('/api/cors', api(async (req) => {
-    await s3.send(new PutBucketCorsCommand({ Bucket: bucketOf(req), CORSConfiguration: { CORSRules: req.body?.rules as CORSRule[] } }));
-    return { saved: true };
+    const Bucket = bucketOf(req);
+    const configuration = editorConfiguration(req.body?.rules);
+    const CORSRules = (JSON.parse(serializeCorsJson(configuration)) as { CORSRules: CORSRule[] }).CORSRules;
+    await s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules } }));
+    return { saved: true, rules: CORSRules };
   }));
   app.delete('/api/cors', api(async (req) => {
     await s3.send(new DeleteBucketCorsCommand({ Bucket: bucketOf(req) }));
@@ -236,30 +286,32 @@ export function createPageServer(options: PageServerOptions): PageServer {
     if (typeof url !== 'string' || !url.startsWith(endpoint)) throw new Error(`url must be on ${endpoint}.`);
     const upper = typeof method === 'string' ? method.toUpperCase() : 'GET';
     const names = Array.isArray(headers) ? headers : [];
-    return { explanation: await explain(url, upper, names, originOf(req)), ...(await ruleLevel(url, upper, names, originOf(req))) };
+    const bucket = bucketOfUrl(url);
+    const state = bucket === '' ? 'unknown' : await bucketState(bucket);
+    return { bucket, bucketState: state, explanation: await explain(url, upper, names, originOf(req), state), ...(await ruleLevel(url, upper, names, originOf(req))) };
   }));
   // Lint warnings for the rules being edited (nothing is stored): the editor shows them as you type.
+  // lint() validates first: rules S3 would refuse answer 400 RuleViolationError in validation's words.
   app.post('/api/lint', api(async (req) => {
-    const rules = (req.body as { rules?: unknown } | undefined)?.rules;
-    if (!Array.isArray(rules)) throw new Error('rules must be a list of CORS rules.');
-    return { warnings: lint({ CORSRules: rules }) };
+    const document = editorDocument((req.body as { rules?: unknown } | undefined)?.rules);
+    return { warnings: lint(document as CorsConfiguration) };
   }));
 
   /**
    * What the bucket's owner can ask the endpoint (`GET ?cors&explain`, signed with the demo's keys):
    * which rule failed on what, and the smallest change; nothing when the bucket has no rules.
    */
-  async function ruleLevel(url: string, method: string, headers: readonly string[], origin: string): Promise<{ rules?: unknown; suggestion?: string | null }> {
-    const bucket = new URL(url).pathname.split('/')[1];
-    if (bucket === undefined || bucket === '') return {};
+  async function ruleLevel(url: string, method: string, headers: readonly string[], origin: string): Promise<{ rules?: unknown; suggestion?: string | null; summary?: string }> {
+    const bucket = bucketOfUrl(url);
+    if (bucket === '') return {};
     const custom = headers.map((header) => header.toLowerCase()).filter((header) => !SAFELISTED_HEADERS.has(header));
     const query = new URLSearchParams({ origin, method, preflight: String(!SIMPLE_METHODS.has(method) || custom.length > 0) });
     if (custom.length > 0) query.set('headers', custom.join(','));
-    const signed = await presignUrl({ credentials, service: 's3', method: 'GET', url: `${endpoint}/${bucket}?cors&explain&${query}`, expiresInSeconds: PRESIGN_SECONDS });
+    const signed = await presignUrl({ credentials, service: 's3', method: 'GET', url: `${endpoint}/${encodeURIComponent(bucket)}?cors&explain&${query}`, expiresInSeconds: PRESIGN_SECONDS });
     const response = await fetch(signed);
     if (!response.ok) return {};
-    const { rules, suggestion } = (await response.json()) as { rules: unknown; suggestion: string | null };
-    return { rules, suggestion };
+    const { rules, suggestion, summary } = (await response.json()) as { rules: unknown; suggestion: string | null; summary: string };
+    return { rules, suggestion, summary };
   }
 
   return {
