@@ -47,7 +47,7 @@ export function isCorsMethod(method: string): method is CorsMethod {
 /**
  * Whether a matched rule answers `Access-Control-Allow-Origin: *` (and no credentials header) rather
  * than echoing the request's Origin: when any of its AllowedOrigins is exactly `*`.
- * UNVERIFIED (docs/behaviour.md §10.2, §15.4): for a rule listing both `*` and the exact origin, AWS's answer is
+ * UNVERIFIED (express-bucket-cors/docs/behaviour.md §10.2, §15.4): for a rule listing both `*` and the exact origin, AWS's answer is
  * unknown; Scality and LocalStack send `*`, which is what this does.
  */
 function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
@@ -135,7 +135,7 @@ function compileRule(rule: CorsRule<string>): CompiledRule {
   const trailingHeaders: Array<readonly [string, string]> = [];
   if (rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0)
     trailingHeaders.push([EXPOSE_HEADERS, rule.ExposeHeaders.join(LIST_SEPARATOR)]);
-  // 0 and negative values are sent as configured. UNVERIFIED (docs/behaviour.md §8.5, §15.3).
+  // 0 and negative values are sent as configured. UNVERIFIED (express-bucket-cors/docs/behaviour.md §8.5, §15.3).
   if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push([MAX_AGE, String(rule.MaxAgeSeconds)]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
   const lowerCased = allowedHeaders.map((header) => header.toLowerCase());

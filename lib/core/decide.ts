@@ -1,4 +1,4 @@
-// Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (docs/behaviour.md §8–§10).
+// Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (express-bucket-cors/docs/behaviour.md §8–§10).
 
 import { addSuffixCandidates, ascending } from './candidates.js';
 import { methodBit, type BucketCorsState, type CompiledRule, type CompiledRules, type LiteralOrigin } from './compile.js';
@@ -9,14 +9,14 @@ import { matchesWildcard } from './wildcard.js';
 
 /**
  * `Access-Control-Request-Method` values a preflight accepts before matching; any other non-empty
- * value is refused as `invalid-method` (case-sensitive). UNVERIFIED (docs/behaviour.md §8.2 step 2, §15.15):
+ * value is refused as `invalid-method` (case-sensitive). UNVERIFIED (express-bucket-cors/docs/behaviour.md §8.2 step 2, §15.15):
  * PATCH and OPTIONS are reportedly accepted by AWS and then never match (no rule can allow them).
  */
 export const PREFLIGHT_REQUEST_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /**
  * Whether actual (non-OPTIONS) responses carry `Access-Control-Allow-Headers` when the request listed
- * headers in `Access-Control-Request-Headers`. UNVERIFIED (docs/behaviour.md §9.5, §15.8): LocalStack's code does.
+ * headers in `Access-Control-Request-Headers`. UNVERIFIED (express-bucket-cors/docs/behaviour.md §9 step 5, §15.8): LocalStack's code does.
  */
 const ACTUAL_ECHOES_REQUEST_HEADERS = true;
 
@@ -39,7 +39,7 @@ export const OVER_LIMIT = 1;
  * `Access-Control-Request-Headers` split on `,`, each name trimmed of HTTP whitespace (SP and HTAB
  * only), empties dropped, lower-cased — once per decision. `undefined` when the header is absent;
  * `null` when some name is not an HTTP token, which no rule can match; {@link OVER_LIMIT} past the
- * bounds of {@link MAX_REQUESTED_HEADERS}. UNVERIFIED (docs/behaviour.md §10.3, §15.7): AWS's handling
+ * bounds of {@link MAX_REQUESTED_HEADERS}. UNVERIFIED (express-bucket-cors/docs/behaviour.md §10.3, §15.7): AWS's handling
  * of empty and invalid entries.
  */
 export function parseRequestedHeaders(value: string | undefined): string[] | null | undefined | typeof OVER_LIMIT {
@@ -131,7 +131,7 @@ function refuse(reason: PreflightRefusal, request: CorsRequestInfo): PreflightRe
 }
 
 /**
- * Decides an `OPTIONS` preflight exactly in S3's order (docs/behaviour.md §8.2): rules unreadable →
+ * Decides an `OPTIONS` preflight exactly in S3's order (express-bucket-cors/docs/behaviour.md §8.2): rules unreadable →
  * `unavailable`; missing Origin → `no-origin`; an `Access-Control-Request-Method` outside
  * {@link PREFLIGHT_REQUEST_METHODS} → `invalid-method`; no bucket; no configuration; no request method
  * → `missing-method`; too many requested headers; no matching rule → `no-match`; otherwise allowed with
@@ -165,7 +165,7 @@ const UNMATCHED: Readonly<Record<ActualMiss, Unmatched>> = {
 };
 
 /**
- * Decides which CORS headers an actual (non-OPTIONS) request gets (docs/behaviour.md §9). Matching uses
+ * Decides which CORS headers an actual (non-OPTIONS) request gets (express-bucket-cors/docs/behaviour.md §9). Matching uses
  * `Access-Control-Request-Method` when present and non-empty, else the HTTP method, and checks
  * `Access-Control-Request-Headers` only when present. Never blocks the request. From a literal
  * AllowedOrigin without requested headers (the usual request), the decision is made once per method and

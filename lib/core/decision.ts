@@ -18,7 +18,7 @@ export interface CorsRequestInfo {
 
 
 /**
- * Why a preflight was refused, in the order the checks run (docs/behaviour.md §8.2): the rules could not
+ * Why a preflight was refused, in the order the checks run (express-bucket-cors/docs/behaviour.md §8.2): the rules could not
  * be read; no Origin; an `Access-Control-Request-Method` no rule could ever allow; no bucket; no
  * configuration; no request method; more requested headers than a preflight evaluates
  * ({@link MAX_REQUESTED_HEADERS}); no rule matches.

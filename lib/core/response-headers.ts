@@ -3,7 +3,7 @@
 import type { HeaderList } from './model.js';
 import { WILDCARD } from './wildcard.js';
 
-/** Response header names exactly as S3 writes them (docs/behaviour.md §11). */
+/** Response header names exactly as S3 writes them (express-bucket-cors/docs/behaviour.md §11). */
 export const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
 /** See {@link ALLOW_ORIGIN}. */
 export const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
@@ -16,11 +16,11 @@ export const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
 /** See {@link ALLOW_ORIGIN}. */
 export const MAX_AGE = 'Access-Control-Max-Age';
 
-/** S3's list separator in CORS response headers: comma and one space (docs/behaviour.md §11). */
+/** S3's list separator in CORS response headers: comma and one space (express-bucket-cors/docs/behaviour.md §11). */
 export const LIST_SEPARATOR = ', ';
 
 /**
- * The `Vary` names S3 sends on every response where a rule matched, and never otherwise (docs/behaviour.md
+ * The `Vary` names S3 sends on every response where a rule matched, and never otherwise (express-bucket-cors/docs/behaviour.md
  * §1.6). Decisions never include `Vary`: callers append these (e.g. with the `vary` package) so they
  * merge with the host server's own `Vary`.
  */

@@ -151,7 +151,7 @@ function ruleViolation(rule: CorsRule, index: number, profile: RuleProfile): Rul
 
 /**
  * The first reason `configuration` breaks `profile`, or `undefined` when it is valid. Checks in this
- * order (docs/behaviour.md §3.4): the shape (types), no rules, a rule without a required field, a
+ * order (express-bucket-cors/docs/behaviour.md §3.4): the shape (types), no rules, a rule without a required field, a
  * `MaxAgeSeconds` out of range, too many rules; then rule by rule in stored order, fields in their
  * check order (methods, origins, allowed headers, expose headers, ID), each value: empty, a character
  * no wire format can carry back (a control character other than TAB/LF/CR, U+FFFE/U+FFFF, a lone

@@ -1,4 +1,4 @@
-// Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (docs/behaviour.md §2).
+// Finds the bucket (and key) a request addresses — virtual-hosted or path-style, as S3 does (express-bucket-cors/docs/behaviour.md §2).
 
 import type { IncomingMessage } from 'node:http';
 import type { ResourceType } from '../core/model.js';

@@ -77,7 +77,7 @@ function expiresDetail(value: string): string {
   return value.startsWith('-') ? 'X-Amz-Expires must be non-negative' : 'X-Amz-Expires must be less than a week (in seconds) that is 604800';
 }
 
-/** S3's errors, as S3 sends them (docs/behaviour.md §20). */
+/** S3's errors, as S3 sends them (express-bucket-cors/docs/behaviour.md §20). */
 const S3_WORDS: SigV4Errors = {
   malformed(carrier, problem) {
     const { detail, region } = s3Detail(problem);

@@ -92,7 +92,7 @@ export function verifierOf(options: CheckedVerifierOptions): SigV4Verifier {
  * with the secret of the access key its credential scope names, using the AWS SDK's own signer, and
  * compares the signatures in constant time. A request with no signature at all is `anonymous`: what
  * anonymous callers may do is the caller's decision (`sigv4Authorizer` refuses them by default).
- * Checks and errors: docs/behaviour.md §20.
+ * Checks and errors: express-bucket-cors/docs/behaviour.md §20.
  *
  * @throws TypeError when an option is missing or wrong.
  */

@@ -1,4 +1,4 @@
-// The MediaStore dialect of bucketCors: how a container's data plane refuses preflights (docs/behaviour.md §13).
+// The MediaStore dialect of bucketCors: how a container's data plane refuses preflights (express-bucket-cors/docs/behaviour.md §13).
 
 import type { PreflightRefusal } from '../../core/decision.js';
 import type { CorsDialect } from '../../http/dialect.js';
@@ -21,7 +21,7 @@ const REFUSALS: Readonly<Record<Exclude<PreflightRefusal, 'unavailable'>, string
  * MediaStore's data plane does not document how it refuses a preflight; this dialect answers 403
  * `{"__type":"AccessDeniedException","Message":…}` (JSON, no CORS headers, so the browser blocks the
  * request), or 503 `ServiceUnavailable` with `Retry-After` while the rules cannot be read.
- * A choice: docs/behaviour.md §15.
+ * A choice: express-bucket-cors/docs/behaviour.md §15.
  */
 export const mediaStoreDialect: CorsDialect = Object.freeze({
   name: 'mediastore',

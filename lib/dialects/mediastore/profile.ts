@@ -1,4 +1,4 @@
-// What AWS Elemental MediaStore accepts in a CORS policy, as a profile of the core's rule checks (docs/behaviour.md §13).
+// What AWS Elemental MediaStore accepts in a CORS policy, as a profile of the core's rule checks (express-bucket-cors/docs/behaviour.md §13).
 
 import type { RuleProfile } from '../../core/validate.js';
 

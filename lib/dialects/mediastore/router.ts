@@ -1,4 +1,4 @@
-// MediaStore's CORS-policy control plane: PutCorsPolicy, GetCorsPolicy, DeleteCorsPolicy over JSON 1.1 (docs/behaviour.md §13).
+// MediaStore's CORS-policy control plane: PutCorsPolicy, GetCorsPolicy, DeleteCorsPolicy over JSON 1.1 (express-bucket-cors/docs/behaviour.md §13).
 
 import createDebug from 'debug';
 import type { IncomingMessage } from 'node:http';

@@ -1,4 +1,4 @@
-// PutBucketCors integrity headers: which one is required, and checking each against the body (docs/behaviour.md §3.2).
+// PutBucketCors integrity headers: which one is required, and checking each against the body (express-bucket-cors/docs/behaviour.md §3.2).
 
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';

@@ -5,7 +5,7 @@ import { s3PreflightError } from './preflight.js';
 import { S3_PROFILE } from './profile.js';
 import { ensureRequestIds, sendS3Error } from './response.js';
 
-/** S3's answers (docs/behaviour.md §8): XML `<Error>` refusals with S3's codes and messages, `x-amz-request-id` and `x-amz-id-2`. The default dialect. */
+/** S3's answers (express-bucket-cors/docs/behaviour.md §8): XML `<Error>` refusals with S3's codes and messages, `x-amz-request-id` and `x-amz-id-2`. The default dialect. */
 export const s3Dialect: CorsDialect = Object.freeze({
   name: 's3',
   profile: S3_PROFILE,

@@ -1,4 +1,4 @@
-// Renders S3's <Error> envelope: Code, Message, extra members, RequestId, HostId (docs/behaviour.md §7).
+// Renders S3's <Error> envelope: Code, Message, extra members, RequestId, HostId (express-bucket-cors/docs/behaviour.md §7).
 
 import type { S3Error } from './errors.js';
 import { xmlElement } from './strict-xml.js';

@@ -83,11 +83,11 @@ function withIds<F extends Record<string, (...args: never[]) => S3Error>>(factor
 
 /**
  * Factories for every S3 error the library produces. Messages are S3's, verbatim (including the
- * "evalution" typo); see docs/behaviour.md. Choices made where AWS's exact answer is unverified are
- * marked UNVERIFIED here, in one place, so they are easy to change (docs/behaviour.md lists them).
+ * "evalution" typo); see express-bucket-cors/docs/behaviour.md. Choices made where AWS's exact answer is unverified are
+ * marked UNVERIFIED here, in one place, so they are easy to change (express-bucket-cors/docs/behaviour.md lists them).
  */
 export const S3Errors = withIds({
-  // --- PutBucketCors body and validation (docs/behaviour.md §3) ---
+  // --- PutBucketCors body and validation (express-bucket-cors/docs/behaviour.md §3) ---
   malformedXml: () => new S3Error(400, 'MalformedXML', MALFORMED_XML_MESSAGE),
   /**
    * JSON extension of this library: same meaning as MalformedXML for `application/json` bodies.
@@ -95,28 +95,28 @@ export const S3Errors = withIds({
    */
   malformedJson: (detail?: string) =>
     new S3Error(400, 'MalformedJSON', `The JSON you provided was not well-formed or did not validate against our published schema${detail === undefined ? '' : `: ${detail}`}`),
-  /** UNVERIFIED (docs/behaviour.md V4, §15.11): Scality's message; LocalStack/moto answer MalformedXML instead. */
+  /** UNVERIFIED (express-bucket-cors/docs/behaviour.md V4, §15.11): Scality's message; LocalStack/moto answer MalformedXML instead. */
   tooManyRules: () =>
     new S3Error(400, 'InvalidRequest', `The number of CORS rules should not exceed allowed limit of ${MAX_CORS_RULES} rules.`),
   unsupportedMethod: (method: string) =>
     new S3Error(400, 'InvalidRequest', `Found unsupported HTTP method in CORS config. Unsupported method is ${method}`),
   originWildcards: (origin: string) =>
     new S3Error(400, 'InvalidRequest', `AllowedOrigin "${origin}" can not have more than one wildcard.`),
-  /** UNVERIFIED (docs/behaviour.md V7, §15.9): wording mirrors the AllowedOrigin message. */
+  /** UNVERIFIED (express-bucket-cors/docs/behaviour.md V7, §15.9): wording mirrors the AllowedOrigin message. */
   allowedHeaderWildcards: (header: string) =>
     new S3Error(400, 'InvalidRequest', `AllowedHeader "${header}" can not have more than one wildcard.`),
   exposeHeaderWildcard: (header: string) =>
     new S3Error(400, 'InvalidRequest', `ExposeHeader "${header}" contains wildcard. We currently do not support wildcard for ExposeHeader.`),
-  /** S3 reportedly says "AllowedHeader" even when the bad value is an ExposeHeader (docs/behaviour.md V9, §15.13). */
+  /** S3 reportedly says "AllowedHeader" even when the bad value is an ExposeHeader (express-bucket-cors/docs/behaviour.md V9, §15.13). */
   invalidHeaderCharacter: (header: string) =>
     new S3Error(400, 'InvalidRequest', `AllowedHeader "${header}" contains invalid character.`),
-  /** UNVERIFIED (docs/behaviour.md V10, §15.1): the code and message AWS uses for over-long lifecycle/replication rule IDs. */
+  /** UNVERIFIED (express-bucket-cors/docs/behaviour.md V10, §15.1): the code and message AWS uses for over-long lifecycle/replication rule IDs. */
   ruleIdTooLong: () =>
     new S3Error(400, 'InvalidArgument', `ID length should not exceed allowed limit of ${MAX_RULE_ID_LENGTH}`),
   maxMessageLengthExceeded: () =>
     new S3Error(400, 'MaxMessageLengthExceeded', 'Your request was too big.', [['MaxMessageLengthBytes', String(MAX_CORS_DOCUMENT_BYTES)]]),
 
-  // --- Integrity headers (docs/behaviour.md §3.2) ---
+  // --- Integrity headers (express-bucket-cors/docs/behaviour.md §3.2) ---
   missingIntegrityHeader: () =>
     new S3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5 OR x-amz-checksum-*'),
   invalidContentMd5: (value: string) =>
@@ -129,11 +129,11 @@ export const S3Errors = withIds({
   /** `algorithm` as S3 names it in the message: CRC32, CRC32C, CRC64NVME, SHA1, SHA256. */
   checksumMismatch: (algorithm: string) =>
     new S3Error(400, 'BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`),
-  /** UNVERIFIED (docs/behaviour.md §3.2, §15.17): versitygw's wording. */
+  /** UNVERIFIED (express-bucket-cors/docs/behaviour.md §3.2, §15.17): versitygw's wording. */
   sdkChecksumAlgorithmWithoutChecksum: () =>
     new S3Error(400, 'InvalidRequest', 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.'),
 
-  // --- Buckets, configurations, access (docs/behaviour.md §3.5, §4, §5, §6) ---
+  // --- Buckets, configurations, access (express-bucket-cors/docs/behaviour.md §3.5, §4, §5, §6) ---
   noSuchBucket: (bucket: string) =>
     new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', [['BucketName', bucket]]),
   noSuchCorsConfiguration: (bucket: string) =>
@@ -150,7 +150,7 @@ export const S3Errors = withIds({
   notImplemented: (header: string) =>
     new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', [['Header', header]]),
 
-  // --- SigV4 authentication (docs/behaviour.md §20), raised by express-bucket-cors/sigv4 ---
+  // --- SigV4 authentication (express-bucket-cors/docs/behaviour.md §20), raised by express-bucket-cors/sigv4 ---
   invalidAccessKeyId: (accessKeyId: string) =>
     new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', [['AWSAccessKeyId', accessKeyId]]),
   /** The members S3 sends so a client can compare its own canonical request and string to sign with the server's. */
@@ -223,7 +223,7 @@ export const S3Errors = withIds({
       ['S3ComputedContentSHA256', computed],
     ]),
 
-  // --- Preflight refusals (docs/behaviour.md §8.2, §8.4) ---
+  // --- Preflight refusals (express-bucket-cors/docs/behaviour.md §8.2, §8.4) ---
   preflightMissingOrigin: () =>
     new S3Error(400, 'BadRequest', 'Insufficient information. Origin request header needed.'),
   /** `value` is the header as sent, or `null` when a configured bucket gets a preflight without it. */

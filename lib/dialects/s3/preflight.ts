@@ -1,4 +1,4 @@
-// S3's answers to refused preflights: the core's reasons worded as S3 words them (docs/behaviour.md §8.2, §8.4).
+// S3's answers to refused preflights: the core's reasons worded as S3 words them (express-bucket-cors/docs/behaviour.md §8.2, §8.4).
 
 import { decidePreflight as decideCorePreflight, PREFLIGHT_REQUEST_METHODS } from '../../core/decide.js';
 import type { BucketCorsState } from '../../core/compile.js';
@@ -6,7 +6,7 @@ import type { CorsRequestInfo, PreflightDecision, PreflightRefusalDecision } fro
 import type { ResourceType } from '../../core/model.js';
 import { S3Errors, type S3Error } from './errors.js';
 
-/** The value in `Invalid Access-Control-Request-Method: …` when a configured bucket gets a preflight without one (project decision, docs/behaviour.md §8.2 step 5, §15.16). */
+/** The value in `Invalid Access-Control-Request-Method: …` when a configured bucket gets a preflight without one (project decision, express-bucket-cors/docs/behaviour.md §8.2 step 5, §15.16). */
 const MISSING_REQUEST_METHOD_VALUE = 'null';
 
 /** `<Method>` in 403 preflight bodies when the request has no (or an empty) `Access-Control-Request-Method`. */

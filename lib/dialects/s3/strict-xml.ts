@@ -249,7 +249,7 @@ export function nodeName(node: XmlNode): string {
   throw malformed();
 }
 
-/** Only `xmlns` equal to S3's namespace is accepted. UNVERIFIED (docs/behaviour.md §3.1, §15.2): AWS's answer to another namespace. */
+/** Only `xmlns` equal to S3's namespace is accepted. UNVERIFIED (express-bucket-cors/docs/behaviour.md §3.1, §15.2): AWS's answer to another namespace. */
 function checkAttributes(node: XmlNode): void {
   const attributes = node[':@'];
   if (attributes === undefined) return;

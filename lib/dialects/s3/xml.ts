@@ -61,7 +61,7 @@ export function parseCorsXml(body: string | Uint8Array): CorsConfiguration {
     if (nodeName(child) !== 'CORSRule') throw malformed();
     return parseRule(child);
   });
-  if (rules.length === 0) throw malformed(); // docs/behaviour.md T05: `<CORSConfiguration/>`
+  if (rules.length === 0) throw malformed(); // express-bucket-cors/docs/behaviour.md T05: `<CORSConfiguration/>`
   return { CORSRules: rules };
 }
 
@@ -69,7 +69,7 @@ export function parseCorsXml(body: string | Uint8Array): CorsConfiguration {
  * S3's GetBucketCors body: XML declaration, namespaced `CORSConfiguration`, rules in stored order,
  * values escaped and otherwise verbatim, absent optional elements omitted (`MaxAgeSeconds` 0 kept).
  * Element order inside a rule is the SDK model's (the rule-field table's): ID, AllowedHeader,
- * AllowedMethod, AllowedOrigin, ExposeHeader, MaxAgeSeconds. UNVERIFIED (docs/behaviour.md §4, §15.5):
+ * AllowedMethod, AllowedOrigin, ExposeHeader, MaxAgeSeconds. UNVERIFIED (express-bucket-cors/docs/behaviour.md §4, §15.5):
  * AWS's wire order; clients parse by name.
  */
 export function serializeCorsXml(config: CorsConfiguration): string {
