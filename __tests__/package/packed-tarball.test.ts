@@ -6,7 +6,7 @@ import { PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
 import { README_PATH, readmeBlocks, type ReadmeBlock } from './readme-blocks';
@@ -68,6 +68,9 @@ describe('the packed tarball', () => {
     // Inside the repository so the consumer resolves the package's own dependencies from its node_modules.
     mkdirSync(join(root, '.tmp'), { recursive: true });
     work = mkdtempSync(join(root, '.tmp', 'pack-'));
+    // A package of its own: without this boundary Node resolves 'express-bucket-cors' from here as the repository's
+    // self-reference (its dist/), not the installed tarball.
+    writeFileSync(join(work, 'package.json'), `${JSON.stringify({ name: 'tarball-consumer', private: true }, null, 2)}\n`);
     // `npm pack` runs `prepack` (the build); --json lists what went into the tarball.
     const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root)) as [
       { filename: string; files: { path: string }[] },
@@ -81,24 +84,45 @@ describe('the packed tarball', () => {
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  /** Files beside dist/: docs/behaviour.md is what TSDoc hovers cite, docs/operations.md what README sends Redis users to. */
+  /** Files beside dist/ and lib/: docs/behaviour.md is what TSDoc hovers cite, docs/operations.md what README sends Redis users to. */
   const SHIPPED_FILES = ['README.md', 'docs/behaviour.md', 'docs/operations.md', 'LICENSE', 'package.json'];
 
-  test('holds only the build, README, the documents it links for users (behaviour reference, operations), LICENSE and package.json', () => {
-    const outside = files.filter((path) => !path.startsWith('dist/') && !SHIPPED_FILES.includes(path));
+  test('holds only the build, the sources its maps name (lib/), README, the documents it links for users, LICENSE and package.json', () => {
+    const outside = files.filter((path) => !path.startsWith('dist/') && !(path.startsWith('lib/') && path.endsWith('.ts')) && !SHIPPED_FILES.includes(path));
     expect(outside).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining([...SHIPPED_FILES, 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
-    expect(files.some((path) => path.includes('__tests__') || path.endsWith('.ts') && !path.endsWith('.d.ts'))).toBe(false);
+    expect(files).toEqual(expect.arrayContaining([...SHIPPED_FILES, 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'lib/index.ts']));
+    expect(files.some((path) => path.includes('__tests__') || (path.startsWith('dist/') && path.endsWith('.ts') && !path.endsWith('.d.ts')))).toBe(false);
   });
 
-  test('every source map carries the sources it maps (they are not shipped as files)', () => {
+  test('every source map carries the sources it maps, and names them where the tarball holds them', () => {
     const maps = files.filter((path) => path.endsWith('.js.map'));
     expect(maps.length).toBeGreaterThan(0);
-    const incomplete = maps.filter((path) => {
+    const shipped = new Set(files);
+    const problems = maps.flatMap((path) => {
       const map = JSON.parse(readFileSync(join(work, 'node_modules', 'express-bucket-cors', path), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
-      return map.sources.length === 0 || map.sourcesContent?.length !== map.sources.length || map.sourcesContent.some((text) => typeof text !== 'string' || text === '');
+      const inline = map.sources.length > 0 && map.sourcesContent?.length === map.sources.length && map.sourcesContent.every((text) => typeof text === 'string' && text !== '');
+      const absent = map.sources.map((source) => posix.join(posix.dirname(path), source)).filter((source) => !shipped.has(source));
+      return [...(inline ? [] : [`${path}: sources not inline`]), ...absent.map((source) => `${path}: names ${source}, not in the tarball`)];
     });
-    expect(incomplete).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  test.each(['cjs', 'mjs'])('an error the package throws points at files the tarball holds, with --enable-source-maps too (%s)', (kind) => {
+    const load = kind === 'cjs' ? "const { assertValidRules, STORED_RULES_PROFILE } = require('express-bucket-cors/core');" : "import { assertValidRules, STORED_RULES_PROFILE } from 'express-bucket-cors/core';";
+    writeFileSync(join(work, `throws.${kind}`), `${load}\ntry {\n  assertValidRules({ CORSRules: [{ AllowedOrigins: 'x', AllowedMethods: ['GET'] }] }, STORED_RULES_PROFILE);\n} catch (error) {\n  console.log(error.stack);\n}\n`);
+    const install = join(work, 'node_modules', 'express-bucket-cors');
+    /** The package's files a stack names (file:// URLs for ES modules), relative to the install. */
+    const framesOf = (stack: string) =>
+      [...stack.matchAll(/\(?(?:file:\/\/)?(\/[^():\s]+):\d+:\d+\)?/g)].map((match) => match[1]!).filter((file) => file.startsWith(`${install}/`)).map((file) => file.slice(install.length + 1));
+    for (const flags of [[], ['--enable-source-maps']]) {
+      const stack = run(process.execPath, [...flags, `throws.${kind}`], work);
+      expect(stack).toContain('RuleViolationError: invalid CORS configuration: rule 1 AllowedOrigins must be a list of strings');
+      const frames = framesOf(stack);
+      expect(frames.length).toBeGreaterThan(0);
+      expect(frames.filter((file) => !files.includes(file))).toEqual([]);
+      // Mapped, the frames name the TypeScript sources.
+      if (flags.length > 0) expect(frames).toContain('lib/core/validate.ts');
+    }
   });
 
   test('package.json declares its module type', () => {
