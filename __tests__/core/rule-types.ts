@@ -3,6 +3,7 @@
 
 import { bucketCors } from 'express-bucket-cors';
 import { compileCorsConfiguration, explain, lint, type CorsConfiguration, type CorsMethod, type CorsRule } from 'express-bucket-cors/core';
+import { mediaStorePolicyToS3Configuration, type CorsPolicy } from 'express-bucket-cors/mediastore';
 import { parseCorsJson, validateCorsConfiguration } from 'express-bucket-cors/s3';
 
 export const upload: CorsRule = { AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT', 'HEAD', 'POST', 'DELETE'] };
@@ -29,3 +30,9 @@ export const engineTakesAny = [compileCorsConfiguration(otherDialect), lint(othe
 /** Untyped input: the validators take unknown and return the typed configuration. */
 export const fromJson: CorsConfiguration = validateCorsConfiguration(JSON.parse('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}'));
 export const parsed: readonly CorsMethod[] = parseCorsJson('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}').CORSRules[0]!.AllowedMethods;
+
+/** MediaStore's policies: S3's methods without POST. */
+export const policy: CorsPolicy = [{ AllowedOrigins: ['*'], AllowedMethods: ['GET', 'PUT', 'HEAD', 'DELETE'], AllowedHeaders: [] }];
+// @ts-expect-error: MediaStore has no POST
+export const postPolicy: CorsPolicy = [{ AllowedOrigins: ['*'], AllowedMethods: ['POST'], AllowedHeaders: [] }];
+export const converted: CorsConfiguration = mediaStorePolicyToS3Configuration(policy);

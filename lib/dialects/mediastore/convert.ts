@@ -45,7 +45,8 @@ export function s3ConfigurationToMediaStorePolicy(configuration: CorsConfigurati
     if (violation !== undefined) problems.push(describeRuleViolation(violation));
   }
   if (problems.length > 0) throw new CorsConversionError(problems);
-  return { policy, dropped };
+  // MEDIASTORE_PROFILE passed: no POST is left, so the methods are MediaStore's.
+  return { policy: policy as CorsPolicy, dropped };
 }
 
 /** A MediaStore policy as an S3 configuration: always possible (MediaStore's rules are a subset of S3's). */

@@ -2,7 +2,7 @@
 
 export { MediaStoreError, MediaStoreErrors, isMediaStoreError } from './errors.js';
 export { MEDIASTORE_PROFILE, MAX_POLICY_CHARACTERS, isContainerName } from './profile.js';
-export { parseCorsPolicy, policyOf, type CorsPolicy } from './policy.js';
+export { parseCorsPolicy, policyOf, type CorsPolicy, type MediaStoreMethod } from './policy.js';
 export { s3ConfigurationToMediaStorePolicy, mediaStorePolicyToS3Configuration, CorsConversionError, type MediaStoreConversion } from './convert.js';
 export { mediaStoreDialect } from './dialect.js';
 export { sendMediaStoreJson, sendMediaStoreError, AMZ_JSON_1_1 } from './response.js';

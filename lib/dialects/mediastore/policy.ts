@@ -1,15 +1,18 @@
 // MediaStore's CORS policy JSON: a list of CorsRule, parsed strictly and checked by MediaStore's profile, and written back.
 
 import { buildRule, RULE_FIELDS_BY_KEY, type RuleDraft, type RuleField } from '../../core/fields.js';
-import type { CorsConfiguration, CorsRule } from '../../core/model.js';
+import type { CorsConfiguration, CorsMethod, CorsRule } from '../../core/model.js';
 import { describeRuleViolation, findRuleViolation } from '../../core/validate.js';
 import { MediaStoreErrors } from './errors.js';
 import { MAX_POLICY_CHARACTERS, MEDIASTORE_PROFILE } from './profile.js';
 import { isPlainObject } from '../../core/values.js';
 import { ruleLabel } from '../../core/wording.js';
 
-/** A MediaStore CORS policy: its rules, first match wins. */
-export type CorsPolicy = readonly CorsRule[];
+/** The methods a MediaStore `AllowedMethods` may list: S3's without POST. */
+export type MediaStoreMethod = Exclude<CorsMethod, 'POST'>;
+
+/** A MediaStore CORS policy: its rules, first match wins; `AllowedMethods` typed as MediaStore accepts them. */
+export type CorsPolicy = readonly CorsRule<MediaStoreMethod>[];
 
 /** CorsRule's members in the service model's order (no ID: MediaStore rules have none). */
 const POLICY_FIELDS: readonly RuleField[] = ['AllowedOrigins', 'AllowedHeaders', 'AllowedMethods', 'MaxAgeSeconds', 'ExposeHeaders'].map(
