@@ -1,5 +1,7 @@
 // The one options path of every public constructor: unknown keys refused at every level, each value checked once, one wording.
 
+import type { CorsConfiguration } from './core/model.js';
+import { describeRuleViolation, findRuleViolation, type RuleProfile } from './core/validate.js';
 import { isPlainObject } from './core/values.js';
 
 /**
@@ -99,6 +101,19 @@ export function optionalFunction<F extends (...args: never[]) => unknown>(signat
   return (value, fail) => {
     if (value !== undefined && typeof value !== 'function') fail(`be a function ${signature}, or be left out`);
     return value as F | undefined;
+  };
+}
+
+/**
+ * A CORS configuration valid for `profile` (a dialect's), or `undefined` when left out; the message
+ * names the first violation in validation's words.
+ */
+export function validConfiguration(profile: RuleProfile, dialect: string): OptionCheck<CorsConfiguration | undefined> {
+  return (value, fail) => {
+    if (value === undefined) return undefined;
+    const violation = findRuleViolation(value, profile);
+    if (violation !== undefined) fail(`be a valid CORS configuration for the ${dialect} dialect: ${describeRuleViolation(violation)}`);
+    return value as CorsConfiguration;
   };
 }
 

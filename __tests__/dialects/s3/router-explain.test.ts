@@ -2,7 +2,8 @@
 // GET ?cors&lint, and the lint codes on PUT and GET answers — authorized exactly like GetBucketCors.
 
 import request from 'supertest';
-import { MemoryRuleStore } from 'express-bucket-cors';
+import { corsRouter, MemoryRuleStore } from 'express-bucket-cors';
+import type { CorsConfiguration } from 'express-bucket-cors/core';
 import { corsXml, md5, startRouterApp, type RouterApp } from './router-harness';
 
 const RULES = corsXml([
@@ -67,5 +68,43 @@ describe('GET ?cors&explain and ?cors&lint', () => {
     }
     allowed = true;
     expect((await request(app.url).get('/empty?cors&lint')).text).toContain('<Code>NoSuchCORSConfiguration</Code>');
+    expect((await request(app.url).get('/empty?cors&explain&origin=https://app.example')).text).toContain('<Code>NoSuchCORSConfiguration</Code>');
+  });
+});
+
+describe('GET ?cors&explain with the deployment\'s defaultRules', () => {
+  const DEFAULT_RULES: CorsConfiguration = { CORSRules: [{ ID: 'console', AllowedOrigins: ['https://console.example'], AllowedMethods: ['GET'] }] };
+  let app: RouterApp;
+  beforeAll(async () => {
+    app = await startRouterApp({ router: { store: new MemoryRuleStore(), authorize: () => true, defaultRules: DEFAULT_RULES } });
+  });
+  afterAll(() => app.close());
+
+  test('a bucket without rules is explained by the defaultRules, and says so; GET ?cors stays NoSuchCORSConfiguration', async () => {
+    const res = await request(app.url).get('/plain?cors&explain&origin=https://console.example&method=GET&preflight=false');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({
+      allowed: true,
+      rule: 0,
+      source: 'default',
+      summary: 'CORS headers from rule 1 ("console"); decided by the deployment\'s defaultRules (the bucket has no rules of its own)',
+      rules: [{ index: 0, label: 'rule 1 ("console")', failed: [] }],
+    });
+    const plain = await request(app.url).get('/plain?cors');
+    expect(plain.status).toBe(404);
+    expect(plain.text).toContain('<Code>NoSuchCORSConfiguration</Code>');
+    expect((await request(app.url).get('/plain?cors&lint')).text).toContain('<Code>NoSuchCORSConfiguration</Code>');
+  });
+
+  test('a bucket with rules of its own is explained by them', async () => {
+    expect((await request(app.url).put('/own?cors').set('Content-MD5', md5(RULES)).send(RULES)).status).toBe(200);
+    const explanation = JSON.parse((await request(app.url).get('/own?cors&explain&origin=https://console.example&method=GET')).text);
+    expect(explanation).toMatchObject({ allowed: false, source: 'bucket', summary: 'preflight refused (no rule matches)' });
+  });
+
+  test('defaultRules are checked against S3\'s profile when the router is built', () => {
+    expect(() => corsRouter({ store: new MemoryRuleStore(), authorize: () => true, defaultRules: { CORSRules: [{ AllowedOrigins: 'https://console.example', AllowedMethods: ['GET'] }] } as unknown as CorsConfiguration })).toThrow(
+      'corsRouter: `defaultRules` must be a valid CORS configuration for the s3 dialect: rule 1 AllowedOrigins must be a list of strings',
+    );
   });
 });

@@ -1,4 +1,4 @@
-// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (docs/behaviour.md §3–§6).
+// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (express-bucket-cors/docs/behaviour.md §3–§6).
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,11 +19,12 @@ import {
 } from '../../http/admin-handler.js';
 import { bucketExistsOption, type BucketExists } from '../../http/options.js';
 import { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from '../../http/resolve.js';
-import { oneOf, optionalFunction, type OptionChecks } from '../../options.js';
+import { oneOf, optionalFunction, validConfiguration, type OptionChecks } from '../../options.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
 import { isS3Error, MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';
 import { ensureRequestIds, sendS3Error } from './response.js';
+import { S3_PROFILE } from './profile.js';
 import { parseCorsConfiguration } from './validate.js';
 import { serializeCorsXml } from './xml.js';
 
@@ -69,6 +70,14 @@ export interface CorsRouterOptions<Req extends IncomingMessage = IncomingMessage
    * `'ignore'` (as IBM COS): the header is not looked at.
    */
   readonly expectedBucketOwner?: 'enforce' | 'ignore';
+  /**
+   * The deployment's `defaultRules`, the same object you give `bucketCors`, so that the owner-only
+   * `GET ?cors&explain` on a bucket without rules of its own explains what the middleware decides
+   * (`source: 'default'`) instead of answering NoSuchCORSConfiguration. `GET ?cors` itself still
+   * answers NoSuchCORSConfiguration, as S3 does. Checked against S3's profile at construction.
+   * Default: none. (`serviceRules` apply to requests naming no bucket, which `?cors` never is.)
+   */
+  readonly defaultRules?: CorsConfiguration;
 }
 
 /**
@@ -94,6 +103,7 @@ const OPTION_CHECKS = {
   bucketExists: bucketExistsOption,
   bucketOwner: optionalFunction<NonNullable<CorsRouterOptions['bucketOwner']>>('(bucket, req) => string | undefined | Promise<…> returning a 12-digit account ID'),
   expectedBucketOwner: oneOf(['enforce', 'ignore'], 'enforce'),
+  defaultRules: validConfiguration(S3_PROFILE, 's3'),
 } satisfies OptionChecks<CorsRouterOptions>;
 
 /** The S3 error for a refusal of the admin service. */
@@ -196,18 +206,22 @@ async function putBucketCors({ req, res, target, body, admin }: S3Call): Promise
   return `stored ${configuration.CORSRules.length} rule(s)`;
 }
 
-/** The configuration as XML (or JSON when asked), or the owner-only `&lint` / `&explain` answers. */
-async function getBucketCors({ req, res, target, admin }: S3Call): Promise<string> {
+/**
+ * The configuration as XML (or JSON when asked), or the owner-only `&lint` / `&explain` answers; an
+ * explanation for a bucket without rules uses the deployment's `defaultRules` when there are some.
+ */
+async function getBucketCors({ req, res, target, admin }: S3Call, defaultRules: CorsConfiguration | undefined): Promise<string> {
   const stored = await admin.get(target.bucket);
-  if (stored === null) throw S3Errors.noSuchCorsConfiguration(target.bucket);
   const query = queryOf(req.url);
+  if (query.has('explain') && (stored !== null || defaultRules !== undefined)) {
+    const source = stored === null ? 'default' : 'bucket';
+    sendBody(res, 'application/json', JSON.stringify(explain(stored?.configuration ?? defaultRules!, explainRequestOf(query), { source })));
+    return `returned an explanation (${source} rules)`;
+  }
+  if (stored === null) throw S3Errors.noSuchCorsConfiguration(target.bucket);
   if (query.has('lint')) {
     sendBody(res, 'application/json', JSON.stringify({ warnings: lint(stored.configuration) }));
     return 'returned lint warnings';
-  }
-  if (query.has('explain')) {
-    sendBody(res, 'application/json', JSON.stringify(explain(stored.configuration, explainRequestOf(query))));
-    return 'returned an explanation';
   }
   setLintHeader(res, stored.configuration);
   const json = wantsJson(req);
@@ -222,11 +236,13 @@ async function deleteBucketCors({ res, target, admin }: S3Call): Promise<string>
 }
 
 /** The operations table: the method of a `?cors` request → its IAM action (S3 authorizes DeleteBucketCors as `s3:PutBucketCORS`) and its work. */
-const OPERATIONS: Readonly<Record<Operation, AdminOperation<IncomingMessage, CorsRouterAction, S3Target>>> = {
-  PutBucketCors: { action: 's3:PutBucketCORS', perform: putBucketCors },
-  GetBucketCors: { action: 's3:GetBucketCORS', perform: getBucketCors },
-  DeleteBucketCors: { action: 's3:PutBucketCORS', perform: deleteBucketCors },
-};
+function operationsOf(defaultRules: CorsConfiguration | undefined): Readonly<Record<Operation, AdminOperation<IncomingMessage, CorsRouterAction, S3Target>>> {
+  return {
+    PutBucketCors: { action: 's3:PutBucketCORS', perform: putBucketCors },
+    GetBucketCors: { action: 's3:GetBucketCORS', perform: (call) => getBucketCors(call, defaultRules) },
+    DeleteBucketCors: { action: 's3:PutBucketCORS', perform: deleteBucketCors },
+  };
+}
 
 const OPERATION_OF_METHOD: ReadonlyMap<string | undefined, Operation> = new Map([
   ['PUT', 'PutBucketCors'],
@@ -288,7 +304,8 @@ function deleteBucketOf(resolveBucket: BucketResolver, req: IncomingMessage): Bu
  * request — another method, no `cors` in the query, an object path — goes to `next()`.
  *
  * Owner-only extensions, authorized like GetBucketCors: `GET ?cors&explain&origin=…&method=…`
- * answers `explain()` of that request against the stored rules, `GET ?cors&lint` answers `lint()`;
+ * answers `explain()` of that request against the stored rules (or, for a bucket without any, the
+ * `defaultRules` option's, saying so in `source` and `summary`), `GET ?cors&lint` answers `lint()`;
  * PUT and GET answers name the lint codes in `x-bucket-cors-lint`.
  *
  * Checks, in order: bucket exists (404 NoSuchBucket) → `authorize` (403 AccessDenied) →
@@ -316,7 +333,7 @@ export function corsRouter<Req extends IncomingMessage = IncomingMessage>(option
     {
       debug,
       noun: 'bucket',
-      operations: OPERATIONS,
+      operations: operationsOf(checked.defaultRules),
       route: (req) => (hasCorsSubresource(req.url) ? OPERATION_OF_METHOD.get(req.method) : undefined),
       locate: async (req) => {
         const address = await resolveBucket(req);
