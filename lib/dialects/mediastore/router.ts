@@ -98,7 +98,7 @@ function mediaStoreErrorForAdmin(reason: AdminRefusal, _container: string, retry
   }
 }
 
-/** MediaStore's envelope: JSON 1.1 errors `{"__type": …, "Message": …}` (docs/behaviour.md §13.3). */
+/** MediaStore's envelope: JSON 1.1 errors `{"__type": …, "Message": …}` (express-bucket-cors/docs/behaviour.md §13.3). */
 const MEDIASTORE_ENVELOPE: AdminEnvelope<MediaStoreError> = {
   is: isMediaStoreError,
   refusal: mediaStoreErrorForAdmin,

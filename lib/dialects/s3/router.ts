@@ -118,7 +118,7 @@ function s3ErrorForAdmin(reason: AdminRefusal, bucket: string, retryAfterSeconds
   }
 }
 
-/** S3's envelope: XML errors with request ids (docs/behaviour.md §7). */
+/** S3's envelope: XML errors with request ids (express-bucket-cors/docs/behaviour.md §7). */
 const S3_ENVELOPE: AdminEnvelope<S3Error> = {
   is: isS3Error,
   refusal: s3ErrorForAdmin,
@@ -262,7 +262,7 @@ function isAccountId(value: string): boolean {
 }
 
 /**
- * S3's check after `authorize` (docs/behaviour.md §6): `x-amz-expected-bucket-owner`, when sent, is a
+ * S3's check after `authorize` (express-bucket-cors/docs/behaviour.md §6): `x-amz-expected-bucket-owner`, when sent, is a
  * 12-digit account ID (else 400 InvalidBucketOwnerAWSAccountID) and, with `bucketOwner`, the owner
  * (else 403 AccessDenied). `undefined` with `'ignore'`.
  */
