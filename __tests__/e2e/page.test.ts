@@ -272,6 +272,8 @@ describe('demo page (examples/public) in headless Chromium', () => {
       await rulesStatus().filter({ hasText: "Saved. 1 rule(s) stored, shown as the editor's list." }).waitFor();
       expect(JSON.parse(await page.inputValue('#rules'))).toEqual(cli.CORSRules);
       expect(await storedRules('editor')).toEqual(cli.CORSRules);
+      // The refused text's warning is gone: only the stored rules' own lint remains.
+      expect(await page.locator('#lint li', { hasText: 'Save would be refused' }).count()).toBe(0);
       expect(await page.locator('#lint li', { hasText: 'Could not lint' }).count()).toBe(0);
       await shot('cli-shape-saved');
     });

@@ -119,12 +119,15 @@ function addLintItem(text) {
 /**
  * Lint warnings for the rules in the editor, shown as you type (a short pause after the last key):
  * either shape the editor takes; rules S3 would refuse get lint's RuleViolationError, in Save's words.
+ * Warnings of older text are cleared at once, and only the latest text's answer is shown.
  */
 let lintTimer;
+let lintRound = 0;
 function lintEditor() {
   clearTimeout(lintTimer);
+  $('lint').textContent = '';
+  const round = ++lintRound;
   lintTimer = setTimeout(async () => {
-    $('lint').textContent = '';
     let rules;
     try {
       rules = JSON.parse($('rules').value);
@@ -133,8 +136,10 @@ function lintEditor() {
     }
     try {
       const { warnings } = await pageApi('POST', '/api/lint', { rules });
+      if (round !== lintRound) return;
       for (const warning of warnings) addLintItem(`${warning.message} (${warning.code})`);
     } catch (error) {
+      if (round !== lintRound) return;
       addLintItem(error.code === 'RuleViolationError' || error.code === 'MalformedJSON' ? `Save would be refused: ${error.message.replace(/^\w+: /, '')}` : `Could not lint: ${error.message}`);
     }
   }, 300);
@@ -267,6 +272,7 @@ $('save').onclick = guard(async () => {
   }
   // What was stored, in the shape the editor shows (a pasted {"CORSRules": [...]} becomes its list).
   $('rules').value = JSON.stringify(saved.rules, null, 2);
+  lintEditor();
   setRulesStatus(`Saved. ${saved.rules.length} rule(s) stored, shown as the editor's list.`, 'ok');
   log(`PutBucketCors ${name}: saved`, 'ok');
 });
