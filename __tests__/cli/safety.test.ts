@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RedisRuleStore } from 'express-bucket-cors';
+import type { CorsConfiguration, CorsRule } from 'express-bucket-cors/core';
 import { closeServer, listen } from '../e2e/demo';
 import { connectionTracker, isolated } from '../store/helpers';
 import { freePort, startRedis, type RedisServerHandle } from '../support/redis';
 import { cliWorkspace, storeArguments } from './run';
 
-const CLEAN = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
+const CLEAN: CorsConfiguration = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
 const SECRET = 'hunter2-s3cr3t';
 
 const { cli, file, path } = cliWorkspace('bucket-cors-safety-');
@@ -169,7 +170,7 @@ describe('inputs are read within a size limit, as the APIs read them', () => {
 });
 
 /** A MediaStore policy over 64 KB (but within its 398,000 characters): 2 rules of 90 long origins. */
-function bigPolicy(): Array<{ AllowedOrigins: string[]; AllowedMethods: string[]; AllowedHeaders: string[] }> {
+function bigPolicy(): CorsRule[] {
   return [0, 1].map((rule) => ({
     AllowedOrigins: Array.from({ length: 90 }, (_, index) => `https://r${rule}-${index}.${'o'.repeat(1_900)}.example`),
     AllowedMethods: ['GET'],

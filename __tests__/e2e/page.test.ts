@@ -259,7 +259,7 @@ describe('demo page (examples/public) in headless Chromium', () => {
       await paste('[{ "AllowedOrigins": "http://localhost:7641", "AllowedMethods": ["GET"] }]');
       await page.locator('#lint li', { hasText: 'Save would be refused: invalid CORS configuration: rule 1 AllowedOrigins must be a list of strings' }).waitFor();
       await page.click('#save');
-      await rulesStatus().filter({ hasText: 'Not saved: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: rule 1 AllowedOrigins must be a list of strings' }).waitFor();
+      await rulesStatus().filter({ hasText: 'Not saved: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: rule 1: AllowedOrigins must be a list of strings, not "http://localhost:7641"' }).waitFor();
       expect(await rulesStatus().getAttribute('class')).toBe('blocked');
       await shot('string-origins-refused');
       await expect(storedRules('editor')).rejects.toMatchObject({ name: 'NoSuchCORSConfiguration' });

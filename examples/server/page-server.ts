@@ -99,7 +99,7 @@ function editorDocument(value: unknown): unknown {
 /**
  * The editor's rules as the library reads a JSON PutBucketCors body (`parseCorsJson`, then S3's
  * validation worded for JSON), so the SDK only ever sends what S3 would store, and a refusal says
- * what is wrong (`MalformedJSON: …: rule 1 AllowedOrigins must be a list of strings`).
+ * what is wrong (`MalformedJSON: …: rule 1: AllowedOrigins must be a list of strings, not "…"`).
  */
 export function editorConfiguration(value: unknown): CorsConfiguration {
   return validateCorsConfiguration(parseCorsJson(JSON.stringify(editorDocument(value))), 'json');
