@@ -180,7 +180,7 @@ describe('explain: numbers, words and input', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(RuleViolationError);
-    expect((thrown as Error).message).toBe('invalid CORS configuration: rule 1 AllowedMethods must be a list of strings');
+    expect((thrown as Error).message).toBe('invalid CORS configuration: rule 1: AllowedMethods must be a list of strings');
     expect(() => explain({ CORSRules: 'none' } as unknown as CorsConfiguration, { origin: undefined, method: 'GET', preflight: false })).toThrow(
       'invalid CORS configuration: the configuration must be an object with a list of rules',
     );

@@ -133,10 +133,10 @@ test('shadowed-rule agrees with brute force on small random configurations (prop
 test('unvalidated rules get PutBucketCors\'s words in a RuleViolationError, never a raw TypeError', () => {
   const lintOf = (json: string) => () => lint(JSON.parse(json) as CorsConfiguration);
   expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":"GET"}]}')).toThrow(RuleViolationError);
-  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":"GET"}]}')).toThrow('invalid CORS configuration: rule 1 AllowedMethods must be a list of strings');
+  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":"GET"}]}')).toThrow('invalid CORS configuration: rule 1: AllowedMethods must be a list of strings');
   expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]},{"AllowedOrigins":"http://localhost:7641","AllowedMethods":["GET"]}]}')).toThrow(
-    'invalid CORS configuration: rule 2 AllowedOrigins must be a list of strings',
+    'invalid CORS configuration: rule 2: AllowedOrigins must be a list of strings',
   );
   expect(lintOf('[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]}]')).toThrow('invalid CORS configuration: the configuration must be an object with a list of rules');
-  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["get"]}]}')).toThrow('invalid CORS configuration: rule 1 AllowedMethods: unsupported method "get"');
+  expect(lintOf('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["get"]}]}')).toThrow('invalid CORS configuration: rule 1: AllowedMethods holds the unsupported method "get"');
 });

@@ -65,8 +65,8 @@ describe('findRuleViolation', () => {
 
 describe('describeRuleViolation and assertValidRules', () => {
   test('say which rule (counted from 1), which field and why', () => {
-    expect(describeRuleViolation({ code: 'unsupported-method', rule: 1, value: 'POST' })).toBe('rule 2 AllowedMethods: unsupported method "POST"');
-    expect(describeRuleViolation({ code: 'missing-field', rule: 0, field: 'AllowedHeaders' })).toBe('rule 1 AllowedHeaders is required');
+    expect(describeRuleViolation({ code: 'unsupported-method', rule: 1, value: 'POST' })).toBe('rule 2: AllowedMethods holds the unsupported method "POST"');
+    expect(describeRuleViolation({ code: 'missing-field', rule: 0, field: 'AllowedHeaders' })).toBe('rule 1: AllowedHeaders is required');
   });
 
   test('assertValidRules returns the configuration, or throws a RuleViolationError carrying the violation', () => {
@@ -80,7 +80,7 @@ describe('describeRuleViolation and assertValidRules', () => {
     }
     expect(thrown).toBeInstanceOf(RuleViolationError);
     expect((thrown as RuleViolationError).violation).toEqual({ code: 'missing-field', rule: 0, field: 'AllowedHeaders' });
-    expect((thrown as Error).message).toBe('invalid CORS configuration: rule 1 AllowedHeaders is required');
+    expect((thrown as Error).message).toBe('invalid CORS configuration: rule 1: AllowedHeaders is required');
   });
 });
 

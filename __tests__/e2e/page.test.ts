@@ -257,7 +257,7 @@ describe('demo page (examples/public) in headless Chromium', () => {
 
     test('AllowedOrigins given as a string is refused in the parser\'s words, as you type and on Save; nothing is stored', async () => {
       await paste('[{ "AllowedOrigins": "http://localhost:7641", "AllowedMethods": ["GET"] }]');
-      await page.locator('#lint li', { hasText: 'Save would be refused: invalid CORS configuration: rule 1 AllowedOrigins must be a list of strings' }).waitFor();
+      await page.locator('#lint li', { hasText: 'Save would be refused: invalid CORS configuration: rule 1: AllowedOrigins must be a list of strings' }).waitFor();
       await page.click('#save');
       await rulesStatus().filter({ hasText: 'Not saved: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: rule 1: AllowedOrigins must be a list of strings, not "http://localhost:7641"' }).waitFor();
       expect(await rulesStatus().getAttribute('class')).toBe('blocked');
@@ -281,7 +281,7 @@ describe('demo page (examples/public) in headless Chromium', () => {
     test('a JSON editor never answers MalformedXML: structural refusals are MalformedJSON naming the problem', async () => {
       for (const [text, detail] of [
         ['[]', 'the configuration must have at least one rule'],
-        ['{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": []}]}', 'rule 1 AllowedMethods is required'],
+        ['{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": []}]}', 'rule 1: AllowedMethods is required'],
         ['{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}', 'the editor takes a JSON list of rules'],
       ] as const) {
         await paste(text);

@@ -42,10 +42,10 @@ describe('defaultRules', () => {
   test('are off by default (S3 parity) and validated at construction against the dialect', () => {
     // @ts-expect-error: 'get' is not a CorsMethod; JavaScript callers get the same refusal at run time
     expect(() => bucketCors({ defaultRules: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['get'] }] } })).toThrow(
-      'bucketCors: `defaultRules` is not a valid CORS configuration for the s3 dialect: rule 1 AllowedMethods: unsupported method "get".',
+      'bucketCors: `defaultRules` is not a valid CORS configuration for the s3 dialect: rule 1: AllowedMethods holds the unsupported method "get".',
     );
     expect(() => bucketCors({ dialect: mediaStoreDialect, serviceRules: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] } })).toThrow(
-      'bucketCors: `serviceRules` is not a valid CORS configuration for the mediastore dialect: rule 1 AllowedHeaders is required.',
+      'bucketCors: `serviceRules` is not a valid CORS configuration for the mediastore dialect: rule 1: AllowedHeaders is required.',
     );
   });
 });

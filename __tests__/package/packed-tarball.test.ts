@@ -116,7 +116,7 @@ describe('the packed tarball', () => {
       [...stack.matchAll(/\(?(?:file:\/\/)?(\/[^():\s]+):\d+:\d+\)?/g)].map((match) => match[1]!).filter((file) => file.startsWith(`${install}/`)).map((file) => file.slice(install.length + 1));
     for (const flags of [[], ['--enable-source-maps']]) {
       const stack = run(process.execPath, [...flags, `throws.${kind}`], work);
-      expect(stack).toContain('RuleViolationError: invalid CORS configuration: rule 1 AllowedOrigins must be a list of strings');
+      expect(stack).toContain('RuleViolationError: invalid CORS configuration: rule 1: AllowedOrigins must be a list of strings');
       const frames = framesOf(stack);
       expect(frames.length).toBeGreaterThan(0);
       expect(frames.filter((file) => !files.includes(file))).toEqual([]);

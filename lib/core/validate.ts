@@ -183,9 +183,9 @@ export function findRuleViolation(configuration: unknown, profile: RuleProfile):
   return undefined;
 }
 
-/** Where a violation is, for messages: `rule 2 AllowedHeaders`. */
+/** Where a violation is, for messages: `rule 2: AllowedHeaders`, as the JSON parser and the CLI name it. */
 function place(rule: number, field?: keyof CorsRule): string {
-  return field === undefined ? ruleLabel(rule, undefined) : `${ruleLabel(rule, undefined)} ${field}`;
+  return field === undefined ? ruleLabel(rule, undefined) : `${ruleLabel(rule, undefined)}: ${field}`;
 }
 
 /** What a field's value must be, for `wrong-type`. */
@@ -193,7 +193,8 @@ const EXPECTED_TYPE: Readonly<Record<RuleField['kind'], string>> = { list: 'a li
 
 /**
  * A one-line English description of `violation` that says which field and why, for dialects without
- * wording of their own (and for tools); rules are numbered from 1.
+ * wording of their own (and for tools): `rule 2: AllowedHeaders holds "a b", which is not a valid
+ * header name`; rules are numbered from 1, `rule N: Field` as `parseCorsJson`'s messages name them.
  */
 export function describeRuleViolation(violation: RuleViolation): string {
   switch (violation.code) {
@@ -210,23 +211,23 @@ export function describeRuleViolation(violation: RuleViolation): string {
     case 'too-many-rules':
       return `a configuration holds at most ${violation.limit} rules, not ${violation.count}`;
     case 'id-not-allowed':
-      return `${place(violation.rule, 'ID')}: rules have no ID here`;
+      return `${place(violation.rule, 'ID')} is not allowed: rules have no ID here`;
     case 'too-many-values':
       return `${place(violation.rule, violation.field)} holds at most ${violation.limit} values, not ${violation.count}`;
     case 'empty-value':
       return `${place(violation.rule, violation.field)} must not contain an empty value`;
     case 'invalid-character':
-      return `${place(violation.rule, violation.field)}: a value holds a control character or a lone surrogate`;
+      return `${place(violation.rule, violation.field)} holds a value with a control character or a lone surrogate`;
     case 'value-too-long':
-      return `${place(violation.rule, violation.field)}: a value is longer than ${violation.limit} characters`;
+      return `${place(violation.rule, violation.field)} holds a value longer than ${violation.limit} characters`;
     case 'unsupported-method':
-      return `${place(violation.rule, 'AllowedMethods')}: unsupported method ${JSON.stringify(violation.value)}`;
+      return `${place(violation.rule, 'AllowedMethods')} holds the unsupported method ${JSON.stringify(violation.value)}`;
     case 'too-many-wildcards':
-      return `${place(violation.rule, violation.field)}: ${JSON.stringify(violation.value)} has more than one wildcard`;
+      return `${place(violation.rule, violation.field)} holds ${JSON.stringify(violation.value)}, which has more than one wildcard`;
     case 'wildcard-not-allowed':
-      return `${place(violation.rule, violation.field)}: ${JSON.stringify(violation.value)} must not contain a wildcard`;
+      return `${place(violation.rule, violation.field)} holds ${JSON.stringify(violation.value)}, which must not contain a wildcard`;
     case 'invalid-header-name':
-      return `${place(violation.rule, violation.field)}: ${JSON.stringify(violation.value)} is not a valid header name`;
+      return `${place(violation.rule, violation.field)} holds ${JSON.stringify(violation.value)}, which is not a valid header name`;
   }
 }
 

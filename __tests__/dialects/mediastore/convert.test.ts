@@ -33,7 +33,7 @@ describe('s3ConfigurationToMediaStorePolicy', () => {
       'rule 2 has no AllowedHeaders, which MediaStore requires (add "AllowedHeaders": [] to keep its meaning)',
     ]);
     expect(() => s3ConfigurationToMediaStorePolicy({ CORSRules: [{ AllowedOrigins: [''], AllowedMethods: ['GET'], AllowedHeaders: [] }] })).toThrow(
-      'cannot convert to a MediaStore CORS policy: rule 1 AllowedOrigins must not contain an empty value',
+      'cannot convert to a MediaStore CORS policy: rule 1: AllowedOrigins must not contain an empty value',
     );
   });
 });

@@ -126,13 +126,13 @@ describe.each(stores)('mediaStoreRouter with @aws-sdk/client-mediastore on the %
   test.each<[string, CorsRule[], string]>([
     ['101 rules', Array.from({ length: 101 }, () => POLICY[1]!), 'a configuration holds at most 100 rules, not 101'],
     // The SDK's types refuse these; it sends them all the same (it validates nothing on the client).
-    ['POST', [{ ...POLICY[0]!, AllowedMethods: ['GET', 'POST'] } as unknown as CorsRule], 'rule 1 AllowedMethods: unsupported method "POST"'],
-    ['a missing AllowedHeaders', [POLICY[0]!, { AllowedOrigins: ['*'], AllowedMethods: ['GET'] } as unknown as CorsRule], 'rule 2 AllowedHeaders is required'],
-    ['two wildcards in an origin', [{ ...POLICY[0]!, AllowedOrigins: ['https://*.*.example'] }], 'rule 1 AllowedOrigins: "https://*.*.example" has more than one wildcard'],
-    ['two wildcards in a header', [{ ...POLICY[0]!, AllowedHeaders: ['x-*-*'] }], 'rule 1 AllowedHeaders: "x-*-*" has more than one wildcard'],
+    ['POST', [{ ...POLICY[0]!, AllowedMethods: ['GET', 'POST'] } as unknown as CorsRule], 'rule 1: AllowedMethods holds the unsupported method "POST"'],
+    ['a missing AllowedHeaders', [POLICY[0]!, { AllowedOrigins: ['*'], AllowedMethods: ['GET'] } as unknown as CorsRule], 'rule 2: AllowedHeaders is required'],
+    ['two wildcards in an origin', [{ ...POLICY[0]!, AllowedOrigins: ['https://*.*.example'] }], 'rule 1: AllowedOrigins holds "https://*.*.example", which has more than one wildcard'],
+    ['two wildcards in a header', [{ ...POLICY[0]!, AllowedHeaders: ['x-*-*'] }], 'rule 1: AllowedHeaders holds "x-*-*", which has more than one wildcard'],
     ['no rules', [], 'the configuration must have at least one rule'],
-    ['an origin over 2,048 characters', [{ ...POLICY[1]!, AllowedOrigins: [`https://${'a'.repeat(2048)}`] }], 'rule 1 AllowedOrigins: a value is longer than 2048 characters'],
-    ['a negative MaxAgeSeconds', [{ ...POLICY[1]!, MaxAgeSeconds: -1 }], 'rule 1 MaxAgeSeconds must be between 0 and 2147483647, not -1'],
+    ['an origin over 2,048 characters', [{ ...POLICY[1]!, AllowedOrigins: [`https://${'a'.repeat(2048)}`] }], 'rule 1: AllowedOrigins holds a value longer than 2048 characters'],
+    ['a negative MaxAgeSeconds', [{ ...POLICY[1]!, MaxAgeSeconds: -1 }], 'rule 1: MaxAgeSeconds must be between 0 and 2147483647, not -1'],
   ])('refuses %s with ValidationException and leaves the policy intact', async (_what, policy, reason) => {
     await put(POLICY, 'music');
     const error = await failure(put(policy, 'music'));

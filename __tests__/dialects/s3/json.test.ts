@@ -99,8 +99,8 @@ describe('serializeCorsJson', () => {
 
 describe('parseCorsConfiguration with JSON: what XML could not return is refused, as MalformedJSON', () => {
   test.each([
-    ['{"CORSRules":[{"ID":"a\\u0000\\ud800","AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}', 'rule 1 ID: a value holds a control character or a lone surrogate'],
-    ['{"CORSRules":[{"AllowedOrigins":["https://a\\u0001"],"AllowedMethods":["GET"]}]}', 'rule 1 AllowedOrigins: a value holds a control character or a lone surrogate'],
+    ['{"CORSRules":[{"ID":"a\\u0000\\ud800","AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}', 'rule 1: ID holds a value with a control character or a lone surrogate'],
+    ['{"CORSRules":[{"AllowedOrigins":["https://a\\u0001"],"AllowedMethods":["GET"]}]}', 'rule 1: AllowedOrigins holds a value with a control character or a lone surrogate'],
   ])('%s', (body, detail) => {
     expect(() => parseCorsConfiguration(body, 'json')).toThrow(detail);
     expect(() => parseCorsConfiguration(body, 'json')).toThrow(/^The JSON you provided was not well-formed/);

@@ -104,7 +104,7 @@ describe('PUT → GET identity', () => {
           stored = parseCorsConfiguration(serializeCorsJson(config), 'json');
         } catch (error) {
           // A JSON body never answers MalformedXML: the structural failure is MalformedJSON, naming it.
-          expect(error).toMatchObject({ code: 'MalformedJSON', message: expect.stringMatching(/schema: rule \d+ /) });
+          expect(error).toMatchObject({ code: 'MalformedJSON', message: expect.stringMatching(/schema: rule \d+: /) });
           return;
         }
         expect(parseCorsXml(serializeCorsXml(stored))).toEqual({

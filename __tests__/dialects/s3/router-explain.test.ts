@@ -104,7 +104,7 @@ describe('GET ?cors&explain with the deployment\'s defaultRules', () => {
 
   test('defaultRules are checked against S3\'s profile when the router is built', () => {
     expect(() => corsRouter({ store: new MemoryRuleStore(), authorize: () => true, defaultRules: { CORSRules: [{ AllowedOrigins: 'https://console.example', AllowedMethods: ['GET'] }] } as unknown as CorsConfiguration })).toThrow(
-      'corsRouter: `defaultRules` must be a valid CORS configuration for the s3 dialect: rule 1 AllowedOrigins must be a list of strings',
+      'corsRouter: `defaultRules` must be a valid CORS configuration for the s3 dialect: rule 1: AllowedOrigins must be a list of strings',
     );
   });
 });

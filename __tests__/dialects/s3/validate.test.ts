@@ -69,7 +69,7 @@ describe('validateCorsConfiguration', () => {
   test('takes parsed JSON as it is: a string where a list belongs is refused, never iterated', () => {
     expect(rejection(JSON.parse('{"CORSRules":[{"AllowedOrigins":"http://localhost:7641","AllowedMethods":["GET"]}]}')).code).toBe('MalformedXML');
     expect(() => validateCorsConfiguration({ CORSRules: [{ AllowedOrigins: 'http://localhost:7641', AllowedMethods: ['GET'] }] }, 'json')).toThrow(
-      S3Errors.malformedJson('rule 1 AllowedOrigins must be a list of strings').message,
+      S3Errors.malformedJson('rule 1: AllowedOrigins must be a list of strings').message,
     );
     expect(() => validateCorsConfiguration([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }], 'json')).toThrow(
       S3Errors.malformedJson('the configuration must be an object with a list of rules').message,
@@ -106,7 +106,7 @@ describe('parseCorsConfiguration', () => {
 
   test('JSON: parse then validate; a structural failure is MalformedJSON naming it, never MalformedXML', () => {
     expect(parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]}]}', 'json')).toEqual({ CORSRules: [base] });
-    expect(() => parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":[]}]}', 'json')).toThrow(S3Errors.malformedJson('rule 1 AllowedMethods is required').message);
+    expect(() => parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":[]}]}', 'json')).toThrow(S3Errors.malformedJson('rule 1: AllowedMethods is required').message);
     expect(() => parseCorsConfiguration('{"CORSRules":[]}', 'json')).toThrow(S3Errors.malformedJson('the configuration must have at least one rule').message);
     expect(() => parseCorsConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["Get"]}]}', 'json')).toThrow(S3Errors.unsupportedMethod('Get').message);
   });
