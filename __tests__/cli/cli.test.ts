@@ -52,8 +52,12 @@ describe('files', () => {
     expect(JSON.parse(refused.stdout)).toMatchObject({ allowed: false, rule: null, reason: 'no-match', rules: [{ index: 0, id: 'uploads', failed: ['origin', 'headers'] }] });
     const allowed = await cli.run(['explain', file('clean2.json', JSON.stringify(CLEAN)), '--origin', 'https://app.example', '--method', 'PUT', '--headers', 'x-amz-meta-note', '--preflight']);
     expect(allowed.code).toBe(0);
-    expect(allowed.stdout).toContain('allowed by rule 1');
+    expect(allowed.stdout).toContain('preflight allowed by rule 1');
     expect(allowed.stdout).toContain('Access-Control-Allow-Headers: x-amz-meta-note');
+    // An actual request is never "refused": S3 answers it, without CORS headers.
+    const actual = await cli.run(['explain', file('clean3.json', JSON.stringify(CLEAN)), '--origin', 'https://elsewhere.example', '--method', 'GET']);
+    expect(actual.stdout.split('\n')[0]).toMatch(/^no CORS headers/);
+    expect(actual.stdout).not.toContain('refused');
   });
 
   test('convert: XML ↔ JSON round trip, from stdin too', async () => {

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const SHIPPED = 'express-bucket-cors/docs/behaviour.md';
 /** Files other engineers own (the middleware, the cache): their citations must resolve too; the installed name is theirs to add. */
-const NAMED_BY_THEIR_OWNERS = new Set(['lib/http/middleware.ts', 'lib/cache/cache.ts']);
+const NAMED_BY_THEIR_OWNERS = new Set(['lib/http/middleware.ts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -232,7 +232,7 @@ export class RuleCache {
 
   /**
    * Content no cached bucket holds, compiled after three checks that each cost less than the next: its
-   * length (no dialect stores more, and compiling more has no bound: docs/behaviour.md §18.1), its
+   * length (no dialect stores more, and compiling more has no bound: express-bucket-cors/docs/behaviour.md §18.1), its
    * rules (what a store hands back may not have come through a router, and its values end up in
    * response headers), and its estimated size against the whole budget. Throws an
    * `UnusableEntryError` or a `RuleViolationError`.

@@ -1,16 +1,17 @@
 // Commands on local configuration files, no server involved: lint, explain, convert.
 
 import { Option, type Command } from 'commander';
-import { explain, lint, ruleLabel, type CorsConfiguration, type Explanation } from '../../core/index.js';
+import { explain, lint, type CorsConfiguration, type Explanation } from '../../core/index.js';
 import { FORMAT_NAMES, readConfiguration, writeConfiguration } from '../formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes } from '../output.js';
 import type { StoreOptions } from '../redis.js';
 import { addRedisOptions, checkBucket, FILE_ARGUMENT, formatOption, jsonOption, readInput, strictOption, warningLines, withStore, type SetExitCode } from './shared.js';
 
 function explanationLines(explanation: Explanation): string[] {
-  const lines = [explanation.allowed ? `allowed by ${ruleLabel(explanation.rule!, undefined)}` : `refused (${explanation.reason})`];
+  // The summary never calls an actual request "refused": S3 only leaves its CORS headers out.
+  const lines = [explanation.summary];
   for (const rule of explanation.rules) {
-    const label = `  ${ruleLabel(rule.index, rule.id)}`;
+    const label = `  ${rule.label}`;
     if (rule.failed.length === 0) lines.push(`${label}: matches`);
     else lines.push(`${label}: ${rule.failed.join(', ')} fail${rule.deniedHeaders.length > 0 ? `; headers not allowed: ${rule.deniedHeaders.join(', ')}` : ''}`);
   }
