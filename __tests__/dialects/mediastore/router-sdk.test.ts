@@ -133,6 +133,9 @@ describe.each(stores)('mediaStoreRouter with @aws-sdk/client-mediastore on the %
     ['no rules', [], 'the configuration must have at least one rule'],
     ['an origin over 2,048 characters', [{ ...POLICY[1]!, AllowedOrigins: [`https://${'a'.repeat(2048)}`] }], 'rule 1: AllowedOrigins holds a value longer than 2048 characters'],
     ['a negative MaxAgeSeconds', [{ ...POLICY[1]!, MaxAgeSeconds: -1 }], 'rule 1: MaxAgeSeconds must be between 0 and 2147483647, not -1'],
+    // MediaStore's model allows tab, LF, CR and U+0020–U+00FF in an origin (S3 takes any XML character).
+    ['an origin beyond U+00FF', [POLICY[1]!, { ...POLICY[1]!, AllowedOrigins: ['https://例え.example'] }], 'rule 2: AllowedOrigins "https://例え.example" has U+4F8B, outside the characters MediaStore accepts (tab, line feed, carriage return, U+0020 to U+00FF)'],
+    ['an origin with U+0100, the first character past the range', [{ ...POLICY[1]!, AllowedOrigins: ['https://\u0100.example'] }], 'rule 1: AllowedOrigins "https://\u0100.example" has U+0100, outside the characters MediaStore accepts (tab, line feed, carriage return, U+0020 to U+00FF)'],
   ])('refuses %s with ValidationException and leaves the policy intact', async (_what, policy, reason) => {
     await put(POLICY, 'music');
     const error = await failure(put(policy, 'music'));
@@ -140,6 +143,12 @@ describe.each(stores)('mediaStoreRouter with @aws-sdk/client-mediastore on the %
     expect(error.$metadata.httpStatusCode).toBe(400);
     expect(error.message).toBe(`Invalid CORS policy: ${reason}.`);
     expect((await get('music')).CorsPolicy).toEqual(POLICY);
+  });
+
+  test('accepts an origin up to U+00FF (Latin-1), as the model does', async () => {
+    const latin1: CorsRule[] = [{ ...POLICY[1]!, AllowedOrigins: ['https://caf\u00e9\u00ff.example'] }];
+    await put(latin1, 'music');
+    expect((await get('music')).CorsPolicy).toEqual(latin1);
   });
 
   test('a policy over 398,000 characters is refused', async () => {

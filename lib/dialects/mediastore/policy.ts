@@ -36,18 +36,37 @@ function parseRule(value: unknown, index: number): CorsRule {
   return buildRule(draft as RuleDraft);
 }
 
+/** True for a code point MediaStore's model allows in an AllowedOrigin: TAB, LF, CR and U+0020–U+00FF. */
+const isOriginCharacter = (code: number): boolean => code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0xff);
+
+/** Where an AllowedOrigin leaves that range (express-bucket-cors/docs/behaviour.md §13), in words; `undefined` when none does. */
+function originOutsideRange(configuration: CorsConfiguration): string | undefined {
+  for (const [index, rule] of configuration.CORSRules.entries()) {
+    for (const origin of rule.AllowedOrigins) {
+      for (let i = 0; i < origin.length; i++) {
+        const code = origin.charCodeAt(i);
+        if (!isOriginCharacter(code)) return `${ruleLabel(index, undefined)}: AllowedOrigins ${JSON.stringify(origin)} has U+${code.toString(16).toUpperCase().padStart(4, '0')}, outside the characters MediaStore accepts (tab, line feed, carriage return, U+0020 to U+00FF)`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * The neutral configuration of a PutCorsPolicy `CorsPolicy` value, checked against
  * {@link MEDIASTORE_PROFILE}. Throws `SerializationException` for the wrong JSON shape and
  * `ValidationException` naming the rule (from 1), the field and why for anything MediaStore refuses:
  * 0 or over 100 rules, a missing `AllowedOrigins`/`AllowedMethods`/`AllowedHeaders`, `POST`, an `ID`,
- * two `*`, values too long, over 398,000 characters.
+ * two `*`, values too long, an AllowedOrigin character outside U+0020–U+00FF (tab, LF and CR aside),
+ * over 398,000 characters.
  */
 export function parseCorsPolicy(value: unknown): CorsConfiguration {
   if (!Array.isArray(value)) throw MediaStoreErrors.serialization('CorsPolicy must be a list of CorsRule objects.');
   const configuration: CorsConfiguration = { CORSRules: value.map(parseRule) };
   const violation = findRuleViolation(configuration, MEDIASTORE_PROFILE);
   if (violation !== undefined) throw MediaStoreErrors.validation(`Invalid CORS policy: ${describeRuleViolation(violation)}.`);
+  const outside = originOutsideRange(configuration);
+  if (outside !== undefined) throw MediaStoreErrors.validation(`Invalid CORS policy: ${outside}.`);
   const size = JSON.stringify(value).length;
   if (size > MAX_POLICY_CHARACTERS) throw MediaStoreErrors.validation(`Invalid CORS policy: it has ${size} characters, more than the ${MAX_POLICY_CHARACTERS} allowed.`);
   return configuration;
