@@ -355,5 +355,30 @@ describe('demo page (examples/public) in headless Chromium', () => {
       expect(await post({ ...json, Origin: pageUrl, 'Sec-Fetch-Site': 'same-origin' }, '{"bucket":"made-by-the-page"}')).toBe(200);
       expect(await bucketNames()).toContain('made-by-the-page');
     });
+
+    test('outside a browser: /metrics keeps to its own Host, a presign leaving the container is refused, and errors never show a stack or a path', async () => {
+      const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const { port } = server.address() as AddressInfo;
+          const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      expect((await send('GET', '/metrics', { Host: 'rebound.attacker.example' })).status).toBe(403);
+      expect((await send('GET', '/metrics', {})).status).toBe(200);
+      const json = { 'content-type': 'application/json', Origin: pageUrl, 'Sec-Fetch-Site': 'same-origin' };
+      for (const path of ['../elsewhere/x', 'a/../../b', 'a//b', './a']) {
+        const refused = await send('POST', '/api/mediastore/presign', json, JSON.stringify({ container: 'movies', path, method: 'PUT' }));
+        expect([refused.status, JSON.parse(refused.text).message]).toEqual([400, 'An object path has no empty, "." or ".." segments.']);
+      }
+      const broken = await send('POST', '/api/buckets', json, '{"bucket":');
+      expect(broken.status).toBe(400);
+      expect(JSON.parse(broken.text)).toEqual({ error: 'BadRequest', message: expect.any(String) });
+      expect(broken.text).not.toMatch(/\bat \S+ \(|node_modules|\/work\/|\.ts:\d/);
+    });
   });
 });

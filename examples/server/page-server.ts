@@ -164,18 +164,26 @@ async function explain(url: string, method: string, headers: readonly string[], 
  * `Content-Type: application/json`, which a cross-site form or a `no-cors` fetch cannot send (and a
  * cross-site `fetch` may only send after a preflight, which this server never allows).
  */
-function refuseCrossSite(hostNames: ReadonlySet<string>) {
+function refuse(req: Request, res: Response, status: number, message: string): void {
+  debug('%s %s refused: %s', req.method, req.originalUrl, message);
+  res.status(status).json({ error: status === 403 ? 'Forbidden' : 'UnsupportedMediaType', message });
+}
+
+/** A `Host` other than `hostNames` (a DNS-rebinding page) is refused with 403: for the API and for `/metrics`. */
+function refuseOtherHosts(hostNames: ReadonlySet<string>) {
   return (req: Request, res: Response, next: () => void): void => {
-    const refuse = (status: number, message: string): void => {
-      debug('%s %s refused: %s', req.method, req.originalUrl, message);
-      res.status(status).json({ error: status === 403 ? 'Forbidden' : 'UnsupportedMediaType', message });
-    };
+    if (!hostNames.has(req.hostname.toLowerCase())) return refuse(req, res, 403, `Host ${JSON.stringify(req.get('host'))} is not a name this page is served under.`);
+    next();
+  };
+}
+
+function refuseCrossSite() {
+  return (req: Request, res: Response, next: () => void): void => {
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
-    if (!hostNames.has(req.hostname.toLowerCase())) return refuse(403, `Host ${JSON.stringify(req.get('host'))} is not a name this page is served under.`);
-    if (site !== undefined && !OWN_FETCH_SITES.has(site)) return refuse(403, `Cross-site request refused (Sec-Fetch-Site: ${site}).`);
-    if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) return refuse(403, `Cross-origin request from ${origin} refused.`);
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !req.is('application/json')) return refuse(415, 'Send the request body as application/json.');
+    if (site !== undefined && !OWN_FETCH_SITES.has(site)) return refuse(req, res, 403, `Cross-site request refused (Sec-Fetch-Site: ${site}).`);
+    if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) return refuse(req, res, 403, `Cross-origin request from ${origin} refused.`);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !req.is('application/json')) return refuse(req, res, 415, 'Send the request body as application/json.');
     next();
   };
 }
@@ -195,10 +203,11 @@ export function createPageServer(options: PageServerOptions): PageServer {
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   // The S3 port has no free paths (any name may be a bucket): the library's metrics are served here.
   const metrics = createDemoMetrics();
-  app.get('/metrics', (_req, res, next) => {
+  const ownHosts = refuseOtherHosts(new Set(hostNames.map((name) => name.toLowerCase())));
+  app.get('/metrics', ownHosts, (_req, res, next) => {
     metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
   });
-  app.use('/api', refuseCrossSite(new Set(hostNames.map((name) => name.toLowerCase()))));
+  app.use('/api', ownHosts, refuseCrossSite());
   app.use('/api', express.json({ limit: '70kb' }));
 
   /** Runs an API call; S3 errors become JSON `{ error, message }` with the S3 status. */
@@ -277,6 +286,8 @@ export function createPageServer(options: PageServerOptions): PageServer {
     const { container, path, method } = (req.body ?? {}) as { container?: unknown; path?: unknown; method?: unknown };
     if (!isContainerName(container)) throw new Error('Name a container: 1 to 255 letters, digits, underscores or hyphens.');
     if (typeof path !== 'string' || path === '' || path.endsWith('/')) throw new Error('Name an object path, not ending with "/".');
+    // A URL normalises `.` and `..` away: such a path would sign a URL outside the container.
+    if (path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) throw new Error('An object path has no empty, "." or ".." segments.');
     if (method !== 'PUT' && method !== 'DELETE') throw new Error('method must be PUT or DELETE (GET and HEAD need no signature).');
     const objectUrl = `${endpoint}${MEDIASTORE_DATA_PATH}/${container}/${path.split('/').map(encodeURIComponent).join('/')}`;
     return { url: await presignUrl({ credentials, service: MEDIASTORE_SERVICE, method, url: objectUrl, expiresInSeconds: PRESIGN_SECONDS }), method };
@@ -313,6 +324,16 @@ export function createPageServer(options: PageServerOptions): PageServer {
     const { rules, suggestion, summary } = (await response.json()) as { rules: unknown; suggestion: string | null; summary: string };
     return { rules, suggestion, summary };
   }
+
+  // Whatever else fails (a body that is not JSON, a static file that cannot be read): a short JSON answer,
+  // never Express's default page, which shows the stack and the server's file paths outside production.
+  app.use((error: { status?: unknown; expose?: unknown; message?: unknown }, req: Request, res: Response, _next: (error?: unknown) => void) => {
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
+    if (status >= 500) console.error('demo page: unexpected error', error);
+    if (res.headersSent) return void res.destroy();
+    res.status(status).json({ error: status >= 500 ? 'InternalError' : 'BadRequest', message: error?.expose === true && typeof error.message === 'string' ? error.message : 'The request could not be served.' });
+    debug('%s %s: %d', req.method, req.originalUrl, status);
+  });
 
   return {
     app,
