@@ -2,7 +2,8 @@
 // `express-bucket-cors/core`, everything S3-specific `express-bucket-cors/s3`.
 
 // Express (connect-style) glue
-export { bucketCors, type BucketCorsOptions, type BucketCorsMiddleware, type DiagnosticsOptions } from './http/middleware.js';
+export { bucketCors } from './defaults.js';
+export { createBucketCors, type BucketCorsOptions, type BucketCorsMiddleware, type DialectCorsOptions, type DiagnosticsOptions } from './http/middleware.js';
 export {
   DIAGNOSTICS_CHANNELS,
   type CorsDecisionEvent,
