@@ -4,6 +4,8 @@
 // Express (connect-style) glue
 export { bucketCors } from './defaults.js';
 export { createBucketCors, type BucketCorsOptions, type BucketCorsMiddleware, type DialectCorsOptions, type DiagnosticsOptions } from './http/middleware.js';
+export { requestTarget, type ResolvedTarget, type AddressingStyle } from './http/target.js';
+export { pathStyleUrl, toPathStyle, type PathStyleRequest } from './http/path-style.js';
 export {
   DIAGNOSTICS_CHANNELS,
   type CorsDecisionEvent,

@@ -13,7 +13,8 @@ import type { RuleCache, RuleLookup } from '../cache/cache.js';
 import type { Logger } from '../options.js';
 import type { CorsDialect } from './dialect.js';
 import type { BucketExists } from './options.js';
-import { isPromise, type Addressing, type RequestTarget } from './resolve.js';
+import { isPromise, type Addressing } from './resolve.js';
+import { recordTarget, type RequestTarget } from './target.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
 const debug = createDebug('express-bucket-cors:middleware');
@@ -183,8 +184,9 @@ export class CorsRequestHandler {
       ).catch((error: unknown) => this.reportAfterNext(error));
   }
 
-  /** Which bucket, and preflight or actual: looks the bucket's rules up. */
+  /** Which bucket, and preflight or actual: records the target for later handlers, then looks its rules up. */
   route(req: IncomingMessage, res: ServerResponse, target: RequestTarget | null): Step {
+    recordTarget(req, target);
     const preflight = req.method === 'OPTIONS';
     // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
     if (!preflight && !this.varyAlways && (req.headers.origin === undefined || req.headers.origin === '')) return NEXT;

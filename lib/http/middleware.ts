@@ -148,7 +148,8 @@ function configuredState(name: 'defaultRules' | 'serviceRules', rules: CorsConfi
  *   survive whatever the server answers (200, 304, 404, 500…); without a match they pass on without
  *   CORS headers — CORS never blocks them. When the store is unreachable they pass on without CORS
  *   headers (browsers then refuse to read the response: fail closed).
- * - A custom resolver is called once per request.
+ * - Every request it passes on carries what the addressing resolved: read it with `requestTarget(req)`.
+ *   A custom resolver is called once per request.
  *
  * Errors of a custom resolver or of `bucketExists` go to `next(err)`, exactly once.
  *
