@@ -6,8 +6,23 @@ import { createBucketCors, type BucketCorsMiddleware, type BucketCorsOptions, ty
 import { refuseMiddlewareArguments } from './options.js';
 
 /**
- * The CORS middleware: per bucket, exactly as Amazon S3 answers (docs/behaviour.md §8, §9) — see
- * `createBucketCors` for what it answers and passes on. `dialect` defaults to `s3Dialect`.
+ * The CORS middleware: per bucket, exactly as Amazon S3 answers (docs/behaviour.md §8, §9), refusals
+ * in the words of `dialect` (default `s3Dialect`; `createBucketCors` is the same without a default).
+ *
+ * - Requests naming no bucket (see `addressing`) pass through untouched.
+ * - Every `OPTIONS` on a bucket or object is a preflight, answered here and never passed on:
+ *   200 with the matched rule's headers, or the dialect's refusal (S3: XML 400/403, no CORS headers),
+ *   or 503 ServiceUnavailable with `Retry-After` while the store is unreachable and nothing is cached.
+ *   Query strings, presigned parameters and `Authorization` play no part. An `OPTIONS` with
+ *   `Origin` to the path-style service root `/` is refused with 403 "Bucket not found".
+ * - Other requests with an `Origin` get the matched rule's headers set before `next()`, so they
+ *   survive whatever the server answers (200, 304, 404, 500…); without a match they pass on without
+ *   CORS headers — CORS never blocks them. When the store is unreachable they pass on without CORS
+ *   headers (browsers then refuse to read the response: fail closed).
+ * - Every request it passes on carries what the addressing resolved: read it with `requestTarget(req)`.
+ *   A custom resolver is called once per request.
+ *
+ * Errors of a custom resolver or of `bucketExists` go to `next(err)`, exactly once.
  *
  * @throws TypeError when an option is wrong; the message says what to change.
  */

@@ -133,27 +133,11 @@ function configuredState(name: 'defaultRules' | 'serviceRules', rules: CorsConfi
 }
 
 /**
- * The CORS middleware for `options.dialect` (required): per bucket, exactly as Amazon S3 answers
- * (docs/behaviour.md §8, §9), refusals in the dialect's words. `bucketCors` is this function with
- * S3's dialect as the default; use this one to build a middleware for another API's dialect without
- * loading S3's.
+ * `bucketCors` for the dialect `options.dialect`, which is required here: a middleware for another
+ * API's refusals (MediaStore's, your own) that does not load S3's dialect. Everything else is as
+ * `bucketCors` documents.
  *
- * - Requests naming no bucket (see `addressing`) pass through untouched.
- * - Every `OPTIONS` on a bucket or object is a preflight, answered here and never passed on:
- *   200 with the matched rule's headers, or the dialect's refusal (S3: XML 400/403, no CORS headers),
- *   or 503 ServiceUnavailable with `Retry-After` while the store is unreachable and nothing is cached.
- *   Query strings, presigned parameters and `Authorization` play no part. An `OPTIONS` with
- *   `Origin` to the path-style service root `/` is refused with 403 "Bucket not found".
- * - Other requests with an `Origin` get the matched rule's headers set before `next()`, so they
- *   survive whatever the server answers (200, 304, 404, 500…); without a match they pass on without
- *   CORS headers — CORS never blocks them. When the store is unreachable they pass on without CORS
- *   headers (browsers then refuse to read the response: fail closed).
- * - Every request it passes on carries what the addressing resolved: read it with `requestTarget(req)`.
- *   A custom resolver is called once per request.
- *
- * Errors of a custom resolver or of `bucketExists` go to `next(err)`, exactly once.
- *
- * @throws TypeError when an option is wrong; the message says what to change.
+ * @throws TypeError when an option is wrong (the dialect left out, too); the message says what to change.
  */
 export function createBucketCors(options: DialectCorsOptions): BucketCorsMiddleware {
   refuseMiddlewareArguments('bucketCors', arguments, 'app.use(bucketCors({ store }))');
