@@ -188,8 +188,9 @@ export class CorsRequestHandler {
   route(req: IncomingMessage, res: ServerResponse, target: RequestTarget | null): Step {
     recordTarget(req, target);
     const preflight = req.method === 'OPTIONS';
+    const origin = req.headers.origin;
     // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
-    if (!preflight && !this.varyAlways && (req.headers.origin === undefined || req.headers.origin === '')) return NEXT;
+    if (!preflight && !this.varyAlways && (origin === undefined || origin === '')) return NEXT;
     if (target !== null) {
       const lookup = this.cache.lookup(target.bucket);
       if (preflight) return isPromise(lookup) ? andThen(lookup, this.preflightMiss, req, res, target) : this.preflight(req, res, target, lookup, 'hit');
