@@ -33,7 +33,9 @@ function hostPort(host: string): string {
  * - custom `resolve`: `/<bucket>/<key>` with the key percent-encoded per segment (`/` kept), then the
  *   query of `req.url`; the Host unchanged.
  *
- * `req.url` is read as it is now: call it where `bucketCors` ran (the same mount point).
+ * `req.url` is read as it is now: call it where `bucketCors` ran (the same mount point). A SigV4
+ * signature covers the Host and the path: a backend that verifies signatures refuses a rewritten
+ * virtual-hosted request, so verify before rewriting, or forward the request as it is.
  */
 export function pathStyleUrl(target: ResolvedTarget, req: IncomingMessage): PathStyleRequest {
   const url = req.url ?? '/';
