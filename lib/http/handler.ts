@@ -186,8 +186,9 @@ export class CorsRequestHandler {
 
   /** Which bucket, and preflight or actual: records the target for later handlers, then looks its rules up. */
   route(req: IncomingMessage, res: ServerResponse, target: RequestTarget | null): Step {
-    recordTarget(req, target);
     const preflight = req.method === 'OPTIONS';
+    // A preflight to a bucket is answered here, so nothing after reads its target: only the others carry one.
+    if (!preflight) recordTarget(req, target);
     const origin = req.headers.origin;
     // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
     if (!preflight && !this.varyAlways && (origin === undefined || origin === '')) return NEXT;
