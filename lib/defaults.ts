@@ -6,7 +6,7 @@ import { createBucketCors, type BucketCorsMiddleware, type BucketCorsOptions, ty
 import { refuseMiddlewareArguments } from './options.js';
 
 /**
- * The CORS middleware: per bucket, exactly as Amazon S3 answers (docs/behaviour.md §8, §9), refusals
+ * The CORS middleware: per bucket, exactly as Amazon S3 answers (express-bucket-cors/docs/behaviour.md §8, §9), refusals
  * in the words of `dialect` (default `s3Dialect`; `createBucketCors` is the same without a default).
  *
  * - Requests naming no bucket (see `addressing`) pass through untouched.

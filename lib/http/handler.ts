@@ -1,4 +1,4 @@
-// The request flow of bucketCors, one named step per method: route (which bucket; preflight or actual), preflight, actual, publish (docs/behaviour.md §8, §9).
+// The request flow of bucketCors, one named step per method: route (which bucket; preflight or actual), preflight, actual, publish (express-bucket-cors/docs/behaviour.md §8, §9).
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -201,7 +201,7 @@ export class CorsRequestHandler {
     // Requests naming no bucket are the service's own with a custom resolver; with the built-in addressing only the root is.
     if (serviceState !== undefined && (this.addressing.custom || this.addressing.isServiceRoot(req)))
       return preflight ? this.answerPreflight(req, res, SERVICE_ROOT, serviceState, 'service', 'none') : this.actual(req, res, SERVICE_ROOT, serviceState, 'service', 'none');
-    // S3 answers an OPTIONS to the service root as a preflight to a bucket that does not exist (docs/behaviour.md §2.2, T54).
+    // S3 answers an OPTIONS to the service root as a preflight to a bucket that does not exist (express-bucket-cors/docs/behaviour.md §2.2, T54).
     if (preflight && this.addressing.isServiceRoot(req)) return this.answerPreflight(req, res, SERVICE_ROOT, NO_BUCKET, 'service', 'none');
     return NEXT;
   }

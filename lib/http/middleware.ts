@@ -1,4 +1,4 @@
-// createBucketCors(): the CORS middleware for one dialect — its options checked and built once, then the request flow of CorsRequestHandler (docs/behaviour.md §8, §9).
+// createBucketCors(): the CORS middleware for one dialect — its options checked and built once, then the request flow of CorsRequestHandler (express-bucket-cors/docs/behaviour.md §8, §9).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileCorsConfiguration } from '../core/compile.js';
