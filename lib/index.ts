@@ -2,7 +2,10 @@
 // `express-bucket-cors/core`, everything S3-specific `express-bucket-cors/s3`.
 
 // Express (connect-style) glue
-export { bucketCors, type BucketCorsOptions, type BucketCorsMiddleware, type DiagnosticsOptions } from './http/middleware.js';
+export { bucketCors } from './defaults.js';
+export { createBucketCors, type BucketCorsOptions, type BucketCorsMiddleware, type DialectCorsOptions, type DiagnosticsOptions } from './http/middleware.js';
+export { requestTarget, type ResolvedTarget, type AddressingStyle } from './http/target.js';
+export { pathStyleUrl, toPathStyle, type PathStyleRequest } from './http/path-style.js';
 export {
   DIAGNOSTICS_CHANNELS,
   type CorsDecisionEvent,

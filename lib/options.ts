@@ -2,6 +2,7 @@
 
 import type { CorsConfiguration } from './core/model.js';
 import { describeRuleViolation, findRuleViolation, type RuleProfile } from './core/validate.js';
+import { closestName } from './core/suggest.js';
 import { isPlainObject } from './core/values.js';
 
 /**
@@ -31,32 +32,6 @@ export function describeValue(value: unknown): string {
   return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} instance`;
 }
 
-/** Edit distance of two short strings, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = previous[j]!;
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return previous[b.length]!;
-}
-
-/** The known name closest to `name`, when it is close enough to be a typo (or a prefix of it, e.g. `ttl` for `ttlMs`). */
-export function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = candidate.toLowerCase().startsWith(name.toLowerCase()) ? 0.5 : distance(name, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
 /** The TypeError of a failed check, in the one wording: `owner: \`path\` must <expected>, not <given>.` */
 export function optionError(owner: string, path: string, expected: string, value: unknown, quoteGiven = true): TypeError {
   return new TypeError(`${owner}: \`${path}\` must ${expected}${quoteGiven ? `, not ${describeValue(value)}` : ''}.`);
@@ -76,7 +51,7 @@ export function readOptions<C extends Record<string, OptionCheck<unknown>>>(owne
   const names = Object.keys(checks);
   for (const key of Object.keys(given)) {
     if (Object.hasOwn(checks, key)) continue;
-    const hint = closest(key, names);
+    const hint = closestName(key, names);
     throw new TypeError(
       `${owner}: unknown option \`${path}${key}\`${hint === undefined ? '' : ` (did you mean \`${path}${hint}\`?)`}; the options${path === '' ? '' : ` of \`${where}\``} are ${names.map((name) => `\`${name}\``).join(', ')}.`,
     );

@@ -27,7 +27,11 @@ describe('findRuleViolation', () => {
 
   test.each<[string, unknown, object]>([
     ['not an object', 'rules', { code: 'not-a-configuration' }],
-    ['no rule list', { Rules: [] }, { code: 'not-a-configuration' }],
+    ['no rule list', {}, { code: 'not-a-configuration' }],
+    ['a misspelt rule list', { CORSrules: [] }, { code: 'unknown-field', rule: undefined, name: 'CORSrules' }],
+    ['a key beside the rule list', { CORSRules: [rule()], Rules: [] }, { code: 'unknown-field', rule: undefined, name: 'Rules' }],
+    ['a misspelt field', { CORSRules: [rule(), { ...rule(), Exposeheaders: ['ETag'] }] }, { code: 'unknown-field', rule: 1, name: 'Exposeheaders' }],
+    ['a field of no rule at all', { CORSRules: [{ ...rule(), Comment: 'x' }] }, { code: 'unknown-field', rule: 0, name: 'Comment' }],
     ['a rule that is no object', { CORSRules: [rule(), 7] }, { code: 'wrong-type', rule: 1, field: undefined }],
     ['origins not strings', { CORSRules: [{ AllowedOrigins: [1], AllowedMethods: ['GET'] }] }, { code: 'wrong-type', rule: 0, field: 'AllowedOrigins' }],
     ['a fractional MaxAgeSeconds', config(rule({ MaxAgeSeconds: 1.5, AllowedHeaders: [] })), { code: 'wrong-type', rule: 0, field: 'MaxAgeSeconds' }],
@@ -67,6 +71,10 @@ describe('describeRuleViolation and assertValidRules', () => {
   test('say which rule (counted from 1), which field and why', () => {
     expect(describeRuleViolation({ code: 'unsupported-method', rule: 1, value: 'POST' })).toBe('rule 2: AllowedMethods holds the unsupported method "POST"');
     expect(describeRuleViolation({ code: 'missing-field', rule: 0, field: 'AllowedHeaders' })).toBe('rule 1: AllowedHeaders is required');
+    expect(describeRuleViolation({ code: 'unknown-field', rule: 2, name: 'MaxAge' })).toBe(
+      'rule 3: unknown key "MaxAge" (did you mean "MaxAgeSeconds"?); a rule\'s keys are ID, AllowedOrigins, AllowedMethods, AllowedHeaders, ExposeHeaders, MaxAgeSeconds',
+    );
+    expect(describeRuleViolation({ code: 'unknown-field', rule: undefined, name: 'CORSrules' })).toBe('unknown key "CORSrules" at the top level (did you mean "CORSRules"?); the configuration holds only "CORSRules"');
   });
 
   test('assertValidRules returns the configuration, or throws a RuleViolationError carrying the violation', () => {

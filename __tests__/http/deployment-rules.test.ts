@@ -48,6 +48,19 @@ describe('defaultRules', () => {
       'bucketCors: `serviceRules` is not a valid CORS configuration for the mediastore dialect: rule 1: AllowedHeaders is required.',
     );
   });
+
+  test('refuse unknown fields, in a rule or at the top, with the field they were probably meant to be', () => {
+    const misspelt = { AllowedOrigins: ['*'], AllowedMethods: ['GET'], Exposeheaders: ['ETag'] };
+    expect(() => bucketCors({ defaultRules: { CORSRules: [misspelt] } as never })).toThrow(
+      'bucketCors: `defaultRules` is not a valid CORS configuration for the s3 dialect: rule 1: unknown key "Exposeheaders" (did you mean "ExposeHeaders"?); a rule\'s keys are ID, AllowedOrigins, AllowedMethods, AllowedHeaders, ExposeHeaders, MaxAgeSeconds.',
+    );
+    expect(() => bucketCors({ serviceRules: { CORSRules: SERVICE_RULES.CORSRules, Comment: 'console' } as never })).toThrow(
+      'bucketCors: `serviceRules` is not a valid CORS configuration for the s3 dialect: unknown key "Comment" at the top level; the configuration holds only "CORSRules".',
+    );
+    expect(() => bucketCors({ dialect: mediaStoreDialect, defaultRules: { CORSRules: [{ ...misspelt, AllowedHeaders: [], MaxAge: 5 }] } as never })).toThrow(
+      'bucketCors: `defaultRules` is not a valid CORS configuration for the mediastore dialect: rule 1: unknown key "Exposeheaders" (did you mean "ExposeHeaders"?); a rule\'s keys are ID, AllowedOrigins, AllowedMethods, AllowedHeaders, ExposeHeaders, MaxAgeSeconds.',
+    );
+  });
 });
 
 describe('serviceRules', () => {

@@ -55,17 +55,18 @@ describe('createAddressing — the target bucketCors uses', () => {
     for (const url of urls) {
       const address = addressing.resolve(request(host, url)) as { bucket: string; key: string } | null;
       const expected = address === null ? null : { bucket: address.bucket, resourceType: address.key === '' ? 'BUCKET' : 'OBJECT' };
-      expect([url, addressing.target(request(host, url))]).toEqual([url, expected]);
+      const target = addressing.target(request(host, url)) as { bucket: string; resourceType: string } | null;
+      expect([url, target === null ? null : { bucket: target.bucket, resourceType: target.resourceType }]).toEqual([url, expected]);
     }
   });
 
   test('a custom resolver\'s answers, synchronous or not, become targets the same way', async () => {
     const sync = createAddressing({ resolve: (req) => (req.url === '/none' ? null : { bucket: 'b', key: req.url === '/' ? '' : 'k' }) });
-    expect(sync.target(request('h', '/'))).toEqual({ bucket: 'b', resourceType: 'BUCKET' });
-    expect(sync.target(request('h', '/x'))).toEqual({ bucket: 'b', resourceType: 'OBJECT' });
+    expect(sync.target(request('h', '/'))).toMatchObject({ bucket: 'b', resourceType: 'BUCKET' });
+    expect(sync.target(request('h', '/x'))).toMatchObject({ bucket: 'b', resourceType: 'OBJECT' });
     expect(sync.target(request('h', '/none'))).toBeNull();
     const later = createAddressing({ resolve: async () => ({ bucket: 'b', key: 'k' }) });
-    await expect(later.target(request('h', '/'))).resolves.toEqual({ bucket: 'b', resourceType: 'OBJECT' });
+    await expect(later.target(request('h', '/'))).resolves.toMatchObject({ bucket: 'b', resourceType: 'OBJECT' });
   });
 });
 

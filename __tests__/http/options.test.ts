@@ -4,8 +4,8 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { corsRouter } from 'express-bucket-cors/s3';
-import { mediaStoreRouter } from 'express-bucket-cors/mediastore';
-import { backendProxy, bucketCors, MemoryRuleStore, RedisRuleStore, RuleCache } from 'express-bucket-cors';
+import { mediaStoreDialect, mediaStoreRouter } from 'express-bucket-cors/mediastore';
+import { backendProxy, bucketCors, createBucketCors, MemoryRuleStore, RedisRuleStore, RuleCache } from 'express-bucket-cors';
 import { backendBucketExists } from 'express-bucket-cors/sigv4';
 import { readOptions, wholeNumber } from '../support/internals';
 
@@ -76,6 +76,18 @@ describe('mistakes at construction', () => {
 
   test('a dialect without its methods is refused', () => {
     expect(() => bucketCors({ dialect: { name: 'x' } as never })).toThrow('bucketCors: `dialect` must be a CorsDialect (e.g. s3Dialect), or be left out, not an object.');
+    expect(() => createBucketCors({ dialect: { name: 'x' } as never })).toThrow('bucketCors: `dialect` must be a CorsDialect (e.g. s3Dialect), or be left out, not an object.');
+  });
+
+  test('createBucketCors has no default dialect: left out, it is named; given, it words the refusals', async () => {
+    expect(() => createBucketCors({} as never)).toThrow('bucketCors: `dialect` must be given to createBucketCors: a CorsDialect such as s3Dialect (bucketCors defaults to it).');
+    expect(() => createBucketCors(42 as never)).toThrow('bucketCors: pass an options object, not 42.');
+    const app = express().use(createBucketCors({ dialect: mediaStoreDialect }));
+    const refused = await request(app).options('/container/k').set('Origin', 'https://a.example').set('Access-Control-Request-Method', 'GET');
+    const s3 = await request(express().use(bucketCors())).options('/container/k').set('Origin', 'https://a.example').set('Access-Control-Request-Method', 'GET');
+    expect(refused.status).toBe(403);
+    expect(refused.text).not.toBe(s3.text);
+    expect(s3.text).toContain('<Code>AccessForbidden</Code>');
   });
 
   test('MemoryRuleStore refuses unknown keys too', () => {

@@ -16,6 +16,10 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The public runtime exports every consumer must see. */
 const RUNTIME_EXPORTS = [
   'bucketCors',
+  'createBucketCors',
+  'requestTarget',
+  'pathStyleUrl',
+  'toPathStyle',
   'corsRouter',
   'MemoryRuleStore',
   'RedisRuleStore',

@@ -1,5 +1,6 @@
 // Smoke test of the installed package, run by any Node binary (the oldest one `engines` allows): both builds,
-// a PutBucketCors with x-amz-checksum-crc32 (what current SDKs send), GetBucketCors, a preflight and an actual request.
+// a PutBucketCors with x-amz-checksum-crc32 (what current SDKs send), GetBucketCors, a preflight and an actual request
+// whose target each build reads from the other's middleware.
 // Uses only what Node 20.0 has (no fetch, no zlib.crc32). With REDIS_URL the rules live in Redis (ioredis), else in memory.
 // Prints one JSON line `{ "ok": true, ... }` and exits 0, or prints the failure and exits 1.
 
@@ -33,12 +34,16 @@ function send(port, method, path, headers = {}, body) {
   });
 }
 
-/** A connect-style chain without Express: middleware, router, then a 404 object handler. */
-function serve(lib, store) {
+/**
+ * A connect-style chain without Express: middleware, router, then a 404 object handler that names the
+ * bucket `other` (the other build) reads with requestTarget: both builds share the recorded target.
+ */
+function serve(lib, store, other) {
   const cors = lib.bucketCors({ store, logger: { warn() {}, error: console.error } });
   const router = lib.corsRouter({ store, authorize: () => true, logger: { warn() {}, error: console.error } });
   const server = createServer((req, res) => {
     const last = () => {
+      res.setHeader('x-target-bucket', other.requestTarget(req)?.bucket ?? '-');
       res.statusCode = 404;
       res.end('no such object');
     };
@@ -52,9 +57,9 @@ function serve(lib, store) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, cors })));
 }
 
-async function exercise(name, lib, makeStore, bucket) {
+async function exercise(name, lib, other, makeStore, bucket) {
   const store = makeStore(lib);
-  const { server, cors } = await serve(lib, store);
+  const { server, cors } = await serve(lib, store, other);
   const { port } = server.address();
   try {
     const wrong = await send(port, 'PUT', `/${bucket}?cors`, { 'x-amz-checksum-crc32': 'AAAAAA==', 'content-type': 'application/xml' }, BODY);
@@ -67,6 +72,7 @@ async function exercise(name, lib, makeStore, bucket) {
     if (preflight.status !== 200 || preflight.headers['access-control-allow-origin'] !== ORIGIN) fail(`${name}: preflight gave ${preflight.status} ${preflight.body}`);
     const actual = await send(port, 'GET', `/${bucket}/a.txt`, { origin: ORIGIN });
     if (actual.status !== 404 || actual.headers['access-control-allow-origin'] !== ORIGIN) fail(`${name}: actual GET gave ${actual.status} without CORS headers`);
+    if (actual.headers['x-target-bucket'] !== bucket) fail(`${name}: the other build's requestTarget read ${actual.headers['x-target-bucket']}, not ${bucket}`);
   } finally {
     cors.close();
     await new Promise((resolve) => server.close(resolve));
@@ -89,8 +95,8 @@ const makeStore = (lib) => {
 try {
   if (cjs.bucketCors === esm.bucketCors) fail('the CommonJS and ES module builds are the same module');
   const suffix = process.pid.toString(36);
-  await exercise('esm', esm, makeStore, `smoke-esm-${suffix}`);
-  await exercise('cjs', cjs, makeStore, `smoke-cjs-${suffix}`);
+  await exercise('esm', esm, cjs, makeStore, `smoke-esm-${suffix}`);
+  await exercise('cjs', cjs, esm, makeStore, `smoke-cjs-${suffix}`);
   console.log(JSON.stringify({ ok: true, node: process.version, store: clients.length > 0 ? 'redis' : 'memory' }));
 } catch (error) {
   console.error(error);

@@ -2,6 +2,7 @@
 
 import { RULE_FIELDS, RULE_FIELDS_BY_KEY, type RuleField } from './fields.js';
 import { isHttpToken } from './headers.js';
+import { didYouMean } from './suggest.js';
 import { isPortableText } from './text.js';
 import { isPlainObject } from './values.js';
 import { ruleLabel } from './wording.js';
@@ -37,6 +38,8 @@ export interface RuleProfile {
  */
 export type RuleViolation =
   | { readonly code: 'not-a-configuration' }
+  /** A key no configuration (`rule: undefined`) or no rule has; its description names the one it was probably meant to be. */
+  | { readonly code: 'unknown-field'; readonly rule: number | undefined; readonly name: string }
   | { readonly code: 'no-rules' }
   | { readonly code: 'wrong-type'; readonly rule: number; readonly field: keyof CorsRule | undefined }
   | { readonly code: 'missing-field'; readonly rule: number; readonly field: keyof CorsRule }
@@ -80,6 +83,18 @@ export const STORED_RULES_PROFILE: RuleProfile = Object.freeze({
  * there, and its cost would have no bound.
  */
 export const MAX_STORED_RULES_CHARACTERS = Math.max(398_000, 2 * 65_536);
+/** The one key of a configuration. */
+const CONFIGURATION_KEYS: readonly string[] = ['CORSRules'];
+/** The keys of a rule, in the model's order. */
+const RULE_KEYS: readonly string[] = RULE_FIELDS.map((field) => field.key);
+
+/** The first key of `value` not in `known` (a typo, or a field the model lacks), which would otherwise be silently dropped. */
+function unknownField(value: Record<string, unknown>, known: readonly string[], rule: number | undefined): RuleViolation | undefined {
+  for (const name of Object.keys(value)) {
+    if (!known.includes(name)) return { code: 'unknown-field', rule, name };
+  }
+  return undefined;
+}
 
 /** Fields in the order their values are checked within one rule. */
 const FIELDS_BY_CHECK_ORDER: readonly RuleField[] = [...RULE_FIELDS].sort((a, b) => a.checkOrder - b.checkOrder);
@@ -87,6 +102,8 @@ const FIELDS_BY_CHECK_ORDER: readonly RuleField[] = [...RULE_FIELDS].sort((a, b)
 /** The shape check: every field of the right type. Runs before anything else so later checks can trust types. */
 function shapeViolation(rule: unknown, index: number): RuleViolation | undefined {
   if (!isPlainObject(rule)) return { code: 'wrong-type', rule: index, field: undefined };
+  const unknown = unknownField(rule, RULE_KEYS, index);
+  if (unknown !== undefined) return unknown;
   for (const field of RULE_FIELDS) {
     const value = rule[field.key];
     if (value === undefined) continue;
@@ -151,14 +168,18 @@ function ruleViolation(rule: CorsRule, index: number, profile: RuleProfile): Rul
 
 /**
  * The first reason `configuration` breaks `profile`, or `undefined` when it is valid. Checks in this
- * order (express-bucket-cors/docs/behaviour.md §3.4): the shape (types), no rules, a rule without a required field, a
+ * order (express-bucket-cors/docs/behaviour.md §3.4): the shape (a key other than `CORSRules`, a rule key not in the
+ * fields table, types), no rules, a rule without a required field, a
  * `MaxAgeSeconds` out of range, too many rules; then rule by rule in stored order, fields in their
  * check order (methods, origins, allowed headers, expose headers, ID), each value: empty, a character
  * no wire format can carry back (a control character other than TAB/LF/CR, U+FFFE/U+FFFF, a lone
  * surrogate), too long, method not allowed, wildcards, header-name characters.
  */
 export function findRuleViolation(configuration: unknown, profile: RuleProfile): RuleViolation | undefined {
-  if (!isPlainObject(configuration) || !Array.isArray(configuration.CORSRules)) return { code: 'not-a-configuration' };
+  if (!isPlainObject(configuration)) return { code: 'not-a-configuration' };
+  const unknown = unknownField(configuration, CONFIGURATION_KEYS, undefined);
+  if (unknown !== undefined) return unknown;
+  if (!Array.isArray(configuration.CORSRules)) return { code: 'not-a-configuration' };
   const rules = configuration.CORSRules as unknown[];
   for (let i = 0; i < rules.length; i++) {
     const violation = shapeViolation(rules[i], i);
@@ -200,6 +221,11 @@ export function describeRuleViolation(violation: RuleViolation): string {
   switch (violation.code) {
     case 'not-a-configuration':
       return 'the configuration must be an object with a list of rules';
+    case 'unknown-field':
+      // Worded as the S3 JSON parser words the same mistake.
+      return violation.rule === undefined
+        ? `unknown key ${JSON.stringify(violation.name)} at the top level${didYouMean(violation.name, CONFIGURATION_KEYS)}; the configuration holds only "CORSRules"`
+        : `${ruleLabel(violation.rule, undefined)}: unknown key ${JSON.stringify(violation.name)}${didYouMean(violation.name, RULE_KEYS)}; a rule's keys are ${RULE_KEYS.join(', ')}`;
     case 'no-rules':
       return 'the configuration must have at least one rule';
     case 'wrong-type':

@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ResourceType } from '../core/model.js';
 import { describeValue, readOptions, type OptionChecks } from '../options.js';
+import { keyOf, newTarget, type RequestTarget } from './target.js';
 
 /** The bucket a request addresses and the object key within it; `key` is `''` for the bucket itself. */
 export interface BucketAddress {
@@ -38,20 +39,13 @@ export interface AddressingOptions {
   readonly resolve?: BucketResolver;
 }
 
-/**
- * What `bucketCors` needs of an address: the bucket, and whether the request names the bucket itself
- * or an object in it — without the key, which the built-in addressing then never slices or decodes.
- * @internal
- */
-export interface RequestTarget {
-  readonly bucket: string;
-  readonly resourceType: ResourceType;
-}
-
 /** The resolved addressing: the resolver plus what the middleware needs to recognise the service root. */
 export interface Addressing {
   readonly resolve: BucketResolver;
-  /** The same resolution as `resolve`, as a {@link RequestTarget}. */
+  /**
+   * The same resolution as `resolve`, as a {@link RequestTarget}: the built-in addressing slices the
+   * bucket only, and answers synchronously.
+   */
   target(req: IncomingMessage): RequestTarget | null | Promise<RequestTarget | null>;
   /**
    * True when the request is path-style to `/` (the S3 service root: ListBuckets), which the built-in
@@ -107,8 +101,9 @@ function checkBaseDomain(value: unknown, index: number): string {
 /**
  * The host name of the request, lower-cased, without port and without a final dot; `''` when
  * absent. IPv6 literals keep their brackets (`[::1]`), so they never match a base domain.
+ * @internal the path-style helper reads hosts the same way.
  */
-function requestHost(req: IncomingMessage): string {
+export function requestHost(req: IncomingMessage): string {
   const header = req.headers.host;
   if (header === undefined || header === '') return '';
   let host = header.toLowerCase();
@@ -124,14 +119,14 @@ function requestHost(req: IncomingMessage): string {
 const SLASH = 0x2f;
 
 /**
- * The path of `req.url` without query string; `null` when the URL is not origin-form (`*`, or an
- * absolute URL a proxy forwarded), which this library does not treat as addressing a bucket.
+ * Where the path of `url` ends (at the query string, or the end); `-1` when the URL is not
+ * origin-form (`*`, or an absolute URL a proxy forwarded), which this library does not treat as
+ * addressing a bucket.
  */
-function requestPath(req: IncomingMessage): string | null {
-  const url = req.url;
-  if (url === undefined || url.charCodeAt(0) !== SLASH) return null;
+function requestPathEnd(url: string | undefined): number {
+  if (url === undefined || url.charCodeAt(0) !== SLASH) return -1;
   const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  return query === -1 ? url.length : query;
 }
 
 /**
@@ -159,18 +154,12 @@ function checkedResolver(resolve: BucketResolver): BucketResolver {
 const BUCKET_TARGET: ResourceType = 'BUCKET';
 const OBJECT_TARGET: ResourceType = 'OBJECT';
 
-/** A checked address as a {@link RequestTarget}. */
-const targetOf = (address: BucketAddress | null): RequestTarget | null => (address === null ? null : { bucket: address.bucket, resourceType: address.key === '' ? BUCKET_TARGET : OBJECT_TARGET });
+/** A checked custom address as a {@link RequestTarget}. */
+const customTarget = (address: BucketAddress | null): RequestTarget | null =>
+  address === null ? null : newTarget(address.bucket, address.key === '' ? BUCKET_TARGET : OBJECT_TARGET, 'custom', '', 0, undefined, address.key);
 
-/** Percent-decodes `text`; `undefined` when the encoding is malformed. */
-function decode(text: string): string | undefined {
-  if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
-}
+/** A target as the public {@link BucketAddress}. */
+const addressOf = (target: RequestTarget | null): BucketAddress | null => (target === null ? null : { bucket: target.bucket, key: keyOf(target) });
 
 /**
  * Builds the addressing of `options`, validated once. Path-style buckets come from the first path
@@ -192,7 +181,7 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
       resolve: checked,
       target: (req) => {
         const address = checked(req);
-        return isPromise(address) ? address.then(targetOf) : targetOf(address);
+        return isPromise(address) ? address.then(customTarget) : customTarget(address);
       },
       isServiceRoot: () => false,
       custom: true,
@@ -206,45 +195,42 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
   if (!usePathStyle && suffixes.length === 0)
     throw new TypeError('addressing: with `pathStyle: false`, give `virtualHostDomains` (or a custom `resolve`), otherwise no request names a bucket.');
 
-  /** The bucket named by the Host, or `undefined` when the Host is not `<bucket>.<base domain>`. */
-  function virtualHostBucket(req: IncomingMessage): string | undefined {
-    if (suffixes.length === 0) return undefined;
-    const host = requestHost(req);
+  /** The base domain (as `.<domain>`) ending `host` when it is `<bucket>.<base domain>`; `undefined` otherwise. */
+  function hostSuffix(host: string): string | undefined {
     // A base domain itself is the path-style endpoint, even when it is a subdomain of another one.
-    if (baseDomains.has(host)) return undefined;
+    if (suffixes.length === 0 || baseDomains.has(host)) return undefined;
     for (const suffix of suffixes) {
-      if (host.length > suffix.length && host.endsWith(suffix)) return host.slice(0, host.length - suffix.length);
+      if (host.length > suffix.length && host.endsWith(suffix)) return suffix;
     }
     return undefined;
   }
 
   /**
-   * The built-in resolution: `made(bucket, path, keyStart)` with the raw key at `path.slice(keyStart)`
-   * (`keyStart === path.length` for the bucket itself), or `null`. The key is sliced only by `made`.
+   * The built-in resolution, on `req.url` itself: the path ends at the query string, the raw key
+   * starts after the bucket. Only the bucket name is sliced (taken as sent: bucket names are
+   * [a-z0-9.-] and never need percent-encoding).
    */
-  function locate<T>(req: IncomingMessage, made: (bucket: string, path: string, keyStart: number) => T): T | null {
-    const path = requestPath(req);
-    if (path === null) return null;
-    const hostBucket = virtualHostBucket(req);
-    if (hostBucket !== undefined) return made(hostBucket, path, 1);
+  function locate(req: IncomingMessage): RequestTarget | null {
+    const url = req.url;
+    const pathEnd = requestPathEnd(url);
+    if (pathEnd === -1 || url === undefined) return null;
+    if (suffixes.length > 0) {
+      const host = requestHost(req);
+      const suffix = hostSuffix(host);
+      if (suffix !== undefined) return newTarget(host.slice(0, host.length - suffix.length), pathEnd === 1 ? BUCKET_TARGET : OBJECT_TARGET, 'virtual-hosted', url, 1, suffix, undefined);
+    }
     if (!usePathStyle) return null;
-    const slash = path.indexOf('/', 1);
-    // Taken as sent: bucket names are [a-z0-9.-] and never need percent-encoding.
-    const bucket = slash === -1 ? path.slice(1) : path.slice(1, slash);
-    if (bucket === '') return null;
-    return made(bucket, path, slash === -1 ? path.length : slash + 1);
+    const slash = url.indexOf('/', 1);
+    const bucketEnd = slash === -1 || slash > pathEnd ? pathEnd : slash;
+    if (bucketEnd === 1) return null;
+    const keyStart = bucketEnd === pathEnd ? pathEnd : bucketEnd + 1;
+    return newTarget(url.slice(1, bucketEnd), keyStart === pathEnd ? BUCKET_TARGET : OBJECT_TARGET, 'path', url, keyStart, undefined, undefined);
   }
 
-  const addressAt = (bucket: string, path: string, keyStart: number): BucketAddress => {
-    const rawKey = path.slice(keyStart);
-    return { bucket, key: decode(rawKey) ?? rawKey };
-  };
-  const targetAt = (bucket: string, path: string, keyStart: number): RequestTarget => ({ bucket, resourceType: keyStart === path.length ? BUCKET_TARGET : OBJECT_TARGET });
-
   return {
-    resolve: (req) => locate(req, addressAt),
-    target: (req) => locate(req, targetAt),
-    isServiceRoot: (req) => usePathStyle && requestPath(req) === '/' && virtualHostBucket(req) === undefined,
+    resolve: (req) => addressOf(locate(req)),
+    target: locate,
+    isServiceRoot: (req) => usePathStyle && requestPathEnd(req.url) === 1 && (suffixes.length === 0 || hostSuffix(requestHost(req)) === undefined),
     custom: false,
   };
 }

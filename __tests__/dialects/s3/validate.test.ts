@@ -39,6 +39,9 @@ describe('validateCorsConfiguration', () => {
     ['V11 MaxAgeSeconds beyond 32 bits', withRule({ MaxAgeSeconds: 2 ** 31 }), S3Errors.malformedXml()],
     ['V11 MaxAgeSeconds that is not a number', withRule({ MaxAgeSeconds: '60\r\nSet-Cookie: x' as unknown as number }), S3Errors.malformedXml()],
     ['V10 ID of 256 characters', withRule({ ID: 'i'.repeat(256) }), S3Errors.ruleIdTooLong()],
+    // A key S3's schema lacks, as its XML and JSON parsers refuse one: not silently dropped.
+    ['an unknown rule field', withRule({ Exposeheaders: ['ETag'] } as Partial<CorsRule>), S3Errors.malformedXml()],
+    ['an unknown top-level key', { ...withRule({}), Rules: [] } as CorsConfiguration, S3Errors.malformedXml()],
   ])('%s', (_name, config, expected) => {
     expect(rejection(config)).toEqual(errorView(expected));
   });

@@ -2,7 +2,8 @@
 
 import { buildRule, RULE_FIELDS, RULE_FIELDS_BY_KEY, RULE_FIELDS_IN_WIRE_ORDER, type RuleDraft } from '../../core/fields.js';
 import type { CorsConfiguration, CorsRule } from '../../core/model.js';
-import { closest, describeValue } from '../../options.js';
+import { describeValue } from '../../options.js';
+import { didYouMean } from '../../core/suggest.js';
 import { ruleLabel } from '../../core/wording.js';
 import { checkMaxAgeSeconds, documentText, MAX_MAX_AGE_SECONDS, MIN_MAX_AGE_SECONDS } from './document.js';
 import { S3Errors } from './errors.js';
@@ -11,11 +12,7 @@ import { isPlainObject } from '../../core/values.js';
 const malformed = (detail: string) => S3Errors.malformedJson(detail);
 const RULE_KEYS = RULE_FIELDS.map((field) => field.key);
 const quoted = (text: string): string => JSON.stringify(text);
-/** ` (did you mean "X"?)` when `key` is close to one of `known`. */
-function hint(key: string, known: readonly string[]): string {
-  const near = closest(key, known);
-  return near === undefined ? '' : ` (did you mean ${quoted(near)}?)`;
-}
+const hint = didYouMean;
 
 function stringList(value: unknown, where: string): string[] {
   if (!Array.isArray(value)) throw malformed(`${where} must be a list of strings, not ${describeValue(value)}`);
