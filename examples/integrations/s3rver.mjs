@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import { bucketCors, corsRouter, ensureRequestIds } from 'express-bucket-cors';
+import { bucketCors, corsRouter, ensureRequestIds, toPathStyle } from 'express-bucket-cors';
 import { sigv4Authorizer } from 'express-bucket-cors/sigv4';
 import { listen, ruleStore } from './setup.mjs';
 
@@ -24,7 +24,8 @@ const bucketExists = async (bucket) => (await s3rver.store.getBucket(bucket)) !=
 const app = express();
 app.use(bucketCors({ store, addressing, bucketExists }));
 app.use(corsRouter({ store, addressing, bucketExists, authorize: sigv4Authorizer({ credentials: [{ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }] }), bucketOwner: () => '123456789000' }));
-app.use((req, res, next) => (ensureRequestIds(res), next())); // s3rver sends no x-amz-request-id; S3 clients expect one
+// s3rver sends no x-amz-request-id (S3 clients expect one) and reads buckets path-style only: hand it the bucket resolved here.
+app.use((req, res, next) => (ensureRequestIds(res), toPathStyle(req), next()));
 app.use(s3rver.callback());
 
 listen(createServer(app), 's3rver recipe');

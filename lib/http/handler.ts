@@ -8,6 +8,7 @@ import { decideActual, decidePreflight } from '../core/decide.js';
 import type { ActualDecision, CorsRequestInfo, PreflightDecision } from '../core/decision.js';
 import type { HeaderList } from '../core/model.js';
 import { CORS_VARY } from '../core/response-headers.js';
+import { ruleLabel } from '../core/wording.js';
 import { decisionChannel, type CorsDecisionEvent, type RuleSource } from '../diagnostics.js';
 import type { RuleCache, RuleLookup } from '../cache/cache.js';
 import type { Logger } from '../options.js';
@@ -231,7 +232,7 @@ export class CorsRequestHandler {
       if (debug.enabled) debug('preflight %s %s origin=%s: %d (%s, %s rules)', target.bucket, request.resourceType, shownOrigin(request.origin), res.statusCode, decision.reason, source);
       return ANSWERED;
     }
-    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by rule %d (%s rules)', target.bucket, request.resourceType, shownOrigin(request.origin), decision.ruleIndex, source);
+    if (debug.enabled) debug('preflight %s %s origin=%s: 200 by %s (%s rules)', target.bucket, request.resourceType, shownOrigin(request.origin), ruleLabel(decision.ruleIndex, undefined), source);
     this.dialect.beforeAllowedPreflight(res);
     res.statusCode = 200;
     setCorsHeaders(res, decision.headers);
