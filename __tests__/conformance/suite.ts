@@ -56,7 +56,8 @@ async function configure(client: ConformanceClient, config: ConfigName): Promise
   if (res.status !== 200 && res.status !== 204) throw new Error(`configuring ${config} failed: ${res.status} ${res.text}`);
 }
 
-function expectPreflight(res: RawResponse, vector: PreflightVector): void {
+/** Asserts a preflight answer against its vector: request ids, the refusal's XML or the match's headers, S3's `Vary`. */
+export function expectPreflight(res: Pick<RawResponse, 'status' | 'headers' | 'text'>, vector: PreflightVector): void {
   expect(res.headers['x-amz-request-id']).toMatch(/^[0-9A-F]{16}$/);
   expect(res.headers['x-amz-id-2']).toBeDefined();
   const expected = vector.expected;

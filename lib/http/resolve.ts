@@ -161,6 +161,20 @@ const customTarget = (address: BucketAddress | null): RequestTarget | null =>
 /** A target as the public {@link BucketAddress}. */
 const addressOf = (target: RequestTarget | null): BucketAddress | null => (target === null ? null : { bucket: target.bucket, key: keyOf(target) });
 
+/** The addressing of a custom resolver: its answers checked, its `null` its own (never the service root). */
+function customAddressing(resolve: BucketResolver): Addressing {
+  const checked = checkedResolver(resolve);
+  return {
+    resolve: checked,
+    target: (req) => {
+      const address = checked(req);
+      return isPromise(address) ? address.then(customTarget) : customTarget(address);
+    },
+    isServiceRoot: () => false,
+    custom: true,
+  };
+}
+
 /**
  * Builds the addressing of `options`, validated once. Path-style buckets come from the first path
  * segment (as sent), virtual-hosted ones from the Host; keys are percent-decoded. A custom resolver's
@@ -176,16 +190,7 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
   if (resolve !== undefined) {
     if (virtualHostDomains !== undefined || pathStyle !== undefined)
       throw new TypeError('addressing.resolve replaces the built-in resolution: remove `virtualHostDomains` and `pathStyle`, or remove `resolve`.');
-    const checked = checkedResolver(resolve);
-    return {
-      resolve: checked,
-      target: (req) => {
-        const address = checked(req);
-        return isPromise(address) ? address.then(customTarget) : customTarget(address);
-      },
-      isServiceRoot: () => false,
-      custom: true,
-    };
+    return customAddressing(resolve);
   }
 
   // Longest first: with both "example.com" and "s3.example.com", "b.s3.example.com" is bucket "b".
