@@ -214,4 +214,22 @@ describe.each(BACKENDS)('demo MediaStore API with @aws-sdk/client-mediastore, %s
     // As AWS's JSON services answer a credential scoped to another service (the library's verifier, docs/behaviour.md §20).
     expect(await s3Scoped.json()).toEqual({ __type: 'InvalidSignatureException', Message: "Credential should be scoped to correct service: 'mediastore'. " });
   });
+
+  test('a PutCorsPolicy whose signature does not cover its body (UNSIGNED-PAYLOAD, or a presigned URL) is refused and stores nothing', async () => {
+    const host = new URL(demos.a.endpoint).host;
+    const target = { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'MediaStore_20170901.PutCorsPolicy' };
+    const body = JSON.stringify({ ContainerName: 'Movies_2026', CorsPolicy: [{ AllowedOrigins: ['https://attacker.example'], AllowedMethods: ['GET'], AllowedHeaders: [] }] });
+    const signer = new SignatureV4({ credentials: demos.a.demo.credentials, region: 'us-east-1', service: 'mediastore', sha256: Sha256 });
+    const unsigned = await signer.sign({ method: 'POST', protocol: 'http:', hostname: host, path: '/', headers: { ...target, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body: 'whatever' });
+    const { host: _unsignedHost, ...unsignedHeaders } = unsigned.headers;
+    const byHeader = await fetch(`${demos.a.endpoint}/`, { method: 'POST', headers: unsignedHeaders, body });
+    expect([byHeader.status, ((await byHeader.json()) as { __type: string }).__type]).toEqual([403, 'InvalidSignatureException']);
+    const presignedUrl = await signer.presign({ method: 'POST', protocol: 'http:', hostname: host, path: '/', headers: target }, { expiresIn: 60, unhoistableHeaders: new Set(['x-amz-target', 'content-type']) });
+    const query = new URLSearchParams(presignedUrl.query as Record<string, string>).toString();
+    const { host: _presignedHost, ...presignedHeaders } = presignedUrl.headers;
+    const byUrl = await fetch(`${demos.a.endpoint}/?${query}`, { method: 'POST', headers: presignedHeaders, body });
+    expect([byUrl.status, ((await byUrl.json()) as { __type: string }).__type]).toEqual([403, 'InvalidSignatureException']);
+    const stored = await client.send(new GetCorsPolicyCommand({ ContainerName: 'Movies_2026' })).then((answer) => answer.CorsPolicy ?? [], () => []);
+    expect(JSON.stringify(stored)).not.toContain('attacker.example');
+  });
 });
