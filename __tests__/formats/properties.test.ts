@@ -1,10 +1,10 @@
 // S3 → X → S3 gives the configuration back whenever X can represent it (no warning), for every registered format.
 
 import fc from 'fast-check';
-import { convert, FORMATS, isConversionError, type CorsConfiguration, type CorsRule } from 'express-bucket-cors';
+import { convert, FORMATS, isConversionError, type CorsConfiguration, type CorsMethod, type CorsRule } from 'express-bucket-cors';
 import { assertProperty } from '../support/properties';
 
-const METHODS = ['GET', 'PUT', 'HEAD', 'POST', 'DELETE'];
+const METHODS: CorsMethod[] = ['GET', 'PUT', 'HEAD', 'POST', 'DELETE'];
 const ORIGINS = ['https://a.example', 'https://b.example', '*', 'https://*.example', 'http://localhost:*', 'https://x.example:8080', 'https://*-app.example'];
 const ALLOWED = ['content-type', 'x-amz-*', '*', 'ETag', 'x-custom', 'Authorization'];
 const EXPOSED = ['ETag', 'x-amz-request-id', 'Content-Type'];

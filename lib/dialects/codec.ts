@@ -1,7 +1,7 @@
 // What every dialect's configuration formats provide (read, write, recognise), and the JSON field readers they share.
 
 import type { RuleSelection } from '../core/selection.js';
-import type { CorsConfiguration, CorsRule } from '../core/model.js';
+import type { CorsConfiguration, CorsMethod, CorsRule } from '../core/model.js';
 import { describeRuleViolation, findRuleViolation, STORED_RULES_PROFILE, type RuleProfile } from '../core/validate.js';
 import { WILDCARD } from '../core/wildcard.js';
 import { isPlainObject } from '../core/values.js';
@@ -191,8 +191,8 @@ export function withoutOriginPatterns(origins: readonly string[], rule: number, 
 }
 
 /** The methods S3 knows among a provider's `methods`; each other one a `method-dropped`. */
-export function s3MethodsOf(methods: readonly string[], rule: number, warn: Warn, title: string): string[] {
-  const kept = methods.filter((method) => S3_METHODS.includes(method));
+export function s3MethodsOf(methods: readonly string[], rule: number, warn: Warn, title: string): CorsMethod[] {
+  const kept = methods.filter((method): method is CorsMethod => S3_METHODS.includes(method));
   for (const method of methods) if (!S3_METHODS.includes(method)) warn('method-dropped', rule, `${title} method ${JSON.stringify(method)} dropped: S3 rules allow only ${S3_METHODS.join(', ')}`);
   return kept;
 }
@@ -216,7 +216,7 @@ export function configurationOf(format: string, rules: readonly CorsRule[], warn
 }
 
 /** A {@link FormatError} listing every violation of `profile` by what would be written, if any. */
-export function checkLimits(format: string, title: string, configuration: CorsConfiguration, profile: RuleProfile, extra: readonly string[] = []): void {
+export function checkLimits(format: string, title: string, configuration: CorsConfiguration<string>, profile: RuleProfile, extra: readonly string[] = []): void {
   const violation = findRuleViolation(configuration, profile);
   const problems = [...(violation === undefined ? [] : [`${title} would refuse it: ${describeRuleViolation(violation)}`]), ...extra];
   if (problems.length > 0) throw new FormatError(format, problems);

@@ -42,8 +42,12 @@ function documentOf(input: unknown): CorsDocument {
 
 const expectedShapes = (): string[] => FORMATS.map(({ format }) => `${format.name}: ${format.shape}`);
 
-/** The registered format whose shape `document` has; a `ConversionError` (`unrecognized`) naming every shape otherwise. */
-export function detectFormat(document: CorsDocument): RegisteredFormat {
+/** The registered format whose shape `input` (as {@link parseConfiguration} takes it) has; a `ConversionError` (`unrecognized`) naming every shape otherwise. */
+export function detectFormat(input: string | Uint8Array | unknown): RegisteredFormat {
+  return formatOfDocument(documentOf(input));
+}
+
+function formatOfDocument(document: CorsDocument): RegisteredFormat {
   const found = FORMATS.find(({ format }) => format.recognizes(document));
   if (found !== undefined) return found;
   const what = document.syntax === 'xml' ? `an XML document with root <${document.root}>` : Array.isArray(document.value) ? (document.value.length === 0 ? 'an empty list' : 'a list of rules of no known shape') : isPlainObject(document.value) ? `an object with keys ${Object.keys(document.value).join(', ') || '(none)'}` : 'a JSON value that is no configuration';
@@ -70,7 +74,7 @@ export function throughFormat<T>(code: 'malformed' | 'limits', work: () => T): T
  */
 export function parseConfiguration(input: string | Uint8Array | unknown, options: { readonly format?: string } = {}): ParsedConfiguration {
   const document = documentOf(input);
-  const entry = options.format === undefined ? detectFormat(document) : formatNamed(options.format);
+  const entry = options.format === undefined ? formatOfDocument(document) : formatNamed(options.format);
   if (entry.format.syntax !== document.syntax) throw new ConversionError('malformed', [`${entry.format.name} is ${entry.format.syntax.toUpperCase()}: expected ${entry.format.shape}`]);
   const { value, warnings } = throughFormat('malformed', () => entry.format.read(document));
   const violation = findRuleViolation(value, S3_PROFILE);

@@ -1,6 +1,6 @@
 // Backblaze B2's native CORS rules (b2_update_bucket corsRules), to and from S3 rules.
 
-import type { CorsConfiguration, CorsRule } from '../../core/model.js';
+import type { CorsConfiguration, CorsMethod, CorsRule } from '../../core/model.js';
 import { isPlainObject } from '../../core/values.js';
 import { ruleLabel } from '../../core/wording.js';
 import { checkLimits, jsonValueOf, clampMaxAge, configurationOf, JsonFields, prettyJson, ruleSurvives, warningCollector, type Converted, type CorsFormat, type DialectFormats } from '../codec.js';
@@ -20,7 +20,7 @@ export interface B2CorsRule {
 }
 
 const RULE_KEYS = ['corsRuleName', 'allowedOrigins', 'allowedOperations', 'allowedHeaders', 'exposeHeaders', 'maxAgeSeconds'];
-const METHOD_OF_OPERATION = new Map(Object.entries(B2_S3_OPERATIONS).map(([method, operation]) => [operation, method]));
+const METHOD_OF_OPERATION = new Map(Object.entries(B2_S3_OPERATIONS).map(([method, operation]) => [operation, method as CorsMethod]));
 
 /** The rules list: bare (`b2 bucket update --cors-rules`) or a `b2_update_bucket` body's `corsRules`. */
 const rulesList = (value: unknown): unknown => (isPlainObject(value) ? value.corsRules : value);
@@ -50,7 +50,7 @@ export function b2RulesToS3(b2Rules: readonly B2CorsRule[]): Converted<CorsConfi
   const { warnings, warn } = warningCollector(FORMAT);
   const rules: CorsRule[] = [];
   b2Rules.forEach((b2, index) => {
-    const methods: string[] = [];
+    const methods: CorsMethod[] = [];
     for (const operation of b2.allowedOperations) {
       const method = METHOD_OF_OPERATION.get(operation);
       if (method !== undefined) methods.push(method);

@@ -1,6 +1,6 @@
 // Cloudflare R2's CORS formats: the REST API / wrangler {"rules":[{"allowed":{…}}]} and the dashboard's S3-console list.
 
-import type { CorsConfiguration, CorsRule } from '../../core/model.js';
+import type { CorsConfiguration, CorsMethod, CorsRule } from '../../core/model.js';
 import { isPlainObject } from '../../core/values.js';
 import { checkLimits, jsonValueOf, clampMaxAge, configurationOf, FormatError, JsonFields, prettyJson, ruleSurvives, warningCollector, type Converted, type CorsFormat, type DialectFormats } from '../codec.js';
 import { S3_CONSOLE_FORMAT } from '../s3/formats.js';
@@ -30,7 +30,8 @@ function rulesOfJson(value: unknown): CorsConfiguration {
     return {
       ...(id === undefined ? {} : { ID: id }),
       AllowedOrigins: fields.strings(allowed.origins, `${where} allowed.origins`, true)!,
-      AllowedMethods: fields.strings(allowed.methods, `${where} allowed.methods`, true)!,
+      // Checked as PutBucketCors checks them once read (parseConfiguration).
+      AllowedMethods: fields.strings(allowed.methods, `${where} allowed.methods`, true) as CorsMethod[],
       ...(headers === undefined ? {} : { AllowedHeaders: headers }),
       ...(expose === undefined ? {} : { ExposeHeaders: expose }),
       ...(maxAge === undefined ? {} : { MaxAgeSeconds: maxAge }),

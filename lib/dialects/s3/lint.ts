@@ -32,7 +32,7 @@ export type AwsSdkLintCode = 'upload-without-etag' | 'sdk-headers-not-allowed';
  */
 export const AWS_SDK_LINT_PACK: LintPack<AwsSdkLintCode> = Object.freeze<LintPack<AwsSdkLintCode>>({
   name: 'aws-sdk',
-  check(rule: CorsRule, compiled: CompiledRule) {
+  check(rule: CorsRule<string>, compiled: CompiledRule) {
     const warnings: Array<{ code: AwsSdkLintCode; message: string }> = [];
     if (!rule.AllowedMethods.includes('PUT') && !rule.AllowedMethods.includes('POST')) return warnings;
     if (!(rule.ExposeHeaders ?? []).some((name: string) => name.toLowerCase() === 'etag'))
