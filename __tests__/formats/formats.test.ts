@@ -49,7 +49,7 @@ describe('reading: every S3 shape anywhere, the format detected, a clear error w
 
   test('rules S3 would refuse are refused with S3’s code, whatever the format', () => {
     const error = problemsOf(() => parseConfiguration('{"rules":[{"allowed":{"origins":["*"],"methods":["get"]}}]}'));
-    expect(error).toMatchObject({ code: 'invalid', problems: ['S3 would refuse it: InvalidRequest: rule 1 AllowedMethods: unsupported method "get"'] });
+    expect(error).toMatchObject({ code: 'invalid', problems: ['S3 would refuse it: InvalidRequest: rule 1: AllowedMethods holds the unsupported method "get"'] });
   });
 
   test('every format, alias and dialect name is a name convert takes', () => {
