@@ -108,6 +108,26 @@ export {
   type CorsRouterAction,
 } from './dialects/s3/index.js';
 
+// Every provider's formats: reading with detection, writing, converting with losses named
+export {
+  convert,
+  writeConfiguration,
+  parseConfiguration,
+  detectFormat,
+  DIALECTS,
+  FORMATS,
+  FORMAT_NAMES,
+  formatNamed,
+  ConversionError,
+  isConversionError,
+  type Conversion,
+  type ConvertOptions,
+  type ParsedConfiguration,
+  type RegisteredFormat,
+  type ConversionErrorCode,
+} from './formats/index.js';
+export { FormatError, type ConversionWarning, type ConversionWarningCode, type CorsDocument, type CorsFormat, type Converted, type DialectFormats } from './dialects/codec.js';
+
 // The rule engine (also in `express-bucket-cors/core`)
 export type { CorsConfiguration, CorsMethod, CorsRule, HeaderList, ResourceType } from './core/model.js';
 export { compileCorsConfiguration, type CompiledRules } from './core/compile.js';

@@ -68,10 +68,12 @@ describe('files', () => {
     expect(JSON.parse(back.stdout)).toEqual(WARNED);
   });
 
-  test('MediaStore JSON: detected, validated by MediaStore\u2019s rules, converted both ways', async () => {
+  test('MediaStore JSON: named, validated by MediaStore\u2019s rules, converted both ways', async () => {
     const policy = [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }];
-    const linted = await cli.run(['lint', file('policy.json', JSON.stringify(policy)), '--json']);
+    const linted = await cli.run(['lint', file('policy.json', JSON.stringify(policy)), '--format', 'mediastore', '--json']);
     expect(JSON.parse(linted.stdout)).toMatchObject({ format: 'mediastore', warnings: [] });
+    // Unnamed, a bare list is the S3 console's form (MediaStore's is a subset of it).
+    expect(JSON.parse((await cli.run(['lint', path('policy.json'), '--json'])).stdout)).toMatchObject({ format: 's3-console' });
     const toS3 = await cli.run(['convert', path('policy.json'), '--to', 'json']);
     expect(JSON.parse(toS3.stdout)).toEqual({ CORSRules: policy });
     // S3 → MediaStore: the ID is dropped with a note; POST cannot be expressed (a refusal).
@@ -83,7 +85,7 @@ describe('files', () => {
     const post = await cli.run(['convert', file('post.json', JSON.stringify({ CORSRules: [{ ...policy[0], AllowedMethods: ['POST'] }] })), '--to', 'mediastore']);
     expect(post).toMatchObject({ code: 1, stderr: expect.stringContaining('POST') });
     // A policy MediaStore refuses (no AllowedHeaders) is a refusal with its exception name.
-    const refused = await cli.run(['lint', file('bad-policy.json', JSON.stringify([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }]))]);
+    const refused = await cli.run(['lint', file('bad-policy.json', JSON.stringify([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }])), '--format', 'mediastore']);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('ValidationException') });
   });
 

@@ -153,7 +153,7 @@ describe('inputs are read within a size limit, as the APIs read them', () => {
     expect((await cli.run(['lint', file('big.json', JSON.stringify(big))])).stderr).toContain('MaxMessageLengthExceeded');
     const policy = bigPolicy();
     expect(JSON.stringify(policy).length).toBeGreaterThan(300_000);
-    const linted = await cli.run(['lint', file('big-policy.json', JSON.stringify(policy, null, 2)), '--json']);
+    const linted = await cli.run(['lint', file('big-policy.json', JSON.stringify(policy, null, 2)), '--format', 'mediastore', '--json']);
     expect(linted.code).toBe(0);
     expect(JSON.parse(linted.stdout).format).toBe('mediastore');
   });
@@ -161,7 +161,7 @@ describe('inputs are read within a size limit, as the APIs read them', () => {
   test('a MediaStore policy with a byte-order mark is read like the S3 formats', async () => {
     const policy = [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'], AllowedHeaders: ['*'] }];
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
-    const linted = await cli.run(['lint', file('bom-policy.json', Buffer.concat([bom, Buffer.from(JSON.stringify(policy))])), '--json']);
+    const linted = await cli.run(['lint', file('bom-policy.json', Buffer.concat([bom, Buffer.from(JSON.stringify(policy))])), '--format', 'mediastore', '--json']);
     expect(linted.code).toBe(0);
     expect(JSON.parse(linted.stdout).format).toBe('mediastore');
     const s3 = await cli.run(['lint', file('bom-s3.json', Buffer.concat([bom, Buffer.from(JSON.stringify(CLEAN))]))]);

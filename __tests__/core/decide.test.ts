@@ -1,6 +1,6 @@
 // The core's own decisions: neutral reasons (no wording), the bounds on requested headers, HTTP whitespace.
 
-import { compileCorsConfiguration, decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, type BucketCorsState, type CorsConfiguration } from 'express-bucket-cors/core';
+import { compileCorsConfiguration, decideActual, decidePreflight, MAX_REQUEST_HEADERS_LENGTH, MAX_REQUESTED_HEADERS, methodBit, type BucketCorsState, type CorsConfiguration } from 'express-bucket-cors/core';
 import { requestOf } from './fixtures';
 
 const ORIGIN = 'https://app.example';
@@ -89,5 +89,26 @@ describe('actual requests from a literal AllowedOrigin', () => {
   test('a method outside S3\'s five never matches, and is not kept', () => {
     expect(decideActual(requestOf({ method: 'PATCH', origin: ORIGIN }), state)).toEqual({ matched: false, reason: 'no-match' });
     expect(decideActual(requestOf({ method: 'get', origin: ORIGIN }), state)).toEqual({ matched: false, reason: 'no-match' });
+  });
+});
+
+describe('methods come from the profile', () => {
+  const methods = ['GET', 'MERGE', 'PATCH'];
+  const configuration = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['MERGE'] }, { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'PATCH'] }] };
+  const state = { kind: 'configured', rules: compileCorsConfiguration(configuration, methods) } as const;
+  const preflight = (requestMethod: string) => decidePreflight({ method: 'OPTIONS', origin: 'https://app.example', requestMethod, requestHeaders: undefined, resourceType: 'OBJECT' }, state);
+
+  test('a profile listing MERGE compiles and decides MERGE (no core edit), and a method it does not list never matches', () => {
+    expect(preflight('PATCH')).toMatchObject({ allowed: true, ruleIndex: 1 });
+    expect(decideActual({ method: 'MERGE', origin: 'https://app.example', requestMethod: undefined, requestHeaders: undefined, resourceType: 'OBJECT' }, state)).toMatchObject({ matched: true, ruleIndex: 0 });
+    expect(decideActual({ method: 'PUT', origin: 'https://app.example', requestMethod: undefined, requestHeaders: undefined, resourceType: 'OBJECT' }, state)).toMatchObject({ matched: false, reason: 'no-match' });
+    expect(state.rules.methods).toEqual(methods);
+    expect(methodBit('MERGE', methods)).toBe(2);
+    expect(methodBit('merge', methods)).toBe(0);
+  });
+
+  test('the default is the stored-rules profile: S3 five, and more than 31 methods are refused', () => {
+    expect(compileCorsConfiguration(configuration).methods).toEqual(['GET', 'PUT', 'HEAD', 'POST', 'DELETE']);
+    expect(() => compileCorsConfiguration(configuration, Array.from({ length: 32 }, (_, i) => `M${i}`))).toThrow(RangeError);
   });
 });

@@ -3,10 +3,11 @@
 import fc from 'fast-check';
 import { compileCorsConfiguration, type CompiledRule, isValidOrigin, lint, type LintCode, type CorsConfiguration, type CorsRule, findRuleViolation, RuleViolationError } from 'express-bucket-cors/core';
 import { methodBit, allowsHeader, originMatches } from '../support/internals';
-import { S3_PROFILE } from 'express-bucket-cors/s3';
+import { S3_LINT_PACKS, S3_PROFILE, type AwsSdkLintCode } from 'express-bucket-cors/s3';
 
 const SAFE: CorsRule = { AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'] };
-const codes = (...rules: CorsRule[]) => lint({ CORSRules: rules }).map((warning) => `${warning.rule}:${warning.code}`);
+const withPacks = (configuration: CorsConfiguration) => lint(configuration, { packs: S3_LINT_PACKS });
+const codes = (...rules: CorsRule[]) => withPacks({ CORSRules: rules }).map((warning) => `${warning.rule}:${warning.code}`);
 const shadows = (...rules: CorsRule[]) => codes(...rules).filter((code) => code.endsWith('shadowed-rule'));
 
 describe('lint codes', () => {
@@ -15,7 +16,7 @@ describe('lint codes', () => {
     expect(codes(SAFE, upload, { AllowedOrigins: ['*'], AllowedMethods: ['HEAD'] })).toEqual([]);
   });
 
-  const cases: Array<{ code: LintCode; positive: CorsRule[]; negative: CorsRule[] }> = [
+  const cases: Array<{ code: LintCode | AwsSdkLintCode; positive: CorsRule[]; negative: CorsRule[] }> = [
     {
       code: 'shadowed-rule',
       positive: [{ AllowedOrigins: ['https://*.example'], AllowedMethods: ['GET', 'HEAD'] }, { AllowedOrigins: ['https://a.example'], AllowedMethods: ['GET'] }],
@@ -40,8 +41,15 @@ describe('lint codes', () => {
 
   test.each(cases)('$code: positive and negative', ({ code, positive, negative }) => {
     for (const rules of [positive, negative]) expect(findRuleViolation({ CORSRules: rules }, S3_PROFILE)).toBeUndefined(); // S3 accepts both
-    expect(lint({ CORSRules: positive }).map((warning) => warning.code)).toContain(code);
-    expect(lint({ CORSRules: negative }).map((warning) => warning.code)).not.toContain(code);
+    expect(withPacks({ CORSRules: positive }).map((warning) => warning.code)).toContain(code);
+    expect(withPacks({ CORSRules: negative }).map((warning) => warning.code)).not.toContain(code);
+  });
+
+  test('the AWS SDK advice comes from the S3 lint pack only: the core alone has no opinion on SDK headers or ETag', () => {
+    const upload: CorsConfiguration = { CORSRules: [{ ...SAFE, AllowedMethods: ['PUT'] }] };
+    expect(lint(upload)).toEqual([]);
+    expect(withPacks(upload).map((warning) => warning.code)).toEqual(['upload-without-etag', 'sdk-headers-not-allowed']);
+    expect(withPacks(upload)[0]!.message).toMatch(/^rule 1: allows PUT/);
   });
 
   test('origin-never-matches: each spelling browsers never send, and the ones they do', () => {

@@ -19,7 +19,7 @@ import createDebug from 'debug';
 import express from 'express';
 import type { Request, Response } from 'express';
 import { lint, type CorsConfiguration } from 'express-bucket-cors/core';
-import { isS3Error, parseCorsJson, S3Errors, serializeCorsJson, validateCorsConfiguration } from 'express-bucket-cors/s3';
+import { isS3Error, parseCorsJson, S3_LINT_PACKS, S3Errors, serializeCorsJson, validateCorsConfiguration } from 'express-bucket-cors/s3';
 import { isContainerName } from 'express-bucket-cors/mediastore';
 import { MEDIASTORE_DATA_PATH, MEDIASTORE_SERVICE } from './mediastore.js';
 import { createDemoMetrics } from './metrics.js';
@@ -305,7 +305,7 @@ export function createPageServer(options: PageServerOptions): PageServer {
   // lint() validates first: rules S3 would refuse answer 400 RuleViolationError in validation's words.
   app.post('/api/lint', api(async (req) => {
     const document = editorDocument((req.body as { rules?: unknown } | undefined)?.rules);
-    return { warnings: lint(document as CorsConfiguration) };
+    return { warnings: lint(document as CorsConfiguration, { packs: S3_LINT_PACKS }) };
   }));
 
   /**

@@ -2,7 +2,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { SDK_BROWSER_HEADERS } from '../core/index.js';
+import { SDK_BROWSER_HEADERS } from '../dialects/s3/index.js';
 import { CliError, maskPasswords } from './output.js';
 
 /** A request doctor sent: what a check's verdict is about. */

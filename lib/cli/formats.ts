@@ -3,7 +3,9 @@
 import { describeRuleViolation, findRuleViolation, type CorsConfiguration } from '../core/index.js';
 import { CorsConversionError, isMediaStoreError, MediaStoreErrors, parseCorsPolicy, s3ConfigurationToMediaStorePolicy } from '../dialects/mediastore/index.js';
 import { isS3Error, parseCorsJson, parseCorsXml, S3_PROFILE, s3ErrorFor, serializeCorsJson, serializeCorsXml } from '../dialects/s3/index.js';
-import { CliError, EXIT_REFUSED } from './output.js';
+import { ConversionError, detectFormat as detectRegistered, FORMAT_NAMES as REGISTERED_FORMAT_NAMES, parseConfiguration, writeConfiguration as writeRegistered } from '../formats/index.js';
+import type { ConversionWarning } from '../dialects/codec.js';
+import { CliError, EXIT_REFUSED, EXIT_USAGE } from './output.js';
 
 /** A file format of CORS configurations. */
 export interface ConfigurationFormat {
@@ -70,8 +72,25 @@ export const FORMATS: readonly ConfigurationFormat[] = [
   },
 ];
 
-/** The names `--format` / `--to` accept. */
-export const FORMAT_NAMES: readonly string[] = FORMATS.map((format) => format.name);
+/**
+ * The names `--format` / `--to` accept: every registered format (lib/formats), this table's three
+ * among them as aliases (`xml`, `json`, `mediastore`), which keep the wording below.
+ */
+export const FORMAT_NAMES: readonly string[] = REGISTERED_FORMAT_NAMES;
+
+/** The registered formats this table reads itself, by their registered names. */
+const OWN_FORMAT_OF: ReadonlyMap<string, string> = new Map([['s3-xml', 'xml'], ['s3-json', 'json'], ['xml', 'xml'], ['json', 'json'], ['mediastore', 'mediastore'], ['mediastore-json', 'mediastore']]);
+
+/** A conversion error as the command reports it: an unknown or unrecognisable format is a usage error (2), anything else a refusal (1). */
+export function cliErrorOf(error: unknown, source: string): unknown {
+  if (!(error instanceof ConversionError)) return error;
+  const usage = error.code === 'unknown-format' || error.code === 'unrecognized';
+  const hint = error.code === 'unrecognized' ? `\n  (or pass --format ${FORMAT_NAMES.join('|')})` : '';
+  return new CliError(`${source}: ${error.problems.join('\n  ')}${hint}`, usage ? EXIT_USAGE : EXIT_REFUSED, error.code);
+}
+
+/** Conversion warnings as lines: `warning <code>: <format> <message>`. */
+export const conversionWarningLines = (warnings: readonly ConversionWarning[]): string[] => warnings.map((warning) => `warning ${warning.code}: ${warning.format} ${warning.message}`);
 
 /** The format called `name`; a usage error otherwise. */
 export function formatNamed(name: string): ConfigurationFormat {
@@ -90,11 +109,14 @@ export function detectFormat(text: string): ConfigurationFormat {
 
 /** `configuration` written in `formatName`; a refusal (exit code 1) when that format cannot express it. */
 export function writeConfiguration(configuration: CorsConfiguration, formatName: string): { document: string; notes: readonly string[] } {
+  const own = OWN_FORMAT_OF.get(formatName);
   try {
-    return formatNamed(formatName).serialize(configuration);
+    if (own !== undefined) return formatNamed(own).serialize(configuration);
+    const { document, warnings } = writeRegistered(configuration, formatName);
+    return { document, notes: conversionWarningLines(warnings) };
   } catch (error) {
     if (error instanceof CorsConversionError) throw new CliError(error.message, EXIT_REFUSED);
-    throw error;
+    throw cliErrorOf(error, formatName);
   }
 }
 
@@ -104,8 +126,18 @@ export function writeConfiguration(configuration: CorsConfiguration, formatName:
  * S3 answers every structural violation with `MalformedXML`, also for JSON bodies: for a file that is
  * not XML the message names the violation alone.
  */
-export function readConfiguration(body: Uint8Array, formatName: string | undefined, source: string): { configuration: CorsConfiguration; format: ConfigurationFormat } {
-  const format = formatName === undefined ? detectFormat(new TextDecoder().decode(body.subarray(0, DETECTION_BYTES))) : formatNamed(formatName);
+export function readConfiguration(body: Uint8Array, formatName: string | undefined, source: string): { configuration: CorsConfiguration; format: { readonly name: string }; warnings: readonly ConversionWarning[] } {
+  let own: string | undefined;
+  try {
+    own = OWN_FORMAT_OF.get(formatName ?? registeredOrOwn(body));
+    if (own === undefined) {
+      const parsed = parseConfiguration(body, { format: formatName });
+      return { configuration: parsed.configuration, format: parsed.format, warnings: parsed.warnings };
+    }
+  } catch (error) {
+    throw cliErrorOf(error, source);
+  }
+  const format = formatNamed(own);
   let configuration: CorsConfiguration;
   try {
     configuration = format.parse(body);
@@ -122,7 +154,21 @@ export function readConfiguration(body: Uint8Array, formatName: string | undefin
     const advice = violation.code === 'no-rules' ? " (to remove a bucket's rules: bucket-cors delete BUCKET)" : '';
     throw new CliError(`${source}: S3 would refuse it: ${named}${describeRuleViolation(violation)}${advice}`, EXIT_REFUSED, named === '' ? violation.code : code);
   }
-  return { configuration, format };
+  return { configuration, format, warnings: [] };
+}
+
+/**
+ * The registered format `body` has; when none, this table's guess by the first character (so that a
+ * near-miss `{…}` or `<…>`, or bytes that are not UTF-8, get S3's own error naming the field).
+ */
+function registeredOrOwn(body: Uint8Array): string {
+  try {
+    return detectRegistered(body).format.name;
+  } catch (error) {
+    // Not UTF-8, not JSON, or no registered shape: the dialect's own error says what is wrong.
+    if (error instanceof ConversionError && (error.code === 'unrecognized' || error.code === 'malformed')) return detectFormat(new TextDecoder().decode(body.subarray(0, DETECTION_BYTES))).name;
+    throw error;
+  }
 }
 
 /** Bytes decoded to detect a format: enough to pass leading whitespace. */

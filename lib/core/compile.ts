@@ -13,33 +13,26 @@ import {
   echoedOriginHeaders,
   type RuleResponseHeaders,
 } from './response-headers.js';
+import { STORED_RULES_PROFILE } from './validate.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 
 /**
- * The bit of a method in a rule's method mask; 0 for anything that is not one of S3's five CORS
- * methods written exactly (case-sensitive), so such a method never matches.
+ * The bit of `method` in a rule's method mask: `1 << i` for the `i`-th name of `methods` (a profile's
+ * method list, compared case-sensitively); 0 for anything else, so such a method never matches. A
+ * loop over a short list costs what a `switch` does, and keeps the methods data (docs/behaviour.md §23.6).
  */
-export function methodBit(method: string): number {
-  switch (method) {
-    case 'GET':
-      return 1;
-    case 'HEAD':
-      return 2;
-    case 'POST':
-      return 4;
-    case 'PUT':
-      return 8;
-    case 'DELETE':
-      return 16;
-    default:
-      return 0;
-  }
+export function methodBit(method: string, methods: readonly string[] = DEFAULT_METHODS): number {
+  for (let i = 0; i < methods.length; i++) if (methods[i] === method) return 1 << i;
+  return 0;
 }
 
-/** Number of {@link methodBit} values: the slots of {@link LiteralOrigin.actualAnswers}. */
-export const METHOD_COUNT = 5;
+/** Most methods a profile may list: one bit each in a 32-bit mask. */
+export const MAX_METHODS = 31;
 
-/** True for exactly `GET`, `PUT`, `HEAD`, `POST` or `DELETE`: the methods S3 accepts in `AllowedMethod`. */
+/** The stored-rules profile's methods, unfrozen (V8 iterates frozen arrays markedly slower). */
+const DEFAULT_METHODS: readonly string[] = [...STORED_RULES_PROFILE.methods];
+
+/** True for exactly `GET`, `PUT`, `HEAD`, `POST` or `DELETE`: the methods S3 accepts in `AllowedMethod` (the stored-rules profile's). */
 export function isCorsMethod(method: string): method is CorsMethod {
   return methodBit(method) !== 0;
 }
@@ -56,7 +49,7 @@ function answersWildcardOrigin(allowedOrigins: readonly string[]): boolean {
 
 /** One rule, precompiled. Built only by {@link compileCorsConfiguration}. */
 export interface CompiledRule extends RuleResponseHeaders {
-  /** OR of {@link methodBit} over the rule's AllowedMethods. */
+  /** OR of {@link methodBit} over the rule's AllowedMethods (bits of {@link CompiledRules.methods}). */
   readonly methodMask: number;
   /** True when some AllowedOrigin is `*`: every valid Origin matches, and the answer is `*`. */
   readonly anyOrigin: boolean;
@@ -78,6 +71,8 @@ export interface CompiledRules {
   readonly configuration: CorsConfiguration<string>;
   /** Number of rules. */
   readonly ruleCount: number;
+  /** The methods rules may allow, in bit order: what `methodBit(method, methods)` reads. */
+  readonly methods: readonly string[];
   /** The rules, compiled, in stored order (first match wins). */
   readonly rules: readonly CompiledRule[];
   /**
@@ -112,7 +107,8 @@ export interface LiteralOrigin {
   /**
    * The decision of an actual request from this Origin that lists no `Access-Control-Request-Headers`,
    * by method (slot `log2(methodBit)`): filled by `decideActual` on first use — it depends on nothing
-   * else — so that a repeated answer is one lookup and allocates nothing. At most {@link METHOD_COUNT}.
+   * else — so that a repeated answer is one lookup and allocates nothing. One slot per method of
+   * {@link CompiledRules.methods}.
    */
   readonly actualAnswers: Array<ActualDecision | undefined>;
 }
@@ -127,9 +123,9 @@ function addIndex(map: Map<string, number[]>, key: string, index: number): void 
   else if (indexes[indexes.length - 1] !== index) indexes.push(index);
 }
 
-function compileRule(rule: CorsRule<string>): CompiledRule {
+function compileRule(rule: CorsRule<string>, methods: readonly string[]): CompiledRule {
   let methodMask = 0;
-  for (const method of rule.AllowedMethods) methodMask |= methodBit(method);
+  for (const method of rule.AllowedMethods) methodMask |= methodBit(method, methods);
   const allowedHeaders = rule.AllowedHeaders ?? [];
   const methodsHeader = [ALLOW_METHODS, rule.AllowedMethods.join(LIST_SEPARATOR)] as const;
   const trailingHeaders: Array<readonly [string, string]> = [];
@@ -162,10 +158,14 @@ function compileRule(rule: CorsRule<string>): CompiledRule {
  * Precomputes everything that depends only on the rules (method masks, origin and header matchers,
  * header strings). Expects a configuration that passed `validateCorsConfiguration`; anything else
  * still compiles, and values validation would reject (e.g. method `get`) simply never match.
+ * `methods` is the profile's method list (default: the stored-rules profile's, S3's five); at most
+ * {@link MAX_METHODS}.
  */
-export function compileCorsConfiguration(config: CorsConfiguration<string>): CompiledRules {
+export function compileCorsConfiguration(config: CorsConfiguration<string>, methods: readonly string[] = DEFAULT_METHODS): CompiledRules {
+  if (methods.length > MAX_METHODS) throw new RangeError(`a profile lists at most ${MAX_METHODS} methods, not ${methods.length}`);
   // Arrays stay unfrozen (the types are readonly): V8 iterates frozen arrays markedly slower.
-  const rules = config.CORSRules.map(compileRule);
+  const methodList = Object.isFrozen(methods) ? [...methods] : methods;
+  const rules = config.CORSRules.map((rule) => compileRule(rule, methodList));
   const exactOriginRules = new Map<string, number[]>();
   const bySuffixLength = new Map<number, Map<string, number[]>>();
   const scanRules = new Set<number>();
@@ -189,8 +189,9 @@ export function compileCorsConfiguration(config: CorsConfiguration<string>): Com
   return {
     configuration: config,
     ruleCount: rules.length,
+    methods: methodList,
     rules,
-    literalOrigins: literalOriginsOf(exactOriginRules, suffixBuckets, scanned),
+    literalOrigins: literalOriginsOf(exactOriginRules, suffixBuckets, scanned, methodList.length),
     suffixBuckets,
     scanRules: scanned,
   };
@@ -202,7 +203,7 @@ export function compileCorsConfiguration(config: CorsConfiguration<string>): Com
  * the same list, so it is worked out once for each such pair: 100 sorts rather than 10,000 for 100
  * rules of 100 origins beside patterns (bench/compile-bound.mjs).
  */
-function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): Map<string, LiteralOrigin> {
+function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[], methodCount: number): Map<string, LiteralOrigin> {
   const literals = new Map<string, LiteralOrigin>();
   /** Each suffix's index list, numbered, to name the suffixes an origin ends with in a short key. */
   const suffixIds = new Map<readonly number[], number>();
@@ -229,7 +230,7 @@ function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[
       if (list === undefined) byContent.set(key, (list = distinct));
       byInput.set(input, list);
     }
-    literals.set(origin, { candidates: list, actualAnswers: new Array<ActualDecision | undefined>(METHOD_COUNT).fill(undefined) });
+    literals.set(origin, { candidates: list, actualAnswers: new Array<ActualDecision | undefined>(methodCount).fill(undefined) });
   }
   return literals;
 }

@@ -150,7 +150,7 @@ export function decidePreflight(request: CorsRequestInfo, state: BucketCorsState
   const requested = parseRequestedHeaders(request.requestHeaders);
   if (requested === OVER_LIMIT) return refuse('too-many-headers', request);
   const rules = state.rules;
-  const index = findRule(rules, origin, rules.literalOrigins.get(origin), methodBit(requestMethod), requested);
+  const index = findRule(rules, origin, rules.literalOrigins.get(origin), methodBit(requestMethod, rules.methods), requested);
   if (index === -1) return refuse('no-match', request);
   return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested ?? undefined) };
 }
@@ -177,8 +177,8 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
   if (origin === undefined || origin === '') return UNMATCHED['no-origin'];
   if (state.kind !== 'configured') return UNMATCHED['no-configuration'];
   const requestMethod = request.requestMethod;
-  const bit = methodBit(requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method);
   const rules = state.rules;
+  const bit = methodBit(requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method, rules.methods);
   const literal = rules.literalOrigins.get(origin);
   if (literal !== undefined && request.requestHeaders === undefined && bit !== 0) {
     const slot = 31 - Math.clz32(bit);

@@ -128,7 +128,7 @@ function fixRule(explanation: RuleExplanation, origin: string, method: string): 
 const cost = (explanation: RuleExplanation): number =>
   (explanation.failed.includes('origin') ? 1 : 0) + (explanation.failed.includes('method') ? 1 : 0) + explanation.deniedHeaders.length;
 
-function suggest(reason: PreflightRefusal | ActualMiss, request: ExplainRequest, origin: string | undefined, method: string, invalid: readonly string[], rules: readonly RuleExplanation[]): string {
+function suggest(reason: PreflightRefusal | ActualMiss, request: ExplainRequest, origin: string | undefined, method: string, invalid: readonly string[], rules: readonly RuleExplanation[], methods: readonly string[]): string {
   switch (reason) {
     case 'no-origin':
       return request.preflight
@@ -149,7 +149,7 @@ function suggest(reason: PreflightRefusal | ActualMiss, request: ExplainRequest,
       break;
   }
   if (origin === undefined || !isValidOrigin(origin)) return 'the Origin holds characters no rule can match (only printable ASCII is matched): browsers never send such an Origin';
-  if (methodBit(method) === 0) return `no rule can allow ${code(method)}: AllowedMethods holds only ${joinWords(STORED_RULES_PROFILE.methods)} (case-sensitive)`;
+  if (methodBit(method, methods) === 0) return `no rule can allow ${code(method)}: AllowedMethods holds only ${joinWords(methods)} (case-sensitive)`;
   if (invalid.length > 0) return `${joinWords(invalid.map(code))} ${invalid.length === 1 ? 'is not a valid header name' : 'are not valid header names'}: no rule can allow it`;
   if (rules.length === 0) return `add a rule allowing ${code(origin)} and ${code(method)}`;
   let best = rules[0]!;
@@ -241,9 +241,9 @@ export function explain(configuration: CorsConfiguration<string>, request: Expla
   const method = requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.preflight ? '' : request.method;
   const requested = parseRequestedHeaders(requestHeaders);
   const invalid = requested === null && requestHeaders !== undefined ? invalidNames(requestHeaders) : [];
-  const bit = methodBit(method);
+  const bit = methodBit(method, compiled.methods);
   const rules = compiled.rules.map((rule, index) => analyseRule(rule, index, configuration.CORSRules[index]!.ID, request.origin, bit, requested, invalid));
-  const suggestion = reason === null ? null : suggest(reason, request, request.origin, method, invalid, rules);
+  const suggestion = reason === null ? null : suggest(reason, request, request.origin, method, invalid, rules, compiled.methods);
   const source = options.source ?? 'bucket';
   const summary = summarize(request.preflight, reason, ruleIndex === null ? undefined : rules[ruleIndex], source);
   return { allowed, rule: ruleIndex, reason, source, summary, rules, suggestion, headers };

@@ -13,7 +13,7 @@ export {
   type RuleViolation,
   type RuleViolationCode,
 } from './validate.js';
-export { compileCorsConfiguration, isCorsMethod, type CompiledRules, type CompiledRule } from './compile.js';
+export { compileCorsConfiguration, isCorsMethod, methodBit, MAX_METHODS, type CompiledRules, type CompiledRule } from './compile.js';
 export { decidePreflight, decideActual, PREFLIGHT_REQUEST_METHODS, MAX_REQUESTED_HEADERS, MAX_REQUEST_HEADERS_LENGTH } from './decide.js';
 export { type CorsRequestInfo, type PreflightDecision, type PreflightRefusal, type PreflightRefusalDecision, type ActualDecision, type ActualMiss } from './decision.js';
 export { type BucketCorsState } from './compile.js';
@@ -22,4 +22,5 @@ export { isValidOrigin, isHttpToken } from './headers.js';
 export { compileWildcard, matchesWildcard, countWildcards, WILDCARD, type WildcardPattern } from './wildcard.js';
 export { ruleLabel, joinWords } from './wording.js';
 export { explain, type ExplainRequest, type ExplainOptions, type ExplainSource, type Explanation, type ExplainCondition, type RuleExplanation } from './explain.js';
-export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, SDK_BROWSER_HEADERS, type LintCode, type LintWarning } from './lint.js';
+export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, type LintCode, type LintWarning, type LintPack, type LintOptions } from './lint.js';
+export { selectionDifferences, type RuleSelection, type SelectionDifference } from './selection.js';

@@ -2,52 +2,53 @@
 
 import { compileCorsConfiguration, type CompiledRule } from './compile.js';
 import { allowsHeader, originMatches } from './decide.js';
-import { joinWords, ruleLabel } from './wording.js';
+import { ruleLabel } from './wording.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
 import type { CorsConfiguration, CorsRule } from './model.js';
 import { assertValidRules, STORED_RULES_PROFILE } from './validate.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 
-/** Every lint code; stable, meant for machines. */
+/** Every code of the core's own lint checks; stable, meant for machines. */
 export type LintCode =
   | 'shadowed-rule'
   | 'origin-never-matches'
   | 'credentials-wildcard-subdomain'
-  | 'upload-without-etag'
-  | 'sdk-headers-not-allowed'
   | 'max-age-capped'
   | 'duplicate-origin'
   | 'wildcard-beside-origins';
 
-/** One warning. */
-export interface LintWarning {
-  readonly code: LintCode;
+/** One warning. `Code` is {@link LintCode}, or a lint pack's own codes. */
+export interface LintWarning<Code extends string = string> {
+  readonly code: Code;
   /** 0-based position in `CORSRules` of the rule concerned (`message` numbers it from 1); `null` for the configuration as a whole. */
   readonly rule: number | null;
   /** One line in English, rules numbered from 1. */
   readonly message: string;
 }
 
+/**
+ * Advice that belongs to one API or client ecosystem rather than to CORS itself (e.g. the headers AWS
+ * SDKs send): `check` sees each rule with its compiled form and returns messages (without the rule
+ * label, which lint adds). A dialect ships its packs; `lint` runs the ones it is given.
+ */
+export interface LintPack<Code extends string = string> {
+  /** Short name, e.g. `'aws-sdk'`. */
+  readonly name: string;
+  readonly check: (rule: CorsRule<string>, compiled: CompiledRule) => ReadonlyArray<{ readonly code: Code; readonly message: string }>;
+}
+
+/** What {@link lint} runs beyond its own checks. */
+export interface LintOptions {
+  /** Lint packs whose warnings follow the core's for each rule. Default: none. */
+  readonly packs?: readonly LintPack[];
+  /** The profile's methods, for compiling the rules. Default: the stored-rules profile's (S3's five). */
+  readonly methods?: readonly string[];
+}
+
 /** Longest `Access-Control-Max-Age` Chromium honours, in seconds. */
 export const CHROMIUM_MAX_AGE_SECONDS = 7_200;
 /** Longest `Access-Control-Max-Age` Firefox honours, in seconds. */
 export const FIREFOX_MAX_AGE_SECONDS = 86_400;
-
-/**
- * Headers the AWS SDKs for JavaScript send from browsers on uploads (signed requests: `authorization`,
- * `x-amz-date`, `x-amz-content-sha256`; checksums; the SDK's retry and invocation headers).
- */
-export const SDK_BROWSER_HEADERS: readonly string[] = Object.freeze([
-  'authorization',
-  'content-type',
-  'x-amz-date',
-  'x-amz-content-sha256',
-  'x-amz-user-agent',
-  'x-amz-checksum-crc32',
-  'x-amz-sdk-checksum-algorithm',
-  'amz-sdk-invocation-id',
-  'amz-sdk-request',
-]);
 
 // ---- exact language inclusion for one-`*` patterns, by a lazily determinised product automaton ----
 
@@ -196,7 +197,7 @@ function originProblem(origin: string): string | undefined {
 
 const quoted = (value: string): string => JSON.stringify(value);
 
-function ruleWarnings(rule: CorsRule<string>, compiled: CompiledRule, index: number): LintWarning[] {
+function ruleWarnings(rule: CorsRule<string>, compiled: CompiledRule, index: number, packs: readonly LintPack[]): LintWarning[] {
   const warnings: LintWarning[] = [];
   const label = ruleLabel(index, rule.ID);
   const warn = (code: LintCode, message: string) => warnings.push({ code, rule: index, message: `${label}: ${message}` });
@@ -209,13 +210,6 @@ function ruleWarnings(rule: CorsRule<string>, compiled: CompiledRule, index: num
       if (origin.includes(WILDCARD))
         warn('credentials-wildcard-subdomain', `${quoted(origin)} is answered with the request's Origin and Access-Control-Allow-Credentials: true, so any page on a matching host can read credentialed responses`);
     }
-  }
-  const uploads = rule.AllowedMethods.includes('PUT') || rule.AllowedMethods.includes('POST');
-  if (uploads && !(rule.ExposeHeaders ?? []).some((name) => name.toLowerCase() === 'etag'))
-    warn('upload-without-etag', 'allows PUT or POST but does not expose ETag: browser multipart uploads need it (add ETag to ExposeHeaders)');
-  if (uploads) {
-    const missing = SDK_BROWSER_HEADERS.filter((name) => !allowsHeader(compiled, name));
-    if (missing.length > 0) warn('sdk-headers-not-allowed', `allows PUT or POST but AllowedHeaders does not cover ${joinWords(missing)}, which AWS SDKs send from browsers (add them, or patterns such as x-amz-* and amz-sdk-*)`);
   }
   const maxAge = rule.MaxAgeSeconds;
   if (maxAge !== undefined && maxAge > CHROMIUM_MAX_AGE_SECONDS)
@@ -230,6 +224,7 @@ function ruleWarnings(rule: CorsRule<string>, compiled: CompiledRule, index: num
   }
   if (compiled.anyOrigin && rule.AllowedOrigins.some((origin) => origin !== WILDCARD))
     warn('wildcard-beside-origins', '"*" is listed beside other origins: every origin matches and is answered with * and no credentials, so the others do nothing');
+  for (const pack of packs) for (const { code, message } of pack.check(rule, compiled)) warnings.push({ code, rule: index, message: `${label}: ${message}` });
   return warnings;
 }
 
@@ -241,18 +236,18 @@ function ruleWarnings(rule: CorsRule<string>, compiled: CompiledRule, index: num
  * - `origin-never-matches`: an AllowedOrigin no browser sends (empty, whitespace, upper case, a path or
  *   trailing slash, a default port, no scheme);
  * - `credentials-wildcard-subdomain`: a pattern origin, answered with credentials;
- * - `upload-without-etag`: PUT or POST allowed, `ETag` not exposed;
- * - `sdk-headers-not-allowed`: PUT or POST allowed, some of {@link SDK_BROWSER_HEADERS} not allowed;
  * - `max-age-capped`: `MaxAgeSeconds` above {@link CHROMIUM_MAX_AGE_SECONDS};
- * - `duplicate-origin`; `wildcard-beside-origins`.
+ * - `duplicate-origin`; `wildcard-beside-origins`;
+ * then each pack's warnings for the rule (`options.packs`, e.g. the S3 dialect's AWS SDK advice).
  *
  * Throws a `RuleViolationError` (worded as PutBucketCors's validation, rules numbered from 1) when
  * `configuration` is not a configuration any dialect accepts, e.g. parsed JSON whose `AllowedMethods`
- * is a string: checked against `STORED_RULES_PROFILE` first, so nothing fails half-way.
+ * is a string: checked against `STORED_RULES_PROFILE` (with `options.methods`) first, so nothing fails half-way.
  */
-export function lint(configuration: CorsConfiguration<string>): LintWarning[] {
-  assertValidRules(configuration, STORED_RULES_PROFILE);
-  const compiled = compileCorsConfiguration(configuration).rules;
+export function lint(configuration: CorsConfiguration<string>, options: LintOptions = {}): LintWarning[] {
+  assertValidRules(configuration, options.methods === undefined ? STORED_RULES_PROFILE : { ...STORED_RULES_PROFILE, methods: options.methods });
+  const compiled = compileCorsConfiguration(configuration, options.methods).rules;
+  const packs = options.packs ?? [];
   const warnings: LintWarning[] = [];
   configuration.CORSRules.forEach((rule, index) => {
     const compiledRule = compiled[index]!;
@@ -267,7 +262,7 @@ export function lint(configuration: CorsConfiguration<string>): LintWarning[] {
         });
       }
     }
-    warnings.push(...ruleWarnings(rule, compiledRule, index));
+    warnings.push(...ruleWarnings(rule, compiledRule, index, packs));
   });
   return warnings;
 }

@@ -1,9 +1,11 @@
 // Commands on local configuration files, no server involved: lint, explain, convert.
 
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { explain, lint, type CorsConfiguration, type Explanation } from '../../core/index.js';
-import { FORMAT_NAMES, readConfiguration, writeConfiguration } from '../formats.js';
-import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes } from '../output.js';
+import { S3_LINT_PACKS } from '../../dialects/s3/index.js';
+import { readConfiguration } from '../formats.js';
+import { addConvertCommand } from './convert.js';
+import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines } from '../output.js';
 import type { StoreOptions } from '../redis.js';
 import { addRedisOptions, checkBucket, FILE_ARGUMENT, formatOption, jsonOption, readInput, strictOption, warningLines, withStore, type SetExitCode } from './shared.js';
 
@@ -31,7 +33,7 @@ function addLintCommand(program: Command, setExitCode: SetExitCode): void {
     .addHelpText('after', '\nExamples:\n  bucket-cors lint cors.json --json\n  bucket-cors lint cors.xml --strict   # exit code 1 on warnings too')
     .action(async (file: string, options: { format?: string; strict?: boolean; json?: boolean }) => {
       const { configuration, format } = readConfiguration(await readInput(file), options.format, file);
-      const warnings = lint(configuration);
+      const warnings = lint(configuration, { packs: S3_LINT_PACKS });
       if (options.json) printJson({ file, format: format.name, warnings });
       else printLines(warnings.length === 0 ? [`${file}: no warnings`] : warningLines(warnings));
       setExitCode(options.strict && warnings.length > 0 ? EXIT_REFUSED : EXIT_CLEAN);
@@ -87,27 +89,6 @@ function addExplainCommand(program: Command, setExitCode: SetExitCode): void {
       setExitCode(explanation.allowed ? EXIT_CLEAN : EXIT_REFUSED);
     },
   );
-}
-
-function addConvertCommand(program: Command, setExitCode: SetExitCode): void {
-  program
-    .command('convert')
-    .description('convert a configuration to another format (validated first)')
-    .argument('<file>', FILE_ARGUMENT)
-    .addOption(new Option('--to <format>', 'the format to write').choices(FORMAT_NAMES).makeOptionMandatory())
-    .addOption(formatOption())
-    .addOption(jsonOption())
-    .addHelpText('after', '\nExample:\n  bucket-cors convert cors.xml --to json > cors.json')
-    .action(async (file: string, options: { to: string; format?: string; json?: boolean }) => {
-      const { configuration, format } = readConfiguration(await readInput(file), options.format, file);
-      const { document, notes } = writeConfiguration(configuration, options.to);
-      if (options.json) printJson({ from: format.name, to: options.to, document, notes });
-      else {
-        process.stdout.write(document);
-        printNotes(notes.map((note) => `note: ${note}`));
-      }
-      setExitCode(EXIT_CLEAN);
-    });
 }
 
 /** Adds lint, explain and convert to `program`, in that order. */

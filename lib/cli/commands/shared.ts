@@ -13,7 +13,7 @@ import { openStore, STORE_OPTION_DEFAULTS, type OpenStore, type StoreOptions } f
 /** Receives the exit code of the command that ran (see output.ts: EXIT_CLEAN, EXIT_REFUSED). */
 export type SetExitCode = (code: number) => void;
 
-export const FILE_ARGUMENT = 'S3 XML, S3 JSON or MediaStore JSON file ("-" for stdin)';
+export const FILE_ARGUMENT = 'a configuration in any format: S3 XML, JSON or console list, GCS, Azure, B2, R2, MediaStore ("-" for stdin)';
 
 export const formatOption = (): Option => new Option('--format <format>', 'file format (default: detected from the content)').choices(FORMAT_NAMES);
 

@@ -5,7 +5,7 @@ import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writ
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { lint, type CorsConfiguration } from '../../core/index.js';
-import { corsConfigurationOf, isS3Error } from '../../dialects/s3/index.js';
+import { corsConfigurationOf, isS3Error, S3_LINT_PACKS } from '../../dialects/s3/index.js';
 import { FORMAT_NAMES, readConfiguration, writeConfiguration } from '../formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes, Progress } from '../output.js';
 import { listBuckets, type OpenStore, type StoreOptions } from '../redis.js';
@@ -98,7 +98,7 @@ async function readExportFile(file: string, dialect: string): Promise<{ entries:
       throw error;
     }
     warnings.push(...checkForDialect(dialect, bucket, configuration, source).map((line) => `${line} (${source})`));
-    warnings.push(...lint(configuration).map((warning) => `warning ${warning.code}: bucket ${bucket}, ${warning.message}`));
+    warnings.push(...lint(configuration, { packs: S3_LINT_PACKS }).map((warning) => `warning ${warning.code}: bucket ${bucket}, ${warning.message}`));
     entries.push([bucket, configuration]);
   }
   return { entries, warnings };
@@ -177,7 +177,7 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
     .action(async (bucket: string, file: string, options: WriteOptions & { format?: string }) => {
       checkBucket(bucket);
       const { configuration } = readConfiguration(await readInput(file), options.format, file);
-      const warnings = [...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration))];
+      const warnings = [...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration, { packs: S3_LINT_PACKS }))];
       if (options.strict && warnings.length > 0) {
         if (options.json) printJson({ bucket, stored: false, warnings });
         finishWithWarnings([...warnings, `nothing stored: --strict and ${warnings.length} warning(s)`], true, setExitCode);

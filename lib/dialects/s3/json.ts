@@ -83,7 +83,21 @@ export function corsConfigurationOf(value: unknown): CorsConfiguration {
   return { CORSRules: rulesOf(value).map(parseRule) };
 }
 
+/**
+ * The S3 console's form, a bare list of rules (`[{"AllowedOrigins":[…],…}]`, what the console's CORS
+ * editor and Cloudflare R2's dashboard take), with the checks (and errors) of {@link corsConfigurationOf}.
+ */
+export function parseCorsRulesJson(value: unknown): CorsConfiguration {
+  if (!Array.isArray(value)) throw malformed(`the document must be a list of rules [{"AllowedOrigins":[…],…}], not ${describeValue(value)}`);
+  return { CORSRules: value.map(parseRule) };
+}
+
 /** The configuration as JSON in the shape {@link parseCorsJson} reads, keys in the SDK model's order, absent optional keys omitted. */
 export function serializeCorsJson(config: CorsConfiguration): string {
-  return JSON.stringify({ CORSRules: config.CORSRules.map((rule) => buildRule(rule, RULE_FIELDS_IN_WIRE_ORDER)) });
+  return JSON.stringify({ CORSRules: rulesInWireOrder(config) });
+}
+
+/** The rules as fresh objects with keys in the SDK model's order, absent optional keys omitted. */
+export function rulesInWireOrder(config: CorsConfiguration): CorsRule[] {
+  return config.CORSRules.map((rule) => buildRule(rule, RULE_FIELDS_IN_WIRE_ORDER));
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminAccessContext, AdminAccessHook, AdminAuthorizer, AdminRefusal } from '../../admin/service.js';
 import { explain, type ExplainRequest } from '../../core/explain.js';
 import { lint } from '../../core/lint.js';
+import { S3_LINT_PACKS } from './lint.js';
 import type { CorsConfiguration } from '../../core/model.js';
 import {
   adminOptionChecks,
@@ -140,7 +141,7 @@ const hasCorsSubresource = (url: string | undefined): boolean => queryOf(url).ha
 export const LINT_HEADER = 'x-bucket-cors-lint';
 
 function setLintHeader(res: ServerResponse, configuration: CorsConfiguration): void {
-  const codes = [...new Set(lint(configuration).map((warning) => warning.code))];
+  const codes = [...new Set(lint(configuration, { packs: S3_LINT_PACKS }).map((warning) => warning.code))];
   if (codes.length > 0) res.setHeader(LINT_HEADER, codes.join(','));
 }
 
@@ -220,7 +221,7 @@ async function getBucketCors({ req, res, target, admin }: S3Call, defaultRules: 
   }
   if (stored === null) throw S3Errors.noSuchCorsConfiguration(target.bucket);
   if (query.has('lint')) {
-    sendBody(res, 'application/json', JSON.stringify({ warnings: lint(stored.configuration) }));
+    sendBody(res, 'application/json', JSON.stringify({ warnings: lint(stored.configuration, { packs: S3_LINT_PACKS }) }));
     return 'returned lint warnings';
   }
   setLintHeader(res, stored.configuration);

@@ -337,3 +337,30 @@ export function escapeXml(text: string): string {
 
 /** `<name>value</name>`, the value escaped. */
 export const xmlElement = (name: string, value: string): string => `<${name}>${escapeXml(value)}</${name}>`;
+
+/**
+ * A decimal integer written in an element (XML Schema's integer types): optional surrounding
+ * whitespace and sign, digits; `undefined` for anything else or a magnitude above `limit`.
+ */
+export function xmlInteger(raw: string, limit: number): number | undefined {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && isXmlSpace(raw.charCodeAt(start))) start++;
+  while (end > start && isXmlSpace(raw.charCodeAt(end - 1))) end--;
+  let negative = false;
+  const sign = raw.charCodeAt(start);
+  if (sign === 0x2d || sign === 0x2b) {
+    negative = sign === 0x2d;
+    start++;
+  }
+  if (start === end) return undefined;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const code = raw.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return undefined;
+    value = value * 10 + (code - 0x30);
+    // Stop before the digits outgrow exact arithmetic.
+    if (value > limit) return undefined;
+  }
+  return negative && value !== 0 ? -value : value;
+}

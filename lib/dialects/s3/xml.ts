@@ -3,32 +3,15 @@
 // XML underneath is strict-xml.ts.
 
 import { checkMaxAgeSeconds, MIN_MAX_AGE_SECONDS } from './document.js';
-import { childElements, elementText, isXmlSpace, malformed, nodeName, parseXmlRoot, S3_XML_NAMESPACE, xmlElement, type XmlNode } from './strict-xml.js';
+import { childElements, elementText, malformed, nodeName, parseXmlRoot, S3_XML_NAMESPACE, xmlElement, xmlInteger, type XmlNode } from './strict-xml.js';
 import { buildRule, RULE_FIELDS_BY_ITEM, RULE_FIELDS_IN_WIRE_ORDER, type RuleDraft } from '../../core/fields.js';
 import type { CorsConfiguration, CorsRule } from '../../core/model.js';
 
 /** `MaxAgeSeconds` as a 32-bit signed integer: optional sign, digits, surrounding whitespace allowed (xs:int). */
 function parseMaxAge(raw: string): number {
-  let start = 0;
-  let end = raw.length;
-  while (start < end && isXmlSpace(raw.charCodeAt(start))) start++;
-  while (end > start && isXmlSpace(raw.charCodeAt(end - 1))) end--;
-  let negative = false;
-  const sign = raw.charCodeAt(start);
-  if (sign === 0x2d || sign === 0x2b) {
-    negative = sign === 0x2d;
-    start++;
-  }
-  if (start === end) throw malformed();
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const code = raw.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) throw malformed();
-    value = value * 10 + (code - 0x30);
-    // Stop before the digits outgrow exact arithmetic: this is out of range with either sign.
-    if (value > -MIN_MAX_AGE_SECONDS) throw malformed();
-  }
-  return checkMaxAgeSeconds(negative ? -value : value, malformed);
+  const value = xmlInteger(raw, -MIN_MAX_AGE_SECONDS);
+  if (value === undefined) throw malformed();
+  return checkMaxAgeSeconds(value, malformed);
 }
 
 function parseRule(node: XmlNode): CorsRule {
