@@ -39,6 +39,12 @@ describe('defaultRules', () => {
     expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^express-bucket-cors: `defaultRules` origin-never-matches: /));
   });
 
+  test("get the dialect's lint advice too: S3's warns of uploads the AWS SDKs cannot finish", () => {
+    const logger = { warn: jest.fn(), error: jest.fn() };
+    bucketCors({ logger, defaultRules: { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['PUT'] }] } });
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^express-bucket-cors: `defaultRules` upload-without-etag: /));
+  });
+
   test('are off by default (S3 parity) and validated at construction against the dialect', () => {
     // @ts-expect-error: 'get' is not a CorsMethod; JavaScript callers get the same refusal at run time
     expect(() => bucketCors({ defaultRules: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['get'] }] } })).toThrow(

@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PreflightRefusalDecision } from '../core/decision.js';
+import type { LintPack } from '../core/lint.js';
 import type { RuleProfile } from '../core/validate.js';
 
 /**
@@ -13,6 +14,8 @@ export interface CorsDialect {
   readonly name: string;
   /** What this API accepts in a configuration: `defaultRules` and `serviceRules` are checked against it. */
   readonly profile: RuleProfile;
+  /** The lint advice of this API's clients (e.g. what the AWS SDKs send), run on `defaultRules` and `serviceRules`. Default: none. */
+  readonly lintPacks?: readonly LintPack[];
   /**
    * Sends the answer to a refused preflight: never any CORS header. `retryAfterSeconds` is for the
    * `unavailable` reason (the rules could not be read).

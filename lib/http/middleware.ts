@@ -128,7 +128,7 @@ function configuredState(name: 'defaultRules' | 'serviceRules', rules: CorsConfi
   const violation = findRuleViolation(rules, dialect.profile);
   if (violation !== undefined) throw new TypeError(`bucketCors: \`${name}\` is not a valid CORS configuration for the ${dialect.name} dialect: ${describeRuleViolation(violation)}.`);
   // Linted like a bucket's rules: valid, but likely not what was meant.
-  for (const warning of lint(rules)) logger.warn(`express-bucket-cors: \`${name}\` ${warning.code}: ${warning.message}`);
+  for (const warning of lint(rules, { packs: dialect.lintPacks ?? [] })) logger.warn(`express-bucket-cors: \`${name}\` ${warning.code}: ${warning.message}`);
   return { kind: 'configured', rules: compileCorsConfiguration(rules) };
 }
 

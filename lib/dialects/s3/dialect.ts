@@ -2,6 +2,7 @@
 
 import type { CorsDialect } from '../../http/dialect.js';
 import { s3PreflightError } from './preflight.js';
+import { S3_LINT_PACKS } from './lint.js';
 import { S3_PROFILE } from './profile.js';
 import { ensureRequestIds, sendS3Error } from './response.js';
 
@@ -9,6 +10,7 @@ import { ensureRequestIds, sendS3Error } from './response.js';
 export const s3Dialect: CorsDialect = Object.freeze({
   name: 's3',
   profile: S3_PROFILE,
+  lintPacks: S3_LINT_PACKS,
   refusePreflight(req, res, refusal, retryAfterSeconds) {
     sendS3Error(req, res, s3PreflightError(refusal, retryAfterSeconds));
   },
