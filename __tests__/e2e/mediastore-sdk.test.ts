@@ -118,6 +118,18 @@ describe.each(BACKENDS)('demo MediaStore API with @aws-sdk/client-mediastore, %s
     expect(cors.CORSRules?.[0]).toMatchObject({ AllowedOrigins: [PLAYER_ORIGIN], AllowedMethods: ['GET', 'PUT', 'HEAD'], ExposeHeaders: ['ETag'] });
   });
 
+  test('a container whose name is no bucket name is reached through MediaStore only, as documented: S3 answers NoSuchBucket', async () => {
+    // Movies_2026 (CreateContainer, first test) has an underscore and capitals: S3 refuses such a bucket name.
+    const signer = new SignatureV4({ credentials: demos.a.demo.credentials, region: 'us-east-1', service: 's3', sha256: Sha256 });
+    const host = new URL(demos.a.endpoint).host;
+    for (const [path, query] of [['/Movies_2026', ''], ['/Movies_2026/trailer.mp4', ''], ['/Movies_2026', 'cors']] as const) {
+      const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: host, path, query: query === '' ? {} : { [query]: '' }, headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+      const { host: _host, ...headers } = signed.headers;
+      const answer = await fetch(`${demos.a.endpoint}${path}${query === '' ? '' : `?${query}=`}`, { headers });
+      expect([answer.status, /<Code>(\w+)<\/Code>/.exec(await answer.text())?.[1]]).toEqual([404, 'NoSuchBucket']);
+    }
+  });
+
   test('data plane: a presigned PUT stores the object (ETag), anyone GETs and HEADs it, a signed DELETE removes it', async () => {
     const { Container } = await client.send(new DescribeContainerCommand({ ContainerName: 'trailers' }));
     const url = `${Container!.Endpoint}/2026/teaser one.txt`;
