@@ -1,6 +1,7 @@
 // Decisions and store health on node:diagnostics_channel: metrics without a dependency, nil cost without a subscriber.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { ChangeSource, InvalidationEvent } from './store/types.js';
 
 /** Channel names; subscribe with `diagnostics_channel.subscribe(name, listener)`. */
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
@@ -10,6 +11,8 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
   storeError: 'express-bucket-cors:store-error',
   /** One {@link InvalidationReceivedEvent} per invalidation a cache receives from its store. */
   invalidation: 'express-bucket-cors:invalidation',
+  /** One {@link ConfigurationChangeEvent} per change a built-in store applied, on the instance that made it. */
+  change: 'express-bucket-cors:change',
 });
 
 /** Where the rules that decided came from. */
@@ -52,9 +55,35 @@ export interface StoreErrorEvent {
 /** An invalidation a cache received: one bucket, or everything (a cache flush). */
 export interface InvalidationReceivedEvent {
   readonly type: 'bucket' | 'all';
+  /** For `bucket`: the bucket whose rules changed. */
+  readonly bucket?: string;
+  /** For `bucket`: its new version (`null`: its rules were deleted), when the store said. */
+  readonly version?: string | null;
+}
+
+/** The {@link InvalidationReceivedEvent} for a store's invalidation. */
+export function invalidationReceived(event: InvalidationEvent): InvalidationReceivedEvent {
+  if (event.type === 'all') return { type: 'all' };
+  return event.version === undefined ? { type: 'bucket', bucket: event.bucket } : { type: 'bucket', bucket: event.bucket, version: event.version };
+}
+
+/**
+ * A change a store applied (put, delete, rollback, import), published once, by the instance that
+ * made it, before the write resolves. Other instances learn of it as an invalidation.
+ */
+export interface ConfigurationChangeEvent {
+  readonly bucket: string;
+  /** The version replaced; `null` when the bucket had none. */
+  readonly previousVersion: string | null;
+  /** The version made; `null` when the change deleted the rules. */
+  readonly version: string | null;
+  readonly source: ChangeSource;
+  /** Who made it, as the writer labelled it; `null` when not given. */
+  readonly principal: string | null;
 }
 
 /** The channels, created once. */
 export const decisionChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.decision);
 export const storeErrorChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.storeError);
 export const invalidationChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.invalidation);
+export const changeChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.change);

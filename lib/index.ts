@@ -11,6 +11,7 @@ export {
   type CorsDecisionEvent,
   type StoreErrorEvent,
   type InvalidationReceivedEvent,
+  type ConfigurationChangeEvent,
   type RuleSource,
 } from './diagnostics.js';
 export type { CorsDialect } from './http/dialect.js';
@@ -46,7 +47,28 @@ export {
 } from './http/admin-handler.js';
 
 // Stores and the local cache
-export type { InvalidationEvent, RuleStore, StoredConfiguration, StoreReadOptions } from './store/types.js';
+export type {
+  InvalidationEvent,
+  RuleStore,
+  StoredConfiguration,
+  StoreReadOptions,
+  StoreWriteOptions,
+  StoreDeleteOptions,
+  StoreFeatures,
+  ChangeOrigin,
+  ChangeSource,
+  ConfigurationChange,
+} from './store/types.js';
+export {
+  PreconditionFailedError,
+  isPreconditionFailedError,
+  StoreFeatureError,
+  isStoreFeatureError,
+  VersionNotFoundError,
+  isVersionNotFoundError,
+  rollbackConfiguration,
+  DEFAULT_HISTORY_LENGTH,
+} from './store/lifecycle.js';
 export type { Logger } from './options.js';
 export { StoreSubscribers } from './store/subscribers.js';
 export { UnusableEntryError, isUnusableEntryError, type UnusableEntryCode } from './store/errors.js';
@@ -55,6 +77,7 @@ export {
   RedisRuleStore,
   DEFAULT_KEY_PREFIX,
   DEFAULT_CHANNEL,
+  HISTORY_KEY_SUFFIX,
   DEFAULT_HEALTH_CHECK_INTERVAL_MS,
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   RedisUnavailableError,

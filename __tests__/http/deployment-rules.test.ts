@@ -118,7 +118,7 @@ describe('store events on diagnostics_channel', () => {
       diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.invalidation, onInvalidation);
     }
     expect(errors).toEqual([{ caller: 'lookup', kind: 'ECONNREFUSED', servedStale: false }]);
-    expect(invalidations).toEqual([{ type: 'bucket' }]);
+    expect(invalidations).toEqual([{ type: 'bucket', bucket: 'b', version: '1' }]);
   });
 });
 

@@ -2,11 +2,12 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
-import { RuleCache, RedisRuleStore } from 'express-bucket-cors';
-import { keySlot } from '../support/internals';
+import { HISTORY_KEY_SUFFIX, RuleCache, RedisRuleStore } from 'express-bucket-cors';
+import { companionKey, keySlot } from '../support/internals';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { RULES_A, RULES_B } from './contract';
+import { describeLifecycleContract } from './lifecycle-contract';
 import { connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
 let cluster: RedisClusterHandle;
@@ -37,6 +38,35 @@ it('computes the slot of a key as the server does, hash tags and multi-byte name
   }
 });
 
+for (const kind of CLIENT_KINDS) {
+  // Two instances seeded by different masters; every test bucket's rules and history share one slot.
+  describeLifecycleContract(`RedisRuleStore on Redis Cluster (${kind.name})`, (historyLength) => {
+    const names = isolated();
+    return {
+      store: new RedisRuleStore({ client: kind.cluster([cluster.nodes[0]!]), historyLength, ...names }),
+      peer: new RedisRuleStore({ client: kind.cluster([cluster.nodes[1]!]), historyLength, ...names }),
+    };
+  });
+}
+
+it('names each history key in the slot of its rules key, whatever the prefixes and hash tags', () => {
+  for (const [clientPrefix, key] of [['', 'bucket-cors:photos'], ['app:', 'bucket-cors:photos'], ['', 'app:{tenant}:photos'], ['{t}:', 'x:photos'], ['', 'ünïcødé-bücket']]) {
+    const history = companionKey(clientPrefix, key, HISTORY_KEY_SUFFIX);
+    expect(history.startsWith(key + HISTORY_KEY_SUFFIX)).toBe(true);
+    expect(keySlot(clientPrefix + history)).toBe(keySlot(clientPrefix + key));
+  }
+});
+
+it('keeps the history of an ioredis Cluster client with its own keyPrefix in the slot of the prefixed rules key', async () => {
+  const { keyPrefix, channel } = isolated();
+  const store = new RedisRuleStore({ client: track(new Cluster([cluster.nodes[0]!], { keyPrefix: 'app:' })), keyPrefix, channel });
+  for (const bucket of BUCKETS.slice(0, 6)) {
+    const first = await store.put(bucket, RULES_A);
+    await store.put(bucket, RULES_B, { ifVersion: first.version });
+    expect((await store.history(bucket)).map((change) => change.previousVersion)).toEqual([first.version, null]);
+  }
+});
+
 describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRuleStore on Redis Cluster with %s', (_name, kind) => {
   it('puts, gets and deletes buckets living on different nodes with single-key commands', async () => {
     const names = isolated();
@@ -47,9 +77,12 @@ describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRule
     for (const [index, bucket] of BUCKETS.entries()) {
       await expect(reader.get(bucket)).resolves.toEqual({ configuration: RULES_A, version: versions[index]!.version });
     }
-    const keysPerNode = await Promise.all(cluster.nodes.map(async (node) => (await track(new Redis(node.port, node.host)).keys(`${names.keyPrefix}*`)).length));
-    expect(keysPerNode.every((count) => count > 0)).toBe(true);
-    expect(keysPerNode.reduce((sum, count) => sum + count, 0)).toBe(BUCKETS.length);
+    const keysPerNode = await Promise.all(cluster.nodes.map(async (node) => new Set(await track(new Redis(node.port, node.host)).keys(`${names.keyPrefix}*`))));
+    const ruleKeys = keysPerNode.map((keys) => [...keys].filter((key) => !key.includes(HISTORY_KEY_SUFFIX)));
+    expect(ruleKeys.every((keys) => keys.length > 0)).toBe(true);
+    expect(ruleKeys.flat().sort()).toEqual(BUCKETS.map((bucket) => names.keyPrefix + bucket).sort());
+    // Each bucket's history lives on its node (one script writes both).
+    ruleKeys.forEach((keys, node) => keys.forEach((key) => expect(keysPerNode[node]!.has(companionKey('', key, HISTORY_KEY_SUFFIX))).toBe(true)));
 
     await Promise.all(BUCKETS.map((bucket) => reader.delete(bucket)));
     for (const bucket of BUCKETS) await expect(writer.get(bucket)).resolves.toBeNull();

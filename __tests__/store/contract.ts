@@ -73,13 +73,13 @@ export function describeStoreContract(name: string, makeStore: () => RuleStore |
       store.subscribe((event) => {
         if (event.type === 'bucket') seen.push({ event, settled });
       });
-      await store.put('photos', RULES_A).then(() => (settled = true));
-      expect(seen).toEqual([{ event: { type: 'bucket', bucket: 'photos' }, settled: false }]);
+      const { version } = await store.put('photos', RULES_A).finally(() => (settled = true));
+      expect(seen).toEqual([{ event: { type: 'bucket', bucket: 'photos', version }, settled: false }]);
       settled = false;
       await store.delete('photos').then(() => (settled = true));
       expect(seen).toEqual([
-        { event: { type: 'bucket', bucket: 'photos' }, settled: false },
-        { event: { type: 'bucket', bucket: 'photos' }, settled: false },
+        { event: { type: 'bucket', bucket: 'photos', version }, settled: false },
+        { event: { type: 'bucket', bucket: 'photos', version: null }, settled: false },
       ]);
     });
 

@@ -4,9 +4,13 @@ import { MemoryRuleStore, type Logger } from 'express-bucket-cors';
 import { MEMORY_STORE_IN_PRODUCTION_WARNING } from '../support/internals';
 import { describeStoreContract, RULES_A } from './contract';
 import { silentLogger } from './helpers';
-
+import { describeLifecycleContract } from './lifecycle-contract';
 
 describeStoreContract('MemoryRuleStore', () => new MemoryRuleStore());
+describeLifecycleContract('MemoryRuleStore', (historyLength) => {
+  const store = new MemoryRuleStore({ historyLength });
+  return { store, peer: store };
+});
 
 describe('MemoryRuleStore', () => {
   const originalEnv = process.env.NODE_ENV;
@@ -50,8 +54,9 @@ describe('MemoryRuleStore', () => {
       throw new Error('listener bug');
     });
     store.subscribe(after);
-    await expect(store.put('photos', RULES_A)).resolves.toMatchObject({ configuration: RULES_A });
-    expect(after).toHaveBeenCalledWith({ type: 'bucket', bucket: 'photos' });
+    const stored = await store.put('photos', RULES_A);
+    expect(stored.configuration).toEqual(RULES_A);
+    expect(after).toHaveBeenCalledWith({ type: 'bucket', bucket: 'photos', version: stored.version });
     expect(logger.error).toHaveBeenCalledTimes(1);
   });
 

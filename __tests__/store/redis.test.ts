@@ -7,6 +7,7 @@ import { MAX_STORED_RULES_CHARACTERS } from 'express-bucket-cors/core';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { describeStoreContract, RULES_A, RULES_B } from './contract';
+import { describeLifecycleContract } from './lifecycle-contract';
 import { collectUnhandledRejections, connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
 let server: RedisServerHandle;
@@ -27,6 +28,13 @@ afterAll(async () => {
 
 for (const kind of CLIENT_KINDS) {
   describeStoreContract(`RedisRuleStore (${kind.name})`, () => new RedisRuleStore({ client: kind.client(server), ...isolated() }));
+  describeLifecycleContract(`RedisRuleStore (${kind.name})`, (historyLength) => {
+    const names = isolated();
+    return {
+      store: new RedisRuleStore({ client: kind.client(server), historyLength, ...names }),
+      peer: new RedisRuleStore({ client: kind.client(server), historyLength, ...names }),
+    };
+  });
 }
 
 describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRuleStore with %s', (_name, kind) => {
@@ -38,13 +46,13 @@ describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRule
 
     const heardByPeers = Promise.all(peers.map((peer) => nextBucketEvent(peer, 'shared')));
     const stored = await store.put('shared', RULES_A);
-    await expect(heardByPeers).resolves.toEqual(peers.map(() => ({ type: 'bucket', bucket: 'shared' })));
+    await expect(heardByPeers).resolves.toEqual(peers.map(() => ({ type: 'bucket', bucket: 'shared', version: stored.version })));
     for (const peer of peers) await expect(peer.get('shared')).resolves.toEqual({ configuration: RULES_A, version: stored.version });
 
     for (const peer of peers) {
       const heard = nextBucketEvent(store, `from-${peers.indexOf(peer)}`);
-      await peer.put(`from-${peers.indexOf(peer)}`, RULES_B);
-      await expect(heard).resolves.toEqual({ type: 'bucket', bucket: `from-${peers.indexOf(peer)}` });
+      const { version } = await peer.put(`from-${peers.indexOf(peer)}`, RULES_B);
+      await expect(heard).resolves.toEqual({ type: 'bucket', bucket: `from-${peers.indexOf(peer)}`, version });
     }
     const deleted = nextBucketEvent(store, 'shared');
     await peers[0]!.delete('shared');
@@ -101,8 +109,8 @@ describe('RedisRuleStore', () => {
     const b = new RedisRuleStore({ client: client6({ keyPrefix: 'app:' }), ...names });
     await subscribed(b);
     const heard = nextBucketEvent(b, 'photos');
-    await a.put('photos', RULES_A);
-    await expect(heard).resolves.toEqual({ type: 'bucket', bucket: 'photos' });
+    const { version } = await a.put('photos', RULES_A);
+    await expect(heard).resolves.toEqual({ type: 'bucket', bucket: 'photos', version });
     expect((await b.get('photos'))?.configuration).toEqual(RULES_A);
     await Promise.all([a.close(), b.close()]);
   });
@@ -153,16 +161,16 @@ describe('RedisRuleStore', () => {
     await Promise.all([subscribed(a), subscribed(b)]);
 
     const reachedB = nextBucketEvent(b, 'x');
-    await a.put('x', RULES_A);
-    await expect(reachedB).resolves.toEqual({ type: 'bucket', bucket: 'x' });
+    const { version } = await a.put('x', RULES_A);
+    await expect(reachedB).resolves.toEqual({ type: 'bucket', bucket: 'x', version });
     // A hears B's later message only after its own echo of 'x' (one connection, publish order).
     const reachedA = nextBucketEvent(a, 'y');
     await b.delete('y');
     await reachedA;
     expect(seenByA).toEqual([
       { type: 'all' },
-      { type: 'bucket', bucket: 'x' },
-      { type: 'bucket', bucket: 'y' },
+      { type: 'bucket', bucket: 'x', version },
+      { type: 'bucket', bucket: 'y', version: null },
     ]);
     await Promise.all([a.close(), b.close()]);
   });

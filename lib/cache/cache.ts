@@ -3,7 +3,7 @@
 import createDebug from 'debug';
 import { compileCorsConfiguration } from '../core/compile.js';
 import { assertValidRules, MAX_STORED_RULES_CHARACTERS, RuleViolationError, STORED_RULES_PROFILE } from '../core/validate.js';
-import { invalidationChannel, storeErrorChannel, type InvalidationReceivedEvent, type StoreErrorEvent } from '../diagnostics.js';
+import { invalidationChannel, invalidationReceived, storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
 import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
 import { CacheEntries, MUST_REVALIDATE, type RuleLookup, type SharedAnswer } from './entries.js';
@@ -292,7 +292,7 @@ export class RuleCache {
   }
 
   readonly #onInvalidation = (event: InvalidationEvent): void => {
-    if (invalidationChannel.hasSubscribers) invalidationChannel.publish({ type: event.type } satisfies InvalidationReceivedEvent);
+    if (invalidationChannel.hasSubscribers) invalidationChannel.publish(invalidationReceived(event));
     if (event.type === 'all') {
       // Kept, not dropped: the store may still be unreachable (a subscriber reconnects to a promoted
       // replica before the command connection does), and last-known rules beat a 503 then.

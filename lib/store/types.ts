@@ -15,7 +15,68 @@ export interface StoredConfiguration {
  * changed and every cached entry must be dropped (`all`, e.g. after a reconnect that may have missed
  * messages).
  */
-export type InvalidationEvent = { readonly type: 'bucket'; readonly bucket: string } | { readonly type: 'all' };
+export type InvalidationEvent =
+  | {
+      readonly type: 'bucket';
+      readonly bucket: string;
+      /** The bucket's new version, `null` once its rules were deleted; left out when the store does not say. */
+      readonly version?: string | null;
+    }
+  | { readonly type: 'all' };
+
+/** What made a change: an admin router, the command-line tool, an import, or a rollback. */
+export type ChangeSource = 'router' | 'cli' | 'import' | 'rollback';
+
+/** Who and what a write is recorded as (history, change events). */
+export interface ChangeOrigin {
+  /** What made the change. Default: `'router'`. */
+  readonly source?: ChangeSource;
+  /** A label for who made it (an access key, a user name), as the caller gives it. Default: none (`null`). */
+  readonly principal?: string;
+}
+
+/** Options of one `put` (and, with `history`, of one `delete`). */
+export interface StoreWriteOptions extends ChangeOrigin {
+  /**
+   * Write only if the bucket's current version is this one, or (`null`) only if it has no
+   * configuration; otherwise reject with a `PreconditionFailedError` and change nothing. The check
+   * and the write are one atomic step. Default: write whatever is there. Only stores whose
+   * `features.conditionalWrites` is true honour it.
+   */
+  readonly ifVersion?: string | null;
+}
+
+/** Options of one `delete`. */
+export interface StoreDeleteOptions extends StoreWriteOptions {
+  /**
+   * `'keep'` records the deletion in the bucket's history (a rollback can undo it); `'drop'` removes
+   * the history with the rules (the bucket itself is gone). Default: `'keep'`.
+   */
+  readonly history?: 'keep' | 'drop';
+}
+
+/** One change of a bucket's configuration, as its history keeps it (newest first). */
+export interface ConfigurationChange {
+  /** The version this change made; `null` when it deleted the configuration. */
+  readonly version: string | null;
+  /** The version it replaced (what `rollback` takes); `null` when the bucket had none. */
+  readonly previousVersion: string | null;
+  /** The configuration it replaced, exactly as stored; `null` when the bucket had none. */
+  readonly previous: CorsConfiguration | null;
+  /** When the change was made (ISO 8601, UTC). */
+  readonly time: string;
+  readonly source: ChangeSource;
+  /** Who made it, as the writer labelled it; `null` when not given. */
+  readonly principal: string | null;
+}
+
+/** What a store offers beyond get/put/delete. */
+export interface StoreFeatures {
+  /** `put` and `delete` honour `ifVersion` atomically. */
+  readonly conditionalWrites: boolean;
+  /** `history` answers the bucket's last changes. */
+  readonly history: boolean;
+}
 
 /** Options for one store read. */
 export interface StoreReadOptions {
@@ -34,6 +95,9 @@ export interface StoreReadOptions {
  * - `get`, `put` and `delete` take the bucket name as the key; they never validate configurations
  *   (the router validates before `put`).
  * - `put` replaces the whole configuration atomically: a concurrent `get` sees the old or the new one.
+ * - With `features.conditionalWrites`, `put` and `delete` honour `ifVersion` (check and write in one
+ *   atomic step) and reject with a `PreconditionFailedError` when it does not hold. A store without
+ *   `features` is never handed a condition: the admin service refuses it first (`StoreFeatureError`).
  * - Before `put` or `delete` resolves, the store notifies its own subscribers (so the instance that
  *   made the change answers with the new rules at once), and, for a shared store, arranges for
  *   every other instance's subscribers to be notified.
@@ -43,9 +107,13 @@ export interface RuleStore {
   /** The bucket's configuration, or `null` when it has none. */
   get(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null>;
   /** Replaces the bucket's configuration; resolves with what was stored. */
-  put(bucket: string, configuration: CorsConfiguration): Promise<StoredConfiguration>;
+  put(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration>;
   /** Removes the bucket's configuration; resolves also when there was none. */
-  delete(bucket: string): Promise<void>;
+  delete(bucket: string, options?: StoreDeleteOptions): Promise<void>;
+  /** The bucket's last changes, newest first (none: `[]`). Present when `features.history` is true. */
+  history?(bucket: string, options?: StoreReadOptions): Promise<ConfigurationChange[]>;
+  /** What the store offers beyond get/put/delete. Default (left out): nothing more. */
+  readonly features?: StoreFeatures;
   /** Registers an invalidation listener; returns a function that removes it. */
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
   /**

@@ -1,5 +1,6 @@
 // The one place that knows ioredis from node-redis: structural client types, kind detection, and one command/subscriber interface over both.
 
+import { createHash } from 'node:crypto';
 import createDebug from 'debug';
 import { hasMethods } from '../../options.js';
 
@@ -27,8 +28,9 @@ export interface IoredisClientLike {
   readonly options: { readonly keyPrefix?: string | undefined };
   get(key: string): Promise<string | null>;
   mget(keys: string[]): Promise<(string | null)[]>;
-  set(key: string, value: string): Promise<unknown>;
-  del(key: string): Promise<unknown>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  evalsha(sha1: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   publish(channel: string, message: string): Promise<unknown>;
   /** A new connection with the same options; used for the subscriber when none is given. */
   duplicate(): IoredisSubscriberLike;
@@ -59,8 +61,9 @@ export interface NodeRedisClientLike {
   connect(): Promise<unknown>;
   get(key: string): Promise<unknown>;
   mGet(keys: string[]): Promise<unknown>;
-  set(key: string, value: string): Promise<unknown>;
-  del(key: string): Promise<unknown>;
+  lRange(key: string, start: number, stop: number): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   publish(channel: string, message: string): Promise<unknown>;
   /** A new, unconnected client with the same options; used for the subscriber when none is given. */
   duplicate(): NodeRedisSubscriberLike;
@@ -79,8 +82,15 @@ export interface RedisCommands {
   readonly address: string;
   /** The values of `keys` (strings or null), in order: one round trip per node involved. */
   getMany(keys: readonly string[]): Promise<(string | null)[]>;
-  set(key: string, value: string): Promise<unknown>;
-  del(key: string): Promise<unknown>;
+  /** Every element of the list at `key` (none: `[]`). */
+  list(key: string): Promise<string[]>;
+  /** Runs `script` on `keys` (all in one Cluster slot): EVALSHA, then EVAL when the server lacks it. */
+  run(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /**
+   * The name of a companion of `key` (`key + suffix`, then a hash tag when `key` has none) that
+   * lives in the same Cluster slot, the client's own key prefix included, so one script can use both.
+   */
+  companionKey(key: string, suffix: string): string;
   publish(channel: string, message: string): Promise<unknown>;
   /** A new subscriber connection of the same kind, connecting. */
   duplicateSubscriber(): RedisSubscriberLike;
@@ -106,6 +116,27 @@ export interface SubscriberConnection {
   destroy(): void;
 }
 
+/** A Lua script and its SHA-1, computed once, for EVALSHA. */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+export function luaScript(source: string): LuaScript {
+  return { source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+/** EVALSHA first; EVAL on NOSCRIPT (a server that restarted or flushed its scripts), which loads it again. */
+async function runCached(script: LuaScript, evalSha: (sha1: string) => Promise<unknown>, evalSource: (source: string) => Promise<unknown>): Promise<unknown> {
+  try {
+    return await evalSha(script.sha1);
+  } catch (error) {
+    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+    debug('script %s not loaded on the server: sending it', script.sha1);
+    return evalSource(script.source);
+  }
+}
+
 const SLOT_COUNT = 16_384;
 
 /** CRC16/XMODEM, the hash Redis Cluster assigns slots with. */
@@ -118,14 +149,28 @@ function crc16(bytes: Uint8Array): number {
   return crc;
 }
 
+/** The `{hash tag}` of `key` as the server finds it (first `{`, first `}` after it, not empty), if any. */
+function hashTag(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open < 0) return undefined;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
+}
+
 /** The Redis Cluster slot of `key`, honouring a `{hash tag}` like the server does. */
 export function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  if (open >= 0) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) key = key.slice(open + 1, close);
-  }
-  return crc16(Buffer.from(key, 'utf8')) % SLOT_COUNT;
+  return crc16(Buffer.from(hashTag(key) ?? key, 'utf8')) % SLOT_COUNT;
+}
+
+/**
+ * `key + suffix`, in the slot of `clientPrefix + key`: with a hash tag in the full key, appending
+ * keeps it; without braces, the full key becomes the tag (`key + suffix + '{' + full key + '}'`).
+ * A key with unmatched braces gets the plain name (fine on one server; a Cluster refuses scripts on it).
+ */
+export function companionKey(clientPrefix: string, key: string, suffix: string): string {
+  const full = clientPrefix + key;
+  if (hashTag(full) !== undefined || full.includes('{') || full.includes('}')) return key + suffix;
+  return `${key}${suffix}{${full}}`;
 }
 
 /** Groups `items` by `groupOf(item)`, keeping each item's position in `items`. */
@@ -195,6 +240,11 @@ function isIoredisCluster(client: IoredisClientLike): client is IoredisCluster {
   return (client as Partial<IoredisCluster>).isCluster === true;
 }
 
+/** A node-redis cluster's raw command, routed by `firstKey` (the same in 4, 5 and 6). */
+interface NodeRedisCluster {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean, args: string[]): Promise<unknown>;
+}
+
 /** node-redis clusters (4, 5, 6) have `getSlotMaster`; single clients don't. */
 function isNodeRedisCluster(client: NodeRedisClientLike): boolean {
   return typeof (client as { getSlotMaster?: unknown }).getSlotMaster === 'function';
@@ -202,7 +252,7 @@ function isNodeRedisCluster(client: NodeRedisClientLike): boolean {
 
 /** True when `value` looks like a client this store can use (either library). */
 export function isRedisClient(value: unknown): value is RedisClientLike {
-  if (!hasMethods(value, ['get', 'set', 'del', 'publish', 'duplicate'])) return false;
+  if (!hasMethods(value, ['get', 'eval', 'publish', 'duplicate'])) return false;
   return isIoredis(value as RedisClientLike) || isNodeRedis(value as RedisClientLike);
 }
 
@@ -278,12 +328,19 @@ function ioredisCommands(client: IoredisClientLike): RedisCommands {
         },
       );
   }
+  const clientPrefix = client.options.keyPrefix ?? '';
   return {
     kind: isIoredisCluster(client) ? 'ioredis Cluster' : 'ioredis Redis',
     address: ioredisAddress(client),
     getMany,
-    set: (key, value) => client.set(key, value),
-    del: (key) => client.del(key),
+    list: (key) => client.lrange(key, 0, -1),
+    run: (script, keys, args) =>
+      runCached(
+        script,
+        (sha1) => client.evalsha(sha1, keys.length, ...keys, ...args),
+        (source) => client.eval(source, keys.length, ...keys, ...args),
+      ),
+    companionKey: (key, suffix) => companionKey(clientPrefix, key, suffix),
     publish: (channel, message) => client.publish(channel, message),
     duplicateSubscriber: () => client.duplicate(),
     subscriber: (connection, events) => ioredisSubscriber(connection as IoredisSubscriberLike, events),
@@ -356,8 +413,24 @@ function nodeRedisCommands(client: NodeRedisClientLike): RedisCommands {
     kind: cluster ? 'node-redis cluster' : 'node-redis client',
     address: addressOf(nodeRedisNodes(client, cluster)),
     getMany: (keys) => opened().then(() => getMany(keys)),
-    set: (key, value) => opened().then(() => client.set(key, value)),
-    del: (key) => opened().then(() => client.del(key)),
+    list: async (key) => {
+      await opened();
+      const values = await client.lRange(key, 0, -1);
+      if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) throw new TypeError('RedisRuleStore: expected strings from LRANGE');
+      return values as string[];
+    },
+    run: async (script, keys, args) => {
+      await opened();
+      if (cluster) {
+        // node-redis 4 routes EVAL/EVALSHA on a cluster without looking at the keys (MOVED forever):
+        // the script goes to the first key's node as a raw command, in every major alike.
+        const send = (command: string, first: string) => (client as unknown as NodeRedisCluster).sendCommand(keys[0], false, [command, first, String(keys.length), ...keys, ...args]);
+        return runCached(script, (sha1) => send('EVALSHA', sha1), (source) => send('EVAL', source));
+      }
+      const options = { keys: [...keys], arguments: [...args] };
+      return runCached(script, (sha1) => client.evalSha(sha1, options), (source) => client.eval(source, options));
+    },
+    companionKey: (key, suffix) => companionKey('', key, suffix),
     publish: (channel, message) => opened().then(() => client.publish(channel, message)),
     duplicateSubscriber: () => client.duplicate(),
     subscriber: (connection, events) => nodeRedisSubscriber(connection as NodeRedisSubscriberLike, events),

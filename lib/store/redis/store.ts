@@ -20,8 +20,19 @@ import { durationMs, optionError, readOptions, type OptionCheck, type OptionChec
 import { abortable } from '../../deadlines.js';
 import { loggerOption, type Logger } from '../../options.js';
 import { StoreErrorLog, UnusableEntryError } from '../errors.js';
+import { historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from '../lifecycle.js';
 import { StoreSubscribers } from '../subscribers.js';
-import type { InvalidationEvent, RuleStore, StoreReadOptions, StoredConfiguration } from '../types.js';
+import type {
+  ConfigurationChange,
+  InvalidationEvent,
+  RuleStore,
+  StoreDeleteOptions,
+  StoreFeatures,
+  StoreReadOptions,
+  StoredConfiguration,
+  StoreWriteOptions,
+} from '../types.js';
+import { CHANGE_SCRIPT, changeRecordText, parseHistoryEntry, readChangeOutcome } from './changes.js';
 
 export type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike, RedisSubscriberLike } from './clients.js';
 export { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from './health.js';
@@ -33,6 +44,8 @@ const debug = createDebug('express-bucket-cors:store');
 export const DEFAULT_KEY_PREFIX = 'bucket-cors:';
 /** Default {@link RedisRuleStoreOptions.channel}. */
 export const DEFAULT_CHANNEL = 'bucket-cors:invalidate';
+/** Appended to a bucket's key to name its history list (see {@link RedisRuleStoreOptions.historyLength}). */
+export const HISTORY_KEY_SUFFIX = ':history';
 
 /** Options of {@link RedisRuleStore}. */
 export interface RedisRuleStoreOptions {
@@ -69,6 +82,15 @@ export interface RedisRuleStoreOptions {
   readonly healthCheckTimeoutMs?: number;
   /** Where subscriber errors, lost subscriptions and failed publishes go. Default: `console`. */
   readonly logger?: Logger;
+  /**
+   * Changes kept per bucket in its history, a Redis list beside its key (`key + ':history'`, with
+   * a hash tag of the key when it has none: `bucket-cors:photos:history{bucket-cors:photos}`), each
+   * with the configuration it replaced. Written by the same script as the change, trimmed to this
+   * length. Costs about this many times the configuration's JSON (plus ~130 bytes each) per bucket;
+   * 0 keeps none (and removes a bucket's history at its next change). Every instance should use the
+   * same. Default: 10.
+   */
+  readonly historyLength?: number;
 }
 
 /** What a bucket's key holds: the configuration and the version assigned by the put. */
@@ -77,10 +99,11 @@ interface StoredValue {
   readonly rules: CorsConfiguration;
 }
 
-/** What an invalidation message carries: the bucket and the instance that changed it. */
+/** What an invalidation message carries: the bucket, the instance that changed it, and (since history came) its new version. */
 interface InvalidationMessage {
   readonly bucket: string;
   readonly from: string;
+  readonly v?: string | null;
 }
 
 const OWNER = 'RedisRuleStore';
@@ -106,6 +129,7 @@ const OPTION_CHECKS = {
   healthCheckIntervalMs: durationMs(DEFAULT_HEALTH_CHECK_INTERVAL_MS, 'to disable the check'),
   healthCheckTimeoutMs: durationMs(DEFAULT_HEALTH_CHECK_TIMEOUT_MS),
   logger: loggerOption,
+  historyLength: historyLengthOption,
 } satisfies OptionChecks<RedisRuleStoreOptions>;
 
 /** What `put` writes under a bucket's key. */
@@ -145,7 +169,8 @@ function parseInvalidation(raw: unknown): InvalidationMessage | undefined {
   try {
     const message = JSON.parse(String(raw)) as Partial<InvalidationMessage> | null;
     if (message !== null && typeof message.bucket === 'string' && typeof message.from === 'string') {
-      return { bucket: message.bucket, from: message.from };
+      const version = typeof message.v === 'string' || message.v === null ? message.v : undefined;
+      return { bucket: message.bucket, from: message.from, ...(version === undefined ? {} : { v: version }) };
     }
   } catch {
     // Not ours (someone else publishing on the channel): ignored below.
@@ -172,6 +197,9 @@ interface Subscription {
 export class RedisRuleStore implements RuleStore {
   /** Always true: rules are shared through Redis. */
   readonly shared = true;
+  /** Conditional writes and history, both in one Lua script per change. */
+  readonly features: StoreFeatures = Object.freeze({ conditionalWrites: true, history: true });
+  readonly #historyLength: number;
   readonly #commands: RedisCommands;
   readonly #reads: ReadBatcher;
   readonly #keyPrefix: string;
@@ -192,7 +220,7 @@ export class RedisRuleStore implements RuleStore {
 
   constructor(options: RedisRuleStoreOptions) {
     if (isRedisClient(options)) throw new TypeError(`${OWNER}: pass the client as an option, new RedisRuleStore({ client: redis }), not the client itself.`);
-    const { client, subscriber, keyPrefix, channel, healthCheckIntervalMs, healthCheckTimeoutMs, logger } = readOptions(OWNER, options, OPTION_CHECKS);
+    const { client, subscriber, keyPrefix, channel, healthCheckIntervalMs, healthCheckTimeoutMs, logger, historyLength } = readOptions(OWNER, options, OPTION_CHECKS);
     if (subscriber !== undefined && !isSubscriberFor(client, subscriber)) {
       throw optionError(OWNER, 'subscriber', 'be a connection of the same library as `client`, not used for other commands, or be left out', subscriber);
     }
@@ -201,6 +229,7 @@ export class RedisRuleStore implements RuleStore {
     this.#givenSubscriber = subscriber;
     this.#keyPrefix = keyPrefix;
     this.#channel = channel;
+    this.#historyLength = historyLength;
     this.#healthChannel = `${channel}:health:${this.#instanceId}`;
     this.#logger = logger;
     this.#errorLog = new StoreErrorLog(logger);
@@ -222,24 +251,31 @@ export class RedisRuleStore implements RuleStore {
     return raw === null ? null : parseStoredValue(key, raw);
   }
 
-  async put(bucket: string, configuration: CorsConfiguration): Promise<StoredConfiguration> {
+  async put(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration> {
+    const now = Date.now();
     // Time first so versions sort roughly by write; the random part keeps concurrent writers distinct.
-    const version = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    const version = `${now.toString(36)}-${randomBytes(6).toString('hex')}`;
     const text = storedValueText(version, configuration);
     if (text.length > maxValueCharacters(version.length)) {
       // What get would refuse to read is not written: the previous rules stay.
       throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: the rules of bucket ${JSON.stringify(bucket)} are longer than the ${MAX_STORED_RULES_CHARACTERS} characters of JSON any dialect can store; not written`);
     }
-    await this.#command(this.#commands.set(this.#keyPrefix + bucket, text));
+    await this.#change(bucket, version, text, options, now);
     debug('redis put %s version %s', bucket, version);
-    await this.#announce(bucket);
     return { configuration, version };
   }
 
-  async delete(bucket: string): Promise<void> {
-    await this.#command(this.#commands.del(this.#keyPrefix + bucket));
+  async delete(bucket: string, options?: StoreDeleteOptions): Promise<void> {
+    await this.#change(bucket, null, '', options, Date.now());
     debug('redis delete %s', bucket);
-    await this.#announce(bucket);
+  }
+
+  /** The bucket's last changes, newest first; elements that are not history entries are skipped. */
+  async history(bucket: string, options?: StoreReadOptions): Promise<ConfigurationChange[]> {
+    const signal = options?.signal;
+    signal?.throwIfAborted();
+    const raw = await this.#command(abortable(this.#commands.list(this.#historyKey(bucket)), signal));
+    return raw.map(parseHistoryEntry).filter((change) => change !== undefined);
   }
 
   subscribe(listener: (event: InvalidationEvent) => void): () => void {
@@ -278,10 +314,27 @@ export class RedisRuleStore implements RuleStore {
     return redisFailure(this.#commands.address, error, this.#connectionError);
   }
 
+  #historyKey(bucket: string): string {
+    return this.#commands.companionKey(this.#keyPrefix + bucket, HISTORY_KEY_SUFFIX);
+  }
+
+  /** Checks the condition, writes `value` (`''` deletes) and records the history in one script; then announces. */
+  async #change(bucket: string, version: string | null, value: string, options: StoreDeleteOptions | undefined, now: number): Promise<void> {
+    const ifVersion = options?.ifVersion;
+    const condition = ifVersion === undefined ? 'any' : ifVersion === null ? 'none' : 'match';
+    const origin = resolveOrigin(options);
+    const key = this.#keyPrefix + bucket;
+    const args = [condition, ifVersion ?? '', value, changeRecordText(version, origin, now), String(this.#historyLength), options?.history ?? 'keep'];
+    const outcome = readChangeOutcome(await this.#command(this.#commands.run(CHANGE_SCRIPT, [key, this.#historyKey(bucket)], args)));
+    if (outcome.status === 'failed') throw new PreconditionFailedError(bucket, ifVersion!, outcome.previousVersion);
+    await this.#announce(bucket, version);
+    if (outcome.status === 'applied') publishChange(bucket, outcome.previousVersion, version, origin);
+  }
+
   /** Local subscribers first (the writer answers with new rules at once), then the other instances. */
-  async #announce(bucket: string): Promise<void> {
-    this.#subscribers.notify({ type: 'bucket', bucket });
-    const message: InvalidationMessage = { bucket, from: this.#instanceId };
+  async #announce(bucket: string, version: string | null): Promise<void> {
+    this.#subscribers.notify({ type: 'bucket', bucket, version });
+    const message: InvalidationMessage = { bucket, from: this.#instanceId, v: version };
     try {
       await this.#command(this.#commands.publish(this.#channel, JSON.stringify(message)));
     } catch (error) {
@@ -373,7 +426,7 @@ export class RedisRuleStore implements RuleStore {
       return;
     }
     if (message.from === this.#instanceId) return; // our own echo: local subscribers were told already
-    this.#subscribers.notify({ type: 'bucket', bucket: message.bucket });
+    this.#subscribers.notify({ type: 'bucket', bucket: message.bucket, ...(message.v === undefined ? {} : { version: message.v }) });
   };
 
   readonly #onSubscriberError = (error: unknown): void => {
