@@ -7,7 +7,8 @@ import { storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
 import { withDeadline } from '../deadlines.js';
 import type { Logger } from '../options.js';
 import { errorKind, StoreErrorLog } from '../store/errors.js';
-import type { RuleStore, StoredConfiguration } from '../store/types.js';
+import { isPreconditionFailedError, isStoreFeatureError, isVersionNotFoundError, requireFeature, rollbackConfiguration } from '../store/lifecycle.js';
+import type { ConfigurationChange, RuleStore, StoreDeleteOptions, StoredConfiguration, StoreWriteOptions } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:admin');
 
@@ -21,7 +22,13 @@ export type AdminRefusal =
   /** `authorize` did not answer `true`. */
   | 'access-denied'
   /** The store (or `bucketExists`) failed or did not answer within `storeTimeoutMs`. */
-  | 'unavailable';
+  | 'unavailable'
+  /** A conditional write (`ifVersion`) found another version: nothing was changed. */
+  | 'precondition-failed'
+  /** A condition or the history was asked of a store that does not offer it (`RuleStore.features`). */
+  | 'not-implemented'
+  /** A rollback named a version the bucket's history does not hold. */
+  | 'no-such-version';
 
 /** A refused admin call; the dialect's router turns it into its own error. */
 export class AdminError extends Error {
@@ -94,15 +101,30 @@ export interface AdminService<Req extends IncomingMessage, Action extends string
    * Replaces the bucket's configuration (validated by the caller). A put that timed out may still
    * land later; putting the same configuration again is safe (puts replace the whole configuration).
    */
-  put(bucket: string, configuration: CorsConfiguration): Promise<StoredConfiguration>;
+  put(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration>;
   /** Removes the bucket's configuration (none is fine). Safe to retry. */
-  delete(bucket: string): Promise<void>;
+  delete(bucket: string, options?: StoreDeleteOptions): Promise<void>;
   /**
-   * Drops the rules of a bucket that no longer exists (as S3 does with DeleteBucket), with no access
-   * check: the caller saw the bucket deleted. Never rejects: resolves `false` when the store failed
-   * (logged like every store failure), and the drop can simply be repeated.
+   * Drops the rules of a bucket that no longer exists (as S3 does with DeleteBucket), and their
+   * history, with no access check: the caller saw the bucket deleted. Never rejects: resolves
+   * `false` when the store failed (logged like every store failure), and the drop can simply be repeated.
    */
   bucketDeleted(bucket: string): Promise<boolean>;
+  /** The bucket's last changes, newest first; `not-implemented` when the store keeps no history. */
+  history(bucket: string): Promise<ConfigurationChange[]>;
+  /**
+   * Puts back the configuration `version` had, as a new version (source `rollback`), conditional
+   * like `put`; `no-such-version` when the history does not hold it.
+   */
+  rollback(bucket: string, version: string, options?: StoreWriteOptions): Promise<StoredConfiguration>;
+}
+
+/** The refusal a lifecycle error stands for, if it is one (they are answers, not store failures). */
+function lifecycleRefusal(error: unknown): AdminRefusal | undefined {
+  if (isPreconditionFailedError(error)) return 'precondition-failed';
+  if (isStoreFeatureError(error)) return 'not-implemented';
+  if (isVersionNotFoundError(error)) return 'no-such-version';
+  return undefined;
 }
 
 /** The wire-neutral admin service: used by `corsRouter`, the MediaStore router and tools. */
@@ -116,6 +138,8 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
       return await withDeadline(call, storeTimeoutMs, () => `${what} for bucket ${JSON.stringify(bucket)} did not answer within ${storeTimeoutMs} ms`);
     } catch (error) {
       if (isAnswer(error)) throw error;
+      const refusal = lifecycleRefusal(error);
+      if (refusal !== undefined) throw new AdminError(refusal);
       if (storeErrorChannel.hasSubscribers) storeErrorChannel.publish({ caller: 'admin', kind: errorKind(error), servedStale: false } satisfies StoreErrorEvent);
       const logged = storeErrors.report(error, (kind) => `express-bucket-cors: ${what} failed for bucket ${JSON.stringify(bucket)} (${kind})`);
       if (!logged) debug('%s failed for %s, not logged again yet: %O', what, bucket, error);
@@ -131,12 +155,27 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
       if (afterAuthorize !== undefined) await afterAuthorize(req, context);
     },
     get: (bucket) => bounded(bucket, 'rule store', (signal) => store.get(bucket, { signal })),
-    put: (bucket, configuration) => bounded(bucket, 'rule store', () => store.put(bucket, configuration)),
-    delete: (bucket) => bounded(bucket, 'rule store', () => store.delete(bucket)),
+    put: (bucket, configuration, writeOptions) =>
+      bounded(bucket, 'rule store', async () => {
+        requireFeature(store, 'conditionalWrites', writeOptions);
+        return store.put(bucket, configuration, writeOptions);
+      }),
+    delete: (bucket, deleteOptions) =>
+      bounded(bucket, 'rule store', async () => {
+        requireFeature(store, 'conditionalWrites', deleteOptions);
+        return store.delete(bucket, deleteOptions);
+      }),
+    // The history goes with the bucket; a store without history ignores the option.
     bucketDeleted: (bucket) =>
-      bounded(bucket, 'dropping the rules of a deleted bucket (repeat it with bucketDeleted())', () => store.delete(bucket)).then(
+      bounded(bucket, 'dropping the rules of a deleted bucket (repeat it with bucketDeleted())', () => store.delete(bucket, { history: 'drop' })).then(
         () => true,
         () => false,
       ),
+    history: (bucket) =>
+      bounded(bucket, 'rule store', async (signal) => {
+        requireFeature(store, 'history');
+        return store.history!(bucket, { signal });
+      }),
+    rollback: (bucket, version, writeOptions) => bounded(bucket, 'rule store', () => rollbackConfiguration(store, bucket, version, writeOptions)),
   };
 }

@@ -146,6 +146,11 @@ export const S3Errors = withIds({
     new S3Error(503, 'ServiceUnavailable', 'Please reduce your request rate.', [], [['Retry-After', String(retryAfterSeconds)]]),
   internalError: () =>
     new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'),
+  /** 412: the `If-Match` or `If-None-Match` of a conditional request did not hold (named in a `Condition` member, as S3 does). */
+  preconditionFailed: (condition: 'If-Match' | 'If-None-Match') =>
+    new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', [['Condition', condition]]),
+  /** 404: a rollback to a configuration version the bucket's history does not hold (extension). */
+  noSuchVersion: () => new S3Error(404, 'NoSuchVersion', 'The specified version does not exist.'),
   /** 501: `header` (named in a `Header` member, as S3 does) asks for something not implemented here. */
   notImplemented: (header: string) =>
     new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', [['Header', header]]),

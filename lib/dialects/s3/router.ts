@@ -116,6 +116,12 @@ function s3ErrorForAdmin(reason: AdminRefusal, bucket: string, retryAfterSeconds
       return S3Errors.accessDenied();
     case 'unavailable':
       return S3Errors.serviceUnavailable(retryAfterSeconds);
+    case 'precondition-failed':
+      return S3Errors.preconditionFailed('If-Match');
+    case 'not-implemented':
+      return S3Errors.notImplemented('If-Match');
+    case 'no-such-version':
+      return S3Errors.noSuchVersion();
   }
 }
 
