@@ -92,7 +92,7 @@ describe('files', () => {
   test('--help of the program and of each command shows examples and exits 0', async () => {
     const help = await cli.run(['--help']);
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Examples:') });
-    for (const command of ['lint', 'explain', 'convert', 'get', 'put', 'delete', 'list', 'export', 'import', 'doctor']) {
+    for (const command of ['lint', 'explain', 'convert', 'get', 'put', 'delete', 'history', 'rollback', 'list', 'export', 'import', 'doctor']) {
       const result = await cli.run([command, '--help']);
       expect([command, result.code, result.stdout.includes('Example')]).toEqual([command, 0, true]);
     }
@@ -205,6 +205,29 @@ describe('the store on a real redis-server', () => {
     expect((await cli.run(['delete', 'photos', ...storeArgs(names)])).code).toBe(0);
     await expect(server.get('photos')).resolves.toBeNull();
     expect(await cli.run(['get', 'photos', ...storeArgs(names)])).toMatchObject({ code: 1, stdout: expect.stringContaining('no CORS configuration') });
+    await server.close();
+  });
+
+  test('puts and deletes conditionally, prints the history, and rolls back to the XML served before', async () => {
+    const names = isolated();
+    const server = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    const first = JSON.parse((await cli.run(['put', 'photos', file('v1.json', JSON.stringify(CLEAN)), ...storeArgs(names), '--if-absent', '--json'])).stdout) as { version: string };
+    const xml = (await cli.run(['get', 'photos', ...storeArgs(names), '--to', 'xml'])).stdout;
+    const again = await cli.run(['put', 'photos', file('v1.json', JSON.stringify(CLEAN)), ...storeArgs(names), '--if-absent']);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining(`at version ${first.version}`) });
+    expect((await cli.run(['put', 'photos', file('v2.json', JSON.stringify(WARNED)), ...storeArgs(names), '--if-version', first.version])).code).toBe(1); // stored, with warnings
+    expect((await cli.run(['delete', 'photos', ...storeArgs(names), '--if-version', first.version])).code).toBe(1); // stale: kept
+    await expect(server.get('photos')).resolves.toMatchObject({ configuration: WARNED });
+
+    const history = JSON.parse((await cli.run(['history', 'photos', ...storeArgs(names), '--json'])).stdout) as { history: { previousVersion: string | null; source: string }[] };
+    expect(history.history.map(({ previousVersion, source }) => [previousVersion, source])).toEqual([[first.version, 'cli'], [null, 'cli']]);
+    expect((await cli.run(['history', 'photos', ...storeArgs(names)])).stdout).toContain(`replaced ${first.version}  cli`);
+
+    expect((await cli.run(['rollback', 'photos', 'no-such-version', ...storeArgs(names)])).code).toBe(1);
+    const rollback = await cli.run(['rollback', 'photos', first.version, ...storeArgs(names)]);
+    expect(rollback).toMatchObject({ code: 0, stdout: expect.stringContaining(`the rules of version ${first.version} again`) });
+    expect((await cli.run(['get', 'photos', ...storeArgs(names), '--to', 'xml'])).stdout).toBe(xml);
+    expect((await server.history('photos'))[0]).toMatchObject({ previousVersion: expect.any(String), source: 'rollback' });
     await server.close();
   });
 

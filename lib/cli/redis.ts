@@ -186,7 +186,7 @@ const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, (char) =
 const SCAN_COUNT = 1_000;
 
 /**
- * Every bucket with a key under the store's prefix, sorted: SCAN on the server, or on every master
+ * Every bucket with a rules key under the store's prefix, sorted: SCAN on the server, or on every master
  * of a Cluster (each holds its own slots). SCAN may return a key twice; the set removes repeats.
  */
 export async function listBuckets(open: OpenStore): Promise<string[]> {
@@ -195,7 +195,8 @@ export async function listBuckets(open: OpenStore): Promise<string[]> {
   for (const node of open.scanTargets()) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+      // TYPE string: rules keys only, not their history lists (Redis 6.0 and later).
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT, 'TYPE', 'string');
       for (const key of keys) buckets.add(key.slice(open.keyPrefix.length));
       cursor = next;
     } while (cursor !== '0');

@@ -1,4 +1,4 @@
-// Commands on the rules running servers read from Redis: get, put, delete, list, export, import.
+// Commands on the rules running servers read from Redis: get, put, delete, history, rollback, list, export, import.
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
@@ -6,6 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { lint, type CorsConfiguration } from '../../core/index.js';
 import { corsConfigurationOf, isS3Error, S3_LINT_PACKS } from '../../dialects/s3/index.js';
+import { isPreconditionFailedError, isVersionNotFoundError, rollbackConfiguration } from '../../store/lifecycle.js';
+import type { StoreWriteOptions } from '../../store/types.js';
 import { FORMAT_NAMES, readConfiguration, writeConfiguration } from '../formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes, Progress } from '../output.js';
 import { listBuckets, type OpenStore, type StoreOptions } from '../redis.js';
@@ -148,6 +150,36 @@ function storeCommand(program: Command, name: string): Command {
   return addRedisOptions(program.command(name), true).addOption(jsonOption());
 }
 
+/** The `--if-version` / `--if-absent` options of a change. */
+interface ConditionOptions {
+  readonly ifVersion?: string;
+  readonly ifAbsent?: boolean;
+}
+
+/** A change's store options: source `cli`, and its condition. */
+function cliWrite(options: ConditionOptions): StoreWriteOptions {
+  if (options.ifVersion !== undefined && options.ifAbsent) throw new CliError('--if-version and --if-absent exclude each other');
+  const ifVersion = options.ifAbsent ? null : options.ifVersion;
+  return ifVersion === undefined ? { source: 'cli' } : { source: 'cli', ifVersion };
+}
+
+/** Runs a change; a condition that did not hold or an unknown version is a refusal (exit code 1), not a connection error. */
+async function refusingStale<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (isPreconditionFailedError(error) || isVersionNotFoundError(error)) throw new CliError(error.message, EXIT_REFUSED);
+    throw error;
+  }
+}
+
+/** A store command that changes rules: `--if-version` and `--if-absent` besides the store options. */
+function changeCommand(program: Command, name: string): Command {
+  return storeCommand(program, name)
+    .option('--if-version <version>', 'change only if the stored version is this one (as `get --json` prints it)')
+    .option('--if-absent', 'change only if the bucket has no configuration');
+}
+
 function addGetCommand(program: Command, setExitCode: SetExitCode): void {
   storeCommand(program, 'get')
     .description("print a bucket's stored configuration (exit code 1 when it has none)")
@@ -166,7 +198,7 @@ function addGetCommand(program: Command, setExitCode: SetExitCode): void {
 }
 
 function addPutCommand(program: Command, setExitCode: SetExitCode): void {
-  storeCommand(program, 'put')
+  changeCommand(program, 'put')
     .description("validate, lint and store a bucket's configuration; running servers drop their cached copy at once. Warnings go to stderr")
     .argument('<bucket>')
     .argument('<file>', FILE_ARGUMENT)
@@ -174,8 +206,9 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
     .addOption(dialectOption())
     .addOption(strictOption())
     .addHelpText('after', '\nExamples:\n  bucket-cors put photos cors.json --redis redis://127.0.0.1:6379\n  REDIS_URL=redis://:secret@10.0.0.5:6379/2 bucket-cors put photos cors.xml --strict')
-    .action(async (bucket: string, file: string, options: WriteOptions & { format?: string }) => {
+    .action(async (bucket: string, file: string, options: WriteOptions & ConditionOptions & { format?: string }) => {
       checkBucket(bucket);
+      const write = cliWrite(options);
       const { configuration } = readConfiguration(await readInput(file), options.format, file);
       const warnings = [...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration, { packs: S3_LINT_PACKS }))];
       if (options.strict && warnings.length > 0) {
@@ -184,7 +217,7 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
         return;
       }
       await withStore(options, async ({ store }) => {
-        const stored = await store.put(bucket, configuration);
+        const stored = await refusingStale(() => store.put(bucket, configuration, write));
         if (options.json) printJson({ bucket, stored: true, version: stored.version, warnings });
         else printLines([`stored the rules of bucket ${bucket} (version ${stored.version}); running servers were told to reload them`]);
         finishWithWarnings(warnings, false, setExitCode);
@@ -193,15 +226,47 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
 }
 
 function addDeleteCommand(program: Command, setExitCode: SetExitCode): void {
-  storeCommand(program, 'delete')
-    .description("delete a bucket's configuration (also when it has none)")
+  changeCommand(program, 'delete')
+    .description("delete a bucket's configuration (also when it has none); its history keeps it for a rollback")
     .argument('<bucket>')
     .addHelpText('after', '\nExample:\n  bucket-cors delete photos --redis redis://127.0.0.1:6379')
-    .action((bucket: string, options: StoreOptions & { json?: boolean }) =>
+    .action((bucket: string, options: StoreOptions & ConditionOptions & { json?: boolean }) =>
       withStore(options, async ({ store }) => {
-        await store.delete(checkBucket(bucket));
+        await refusingStale(() => store.delete(checkBucket(bucket), cliWrite(options)));
         if (options.json) printJson({ bucket, deleted: true });
         else printLines([`deleted the rules of bucket ${bucket}`]);
+        setExitCode(EXIT_CLEAN);
+      }),
+    );
+}
+
+function addHistoryCommand(program: Command, setExitCode: SetExitCode): void {
+  storeCommand(program, 'history')
+    .description("print a bucket's last changes, newest first: when, from where, by whom, and the version each replaced")
+    .argument('<bucket>')
+    .addHelpText('after', '\nExample:\n  bucket-cors history photos --redis redis://127.0.0.1:6379')
+    .action((bucket: string, options: StoreOptions & { json?: boolean }) =>
+      withStore(options, async ({ store }) => {
+        const history = await store.history(checkBucket(bucket));
+        if (options.json) printJson({ bucket, history });
+        else if (history.length === 0) printLines([`bucket ${bucket} has no recorded changes`]);
+        else printLines(history.map((change) => `${change.time}  ${change.version ?? '(deleted)'} replaced ${change.previousVersion ?? '(none)'}  ${change.source}${change.principal === null ? '' : ` by ${change.principal}`}`));
+        setExitCode(EXIT_CLEAN);
+      }),
+    );
+}
+
+function addRollbackCommand(program: Command, setExitCode: SetExitCode): void {
+  changeCommand(program, 'rollback')
+    .description('put back the configuration a bucket had at an earlier version (from its history), as a new version')
+    .argument('<bucket>')
+    .argument('<version>', 'a version the history lists as replaced')
+    .addHelpText('after', '\nExample:\n  bucket-cors rollback photos mfx3k2a1-3f9c0a1b2c3d --redis redis://127.0.0.1:6379')
+    .action((bucket: string, version: string, options: StoreOptions & ConditionOptions & { json?: boolean }) =>
+      withStore(options, async ({ store }) => {
+        const stored = await refusingStale(() => rollbackConfiguration(store, checkBucket(bucket), version, cliWrite(options)));
+        if (options.json) printJson({ bucket, version: stored.version, restored: version });
+        else printLines([`bucket ${bucket} has the rules of version ${version} again (now version ${stored.version}); running servers were told to reload them`]);
         setExitCode(EXIT_CLEAN);
       }),
     );
@@ -261,7 +326,7 @@ function addImportCommand(program: Command, setExitCode: SetExitCode): void {
       await withStore(options, async ({ store }) => {
         const progress = new Progress('importing', entries.length);
         for (const [bucket, configuration] of entries) {
-          await store.put(bucket, configuration);
+          await store.put(bucket, configuration, { source: 'import' });
           progress.tick();
         }
         progress.end();
@@ -272,11 +337,13 @@ function addImportCommand(program: Command, setExitCode: SetExitCode): void {
     });
 }
 
-/** Adds get, put, delete, list, export and import to `program`, in that order. */
+/** Adds get, put, delete, history, rollback, list, export and import to `program`, in that order. */
 export function addStoreCommands(program: Command, setExitCode: SetExitCode): void {
   addGetCommand(program, setExitCode);
   addPutCommand(program, setExitCode);
   addDeleteCommand(program, setExitCode);
+  addHistoryCommand(program, setExitCode);
+  addRollbackCommand(program, setExitCode);
   addListCommand(program, setExitCode);
   addExportCommand(program, setExitCode);
   addImportCommand(program, setExitCode);
