@@ -85,8 +85,8 @@ export interface AdminOperation<Req extends IncomingMessage, Action extends stri
 export interface AdminEnvelope<Answer> {
   /** Errors answered as they are (thrown by the dialect's own code, `authorize` or `bucketExists`). */
   is(error: unknown): error is Answer;
-  /** The dialect's error for a refusal of the admin service. */
-  refusal(reason: AdminRefusal, bucket: string, retryAfterSeconds: number): Answer;
+  /** The dialect's error for a refusal of the admin service (`req`: to name the request's condition headers). */
+  refusal(reason: AdminRefusal, bucket: string, retryAfterSeconds: number, req: IncomingMessage): Answer;
   /** The 500 answered for anything unexpected (which is logged). */
   internal(): Answer;
   send(req: IncomingMessage, res: ServerResponse, answer: Answer): void;
@@ -246,7 +246,7 @@ class AdminRouter<Req extends IncomingMessage, Operation extends string, Action 
     }
     let answer: Answer;
     if (envelope.is(error)) answer = error;
-    else if (isAdminError(error)) answer = envelope.refusal(error.reason, bucket, this.#settings.retryAfterSeconds);
+    else if (isAdminError(error)) answer = envelope.refusal(error.reason, bucket, this.#settings.retryAfterSeconds, req);
     else {
       // BodyConsumedError is a mounting mistake of the application, not of the client: 500, explained in the log.
       const where = bucket === '' ? '' : ` on ${noun} ${JSON.stringify(bucket)}`;

@@ -151,9 +151,9 @@ export const S3Errors = withIds({
     new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', [['Condition', condition]]),
   /** 404: a rollback to a configuration version the bucket's history does not hold (extension). */
   noSuchVersion: () => new S3Error(404, 'NoSuchVersion', 'The specified version does not exist.'),
-  /** 501: `header` (named in a `Header` member, as S3 does) asks for something not implemented here. */
-  notImplemented: (header: string) =>
-    new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', [['Header', header]]),
+  /** 501: `header` (named in a `Header` member, as S3 does) asks for something not implemented here; without one, the request itself (`?cors&history` on a store without history). */
+  notImplemented: (header?: string) =>
+    new S3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', header === undefined ? [] : [['Header', header]]),
 
   // --- SigV4 authentication (express-bucket-cors/docs/behaviour.md §20), raised by express-bucket-cors/sigv4 ---
   invalidAccessKeyId: (accessKeyId: string) =>

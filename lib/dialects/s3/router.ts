@@ -21,7 +21,9 @@ import {
 import { bucketExistsOption, type BucketExists } from '../../http/options.js';
 import { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from '../../http/resolve.js';
 import { oneOf, optionalFunction, validConfiguration, type OptionChecks } from '../../options.js';
+import type { StoreWriteOptions } from '../../store/types.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
+import { ANY_VERSION, conditionHeaderOf, entityTagOf, writeConditionOf, type WriteCondition } from './conditions.js';
 import { isS3Error, MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';
 import { ensureRequestIds, sendS3Error } from './response.js';
@@ -108,7 +110,7 @@ const OPTION_CHECKS = {
 } satisfies OptionChecks<CorsRouterOptions>;
 
 /** The S3 error for a refusal of the admin service. */
-function s3ErrorForAdmin(reason: AdminRefusal, bucket: string, retryAfterSeconds: number): S3Error {
+function s3ErrorForAdmin(reason: AdminRefusal, bucket: string, retryAfterSeconds: number, req: IncomingMessage): S3Error {
   switch (reason) {
     case 'no-bucket':
       return S3Errors.noSuchBucket(bucket);
@@ -117,9 +119,9 @@ function s3ErrorForAdmin(reason: AdminRefusal, bucket: string, retryAfterSeconds
     case 'unavailable':
       return S3Errors.serviceUnavailable(retryAfterSeconds);
     case 'precondition-failed':
-      return S3Errors.preconditionFailed('If-Match');
+      return S3Errors.preconditionFailed(conditionHeaderOf(req.headers) ?? 'If-Match');
     case 'not-implemented':
-      return S3Errors.notImplemented('If-Match');
+      return S3Errors.notImplemented(conditionHeaderOf(req.headers));
     case 'no-such-version':
       return S3Errors.noSuchVersion();
   }
@@ -201,25 +203,57 @@ function sendBody(res: ServerResponse, contentType: string, body: string): void 
   res.end(body);
 }
 
+/**
+ * The store options of a PUT or DELETE: its condition (`If-Match` with the ETag GET answered,
+ * `If-Match: *`, `If-None-Match: *`; none: S3's unconditional write) and, when `If-Match: *`, the
+ * current version it stands for (412 when there is none).
+ */
+async function writeOptionsOf({ target, admin }: S3Call, condition: WriteCondition | undefined): Promise<StoreWriteOptions> {
+  if (condition === undefined) return {};
+  if (condition.version !== ANY_VERSION) return { ifVersion: condition.version };
+  const current = await admin.get(target.bucket);
+  if (current === null) throw S3Errors.preconditionFailed('If-Match');
+  return { ifVersion: current.version };
+}
+
+/** `ETag` with the version, when the header can carry it. */
+function setEntityTag(res: ServerResponse, version: string): void {
+  const tag = entityTagOf(version);
+  if (tag !== undefined) res.setHeader('ETag', tag);
+}
+
 /** Verifies, parses and validates a PutBucketCors body; the integrity header is required before any byte is read. */
-async function putBucketCors({ req, res, target, body, admin }: S3Call): Promise<string> {
+async function putBucketCors(call: S3Call): Promise<string> {
+  const { req, res, target, body, admin } = call;
+  const condition = writeConditionOf(req.headers); // an unsupported condition is refused before the body is read
   const integrity = requireIntegrityHeaders(req.headers);
   const bytes = await body();
   await verifyIntegrity(bytes, integrity);
   const configuration = parseCorsConfiguration(bytes, bodyFormat(req));
-  await admin.put(target.bucket, configuration);
+  const stored = await admin.put(target.bucket, configuration, await writeOptionsOf(call, condition));
   setLintHeader(res, configuration);
+  // S3 answers no ETag here; a conditional writer gets the new one, to chain its next change on.
+  if (condition !== undefined) setEntityTag(res, stored.version);
   sendEmpty(res, 200);
-  return `stored ${configuration.CORSRules.length} rule(s)`;
+  return `stored ${configuration.CORSRules.length} rule(s)${condition === undefined ? '' : ` (${condition.header})`}`;
+}
+
+/** `GET ?cors&history`: the bucket's last changes, also once its configuration is deleted. */
+async function sendHistory({ res, target, admin }: S3Call): Promise<string> {
+  const history = await admin.history(target.bucket);
+  sendBody(res, 'application/json', JSON.stringify({ bucket: target.bucket, history }));
+  return `returned ${history.length} change(s)`;
 }
 
 /**
- * The configuration as XML (or JSON when asked), or the owner-only `&lint` / `&explain` answers; an
- * explanation for a bucket without rules uses the deployment's `defaultRules` when there are some.
+ * The configuration as XML (or JSON when asked), or the owner-only `&lint` / `&explain` / `&history`
+ * answers; an explanation for a bucket without rules uses the deployment's `defaultRules` when there are some.
  */
-async function getBucketCors({ req, res, target, admin }: S3Call, defaultRules: CorsConfiguration | undefined): Promise<string> {
-  const stored = await admin.get(target.bucket);
+async function getBucketCors(call: S3Call, defaultRules: CorsConfiguration | undefined): Promise<string> {
+  const { req, res, target, admin } = call;
   const query = queryOf(req.url);
+  if (query.has('history')) return sendHistory(call);
+  const stored = await admin.get(target.bucket);
   if (query.has('explain') && (stored !== null || defaultRules !== undefined)) {
     const source = stored === null ? 'default' : 'bucket';
     sendBody(res, 'application/json', JSON.stringify(explain(stored?.configuration ?? defaultRules!, explainRequestOf(query), { source })));
@@ -231,14 +265,15 @@ async function getBucketCors({ req, res, target, admin }: S3Call, defaultRules: 
     return 'returned lint warnings';
   }
   setLintHeader(res, stored.configuration);
+  setEntityTag(res, stored.version);
   const json = wantsJson(req);
   sendBody(res, json ? 'application/json' : 'application/xml', json ? serializeCorsJson(stored.configuration) : serializeCorsXml(stored.configuration));
   return `returned ${stored.configuration.CORSRules.length} rule(s) as ${json ? 'JSON' : 'XML'}`;
 }
 
-async function deleteBucketCors({ res, target, admin }: S3Call): Promise<string> {
-  await admin.delete(target.bucket);
-  sendEmpty(res, 204);
+async function deleteBucketCors(call: S3Call): Promise<string> {
+  await call.admin.delete(call.target.bucket, await writeOptionsOf(call, writeConditionOf(call.req.headers)));
+  sendEmpty(call.res, 204);
   return 'deleted';
 }
 
@@ -312,8 +347,11 @@ function deleteBucketOf(resolveBucket: BucketResolver, req: IncomingMessage): Bu
  *
  * Owner-only extensions, authorized like GetBucketCors: `GET ?cors&explain&origin=…&method=…`
  * answers `explain()` of that request against the stored rules (or, for a bucket without any, the
- * `defaultRules` option's, saying so in `source` and `summary`), `GET ?cors&lint` answers `lint()`;
- * PUT and GET answers name the lint codes in `x-bucket-cors-lint`.
+ * `defaultRules` option's, saying so in `source` and `summary`), `GET ?cors&lint` answers `lint()`,
+ * `GET ?cors&history` the bucket's last changes (JSON); PUT and GET answers name the lint codes in
+ * `x-bucket-cors-lint`. GET answers the configuration's version as `ETag`; PUT and DELETE take
+ * `If-Match` (that ETag, or `*`) and `If-None-Match: *` and answer 412 PreconditionFailed when it does
+ * not hold (docs/behaviour.md §19.7). Without those headers, PUT and DELETE are S3's.
  *
  * Checks, in order: bucket exists (404 NoSuchBucket) → `authorize` (403 AccessDenied) →
  * `x-amz-expected-bucket-owner` → for PUT: integrity header present, body ≤ 65,536 bytes, checksums
