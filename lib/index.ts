@@ -29,6 +29,7 @@ export {
   type AdminService,
   type AdminServiceOptions,
   type AdminAuthorizer,
+  type AdminGrant,
   type AdminAccessContext,
   type AdminRefusal,
   type AdminAccessHook,

@@ -47,6 +47,12 @@ describe('sigv4Authorizer options', () => {
     await expect(sigv4Authorizer({ verifier, allow: () => true })(request, context('s3:GetBucketCORS'))).resolves.toBe(true);
   });
 
+  test('a signed caller allowed is granted as its access key ID, for the history', async () => {
+    const signed: SigV4Verifier = async () => ({ kind: 'signed', accessKeyId: 'AKIDEXAMPLE', owner: undefined, region: 'us-east-1', payload: { kind: 'unsigned' }, via: 'header' });
+    await expect(sigv4Authorizer({ verifier: signed })(request, context('s3:PutBucketCORS'))).resolves.toEqual({ principal: 'AKIDEXAMPLE' });
+    await expect(sigv4Authorizer({ verifier: signed, allow: () => false })(request, context('s3:PutBucketCORS'))).resolves.toBe(false);
+  });
+
   test('a verifier built for one service refuses to authorize the other’s actions (a mounting mistake)', async () => {
     await expect(sigv4Authorizer({ credentials: [KEY], service: 'mediastore' })(request, context('s3:PutBucketCORS'))).rejects.toThrow(
       'sigv4Authorizer: a verifier for service "mediastore" was asked about s3:PutBucketCORS',

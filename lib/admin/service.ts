@@ -58,15 +58,29 @@ export interface AdminAccessContext<Action extends string = string> {
   readonly body: () => Promise<Buffer>;
 }
 
+/** An authorizer's "yes, as this principal": allowed, and the change is recorded as made by `principal`. */
+export interface AdminGrant {
+  /** A label for who is asking (an access key ID, a user name): the history and change events carry it. */
+  readonly principal: string;
+}
+
 /**
- * Decides whether the request may perform `action` on `bucket`. `true` allows; anything else refuses
+ * Decides whether the request may perform `action` on `bucket`. `true` allows; an {@link AdminGrant}
+ * (`{ principal }`, a string label) allows and names who changes the rules; anything else refuses
  * (as the dialect words "access denied"). It may throw (or reject with) an error the dialect answers
  * with as it is (e.g. an `S3Error`).
  */
 export type AdminAuthorizer<Req extends IncomingMessage = IncomingMessage, Action extends string = string> = (
   req: Req,
   context: AdminAccessContext<Action>,
-) => boolean | Promise<boolean>;
+) => boolean | AdminGrant | Promise<boolean | AdminGrant>;
+
+/** The principal of a grant; `false` for a refusal. */
+function grantedPrincipal(decision: unknown): string | undefined | false {
+  if (decision === true) return undefined;
+  const principal = typeof decision === 'object' && decision !== null ? (decision as Partial<AdminGrant>).principal : undefined;
+  return typeof principal === 'string' ? principal : false;
+}
 
 /**
  * A dialect's own access check, run after `authorize` allowed the call (S3: the expected bucket
@@ -93,8 +107,11 @@ export interface AdminServiceOptions<Req extends IncomingMessage, Action extends
 
 /** The admin operations every dialect's router calls; each rejects with an {@link AdminError} when refused. */
 export interface AdminService<Req extends IncomingMessage, Action extends string> {
-  /** The access checks, in this order: the bucket exists → `authorize` allows `action` → `afterAuthorize`. */
-  checkAccess(req: Req, action: Action, bucket: string, body: () => Promise<Buffer>): Promise<void>;
+  /**
+   * The access checks, in this order: the bucket exists → `authorize` allows `action` →
+   * `afterAuthorize`. Resolves with the principal `authorize` granted, if it named one.
+   */
+  checkAccess(req: Req, action: Action, bucket: string, body: () => Promise<Buffer>): Promise<string | undefined>;
   /** The bucket's configuration, or `null`. */
   get(bucket: string): Promise<StoredConfiguration | null>;
   /**
@@ -151,8 +168,10 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
     async checkAccess(req, action, bucket, body) {
       if (bucketExists !== undefined && !(await bounded(bucket, 'bucketExists', async () => bucketExists(bucket, req)))) throw new AdminError('no-bucket');
       const context: AdminAccessContext<Action> = { action, bucket, body };
-      if ((await authorize(req, context)) !== true) throw new AdminError('access-denied');
+      const principal = grantedPrincipal(await authorize(req, context));
+      if (principal === false) throw new AdminError('access-denied');
       if (afterAuthorize !== undefined) await afterAuthorize(req, context);
+      return principal;
     },
     get: (bucket) => bounded(bucket, 'rule store', (signal) => store.get(bucket, { signal })),
     put: (bucket, configuration, writeOptions) =>

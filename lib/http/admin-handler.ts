@@ -12,7 +12,7 @@ import {
   type AdminService,
 } from '../admin/service.js';
 import { durationMs, flag, readOptions, refuseMiddlewareArguments, type CheckedOptions, type Logger, type OptionCheck, type OptionChecks } from '../options.js';
-import type { RuleStore } from '../store/types.js';
+import type { ChangeOrigin, RuleStore } from '../store/types.js';
 import { BodyConsumedError, discardUnreadBody, readRequestBody, RequestAbortedError } from './body.js';
 import { loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from './options.js';
 
@@ -71,6 +71,8 @@ export interface AdminCall<Req extends IncomingMessage, Action extends string, T
   /** The request body, read once within the dialect's limit (the same bytes `authorize` may have read). */
   readonly body: () => Promise<Buffer>;
   readonly admin: AdminService<Req, Action>;
+  /** What the call's changes are recorded as: source `router`, and the principal of `authorize`'s grant, if any. */
+  readonly origin: ChangeOrigin;
 }
 
 /** One row of a dialect's operations table. */
@@ -229,8 +231,9 @@ class AdminRouter<Req extends IncomingMessage, Operation extends string, Action 
       if (target === null) return false;
       bucket = target.bucket;
       const { action, perform } = operations[operation];
-      await this.admin.checkAccess(req, action, bucket, body);
-      debug('%s %s %s: %s', operation, action, bucket, await perform({ req, res, target, body, admin: this.admin }));
+      const principal = await this.admin.checkAccess(req, action, bucket, body);
+      const origin: ChangeOrigin = principal === undefined ? { source: 'router' } : { source: 'router', principal };
+      debug('%s %s %s: %s', operation, action, bucket, await perform({ req, res, target, body, admin: this.admin, origin }));
     } catch (error) {
       this.#fail(req, res, operation, bucket, error);
     }

@@ -1,7 +1,7 @@
 // sigv4Authorizer: the `authorize` option of corsRouter and mediaStoreRouter, from a verifier and an allow rule.
 
 import type { IncomingMessage } from 'node:http';
-import type { AdminAccessContext } from '../admin/service.js';
+import type { AdminAccessContext, AdminGrant } from '../admin/service.js';
 import { optionalFunction, readOptions, type OptionCheck } from '../options.js';
 import { VERIFIER_CHECKS, type SigV4VerifierOptions } from './options.js';
 import type { Principal } from './types.js';
@@ -27,8 +27,8 @@ export type SigV4AuthorizerOptions = (
   readonly allow?: SigV4Allow;
 };
 
-/** The `authorize` function both routers accept. */
-export type SigV4Authorizer = (req: IncomingMessage, context: AdminAccessContext) => Promise<boolean>;
+/** The `authorize` function both routers accept: a signed caller it allows is granted as its access key ID (the history names it). */
+export type SigV4Authorizer = (req: IncomingMessage, context: AdminAccessContext) => Promise<boolean | AdminGrant>;
 
 const OWNER = 'sigv4Authorizer';
 
@@ -66,6 +66,7 @@ export function sigv4Authorizer(options: SigV4AuthorizerOptions): SigV4Authorize
     if (service !== undefined && !context.action.startsWith(`${service}:`))
       throw new Error(`${OWNER}: a verifier for service "${service}" was asked about ${context.action}; build it with the router's service.`);
     const principal = await verify(req, context.body);
-    return (await allow(principal, context)) === true;
+    if ((await allow(principal, context)) !== true) return false;
+    return principal.kind === 'signed' ? { principal: principal.accessKeyId } : true;
   };
 }

@@ -2,8 +2,9 @@
 
 import Redis from 'ioredis';
 import request from 'supertest';
-import { MemoryRuleStore, RedisRuleStore, rollbackConfiguration, type CorsAuthorizeContext, type RuleStore } from 'express-bucket-cors';
+import { MemoryRuleStore, RedisRuleStore, rollbackConfiguration, type CorsAuthorizer, type RuleStore } from 'express-bucket-cors';
 import { startRedis, type RedisServerHandle } from '../../support/redis';
+import { changeEventsDuring } from '../../store/lifecycle-contract';
 import { corsXml, md5, startRouterApp, type RouterApp } from './router-harness';
 
 const XML_A = corsXml([{ ID: 'a', AllowedOrigins: ['https://a.test'], AllowedMethods: ['GET', 'PUT'], MaxAgeSeconds: 30 }]);
@@ -15,7 +16,7 @@ afterAll(async () => {
   await Promise.all(apps.map((app) => app.close()));
 });
 
-async function appOver(store: RuleStore, authorize: (req: unknown, context: CorsAuthorizeContext) => boolean = () => true): Promise<RouterApp> {
+async function appOver(store: RuleStore, authorize: CorsAuthorizer = () => true): Promise<RouterApp> {
   const app = await startRouterApp({ router: { store, authorize, logger: { warn() {}, error() {} } } });
   apps.push(app);
   return app;
@@ -108,6 +109,19 @@ describe('corsRouter on MemoryRuleStore', () => {
     await rollbackConfiguration(store, 'photos', versionA);
     expect((await get(app)).text).toBe(xmlA);
   });
+});
+
+it("records the principal authorize granted with each change, and publishes it in the change event", async () => {
+  const store = new MemoryRuleStore();
+  const app = await appOver(store, () => ({ principal: 'alice' }));
+  const events = await changeEventsDuring(async () => {
+    await put(app, XML_A);
+    await del(app);
+  });
+  expect(events.map(({ principal, source }) => [principal, source])).toEqual([['alice', 'router'], ['alice', 'router']]);
+  expect((await get(app, '&history')).body.history.map((change: { principal: string }) => change.principal)).toEqual(['alice', 'alice']);
+  const refused = await appOver(store, () => ({ principal: 42 }) as never); // not a grant: refused
+  expect((await put(refused, XML_B)).status).toBe(403);
 });
 
 it('authorizes ?cors&history like GetBucketCors', async () => {

@@ -131,9 +131,9 @@ async function locateContainer(body: () => Promise<Buffer>): Promise<MediaStoreT
   return { bucket: container, input };
 }
 
-async function putCorsPolicy({ res, target, admin }: MediaStoreCall): Promise<string> {
+async function putCorsPolicy({ res, target, admin, origin }: MediaStoreCall): Promise<string> {
   const configuration = parseCorsPolicy(target.input.CorsPolicy);
-  await admin.put(target.bucket, configuration);
+  await admin.put(target.bucket, configuration, origin);
   sendMediaStoreJson(res, 200, {});
   return `${target.bucket}: stored ${configuration.CORSRules.length} rule(s)`;
 }
@@ -146,9 +146,9 @@ async function getCorsPolicy({ res, target, admin }: MediaStoreCall): Promise<st
 }
 
 /** As MediaStore, deleting a policy that is not there is `CorsPolicyNotFoundException`. */
-async function deleteCorsPolicy({ res, target, admin }: MediaStoreCall): Promise<string> {
+async function deleteCorsPolicy({ res, target, admin, origin }: MediaStoreCall): Promise<string> {
   if ((await admin.get(target.bucket)) === null) throw MediaStoreErrors.corsPolicyNotFound();
-  await admin.delete(target.bucket);
+  await admin.delete(target.bucket, origin);
   sendMediaStoreJson(res, 200, {});
   return `${target.bucket}: deleted`;
 }

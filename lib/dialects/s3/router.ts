@@ -204,16 +204,16 @@ function sendBody(res: ServerResponse, contentType: string, body: string): void 
 }
 
 /**
- * The store options of a PUT or DELETE: its condition (`If-Match` with the ETag GET answered,
+ * The store options of a PUT or DELETE: the principal `authorize` granted, its condition (`If-Match` with the ETag GET answered,
  * `If-Match: *`, `If-None-Match: *`; none: S3's unconditional write) and, when `If-Match: *`, the
  * current version it stands for (412 when there is none).
  */
-async function writeOptionsOf({ target, admin }: S3Call, condition: WriteCondition | undefined): Promise<StoreWriteOptions> {
-  if (condition === undefined) return {};
-  if (condition.version !== ANY_VERSION) return { ifVersion: condition.version };
+async function writeOptionsOf({ target, admin, origin }: S3Call, condition: WriteCondition | undefined): Promise<StoreWriteOptions> {
+  if (condition === undefined) return origin;
+  if (condition.version !== ANY_VERSION) return { ...origin, ifVersion: condition.version };
   const current = await admin.get(target.bucket);
   if (current === null) throw S3Errors.preconditionFailed('If-Match');
-  return { ifVersion: current.version };
+  return { ...origin, ifVersion: current.version };
 }
 
 /** `ETag` with the version, when the header can carry it. */
