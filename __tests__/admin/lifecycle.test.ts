@@ -226,9 +226,12 @@ describe('rules dropped with their bucket, two instances on a real redis-server'
   test('bucketDeleted() drops the rules of a bucket deleted elsewhere, and B stops serving them', async () => {
     await request(a.url).put('/elsewhere').expect(200);
     await a.store.put('elsewhere', { CORSRules: RULES });
+    await a.store.put('elsewhere', { CORSRules: RULES });
     expect(await preflight(b, '/elsewhere/k')).toBe(200);
+    expect(await a.store.history!('elsewhere')).toHaveLength(2);
     await expect(a.router.bucketDeleted('elsewhere')).resolves.toBe(true);
     expect(await eventually(() => preflight(b, '/elsewhere/k'), 403)).toBe(403);
+    await expect(a.store.history!('elsewhere')).resolves.toEqual([]); // the history goes with the bucket
   });
 
   test('a store failure while dropping is logged once per kind, never changes the answer; repeating the drop works', async () => {

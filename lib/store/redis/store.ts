@@ -86,7 +86,7 @@ export interface RedisRuleStoreOptions {
    * Changes kept per bucket in its history, a Redis list beside its key (`key + ':history'`, with
    * a hash tag of the key when it has none: `bucket-cors:photos:history{bucket-cors:photos}`), each
    * with the configuration it replaced. Written by the same script as the change, trimmed to this
-   * length. Costs about this many times the configuration's JSON (plus ~130 bytes each) per bucket;
+   * length. Costs about this many times the configuration's JSON plus 200 bytes, per bucket;
    * 0 keeps none (and removes a bucket's history at its next change). Every instance should use the
    * same. Default: 10.
    */
