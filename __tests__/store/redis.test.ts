@@ -1,13 +1,24 @@
-// RedisRuleStore on a real redis-server: the store contract (ioredis 6, 5; node-redis 6, 5, 4), key layout, pub/sub invalidation across libraries, client ownership.
+// RedisRuleStore on a real redis-server: the store contract (ioredis 6, 5; node-redis 6, 5, 4), key layout, pub/sub invalidation across libraries, client ownership;
+// the lifecycle: the history list and its format, the script after SCRIPT FLUSH, values not ours, change and invalidation events across instances of every library.
 
+import diagnosticsChannel from 'node:diagnostics_channel';
 import Redis, { type RedisOptions } from 'ioredis';
 import Redis5 from 'ioredis5';
-import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore, type InvalidationEvent } from 'express-bucket-cors';
+import {
+  DEFAULT_CHANNEL,
+  DEFAULT_KEY_PREFIX,
+  DIAGNOSTICS_CHANNELS,
+  HISTORY_KEY_SUFFIX,
+  RedisRuleStore,
+  RuleCache,
+  type InvalidationEvent,
+  type InvalidationReceivedEvent,
+} from 'express-bucket-cors';
 import { MAX_STORED_RULES_CHARACTERS } from 'express-bucket-cors/core';
 import { startRedis, type RedisServerHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { describeStoreContract, RULES_A, RULES_B } from './contract';
-import { describeLifecycleContract } from './lifecycle-contract';
+import { changeEventsDuring, describeLifecycleContract, RULES_C } from './lifecycle-contract';
 import { collectUnhandledRejections, connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
 let server: RedisServerHandle;
@@ -229,4 +240,99 @@ describe('RedisRuleStore', () => {
     // @ts-expect-error: keyPrefix is a string
     expect(() => new RedisRuleStore({ client: client6(), keyPrefix: 5 })).toThrow('`keyPrefix` must be a string');
   });
+});
+
+describe('RedisRuleStore lifecycle', () => {
+  it("keeps a bucket's history in a list beside its key, in the slot of the key, trimmed by the same script", async () => {
+    const { keyPrefix, channel } = isolated();
+    const store = new RedisRuleStore({ client: client6(), keyPrefix, channel, historyLength: 2 });
+    const first = await store.put('photos', RULES_A, { principal: 'alice' });
+    const second = await store.put('photos', RULES_B);
+    await store.put('photos', RULES_C);
+    const key = `${keyPrefix}photos`;
+    const historyKey = `${key}${HISTORY_KEY_SUFFIX}{${key}}`;
+    const client = client6();
+    expect(await client.type(historyKey)).toBe('list');
+    const entries = (await client.lrange(historyKey, 0, -1)).map((entry) => JSON.parse(entry) as { change: unknown; was: unknown });
+    expect(entries).toEqual([
+      { change: { v: expect.any(String), t: expect.any(Number), by: null, src: 'router' }, was: { v: second.version, rules: RULES_B } },
+      { change: { v: second.version, t: expect.any(Number), by: null, src: 'router' }, was: { v: first.version, rules: RULES_A } },
+    ]);
+    await store.delete('photos', { history: 'drop' });
+    expect(await client.exists(key, historyKey)).toBe(0);
+  });
+
+  it('sends the script again when the server lost it (SCRIPT FLUSH), and conditions still hold', async () => {
+    const store = new RedisRuleStore({ client: client6(), ...isolated() });
+    const first = await store.put('photos', RULES_A);
+    await client6().script('FLUSH');
+    const before = await server.commandCount('eval');
+    const second = await store.put('photos', RULES_B, { ifVersion: first.version });
+    expect((await server.commandCount('eval')) - before).toBe(1);
+    await expect(store.put('photos', RULES_C, { ifVersion: first.version })).rejects.toMatchObject({ name: 'PreconditionFailedError', actual: second.version });
+  });
+
+  it('overwrites a value that is not a stored configuration only unconditionally, keeping none of it in the history', async () => {
+    const { keyPrefix, channel } = isolated();
+    await client6().set(`${keyPrefix}broken`, '{"not":"ours"}');
+    const store = new RedisRuleStore({ client: client6(), keyPrefix, channel });
+    await expect(store.put('broken', RULES_A, { ifVersion: null })).rejects.toMatchObject({ name: 'PreconditionFailedError', actual: null });
+    const stored = await store.put('broken', RULES_A);
+    await expect(store.get('broken')).resolves.toEqual(stored);
+    expect(await store.history('broken')).toMatchObject([{ version: stored.version, previousVersion: null, previous: null }]);
+  });
+
+  it('hears invalidations of instances that do not send versions yet', async () => {
+    const names = isolated();
+    const store = new RedisRuleStore({ client: client6(), ...names });
+    await subscribed(store);
+    const heard = nextBucketEvent(store, 'photos');
+    await client6().publish(names.channel, JSON.stringify({ bucket: 'photos', from: 'an-older-instance' }));
+    await expect(heard).resolves.toEqual({ type: 'bucket', bucket: 'photos' });
+    await store.close();
+  });
+
+  describe.each(CLIENT_KINDS.map((kind, index) => [kind.name, CLIENT_KINDS[(index + 1) % CLIENT_KINDS.length]!.name, kind, CLIENT_KINDS[(index + 1) % CLIENT_KINDS.length]!] as const))(
+    'a change made through %s, heard through %s',
+    (_writerName, _readerName, writerKind, readerKind) => {
+      it('is published once as a change, on the writer, and once as an invalidation with bucket and version by the cache of the other instance', async () => {
+        const names = isolated();
+        const writer = new RedisRuleStore({ client: writerKind.client(server), ...names });
+        const reader = new RedisRuleStore({ client: readerKind.client(server), ...names });
+        const ready = subscribed(reader);
+        const cache = new RuleCache(reader);
+        await ready;
+        const invalidations: InvalidationReceivedEvent[] = [];
+        const onInvalidation = (message: unknown) => void invalidations.push(message as InvalidationReceivedEvent);
+        diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.invalidation, onInvalidation);
+        let versions: (string | null)[] = [];
+        try {
+          const changes = await changeEventsDuring(async () => {
+            const first = await writer.put('photos', RULES_A, { principal: 'alice', source: 'cli' });
+            await waitFor(() => invalidations.length === 1, 2_000, 'the first invalidation');
+            const second = await writer.put('photos', RULES_B, { ifVersion: first.version });
+            await writer.put('photos', RULES_C, { ifVersion: first.version }).catch(() => undefined); // refused: no event anywhere
+            await writer.delete('photos', { ifVersion: second.version });
+            await waitFor(() => invalidations.length === 3, 2_000, 'three invalidations');
+            versions = [first.version, second.version];
+          });
+          expect(changes).toEqual([
+            { bucket: 'photos', previousVersion: null, version: versions[0], source: 'cli', principal: 'alice' },
+            { bucket: 'photos', previousVersion: versions[0], version: versions[1], source: 'router', principal: null },
+            { bucket: 'photos', previousVersion: versions[1], version: null, source: 'router', principal: null },
+          ]);
+          await new Promise((resolve) => setTimeout(resolve, 50)); // anything late or duplicated would arrive now
+          expect(invalidations).toEqual([
+            { type: 'bucket', bucket: 'photos', version: versions[0] },
+            { type: 'bucket', bucket: 'photos', version: versions[1] },
+            { type: 'bucket', bucket: 'photos', version: null },
+          ]);
+        } finally {
+          diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.invalidation, onInvalidation);
+          cache.close();
+          await Promise.all([writer.close(), reader.close()]);
+        }
+      });
+    },
+  );
 });

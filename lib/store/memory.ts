@@ -5,16 +5,7 @@ import type { CorsConfiguration } from '../core/model.js';
 import { loggerOption, readOptions, type Logger, type OptionChecks } from '../options.js';
 import { conditionHolds, historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from './lifecycle.js';
 import { StoreSubscribers } from './subscribers.js';
-import type {
-  ConfigurationChange,
-  InvalidationEvent,
-  RuleStore,
-  StoreDeleteOptions,
-  StoreFeatures,
-  StoreReadOptions,
-  StoredConfiguration,
-  StoreWriteOptions,
-} from './types.js';
+import type { ConfigurationChange, InvalidationEvent, RuleStore, StoreDeleteOptions, StoreFeatures, StoreReadOptions, StoredConfiguration, StoreWriteOptions } from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
 
