@@ -33,10 +33,12 @@ const RUNTIME_EXPORTS = [
   'compileCorsConfiguration',
   'decidePreflight',
   'decideActual',
+  'PreconditionFailedError',
+  'rollbackConfiguration',
 ];
 /** Each subpath export and runtime names it must carry. */
 const SUBPATH_EXPORTS: Record<string, readonly string[]> = {
-  'express-bucket-cors/core': ['compileCorsConfiguration', 'decidePreflight', 'decideActual', 'explain', 'lint', 'findRuleViolation', 'describeRuleViolation', 'RULE_FIELDS', 'STORED_RULES_PROFILE', 'CORS_VARY'],
+  'express-bucket-cors/core': ['compileCorsConfiguration', 'decidePreflight', 'decideActual', 'explain', 'lint', 'findRuleViolation', 'describeRuleViolation', 'RULE_FIELDS', 'STORED_RULES_PROFILE', 'CORS_VARY', 'diffConfigurations', 'groupConfigurations'],
   'express-bucket-cors/mediastore': ['mediaStoreRouter', 'mediaStoreDialect', 'MediaStoreError', 'parseCorsPolicy', 's3ConfigurationToMediaStorePolicy', 'MEDIASTORE_PROFILE'],
   'express-bucket-cors/s3': ['corsRouter', 's3Dialect', 'S3Error', 'S3Errors', 'S3_PROFILE', 'parseCorsXml', 'serializeCorsXml', 'decidePreflight', 's3PreflightError', 'sendS3Error'],
   'express-bucket-cors/sigv4': ['createSigV4Verifier', 'sigv4Authorizer', 'DEFAULT_MAX_SKEW_MS', 'MAX_PRESIGNED_EXPIRES_SECONDS'],
