@@ -10,6 +10,7 @@ import {
   DIAGNOSTICS_CHANNELS,
   HISTORY_KEY_SUFFIX,
   RedisRuleStore,
+  rollbackConfiguration,
   RuleCache,
   type InvalidationEvent,
   type InvalidationReceivedEvent,
@@ -280,6 +281,15 @@ describe('RedisRuleStore lifecycle', () => {
     const stored = await store.put('broken', RULES_A);
     await expect(store.get('broken')).resolves.toEqual(stored);
     expect(await store.history('broken')).toMatchObject([{ version: stored.version, previousVersion: null, previous: null }]);
+  });
+
+  it('does not offer a value written by hand, without rules, as a version to roll back to', async () => {
+    const { keyPrefix, channel } = isolated();
+    await client6().set(`${keyPrefix}odd`, '{"v":"by-hand","rules":{"not":"rules"}}');
+    const store = new RedisRuleStore({ client: client6(), keyPrefix, channel });
+    await store.put('odd', RULES_A);
+    expect(await store.history('odd')).toMatchObject([{ previousVersion: 'by-hand', previous: null }]);
+    await expect(rollbackConfiguration(store, 'odd', 'by-hand')).rejects.toMatchObject({ name: 'VersionNotFoundError' });
   });
 
   it('hears invalidations of instances that do not send versions yet', async () => {

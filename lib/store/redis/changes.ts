@@ -78,10 +78,12 @@ export function parseHistoryEntry(raw: string): ConfigurationChange | undefined 
   const change = entry?.change;
   if (change === undefined || typeof change.t !== 'number' || typeof change.src !== 'string') return undefined;
   const was = entry!.was ?? null;
+  // Only a stored configuration can be rolled back to (a value written by hand may be anything).
+  const previous = was !== null && typeof was.rules === 'object' && was.rules !== null && Array.isArray(was.rules.CORSRules) ? was.rules : null;
   return {
     version: change.v ?? null,
-    previousVersion: was?.v ?? null,
-    previous: was?.rules ?? null,
+    previousVersion: typeof was?.v === 'string' ? was.v : null,
+    previous,
     time: new Date(change.t).toISOString(),
     source: change.src,
     principal: change.by ?? null,
