@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
 import { HISTORY_KEY_SUFFIX, RuleCache, RedisRuleStore } from 'express-bucket-cors';
-import { companionKey, keySlot } from '../support/internals';
+import { companionKey, isCompanionKey, keySlot } from '../support/internals';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { RULES_A, RULES_B } from './contract';
@@ -54,7 +54,10 @@ it('names each history key in the slot of its rules key, whatever the prefixes a
     const history = companionKey(clientPrefix, key, HISTORY_KEY_SUFFIX);
     expect(history.startsWith(key + HISTORY_KEY_SUFFIX)).toBe(true);
     expect(keySlot(clientPrefix + history)).toBe(keySlot(clientPrefix + key));
+    expect([isCompanionKey(clientPrefix + history, HISTORY_KEY_SUFFIX), isCompanionKey(clientPrefix + key, HISTORY_KEY_SUFFIX)]).toEqual([true, false]);
   }
+  expect(isCompanionKey('bucket-cors:x:history', HISTORY_KEY_SUFFIX)).toBe(false); // a bucket named "x:history"
+  expect(isCompanionKey('bucket-cors:x:history:history{bucket-cors:x:history}', HISTORY_KEY_SUFFIX)).toBe(true); // and its history
 });
 
 it('keeps the history of an ioredis Cluster client with its own keyPrefix in the slot of the prefixed rules key', async () => {

@@ -9,7 +9,7 @@ export { SharedDeadlines, abortable } from '../../lib/deadlines';
 export { SubscriptionHealthCheck } from '../../lib/store/redis/health';
 export { allowsHeader, originMatches } from '../../lib/core/decide';
 export { createAddressing } from '../../lib/http/resolve';
-export { companionKey, keySlot } from '../../lib/store/redis/clients';
+export { companionKey, isCompanionKey, keySlot } from '../../lib/store/redis/clients';
 export { methodBit } from '../../lib/core/compile';
 export { parseAmzDate } from '../../lib/sigv4/time';
 export { readOptions, wholeNumber } from '../../lib/options';

@@ -2,7 +2,8 @@
 
 import type { Cluster, Redis } from 'ioredis';
 import { withDeadline } from '../deadlines.js';
-import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, RedisRuleStore } from '../index.js';
+import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, HISTORY_KEY_SUFFIX, RedisRuleStore } from '../index.js';
+import { isCompanionKey } from '../store/redis/clients.js';
 import { CliError, maskPasswords } from './output.js';
 
 /** The `--redis`, `--key-prefix`, `--channel` and `--timeout` options. */
@@ -186,8 +187,9 @@ const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, (char) =
 const SCAN_COUNT = 1_000;
 
 /**
- * Every bucket with a rules key under the store's prefix, sorted: SCAN on the server, or on every master
- * of a Cluster (each holds its own slots). SCAN may return a key twice; the set removes repeats.
+ * Every bucket with a key under the store's prefix, sorted: SCAN on the server, or on every master
+ * of a Cluster (each holds its own slots); the buckets' history lists are not buckets. SCAN may
+ * return a key twice; the set removes repeats.
  */
 export async function listBuckets(open: OpenStore): Promise<string[]> {
   const buckets = new Set<string>();
@@ -195,9 +197,8 @@ export async function listBuckets(open: OpenStore): Promise<string[]> {
   for (const node of open.scanTargets()) {
     let cursor = '0';
     do {
-      // TYPE string: rules keys only, not their history lists (Redis 6.0 and later).
-      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT, 'TYPE', 'string');
-      for (const key of keys) buckets.add(key.slice(open.keyPrefix.length));
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+      for (const key of keys) if (!isCompanionKey(key, HISTORY_KEY_SUFFIX)) buckets.add(key.slice(open.keyPrefix.length));
       cursor = next;
     } while (cursor !== '0');
   }

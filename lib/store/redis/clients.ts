@@ -173,6 +173,14 @@ export function companionKey(clientPrefix: string, key: string, suffix: string):
   return `${key}${suffix}{${full}}`;
 }
 
+/** True when `key` is the {@link companionKey} (with `suffix`) of another key: e.g. a history list, when listing buckets. */
+export function isCompanionKey(key: string, suffix: string): boolean {
+  for (let at = key.indexOf(suffix); at > 0; at = key.indexOf(suffix, at + 1)) {
+    if (companionKey('', key.slice(0, at), suffix) === key) return true;
+  }
+  return false;
+}
+
 /** Groups `items` by `groupOf(item)`, keeping each item's position in `items`. */
 function groupBy<T>(items: readonly T[], groupOf: (item: T) => string | number): { items: T[]; positions: number[] }[] {
   const groups = new Map<string | number, { items: T[]; positions: number[] }>();
