@@ -71,7 +71,8 @@ describe('Redis credentials and databases', () => {
     // A database that exists is used.
     expect((await cli.run(['put', 'photos', path('db.json'), '--redis', `${redis.url}/3`, '--key-prefix', names.keyPrefix])).code).toBe(0);
     const db3 = track(new Redis(`${redis.url}/3`));
-    expect(await db3.keys(`${names.keyPrefix}*`)).toEqual([`${names.keyPrefix}photos`]);
+    // The rules and their history (one change).
+    expect((await db3.keys(`${names.keyPrefix}*`)).sort()).toEqual([`${names.keyPrefix}photos`, `${names.keyPrefix}photos:history{${names.keyPrefix}photos}`]);
   });
 
   test('a wrong or missing password says so, and the password appears in no message, --json included', async () => {
