@@ -24,5 +24,4 @@ export { ruleLabel, joinWords } from './wording.js';
 export { explain, type ExplainRequest, type ExplainOptions, type ExplainSource, type Explanation, type ExplainCondition, type RuleExplanation } from './explain.js';
 export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, type LintCode, type LintWarning, type LintPack, type LintOptions } from './lint.js';
 export { selectionDifferences, type RuleSelection, type SelectionDifference } from './selection.js';
-export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, SDK_BROWSER_HEADERS, type LintCode, type LintWarning } from './lint.js';
 export { diffConfigurations, groupConfigurations, type ConfigurationDiff, type RuleDifference, type FieldDifference, type ConfigurationGroup } from './drift.js';
