@@ -17,7 +17,7 @@ import {
   type Logger,
   type RuleStore,
 } from 'express-bucket-cors';
-import { corsRouter, ensureRequestIds, isS3Error, requireIntegrityHeaders, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
+import { corsRouter, ensureRequestIds, isS3Error, requireIntegrityHeaders, s3BucketNameProblem, S3Errors, sendS3Error, verifyIntegrity, type S3Error } from 'express-bucket-cors/s3';
 import { createSigV4Verifier, sigv4Authorizer, type Principal } from 'express-bucket-cors/sigv4';
 import { DemoErrors } from './errors.js';
 import { createMediaStoreEndpoint, MEDIASTORE_DATA_PATH } from './mediastore.js';
@@ -141,17 +141,6 @@ function cannedAcl(req: IncomingMessage): CannedAcl {
   throw DemoErrors.invalidArgument('Invalid canned ACL', 'x-amz-acl', value);
 }
 
-/** S3 bucket naming rules (the ones that matter for addressing): 3–63 of a-z 0-9 . -, starting and ending alphanumeric. */
-function isValidBucketName(name: string): boolean {
-  if (name.length < 3 || name.length > 63 || name.includes('..')) return false;
-  for (let i = 0; i < name.length; i++) {
-    const ch = name[i]!;
-    const alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-    if (!alnum && ((ch !== '.' && ch !== '-') || i === 0 || i === name.length - 1)) return false;
-  }
-  return true;
-}
-
 function maxKeys(query: QueryParameters): number {
   const text = queryValue(query, 'max-keys');
   if (text === undefined) return DEFAULT_MAX_KEYS;
@@ -222,7 +211,8 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
   const resolveBucket = createBucketResolver(addressing);
   const verify = createSigV4Verifier({ credentials: [credentials] });
   const principals = new WeakMap<IncomingMessage, Principal>();
-  const bucketExists = async (bucket: string): Promise<boolean> => (await objects.getBucket(bucket)) !== null;
+  // A container whose name is no bucket name (`Movies_2026`) shares the namespace but is reached through MediaStore only.
+  const bucketExists = async (bucket: string): Promise<boolean> => s3BucketNameProblem(bucket) === undefined && (await objects.getBucket(bucket)) !== null;
   const principalOf = (req: IncomingMessage): Principal => principals.get(req) ?? { kind: 'anonymous' };
 
   const cors = bucketCors({ store: ruleStore, addressing, bucketExists, logger });
@@ -260,7 +250,7 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
 
   /** Existence first (a signed request to a missing bucket is 404), then the bucket record. */
   async function existingBucket(name: string): Promise<BucketRecord> {
-    const bucket = await objects.getBucket(name);
+    const bucket = s3BucketNameProblem(name) === undefined ? await objects.getBucket(name) : null;
     if (bucket === null) throw S3Errors.noSuchBucket(name);
     return bucket;
   }
@@ -325,12 +315,12 @@ export function createDemoServer(options: DemoServerOptions = {}): DemoServer {
     const principal = principalOf(req);
     if (operation === 'ListBuckets') {
       requireOwner(principal);
-      return sendXml(res, 200, listBucketsXml(DEMO_OWNER, await objects.listBuckets()));
+      return sendXml(res, 200, listBucketsXml(DEMO_OWNER, (await objects.listBuckets()).filter((bucket) => s3BucketNameProblem(bucket.name) === undefined)));
     }
     const { bucket: name, key } = address!;
     if (operation === 'CreateBucket') {
       requireOwner(principal);
-      if (!isValidBucketName(name)) throw DemoErrors.invalidBucketName(name);
+      if (s3BucketNameProblem(name) !== undefined) throw DemoErrors.invalidBucketName(name);
       const acl = cannedAcl(req);
       await readPayload(req, principal, MAX_BUCKET_BODY_BYTES); // CreateBucketConfiguration (region): accepted, ignored
       if (!(await objects.createBucket({ name, acl, created: new Date().toISOString() }))) throw DemoErrors.bucketAlreadyOwnedByYou(name);

@@ -19,7 +19,7 @@ import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 /**
  * The bit of `method` in a rule's method mask: `1 << i` for the `i`-th name of `methods` (a profile's
  * method list, compared case-sensitively); 0 for anything else, so such a method never matches. A
- * loop over a short list costs what a `switch` does, and keeps the methods data (docs/behaviour.md §23.6).
+ * loop over a short list costs what a `switch` does, and keeps the methods data (express-bucket-cors/docs/behaviour.md §23.6).
  */
 export function methodBit(method: string, methods: readonly string[] = DEFAULT_METHODS): number {
   for (let i = 0; i < methods.length; i++) if (methods[i] === method) return 1 << i;

@@ -8,7 +8,7 @@ import type { CorsConfiguration, CorsRule } from './model.js';
 import { WILDCARD } from './wildcard.js';
 
 /**
- * How a provider picks the rule that answers a request (docs/behaviour.md §23.4):
+ * How a provider picks the rule that answers a request (express-bucket-cors/docs/behaviour.md §23.4):
  * - `first-match` (S3, R2, B2, MediaStore): the first rule whose origins, methods *and* allowed headers
  *   all match; a rule whose headers fail is skipped;
  * - `origin-and-method` (GCS, Azure): the first rule whose origins and methods match is selected, and

@@ -8,7 +8,7 @@ import { isPlainObject } from '../core/values.js';
 import { ruleLabel } from '../core/wording.js';
 
 /**
- * Why a conversion is not exact, one code per kind of loss (docs/behaviour.md §23.3). Stable, meant
+ * Why a conversion is not exact, one code per kind of loss (express-bucket-cors/docs/behaviour.md §23.3). Stable, meant
  * for machines; `strict` conversions refuse on any of them.
  */
 export type ConversionWarningCode =
@@ -102,7 +102,7 @@ export interface DialectFormats {
   readonly title: string;
   /** The provider's limits and vocabulary (its own method names). */
   readonly profile: RuleProfile;
-  /** How the provider picks the rule that answers a request (docs/behaviour.md §23.4). */
+  /** How the provider picks the rule that answers a request (express-bucket-cors/docs/behaviour.md §23.4). */
   readonly selection: RuleSelection;
   readonly formats: readonly CorsFormat[];
 }

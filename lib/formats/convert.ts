@@ -1,4 +1,4 @@
-// Converts a configuration from any registered format to any other, naming every loss (docs/behaviour.md §23.3).
+// Converts a configuration from any registered format to any other, naming every loss (express-bucket-cors/docs/behaviour.md §23.3).
 
 import type { CorsConfiguration } from '../core/model.js';
 import { selectionDifferences, type SelectionDifference } from '../core/selection.js';

@@ -65,7 +65,7 @@ export function throughFormat<T>(code: 'malformed' | 'limits', work: () => T): T
 }
 
 /**
- * Reads a CORS configuration in any registered format (docs/behaviour.md §23.2): text or bytes (JSON or
+ * Reads a CORS configuration in any registered format (express-bucket-cors/docs/behaviour.md §23.2): text or bytes (JSON or
  * XML) or an already parsed JSON value. The format is `options.format` (a format name, alias or
  * dialect name) or else detected from the shape: S3's XML, CLI JSON and console list, GCS's JSON and
  * XML, Azure's XML and ARM JSON, B2's rules, R2's REST JSON. The rules are then checked as

@@ -11,7 +11,7 @@ import { ConversionError } from './errors.js';
 
 /**
  * Every registered dialect, in detection order (S3's first: its shapes win where two look alike).
- * Adding a dialect is its folder under lib/dialects/ plus its import and entry here (docs/behaviour.md §23.6).
+ * Adding a dialect is its folder under lib/dialects/ plus its import and entry here (express-bucket-cors/docs/behaviour.md §23.6).
  */
 export const DIALECTS: readonly DialectFormats[] = Object.freeze([S3_FORMATS, GCS_FORMATS, AZURE_FORMATS, B2_FORMATS, R2_FORMATS, MEDIASTORE_FORMATS]);
 

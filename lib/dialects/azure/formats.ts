@@ -93,7 +93,7 @@ function rulesOfXml(text: string): AzureCorsRule[] {
 }
 
 /**
- * Azure rules as S3 rules (docs/behaviour.md §23.5): MERGE, OPTIONS, PATCH and other methods S3 has
+ * Azure rules as S3 rules (express-bucket-cors/docs/behaviour.md §23.5): MERGE, OPTIONS, PATCH and other methods S3 has
  * not are dropped; exposed headers with a `*` (S3 ExposeHeaders take none) are dropped; a prefixed
  * allowed header (`x-ms-meta*`) is an S3 pattern as it is; empty header lists are left out.
  */

@@ -1,4 +1,4 @@
-// What Azure Storage accepts in a service's CORS rules, as data (docs/behaviour.md §23.5).
+// What Azure Storage accepts in a service's CORS rules, as data (express-bucket-cors/docs/behaviour.md §23.5).
 
 import type { RuleProfile } from '../../core/validate.js';
 

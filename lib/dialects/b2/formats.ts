@@ -42,7 +42,7 @@ function rulesOfJson(value: unknown): B2CorsRule[] {
 }
 
 /**
- * B2 rules as S3 rules (docs/behaviour.md §23.5): `corsRuleName` is the ID; `s3_get` … `s3_delete`
+ * B2 rules as S3 rules (express-bucket-cors/docs/behaviour.md §23.5): `corsRuleName` is the ID; `s3_get` … `s3_delete`
  * are GET … DELETE; the native operations (`b2_download_file_by_name`, `b2_upload_part`, …) have no
  * S3 method and are dropped (`operation-dropped`), as are unknown ones.
  */

@@ -89,7 +89,7 @@ function entriesOfXml(text: string): GcsCorsEntry[] {
 }
 
 /**
- * GCS entries as S3 rules (docs/behaviour.md §23.5): `responseHeader` becomes both AllowedHeaders and
+ * GCS entries as S3 rules (express-bucket-cors/docs/behaviour.md §23.5): `responseHeader` becomes both AllowedHeaders and
  * ExposeHeaders (GCS answers preflights and exposes from that one list); `"*"` among the methods
  * becomes S3's five (`method-wildcard-expanded`); PATCH, OPTIONS and other methods are dropped, as are
  * origins with a `*` inside (GCS compares them literally, so they never match).

@@ -1,4 +1,4 @@
-// What Google Cloud Storage accepts in a bucket's `cors` list, as data (docs/behaviour.md §23.5).
+// What Google Cloud Storage accepts in a bucket's `cors` list, as data (express-bucket-cors/docs/behaviour.md §23.5).
 
 import type { RuleProfile } from '../../core/validate.js';
 

@@ -1,4 +1,4 @@
-// What Cloudflare R2 accepts in a bucket's CORS rules, as data (docs/behaviour.md §23.5).
+// What Cloudflare R2 accepts in a bucket's CORS rules, as data (express-bucket-cors/docs/behaviour.md §23.5).
 
 import type { RuleProfile } from '../../core/validate.js';
 

@@ -26,7 +26,7 @@ export const SDK_BROWSER_HEADERS: readonly string[] = Object.freeze([
 export type AwsSdkLintCode = 'upload-without-etag' | 'sdk-headers-not-allowed';
 
 /**
- * Advice for rules that browsers use through the AWS SDKs (docs/behaviour.md §23.6):
+ * Advice for rules that browsers use through the AWS SDKs (express-bucket-cors/docs/behaviour.md §23.6):
  * - `upload-without-etag`: PUT or POST allowed, `ETag` not exposed (browser multipart uploads read it);
  * - `sdk-headers-not-allowed`: PUT or POST allowed, some of {@link SDK_BROWSER_HEADERS} not allowed.
  */

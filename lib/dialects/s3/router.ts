@@ -351,7 +351,7 @@ function deleteBucketOf(resolveBucket: BucketResolver, req: IncomingMessage): Bu
  * `GET ?cors&history` the bucket's last changes (JSON); PUT and GET answers name the lint codes in
  * `x-bucket-cors-lint`. GET answers the configuration's version as `ETag`; PUT and DELETE take
  * `If-Match` (that ETag, or `*`) and `If-None-Match: *` and answer 412 PreconditionFailed when it does
- * not hold (docs/behaviour.md §19.9). Without those headers, PUT and DELETE are S3's.
+ * not hold (express-bucket-cors/docs/behaviour.md §19.9). Without those headers, PUT and DELETE are S3's.
  *
  * Checks, in order: bucket exists (404 NoSuchBucket) → `authorize` (403 AccessDenied) →
  * `x-amz-expected-bucket-owner` → for PUT: integrity header present, body ≤ 65,536 bytes, checksums
