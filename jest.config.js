@@ -27,4 +27,7 @@ module.exports = {
   // Sources import each other with ".js" specifiers (required for the ESM build); map them to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', ...packageEntryPoints() },
   testTimeout: 30000,
+  // Every suite stops what it started, but a client library may keep a reconnect timer past its own
+  // destroy() (node-redis's Sentinel and Cluster clients were seen to): end the run once results are in.
+  forceExit: true,
 };
