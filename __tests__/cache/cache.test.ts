@@ -242,6 +242,34 @@ describe('RuleCache with a scripted store', () => {
     }
   });
 
+  it('keeps an entry read at the version a late invalidation announces, and drops it for any other version or none', async () => {
+    const store = new ScriptedStore(true);
+    const cache = new RuleCache(store, { logger: silentLogger() });
+    const first = cache.lookup('photos');
+    store.reads[0]!.resolve(stored(RULES_A, 'v2')); // read after the change, before its message came
+    const known = await first;
+    store.emit({ type: 'bucket', bucket: 'photos', version: 'v2' }); // that change's message, late
+    expect(cache.lookup('photos')).toBe(known);
+    expect(store.reads).toHaveLength(1);
+
+    // A deleted bucket's entry and a deletion's message (version null) agree too.
+    const none = cache.lookup('gone');
+    store.reads[1]!.resolve(null);
+    await none;
+    store.emit({ type: 'bucket', bucket: 'gone', version: null });
+    expect(cache.lookup('gone')).toEqual({ kind: 'no-configuration' });
+    expect(store.reads).toHaveLength(2);
+
+    for (const event of [{ type: 'bucket', bucket: 'photos', version: 'v3' }, { type: 'bucket', bucket: 'photos' }, { type: 'bucket', bucket: 'gone', version: 'v1' }] as const) {
+      store.emit(event);
+      const again = cache.lookup(event.bucket);
+      expect(isPromise(again)).toBe(true);
+      store.reads.at(-1)!.resolve(stored(RULES_A, 'v2'));
+      await again;
+    }
+    expect(store.reads).toHaveLength(5);
+  });
+
   it('reads every bucket again, waiting for it, after an "all" invalidation, and keeps the last-known rules for when that read fails', async () => {
     const store = new ScriptedStore(true);
     const cache = new RuleCache(store, { logger: silentLogger() });

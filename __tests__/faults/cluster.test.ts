@@ -50,11 +50,10 @@ describe.each([['ioredis 6'], ['node-redis 6']])('a Redis Cluster failover seen 
     await cluster?.stop();
   });
 
-  // Known defect, found by this test and not fixed yet: through an ioredis Cluster failover some runs
-  // answer 503 to preflights of a bucket whose rules were cached (the entry is gone when the read
-  // times out). Kept visible as a skipped test until it is fixed; node-redis passes it.
-  const failover = name === 'ioredis 6' ? it.skip : it;
-  failover('serves cached rules through the failover, answers uncached preflights 503 within the lookup timeout, resumes on the promoted replica, and misses no invalidation published after it' + (name === 'ioredis 6' ? ' (skipped: known defect, cached rules sometimes lost through an ioredis Cluster failover)' : ''), async () => {
+  // This test found a defect, fixed since: an instance that had read the new rules before the
+  // change's message reached it dropped them when the message came, so a crash right after left it
+  // with nothing cached (503). Caches now keep an entry read at the version a message announces.
+  it('serves cached rules through the failover, answers uncached preflights 503 within the lookup timeout, resumes on the promoted replica, and misses no invalidation published after it', async () => {
     await waitFor(async () => (await cluster.subscriberCount(DEFAULT_CHANNEL)) === instances.length, 10_000, 'every instance subscribed');
     // The worst case for pub/sub: crash a master a subscriber is connected to (when any is), and put the bucket there too.
     const perMaster = await subscribersPerMaster(cluster, admin);

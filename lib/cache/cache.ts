@@ -6,7 +6,7 @@ import { assertValidRules, MAX_STORED_RULES_CHARACTERS, RuleViolationError, STOR
 import { invalidationChannel, invalidationReceived, storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
 import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
-import { CacheEntries, MUST_REVALIDATE, type RuleLookup, type SharedAnswer } from './entries.js';
+import { CacheEntries, MUST_REVALIDATE, type EntryVersion, type RuleLookup, type SharedAnswer } from './entries.js';
 import { compiledBytes, contentKey, entryBytes } from './size.js';
 import { errorKind, errorMessage, isUnusableEntryError, StoreErrorLog, UnusableEntryError } from '../store/errors.js';
 import type { InvalidationEvent, RuleStore } from '../store/types.js';
@@ -85,6 +85,14 @@ interface InFlightLoad {
 
 const NO_CONFIGURATION: SharedAnswer = Object.freeze({ lookup: Object.freeze({ kind: 'no-configuration' }), contentKey: undefined, bytes: 0, holders: 0 });
 
+/** What one store read found: the answer to cache, and the version it was read at. */
+interface ReadAnswer {
+  readonly answer: SharedAnswer;
+  readonly version: EntryVersion;
+}
+
+const READ_NO_CONFIGURATION: ReadAnswer = Object.freeze({ answer: NO_CONFIGURATION, version: null });
+
 /**
  * The checks of {@link RuleCacheOptions} for a cache in front of `store` (the default TTL depends on
  * whether the store is shared); `bucketCors` runs them on its `cache` option to name `cache.<key>`.
@@ -109,7 +117,8 @@ export function ruleCacheOptionChecks(store: RuleStore) {
  * for `maxBytes`, or invalid) is answered the same way without being compiled, and that refusal is
  * kept for 5 s. So a read of a bucket keeps the event loop busy no longer than compiling the largest
  * configuration a dialect accepts, as measured by bench/compile-bound.mjs. A 'bucket' invalidation
- * drops the bucket's entry; 'all' makes every entry read the store again on its next lookup (served
+ * drops the bucket's entry, unless the entry was read at the very version the invalidation announces;
+ * 'all' makes every entry read the store again on its next lookup (served
  * only if that read fails). Never rejects.
  */
 export class RuleCache {
@@ -221,13 +230,15 @@ export class RuleCache {
    * (which passed the checks when it was compiled); rejects on store failure, on timeout and on
    * content the cache will not use.
    */
-  async #read(bucket: string): Promise<SharedAnswer> {
+  async #read(bucket: string): Promise<ReadAnswer> {
     const stored = await this.#deadlines.run((signal) => this.#store.get(bucket, { signal }));
-    if (stored === null) return NO_CONFIGURATION;
+    if (stored === null) return READ_NO_CONFIGURATION;
     debug('loaded %s version %s', bucket, stored.version);
+    // A version of another type (a store of your own) is not kept: it could not be compared with an invalidation's.
+    const version = typeof stored.version === 'string' ? stored.version : undefined;
     const key = contentKey(stored.configuration);
     const shared = key === undefined ? undefined : this.#entries.answerFor(key);
-    return shared ?? this.#compile(bucket, stored.configuration, key);
+    return { answer: shared ?? this.#compile(bucket, version, stored.configuration, key), version };
   }
 
   /**
@@ -237,7 +248,7 @@ export class RuleCache {
    * response headers), and its estimated size against the whole budget. Throws an
    * `UnusableEntryError` or a `RuleViolationError`.
    */
-  #compile(bucket: string, configuration: unknown, key: string | undefined): SharedAnswer {
+  #compile(bucket: string, version: EntryVersion, configuration: unknown, key: string | undefined): SharedAnswer {
     if (key !== undefined && key.length > MAX_STORED_RULES_CHARACTERS) {
       throw new UnusableEntryError('ENTRY_TOO_LARGE', `its rules have ${key.length} characters of JSON, more than the ${MAX_STORED_RULES_CHARACTERS} any dialect can store`);
     }
@@ -245,19 +256,19 @@ export class RuleCache {
     // Defined: a valid configuration is an object with a CORSRules array of plain JSON values.
     const validKey = key as string;
     const bytes = compiledBytes(valid) + validKey.length;
-    if (!this.#entries.fits(bucket, bytes)) {
+    if (!this.#entries.fits(bucket, version, bytes)) {
       throw new UnusableEntryError('ENTRY_OVER_BUDGET', `its rules would take about ${bytes} bytes once compiled, more than cache.maxBytes (${this.#maxBytes})`);
     }
     return { lookup: { kind: 'configured', rules: compileCorsConfiguration(valid) }, contentKey: validKey, bytes, holders: 0 };
   }
 
-  #loaded(bucket: string, load: InFlightLoad, answer: SharedAnswer): RuleLookup {
+  #loaded(bucket: string, load: InFlightLoad, { answer, version }: ReadAnswer): RuleLookup {
     if (this.#loading.get(bucket) !== load) {
       debug('not caching %s: invalidated while it was read', bucket);
       return answer.lookup;
     }
     this.#loading.delete(bucket);
-    return this.#entries.set(bucket, answer, Date.now() + this.#ttlMs);
+    return this.#entries.set(bucket, answer, version, Date.now() + this.#ttlMs);
   }
 
   #failed(bucket: string, load: InFlightLoad, error: unknown): RuleLookup {
@@ -271,7 +282,7 @@ export class RuleCache {
     const retryAt = Date.now() + Math.min(this.#ttlMs, STALE_RETRY_MS);
     if (last === undefined) {
       if (!unusable || !current) return { kind: 'unavailable', error };
-      return this.#entries.set(bucket, { lookup: { kind: 'unavailable', error }, contentKey: undefined, bytes: 0, holders: 0 }, retryAt);
+      return this.#entries.set(bucket, { lookup: { kind: 'unavailable', error }, contentKey: undefined, bytes: 0, holders: 0 }, undefined, retryAt);
     }
     if (current) last.expiresAt = retryAt;
     debug('serving the last answer for %s after a store error', bucket);
@@ -300,6 +311,10 @@ export class RuleCache {
       this.#entries.revalidateAll();
       this.#loading.clear();
       this.#refreshes.clear();
+    } else if (event.version !== undefined && this.#entries.peek(event.bucket)?.version === event.version) {
+      // Old news: the entry was read at the version the change made (an instance can read it before
+      // the change's message arrives). Dropping it would only cost a read, or a 503 if Redis is down by then.
+      debug('invalidation: %s already at version %s', event.bucket, event.version);
     } else {
       debug('invalidation: %s', event.bucket);
       this.#entries.delete(event.bucket);

@@ -38,7 +38,13 @@ export interface SharedAnswer {
  */
 export const MUST_REVALIDATE = -Infinity;
 
-/** One cached bucket: its key, a pointer to a shared answer, an expiry and its place in the recency list. */
+/**
+ * The stored version an entry was read at: `null` for a bucket without a configuration, `undefined`
+ * when the store did not say (or the entry is a refusal).
+ */
+export type EntryVersion = string | null | undefined;
+
+/** One cached bucket: its key, a pointer to a shared answer, the version it was read at, an expiry and its place in the recency list. */
 export class CacheEntry {
   /** Neighbours in the recency list: `newer` towards the most recently used end. */
   older: CacheEntry | undefined = undefined;
@@ -47,6 +53,7 @@ export class CacheEntry {
   constructor(
     readonly bucket: string,
     readonly answer: SharedAnswer,
+    readonly version: EntryVersion,
     /** `Date.now()` after which the store is asked again, or {@link MUST_REVALIDATE}. */
     public expiresAt: number,
   ) {}
@@ -63,13 +70,13 @@ export class CacheEntries {
   readonly #answers = new Map<string, SharedAnswer>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
-  readonly #entryBytes: (bucket: string) => number;
+  readonly #entryBytes: (bucket: string, version: EntryVersion) => number;
   #oldest: CacheEntry | undefined = undefined;
   #newest: CacheEntry | undefined = undefined;
   #bytes = 0;
 
-  /** @param entryBytes estimated bytes of one entry for `bucket`, its key included (not its answer). */
-  constructor(maxEntries: number, maxBytes: number, entryBytes: (bucket: string) => number) {
+  /** @param entryBytes estimated bytes of one entry for `bucket` at `version`, its key included (not its answer). */
+  constructor(maxEntries: number, maxBytes: number, entryBytes: (bucket: string, version: EntryVersion) => number) {
     this.#maxEntries = maxEntries;
     this.#maxBytes = maxBytes;
     this.#entryBytes = entryBytes;
@@ -96,8 +103,8 @@ export class CacheEntries {
   }
 
   /** Whether an entry for `bucket` holding an answer of `answerBytes` can stay cached without evicting itself. */
-  fits(bucket: string, answerBytes: number): boolean {
-    return answerBytes + this.#entryBytes(bucket) <= this.#maxBytes;
+  fits(bucket: string, version: EntryVersion, answerBytes: number): boolean {
+    return answerBytes + this.#entryBytes(bucket, version) <= this.#maxBytes;
   }
 
   /** The bucket's entry, marked most recently used. */
@@ -116,24 +123,24 @@ export class CacheEntries {
   }
 
   /**
-   * Caches `answer` for `bucket` (replacing its entry, or only renewing its expiry when it holds this
-   * very answer already), sharing an equal answer already held by another bucket, then evicts least
+   * Caches `answer` for `bucket` at `version` (replacing its entry, or only renewing its expiry when it
+   * holds this very answer at this version already), sharing an equal answer already held by another bucket, then evicts least
    * recently used entries until both bounds hold again — this one too when it alone exceeds
    * `maxBytes`. Returns the answer to hand out (the shared one).
    */
-  set(bucket: string, answer: SharedAnswer, expiresAt: number): RuleLookup {
+  set(bucket: string, answer: SharedAnswer, version: EntryVersion, expiresAt: number): RuleLookup {
     const current = this.get(bucket);
-    if (current !== undefined && current.answer === answer) {
+    if (current !== undefined && current.answer === answer && current.version === version) {
       // A refresh that found the same content: the entry stays, trusted for longer (nothing to count again).
       current.expiresAt = expiresAt;
       return answer.lookup;
     }
     if (current !== undefined) this.#remove(current);
     const shared = this.#retain(answer);
-    const entry = new CacheEntry(bucket, shared, expiresAt);
+    const entry = new CacheEntry(bucket, shared, version, expiresAt);
     this.#byBucket.set(bucket, entry);
     this.#linkNewest(entry);
-    this.#bytes += this.#entryBytes(bucket);
+    this.#bytes += this.#entryBytes(bucket, version);
     while (this.#oldest !== undefined && (this.#byBucket.size > this.#maxEntries || this.#bytes > this.#maxBytes)) this.#remove(this.#oldest);
     return shared.lookup;
   }
@@ -177,7 +184,7 @@ export class CacheEntries {
   #remove(entry: CacheEntry): void {
     this.#byBucket.delete(entry.bucket);
     this.#unlink(entry);
-    this.#bytes -= this.#entryBytes(entry.bucket);
+    this.#bytes -= this.#entryBytes(entry.bucket, entry.version);
     const { answer } = entry;
     if (answer.contentKey !== undefined && --answer.holders === 0) {
       this.#answers.delete(answer.contentKey);

@@ -48,9 +48,12 @@ export function contentKey(configuration: unknown): string | undefined {
   }
 }
 
-/** Estimated heap bytes of one cached bucket entry, its name included. */
-export function entryBytes(bucket: string): number {
-  return ENTRY_BYTES + bucket.length;
+/** A version string's header and alignment on top of its characters. */
+const VERSION_STRING_BYTES = 16;
+
+/** Estimated heap bytes of one cached bucket entry, its name and the version it was read at included. */
+export function entryBytes(bucket: string, version: string | null | undefined): number {
+  return ENTRY_BYTES + bucket.length + (typeof version === 'string' ? VERSION_STRING_BYTES + version.length : 0);
 }
 
 /** Estimated heap bytes of a configuration once parsed, compiled and cached under its content key. */
