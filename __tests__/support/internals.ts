@@ -13,3 +13,5 @@ export { companionKey, isCompanionKey, keySlot } from '../../lib/store/redis/cli
 export { methodBit } from '../../lib/core/compile';
 export { parseAmzDate } from '../../lib/sigv4/time';
 export { readOptions, wholeNumber } from '../../lib/options';
+export { compileBucketPattern } from '../../lib/cli/glob';
+export { DIFF_READ_BATCH } from '../../lib/cli/commands/diff';

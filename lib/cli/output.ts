@@ -7,15 +7,16 @@ export const EXIT_CLEAN = 0;
  * bucket without rules (`get`), an export that skipped entries, or warnings under `--strict`.
  */
 export const EXIT_REFUSED = 1;
-/** Exit code: a usage error, an unreadable or oversized input, or a Redis or network failure. */
+/** Exit code: a usage error, an unreadable or oversized input (a bucket `diff` cannot read), or a Redis or network failure. */
 export const EXIT_USAGE = 2;
 
 /** The exit codes as `--help` lists them (README-ready wording). */
 export const EXIT_CODES_HELP = `Exit codes:
   0  done; warnings, if any, are printed on stderr (--strict makes them exit 1)
   1  refused: an invalid configuration, a request the rules refuse, a failed doctor check,
-     a bucket without rules (get), an export that skipped entries, warnings under --strict
-  2  usage error, unreadable or oversized input, Redis or network failure (unreachable,
+     a bucket without rules (get), an export that skipped entries, a difference (diff),
+     warnings under --strict
+  2  usage error, unreadable or oversized input (a bucket diff cannot read), Redis or network failure (unreachable,
      wrong password, no answer within --timeout)`;
 
 /** A failure the command reports as one line and an exit code (default {@link EXIT_USAGE}). */

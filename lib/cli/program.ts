@@ -1,9 +1,10 @@
 // The `bucket-cors` command line: the program, its help, version and exit codes; each command group is a module of
-// commands/ (files: lint, explain, convert; store: get, put, delete, history, rollback, list, export, import; doctor).
+// commands/ (files: lint, explain, convert; store: get, put, delete, history, rollback, list, export, import; diff; doctor).
 
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { addDiffCommand } from './commands/diff.js';
 import { addDoctorCommand } from './commands/doctor.js';
 import { addFileCommands } from './commands/files.js';
 import type { SetExitCode } from './commands/shared.js';
@@ -19,6 +20,7 @@ Examples:
   bucket-cors put photos cors.json --redis redis://127.0.0.1:6379
   REDIS_URL=redis://:PASSWORD@10.0.0.5:6379 bucket-cors list --json
   bucket-cors export all.json --redis redis://127.0.0.1:6379
+  bucket-cors diff --template standard.json --buckets 'media-*' --redis redis://127.0.0.1:6379
   bucket-cors doctor https://s3.example.com --bucket photos --origin https://app.example.com
 
 Every Redis command takes --redis URL, REDIS_URL by default; connecting and each command are bounded
@@ -57,6 +59,7 @@ export function buildProgram(setExitCode: SetExitCode): Command {
 
   addFileCommands(program, setExitCode);
   addStoreCommands(program, setExitCode);
+  addDiffCommand(program, setExitCode);
   addDoctorCommand(program, setExitCode);
   return program;
 }

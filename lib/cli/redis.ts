@@ -187,13 +187,13 @@ const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, (char) =
 const SCAN_COUNT = 1_000;
 
 /**
- * Every bucket with a key under the store's prefix, sorted: SCAN on the server, or on every master
- * of a Cluster (each holds its own slots); the buckets' history lists are not buckets. SCAN may
- * return a key twice; the set removes repeats.
+ * Every bucket with a key under the store's prefix (and whose name starts with `namePrefix`), sorted:
+ * SCAN on the server, or on every master of a Cluster (each holds its own slots); the buckets'
+ * history lists are not buckets. SCAN may return a key twice; the set removes repeats.
  */
-export async function listBuckets(open: OpenStore): Promise<string[]> {
+export async function listBuckets(open: OpenStore, namePrefix = ''): Promise<string[]> {
   const buckets = new Set<string>();
-  const match = `${escapeGlob(open.keyPrefix)}*`;
+  const match = `${escapeGlob(open.keyPrefix + namePrefix)}*`;
   for (const node of open.scanTargets()) {
     let cursor = '0';
     do {

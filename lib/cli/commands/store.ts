@@ -67,7 +67,7 @@ function writeFileAtomically(file: string, text: string): void {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The bucket → configuration entries of an export file, as JSON holds them (a `__proto__` bucket included). */
-async function exportEntries(file: string): Promise<Array<[string, unknown]>> {
+export async function exportEntries(file: string): Promise<Array<[string, unknown]>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(strictUtf8.decode(await readInput(file, MAX_EXPORT_FILE_BYTES)));
@@ -110,7 +110,7 @@ async function readExportFile(file: string, dialect: string): Promise<{ entries:
  * Why a listed key gave no configuration (`error`, or none read), or `undefined` when it was deleted
  * since it was listed. A key of another type (a hash, a set) is named by its type.
  */
-async function unreadableReason(open: OpenStore, bucket: string, error: Error | undefined): Promise<string | undefined> {
+export async function unreadableReason(open: OpenStore, bucket: string, error: Error | undefined): Promise<string | undefined> {
   const type = await open.client.type(open.keyPrefix + bucket);
   if (type === 'none') return undefined;
   return type === 'string' ? (error?.message ?? 'the key holds no stored configuration') : `the key holds a Redis ${type}, not a stored configuration`;
