@@ -4,6 +4,7 @@
 // Express (connect-style) glue
 export { bucketCors } from './defaults.js';
 export { createBucketCors, type BucketCorsOptions, type BucketCorsMiddleware, type DialectCorsOptions, type DiagnosticsOptions } from './http/middleware.js';
+export { DEFAULT_CACHE_TAG_HEADER, DEFAULT_CACHE_TAGS, MAX_CACHE_TAG_LENGTH, type CacheTagOptions } from './http/cache-tag.js';
 export { requestTarget, type ResolvedTarget, type AddressingStyle } from './http/target.js';
 export { pathStyleUrl, toPathStyle, type PathStyleRequest } from './http/path-style.js';
 export {

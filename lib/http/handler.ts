@@ -13,6 +13,7 @@ import { decisionChannel, type CorsDecisionEvent, type RuleSource } from '../dia
 import type { RuleCache, RuleLookup } from '../cache/cache.js';
 import type { Logger } from '../options.js';
 import type { CorsDialect } from './dialect.js';
+import type { CacheTagHeader } from './cache-tag.js';
 import type { BucketExists } from './options.js';
 import { isPromise, type Addressing } from './resolve.js';
 import { recordTarget, type RequestTarget } from './target.js';
@@ -36,6 +37,8 @@ export interface CorsHandlerSettings {
   /** Whether decision events carry the bucket name and the Origin. */
   readonly eventBucket: boolean;
   readonly eventOrigin: boolean;
+  /** The cache-tag header, when asked for. */
+  readonly cacheTag: CacheTagHeader | undefined;
 }
 
 /** How far the request got synchronously; a promise when it waits for a resolver, the store or `bucketExists`. */
@@ -140,6 +143,7 @@ export class CorsRequestHandler {
   private readonly unconfiguredSource: RuleSource;
   private readonly eventBucket: boolean;
   private readonly eventOrigin: boolean;
+  private readonly cacheTag: CacheTagHeader | undefined;
   // The continuations of the asynchronous paths, created once.
   private readonly routeResolved: Continuation<undefined, RequestTarget | null>;
   private readonly preflightMiss: Continuation<RequestTarget, RuleLookup>;
@@ -158,6 +162,7 @@ export class CorsRequestHandler {
     this.unconfiguredSource = settings.defaultState === undefined ? 'bucket' : 'default';
     this.eventBucket = settings.eventBucket;
     this.eventOrigin = settings.eventOrigin;
+    this.cacheTag = settings.cacheTag;
     this.routeResolved = (req, res, _extra, target) => this.route(req, res, target);
     this.preflightMiss = (req, res, target, lookup) => this.preflight(req, res, target, lookup, 'miss');
     this.actualMiss = (req, res, target, lookup) => this.actualWithLookup(req, res, target, lookup, 'miss');
@@ -190,6 +195,8 @@ export class CorsRequestHandler {
     const preflight = req.method === 'OPTIONS';
     // A preflight to a bucket is answered here, so nothing after reads its target: only the others carry one.
     if (!preflight) recordTarget(req, target);
+    // Every response for a bucket, so a purge by its tag leaves no copy of it behind.
+    if (target !== null && this.cacheTag !== undefined) this.cacheTag.tag(res, target.bucket);
     const origin = req.headers.origin;
     // Without Origin nothing can match; only the cache-safe mode needs to know whether the bucket is configured.
     if (!preflight && !this.varyAlways && (origin === undefined || origin === '')) return NEXT;

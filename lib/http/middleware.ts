@@ -12,6 +12,7 @@ import { MemoryRuleStore } from '../store/memory.js';
 import type { Logger } from '../options.js';
 import type { RuleStore } from '../store/types.js';
 import type { CorsDialect } from './dialect.js';
+import { CacheTagHeader, type CacheTagOptions } from './cache-tag.js';
 import { CorsRequestHandler } from './handler.js';
 import { bucketExistsOption, loggerOption, retryAfterSecondsOption, storeOption, type BucketExists } from './options.js';
 import { createAddressing, type AddressingOptions } from './resolve.js';
@@ -69,6 +70,13 @@ export interface BucketCorsOptions {
    * Origin. Default: neither.
    */
   readonly diagnostics?: DiagnosticsOptions;
+  /**
+   * A cache-tag header on every response for a bucket (preflights, refusals and actual requests, with
+   * or without Origin), so a CDN can purge all of one bucket's cached responses when its rules change:
+   * `{ header: 'Surrogate-Key' }` for Fastly, `{}` for Cloudflare's `Cache-Tag`. Tags add to any the
+   * same header holds. Checked at construction. Default: off (no header).
+   */
+  readonly cacheTag?: CacheTagOptions;
 }
 
 /** See {@link BucketCorsOptions.diagnostics}. */
@@ -86,6 +94,8 @@ export interface BucketCorsMiddleware {
   readonly store: RuleStore;
   /** Stops listening to the store's invalidations. Does not close the store itself. */
   close(): void;
+  /** The cache tags sent with `bucket`'s responses (what to purge when its rules change); `[]` without `cacheTag`. */
+  cacheTagsFor(bucket: string): string[];
 }
 
 /** {@link BucketCorsOptions} with the dialect given: what {@link createBucketCors} takes. */
@@ -120,6 +130,8 @@ const OPTION_CHECKS = {
   defaultRules: configurationOption,
   serviceRules: configurationOption,
   diagnostics: nestedOptions('bucketCors', 'diagnostics', { bucket: flag, origin: flag } satisfies OptionChecks<DiagnosticsOptions>),
+  // Checked in full by CacheTagHeader, which names its options `cacheTag.<key>`.
+  cacheTag: (value) => value as CacheTagOptions | undefined,
 } satisfies OptionChecks<DialectCorsOptions>;
 
 /** `rules` compiled as a bucket state, after checking it against the dialect's profile. */
@@ -148,6 +160,7 @@ export function createBucketCors(options: DialectCorsOptions): BucketCorsMiddlew
   // Checked here too, so a mistake is named `bucketCors: cache.<key>`.
   readOptions('bucketCors', checked.cache, ruleCacheOptionChecks(store), 'cache.');
   const cache = new RuleCache(store, { logger, ...checked.cache });
+  const cacheTag = checked.cacheTag === undefined ? undefined : new CacheTagHeader(checked.cacheTag, logger);
   const handler = new CorsRequestHandler({
     dialect,
     cache,
@@ -160,10 +173,12 @@ export function createBucketCors(options: DialectCorsOptions): BucketCorsMiddlew
     serviceState: configuredState('serviceRules', checked.serviceRules, dialect, logger),
     eventBucket: checked.diagnostics?.bucket === true,
     eventOrigin: checked.diagnostics?.origin === true,
+    cacheTag,
   });
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => handler.handle(req, res, next);
   return Object.assign(middleware, {
     store,
     close: () => cache.close(),
+    cacheTagsFor: (bucket: string) => cacheTag?.tagsFor(bucket) ?? [],
   });
 }
