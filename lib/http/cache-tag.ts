@@ -117,10 +117,16 @@ export class CacheTagHeader {
     }
   }
 
-  /** The tags of `bucket`'s responses, what to purge when its rules change; a tag longer than {@link MAX_CACHE_TAG_LENGTH} is left out. */
+  /** Every tag of `bucket`'s responses; a tag longer than {@link MAX_CACHE_TAG_LENGTH} is left out. */
   tagsFor(bucket: string): string[] {
     const name = encodeBucket(bucket);
     return this.#templates.map((parts) => parts.join(name)).filter((tag) => tag.length <= MAX_CACHE_TAG_LENGTH);
+  }
+
+  /** The tags that name `bucket` (from templates with `{bucket}`): what to purge when its rules change. */
+  bucketTagsFor(bucket: string): string[] {
+    const name = encodeBucket(bucket);
+    return this.#templates.filter((parts) => parts.length > 1).map((parts) => parts.join(name)).filter((tag) => tag.length <= MAX_CACHE_TAG_LENGTH);
   }
 
   /** Adds `bucket`'s tags to the response's header (after any set before), and keeps them when a later handler sets it. */

@@ -94,7 +94,10 @@ export interface BucketCorsMiddleware {
   readonly store: RuleStore;
   /** Stops listening to the store's invalidations. Does not close the store itself. */
   close(): void;
-  /** The cache tags sent with `bucket`'s responses (what to purge when its rules change); `[]` without `cacheTag`. */
+  /**
+   * The cache tags that name `bucket` on its responses (those of `cacheTag.tags` with `{bucket}`):
+   * what to purge at the CDN when its rules change. `[]` without `cacheTag`.
+   */
   cacheTagsFor(bucket: string): string[];
 }
 
@@ -179,6 +182,6 @@ export function createBucketCors(options: DialectCorsOptions): BucketCorsMiddlew
   return Object.assign(middleware, {
     store,
     close: () => cache.close(),
-    cacheTagsFor: (bucket: string) => cacheTag?.tagsFor(bucket) ?? [],
+    cacheTagsFor: (bucket: string) => cacheTag?.bucketTagsFor(bucket) ?? [],
   });
 }
