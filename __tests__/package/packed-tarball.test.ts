@@ -260,8 +260,9 @@ export const alsoUsed: unknown[] = [violation, id, STORED_RULES_PROFILE, bucketC
   });
 
   describe("README.md's (and docs/operations.md's) TypeScript and JavaScript blocks, as a consumer of the tarball", () => {
-    // docs/operations.md's metrics example is a whole module; its other blocks are client-settings fragments.
-    const blocks = [...readmeBlocks(), ...readmeBlocks(readFileSync(join(root, 'docs', 'operations.md'), 'utf8')).filter((block) => block.section === 'Metrics')];
+    // docs/operations.md's metrics example and CDN purge recipes are whole modules; its other blocks are client-settings fragments.
+    const operationsModule = (block: ReadmeBlock): boolean => block.section === 'Metrics' || block.section.startsWith('CDN purge');
+    const blocks = [...readmeBlocks(), ...readmeBlocks(readFileSync(join(root, 'docs', 'operations.md'), 'utf8')).filter(operationsModule)];
     const fileOf = (block: ReadmeBlock, index: number): string => `readme-${index + 1}-line-${block.line}.${block.language === 'ts' ? 'mts' : 'mjs'}`;
     let dir: string;
     let diagnostics: string;

@@ -33,7 +33,7 @@ export const MAX_CACHE_TAG_LENGTH = 1024;
 
 const BUCKET = '{bucket}';
 /** Header names CDNs read tags from, for "did you mean". */
-const KNOWN_HEADERS = ['Cache-Tag', 'Surrogate-Key', 'xkey', 'Edge-Cache-Tag', 'Cache-Tags'];
+const KNOWN_HEADERS = ['Cache-Tag', 'Surrogate-Key', 'xkey', 'Edge-Cache-Tag'];
 /** Headers whose tags are separated by spaces; the others by commas. */
 const SPACE_SEPARATED = new Set(['surrogate-key', 'xkey']);
 /** Headers with a meaning of their own, which tags must not replace. */
