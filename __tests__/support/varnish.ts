@@ -22,14 +22,14 @@ export interface VarnishHandle {
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 20_000;
 
-/** The builtin VCL does the caching (GET/HEAD, honouring Cache-Control and Vary); this only reports hits. */
-function vcl(backendPort: number): string {
+/** The builtin VCL does the caching (GET/HEAD, honouring Cache-Control and Vary); this reports hits, then `extra` runs. */
+function vcl(backendPort: number, extra: string): string {
   return `vcl 4.1;
 backend default { .host = "${HOST}"; .port = "${backendPort}"; }
 sub vcl_deliver {
   if (obj.hits > 0) { set resp.http.X-Cache = "HIT"; } else { set resp.http.X-Cache = "MISS"; }
 }
-`;
+${extra}`;
 }
 
 async function stopVarnish(varnish: WatchedProcess): Promise<void> {
@@ -56,13 +56,14 @@ async function waitForVarnish(varnish: WatchedProcess, url: string): Promise<voi
  * Starts varnishd in the foreground on a free 127.0.0.1 port, caching in 16 MB of memory, with no
  * management port, its work dir in a temp dir, in front of `127.0.0.1:backendPort`. Runs with
  * varnishd's default jail (root drops to the `varnish` / `vcache` users the package creates).
+ * `extraVcl` is added to the VCL (subroutines of the same name run in order, before the builtin ones).
  */
-export async function startVarnish(backendPort: number): Promise<VarnishHandle> {
+export async function startVarnish(backendPort: number, extraVcl = ''): Promise<VarnishHandle> {
   const dir = makeTempDir('varnish');
   // As root varnishd drops to its own users, which must read the VCL and write the work dir.
   chmodSync(dir, 0o755);
   const vclFile = path.join(dir, 'default.vcl');
-  writeFileSync(vclFile, vcl(backendPort));
+  writeFileSync(vclFile, vcl(backendPort, extraVcl));
   const port = await freePort();
   const url = `http://${HOST}:${port}`;
   const args = ['-F', '-a', `${HOST}:${port}`, '-f', vclFile, '-n', path.join(dir, 'work'), '-T', 'none', '-s', 'malloc,16m'];
