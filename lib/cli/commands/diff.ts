@@ -1,7 +1,7 @@
 // `bucket-cors diff`, three forms: a bucket's rules at two versions (its history), every bucket against a
 // template (--template), and the distinct configurations among the buckets (--group). Exit code 1 on a difference.
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { diffConfigurations, groupConfigurations, type ConfigurationDiff, type CorsConfiguration, type RuleDifference } from '../../core/index.js';
 import { corsConfigurationOf, isS3Error } from '../../dialects/s3/index.js';
 import { configurationAt, isVersionNotFoundError } from '../../store/lifecycle.js';
@@ -246,7 +246,9 @@ export function addDiffCommand(program: Command, setExitCode: SetExitCode): void
     .argument('[other]', 'the version to compare it with (default: the rules now)')
     .option('--template <file>', 'compare every bucket with this configuration (any format lint reads)')
     .option('--group', 'print the distinct configurations and how many buckets hold each')
-    .option('--buckets <pattern>', 'only buckets matching this pattern (* and ?); repeat for more', (pattern: string, previous: string[]) => [...previous, pattern], [] as string[])
+    .addOption(
+      new Option('--buckets <pattern>', 'only buckets matching this pattern (* and ?); repeat for more').argParser((pattern: string, previous: string[]) => [...previous, pattern]).default([], 'every bucket'),
+    )
     .option('--from <file>', 'read the buckets from an export file (as `export` writes it) instead of Redis')
     .addOption(formatOption())
     .addOption(jsonOption())
