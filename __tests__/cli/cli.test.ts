@@ -25,7 +25,7 @@ describe('files', () => {
     expect(xml.code).toBe(0);
     expect((await cli.run(['lint', path('warned.xml'), '--strict'])).code).toBe(1);
     const report = JSON.parse(xml.stdout);
-    expect(report.format).toBe('xml');
+    expect(report.format).toBe('s3-xml');
     expect(report.warnings.map((warning: { code: string }) => warning.code)).toEqual(['origin-never-matches', 'upload-without-etag', 'sdk-headers-not-allowed']);
     const human = await cli.run(['lint', file('warned.json', JSON.stringify(WARNED))]);
     expect(human.stdout).toContain('warning origin-never-matches: rule 1 ("uploads"): AllowedOrigin "https://app.example/" ends with a slash');
@@ -71,7 +71,7 @@ describe('files', () => {
   test('MediaStore JSON: named, validated by MediaStore\u2019s rules, converted both ways', async () => {
     const policy = [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }];
     const linted = await cli.run(['lint', file('policy.json', JSON.stringify(policy)), '--format', 'mediastore', '--json']);
-    expect(JSON.parse(linted.stdout)).toMatchObject({ format: 'mediastore', warnings: [] });
+    expect(JSON.parse(linted.stdout)).toMatchObject({ format: 'mediastore-json', warnings: [] });
     // Unnamed, a bare list is the S3 console's form (MediaStore's is a subset of it).
     expect(JSON.parse((await cli.run(['lint', path('policy.json'), '--json'])).stdout)).toMatchObject({ format: 's3-console' });
     const toS3 = await cli.run(['convert', path('policy.json'), '--to', 'json']);

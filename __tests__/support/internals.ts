@@ -13,3 +13,4 @@ export { companionKey, isCompanionKey, keySlot } from '../../lib/store/redis/cli
 export { methodBit } from '../../lib/core/compile';
 export { parseAmzDate } from '../../lib/sigv4/time';
 export { readOptions, wholeNumber } from '../../lib/options';
+export { bucketFileOf, readBucketFile } from '../../lib/cli/formats';
