@@ -40,6 +40,11 @@ test('lint and explain read every provider’s format: the console list, R2’s 
   expect(JSON.parse((await cli.run(['lint', r2, '--json'])).stdout).warnings.map((warning: { code: string }) => warning.code)).toEqual(['upload-without-etag', 'sdk-headers-not-allowed']);
   const b2 = file('b2.json', JSON.stringify([{ corsRuleName: 'downloads', allowedOrigins: ['https://app.example'], allowedOperations: ['s3_get'], maxAgeSeconds: 60 }]));
   expect(await cli.run(['explain', b2, '--origin', 'https://app.example', '--method', 'GET'])).toMatchObject({ code: 0, stdout: expect.stringContaining('CORS headers from rule 1 ("downloads")') });
+  // What reading another provider's rules loses is a warning of lint too (--strict: exit 1).
+  const gcs = file('lint-gcs.json', JSON.stringify([{ origin: ['https://app.example'], method: ['GET', 'PATCH'] }]));
+  expect(await cli.run(['lint', gcs])).toMatchObject({ code: 0, stdout: expect.stringContaining('warning method-dropped: gcs-json rule 1: Google Cloud Storage method "PATCH" dropped') });
+  expect((await cli.run(['lint', gcs, '--strict'])).code).toBe(1);
+  expect(JSON.parse((await cli.run(['lint', gcs, '--json'])).stdout)).toMatchObject({ format: 'gcs-json', warnings: [], conversionWarnings: [{ code: 'method-dropped', rule: 0, format: 'gcs-json' }] });
 });
 
 describe('export --format and import --format: every provider’s format, across buckets', () => {
@@ -110,6 +115,8 @@ describe('export --format and import --format: every provider’s format, across
     await expect(storeOf(strictNames).get('media')).resolves.toBeNull();
 
     const names = isolated();
+    // put of one such file: the same warnings.
+    expect(await cli.run(['put', 'single', file('single-gcs.json', JSON.stringify([{ origin: ['*'], method: ['GET', 'PATCH'] }])), ...storeArgs(strictNames)])).toMatchObject({ code: 0, stderr: expect.stringContaining('warning method-dropped: gcs-json rule 1') });
     const imported = await cli.run(['import', gcsFile, '--format', 'gcs-json', '--json', ...storeArgs(names)]);
     expect(imported.code).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 2, warnings: ['warning method-dropped: bucket media, gcs-json rule 1: Google Cloud Storage method "PATCH" dropped: S3 rules allow only GET, PUT, HEAD, POST, DELETE'] });

@@ -3,7 +3,7 @@
 
 import type { CorsConfiguration } from '../core/index.js';
 import type { ConversionWarning } from '../dialects/codec.js';
-import { convert, ConversionError, FORMAT_NAMES, formatNamed, parseConfiguration, writeConfiguration as writeRegistered, type RegisteredFormat } from '../formats/index.js';
+import { convert, ConversionError, FORMAT_NAMES, formatNamed, writeConfiguration as writeRegistered, type RegisteredFormat } from '../formats/index.js';
 import { CliError, EXIT_REFUSED, EXIT_USAGE } from './output.js';
 
 export { FORMAT_NAMES };
@@ -31,13 +31,14 @@ export function writeConfiguration(configuration: CorsConfiguration, formatName:
 
 /**
  * Reads a configuration file (format `formatName`, else detected) as `parseConfiguration` does: its
- * API's reader (strict UTF-8, a BOM dropped), then PutBucketCors's checks. A malformed or invalid one
- * is a refusal (exit code 1) carrying the API's error code (`MalformedJSON`, `ValidationException`…).
+ * API's reader (strict UTF-8, a BOM dropped), then PutBucketCors's checks; `warnings` are what reading
+ * another provider's rules as S3's lost (`selection-differs` included). A malformed or invalid file is
+ * a refusal (exit code 1) carrying the API's error code (`MalformedJSON`, `ValidationException`…).
  */
-export function readConfiguration(body: Uint8Array, formatName: string | undefined, source: string): { configuration: CorsConfiguration; format: { readonly name: string }; warnings: readonly ConversionWarning[] } {
+export function readConfiguration(body: Uint8Array, formatName: string | undefined, source: string): { configuration: CorsConfiguration; format: string; warnings: readonly ConversionWarning[] } {
   try {
-    const parsed = parseConfiguration(body, { format: formatName });
-    return { configuration: parsed.configuration, format: parsed.format, warnings: parsed.warnings };
+    const { configuration, from, warnings } = convert(body, { from: formatName, to: 's3-json' });
+    return { configuration, format: from, warnings };
   } catch (error) {
     throw cliErrorOf(error, source);
   }

@@ -19,7 +19,7 @@ export const formatOption = (): Option => new Option('--format <format>', 'file 
 
 export const jsonOption = (): Option => new Option('--json', 'machine output: one JSON document on stdout, errors included');
 
-export const strictOption = (): Option => new Option('--strict', 'treat lint warnings as failures: exit 1, and store nothing');
+export const strictOption = (): Option => new Option('--strict', "treat warnings (lint, bucket names, what reading another provider's rules loses) as failures: exit 1, and store nothing");
 
 /**
  * Largest configuration file read, in bytes: MediaStore's 398,000-character policies are the largest

@@ -8,7 +8,7 @@ import { lint, type CorsConfiguration } from '../../core/index.js';
 import { S3_LINT_PACKS } from '../../dialects/s3/index.js';
 import { isPreconditionFailedError, isVersionNotFoundError, rollbackConfiguration } from '../../store/lifecycle.js';
 import type { StoreWriteOptions } from '../../store/types.js';
-import { bucketFileOf, FORMAT_NAMES, readBucketFile, readConfiguration, writeConfiguration, type ImportedBucket, type SkippedBucket } from '../formats.js';
+import { bucketFileOf, conversionWarningLines, FORMAT_NAMES, readBucketFile, readConfiguration, writeConfiguration, type ImportedBucket, type SkippedBucket } from '../formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes, Progress } from '../output.js';
 import { listBuckets, type OpenStore, type StoreOptions } from '../redis.js';
 import {
@@ -194,8 +194,8 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
     .action(async (bucket: string, file: string, options: WriteOptions & ConditionOptions & { format?: string }) => {
       checkBucket(bucket);
       const write = cliWrite(options);
-      const { configuration } = readConfiguration(await readInput(file), options.format, file);
-      const warnings = [...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration, { packs: S3_LINT_PACKS }))];
+      const { configuration, warnings: losses } = readConfiguration(await readInput(file), options.format, file);
+      const warnings = [...conversionWarningLines(losses), ...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration, { packs: S3_LINT_PACKS }))];
       if (options.strict && warnings.length > 0) {
         if (options.json) printJson({ bucket, stored: false, warnings });
         finishWithWarnings([...warnings, `nothing stored: --strict and ${warnings.length} warning(s)`], true, setExitCode);
@@ -316,7 +316,7 @@ function addImportCommand(program: Command, setExitCode: SetExitCode): void {
     .argument('<file>')
     .addOption(new Option('--format <format>', 'the format of every bucket\'s value (default: the file\'s "format", else detected per bucket)').choices(FORMAT_NAMES))
     .addOption(dialectOption())
-    .addOption(new Option('--strict', 'import nothing (exit code 1) on any warning: a conversion loss, a lint or bucket-name warning'))
+    .addOption(strictOption())
     .addHelpText('after', `\nExamples:\n  bucket-cors import backup.json --redis redis://127.0.0.1:6379\n  bucket-cors import gcs-buckets.json --format gcs --strict\n  bucket-cors import containers.json --dialect mediastore --strict\n${BUCKET_FILE_HELP}`)
     .action(async (file: string, options: WriteOptions & { format?: string }) => {
       const { entries, warnings } = await readImportFile(file, options);
