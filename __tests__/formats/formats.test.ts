@@ -1,5 +1,7 @@
 // Each format's shape, limits and vocabulary; detection and its errors; losses found by comparing decisions.
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { convert, DIALECTS, FORMAT_NAMES, parseConfiguration, type ConversionWarning, type CorsConfiguration, type CorsRule } from 'express-bucket-cors';
 import { selectionDifferences } from 'express-bucket-cors/core';
 
@@ -74,6 +76,18 @@ describe('reading: every S3 shape anywhere, the format detected, a clear error w
   test('every format, alias and dialect name is a name convert takes', () => {
     expect(FORMAT_NAMES).toEqual(expect.arrayContaining(['s3', 'gcs', 'azure', 'b2', 'r2', 'mediastore', 's3-xml', 'xml', 's3-json', 'json', 's3-console', 'gcs-json', 'gcs-xml', 'azure-xml', 'azure-json', 'b2-json', 'r2-json', 'r2-dashboard', 'mediastore-json']));
     expect(DIALECTS.map((dialect) => [dialect.name, dialect.selection])).toEqual([['s3', 'first-match'], ['gcs', 'origin-and-method'], ['azure', 'origin-and-method'], ['b2', 'first-match'], ['r2', 'first-match'], ['mediastore', 'first-match']]);
+  });
+
+  test('a dialect of formats is three files in its folder and two lines of the registry, as docs/behaviour.md §23.6 states', () => {
+    const root = join(__dirname, '..', '..', 'lib');
+    const registry = readFileSync(join(root, 'formats', 'registry.ts'), 'utf8').split('\n');
+    for (const { name } of DIALECTS.filter((dialect) => dialect.name !== 's3' && dialect.name !== 'mediastore')) {
+      expect([name, readdirSync(join(root, 'dialects', name)).sort()]).toEqual([name, ['formats.ts', 'index.ts', 'profile.ts']]);
+      const constant = `${name.toUpperCase()}_FORMATS`;
+      expect(registry.filter((line) => line.includes(constant))).toEqual([`import { ${constant} } from '../dialects/${name}/index.js';`, expect.stringContaining('export const DIALECTS')]);
+    }
+    // S3 and MediaStore add one formats.ts to their existing folders.
+    for (const name of ['s3', 'mediastore']) expect(readdirSync(join(root, 'dialects', name))).toContain('formats.ts');
   });
 });
 

@@ -18,7 +18,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import createDebug from 'debug';
 import express from 'express';
 import type { Request, Response } from 'express';
-import { convert, isConversionError, type ConversionWarning } from 'express-bucket-cors';
+import { convert, DIALECTS, isConversionError, type ConversionWarning } from 'express-bucket-cors';
 import { lint, type CorsConfiguration } from 'express-bucket-cors/core';
 import { isS3Error, S3_LINT_PACKS, serializeCorsJson } from 'express-bucket-cors/s3';
 import { isContainerName } from 'express-bucket-cors/mediastore';
@@ -87,11 +87,10 @@ export function sampleRules(origin: string): CORSRule[] {
   ];
 }
 
-/** What the editor takes, said whenever it gets something else. */
+/** What the editor takes, said whenever it gets something else: S3's shapes, then every other provider the library reads, with its default shape. */
 export const EDITOR_SHAPES =
   'The editor takes S3 rules as the console\'s list [{"AllowedOrigins":[…],"AllowedMethods":[…],…}], the AWS CLI\'s {"CORSRules":[…]} or the XML <CORSConfiguration>, ' +
-  'or another provider\'s rules, converted to S3\'s: Google Cloud Storage [{"origin":[…],"method":[…]}] or <CorsConfig>, Azure <Cors><CorsRule> or {"corsRules":[…]}, ' +
-  'Backblaze B2 [{"corsRuleName":…,"allowedOperations":[…]}], Cloudflare R2 {"rules":[…]}.';
+  `or another provider's rules, converted to S3's: ${DIALECTS.filter((dialect) => dialect.name !== 's3').map((dialect) => `${dialect.title} ${dialect.formats[0]!.shape}`).join('; ')}.`;
 
 /** How the registry's `unrecognized` problem ends, before it lists its shapes. */
 const SHAPES_FOLLOW = '; expected one of';
