@@ -2,11 +2,9 @@
 // real redis-server): losses on stderr per bucket, --strict, limits, shapes named.
 
 import { existsSync, readFileSync } from 'node:fs';
-import Redis from 'ioredis';
-import { RedisRuleStore, type CorsConfiguration } from 'express-bucket-cors';
-import { connectionTracker, isolated } from '../store/helpers';
-import { startRedis, type RedisServerHandle } from '../support/redis';
-import { cliWorkspace, storeArguments } from './run';
+import type { CorsConfiguration } from 'express-bucket-cors';
+import { isolated } from '../store/helpers';
+import { cliRedis, cliWorkspace } from './run';
 
 const { cli, file, path } = cliWorkspace('bucket-cors-convert-');
 
@@ -48,17 +46,7 @@ test('lint and explain read every provider’s format: the console list, R2’s 
 });
 
 describe('export --format and import --format: every provider’s format, across buckets', () => {
-  let redis: RedisServerHandle;
-  const { track, disconnectAll } = connectionTracker();
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    disconnectAll();
-    await redis.stop();
-  });
-  const storeArgs = (names: { keyPrefix: string; channel: string }) => storeArguments(redis.url, names);
-  const storeOf = (names: { keyPrefix: string; channel: string }) => new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+  const { storeArgs, storeOf } = cliRedis();
   const PLAIN: CorsConfiguration = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['ETag'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 }] };
   const WITH_ID: CorsConfiguration = { CORSRules: [{ ID: 'web', ...PLAIN.CORSRules[0]! }] };
 
