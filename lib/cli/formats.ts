@@ -1,5 +1,5 @@
 // The command's files through the one format registry (lib/formats): a configuration read with its API's
-// error code, written with what it loses, and the bucket files export writes and import reads (docs/behaviour.md §22.4).
+// error code, written with what it loses, and the bucket files export writes and import reads (express-bucket-cors/docs/behaviour.md §22.4).
 
 import type { CorsConfiguration } from '../core/index.js';
 import type { ConversionWarning } from '../dialects/codec.js';
