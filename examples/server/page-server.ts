@@ -233,7 +233,8 @@ export function createPageServer(options: PageServerOptions): PageServer {
     metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
   });
   app.use('/api', ownHosts, refuseCrossSite());
-  app.use('/api', express.json({ limit: '70kb' }));
+  // The editor's text travels as a JSON string: S3's largest document (64 KB), its quotes escaped, fits.
+  app.use('/api', express.json({ limit: '160kb' }));
 
   /** Runs an API call; S3 errors become JSON `{ error, message }` with the S3 status. */
   const api = (handler: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response) => {
