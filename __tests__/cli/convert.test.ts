@@ -63,6 +63,9 @@ describe('export --format and import --format: every provider’s format, across
     expect(JSON.parse(readFileSync(target, 'utf8'))).toEqual({ format: 'gcs-json', buckets: Object.fromEntries([['__proto__', gcs], ['photos', gcs]]) });
     expect(Object.keys(JSON.parse(readFileSync(target, 'utf8')).buckets)).toEqual(['__proto__', 'photos']);
 
+    // get --to: the same losses on stderr.
+    expect(await cli.run(['get', 'photos', '--to', 'gcs-xml', ...storeArgs(names)])).toMatchObject({ code: 0, stdout: expect.stringContaining('<CorsConfig><Cors><Origins>'), stderr: expect.stringContaining('warning id-dropped: gcs-xml rule 1: ID "web" dropped') });
+
     const strictTarget = path('strict-gcs.json');
     const strict = await cli.run(['export', strictTarget, '--format', 'gcs', '--strict', '--json', ...storeArgs(names)]);
     expect(strict.code).toBe(1);

@@ -84,12 +84,12 @@ export function bucketFileOf(configurations: Readonly<Record<string, CorsConfigu
   return { file: { format: format.name, buckets }, warnings, skipped };
 }
 
-/** The registered format `name`; a usage error otherwise. */
-function registered(name: string): RegisteredFormat {
+/** The registered format `name` (given by `source`); a usage error otherwise. */
+function registered(name: string, source = '--format'): RegisteredFormat {
   try {
     return formatNamed(name);
   } catch (error) {
-    throw cliErrorOf(error, '--format');
+    throw cliErrorOf(error, source);
   }
 }
 
@@ -103,7 +103,7 @@ export interface ImportedBucket {
 /** The format a bucket file is read in: `--format`, which must agree with the file's own `format`, else the file's; `undefined` to detect each value. */
 function importFormat(file: Partial<BucketFile>, formatName: string | undefined, source: string): string | undefined {
   if (file.format !== undefined && typeof file.format !== 'string') throw new CliError(`${source}: "format" must be a format name: ${FORMAT_NAMES.join(', ')}`);
-  const own = file.format === undefined ? undefined : registered(file.format).format.name;
+  const own = file.format === undefined ? undefined : registered(file.format, `${source}: "format"`).format.name;
   const named = formatName === undefined ? undefined : registered(formatName).format.name;
   if (own !== undefined && named !== undefined && own !== named) throw new CliError(`${source} holds ${own} (its "format"), not ${named} as --format says`);
   return named ?? own;

@@ -176,7 +176,11 @@ function addGetCommand(program: Command, setExitCode: SetExitCode): void {
         const stored = await store.get(checkBucket(bucket));
         if (options.json) printJson({ bucket, configuration: stored?.configuration ?? null, version: stored?.version ?? null });
         else if (stored === null) printLines([`bucket ${bucket} has no CORS configuration`]);
-        else process.stdout.write(writeConfiguration(stored.configuration, options.to).document);
+        else {
+          const { document, notes } = writeConfiguration(stored.configuration, options.to);
+          process.stdout.write(document);
+          printNotes(notes);
+        }
         setExitCode(stored === null ? EXIT_REFUSED : EXIT_CLEAN);
       }),
     );
