@@ -8,8 +8,8 @@ import { serializeCorsXml } from 'express-bucket-cors/s3';
 import { Progress } from '../support/internals';
 import { RedisRuleStore } from 'express-bucket-cors';
 import { connectionTracker, isolated, nextBucketEvent, subscribed } from '../store/helpers';
-import { freePort, startRedis, startRedisCluster, type RedisClusterHandle, type RedisServerHandle } from '../support/redis';
-import { cliWorkspace, storeArguments } from './run';
+import { freePort, startRedisCluster, type RedisClusterHandle } from '../support/redis';
+import { cliRedis, cliWorkspace } from './run';
 
 const CLEAN: CorsConfiguration = { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] };
 const WARNED: CorsConfiguration = { CORSRules: [{ ID: 'uploads', AllowedOrigins: ['https://app.example/'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type', 'x-amz-*'] }] };
@@ -25,7 +25,7 @@ describe('files', () => {
     expect(xml.code).toBe(0);
     expect((await cli.run(['lint', path('warned.xml'), '--strict'])).code).toBe(1);
     const report = JSON.parse(xml.stdout);
-    expect(report.format).toBe('xml');
+    expect(report.format).toBe('s3-xml');
     expect(report.warnings.map((warning: { code: string }) => warning.code)).toEqual(['origin-never-matches', 'upload-without-etag', 'sdk-headers-not-allowed']);
     const human = await cli.run(['lint', file('warned.json', JSON.stringify(WARNED))]);
     expect(human.stdout).toContain('warning origin-never-matches: rule 1 ("uploads"): AllowedOrigin "https://app.example/" ends with a slash');
@@ -71,7 +71,7 @@ describe('files', () => {
   test('MediaStore JSON: named, validated by MediaStore\u2019s rules, converted both ways', async () => {
     const policy = [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }];
     const linted = await cli.run(['lint', file('policy.json', JSON.stringify(policy)), '--format', 'mediastore', '--json']);
-    expect(JSON.parse(linted.stdout)).toMatchObject({ format: 'mediastore', warnings: [] });
+    expect(JSON.parse(linted.stdout)).toMatchObject({ format: 'mediastore-json', warnings: [] });
     // Unnamed, a bare list is the S3 console's form (MediaStore's is a subset of it).
     expect(JSON.parse((await cli.run(['lint', path('policy.json'), '--json'])).stdout)).toMatchObject({ format: 's3-console' });
     const toS3 = await cli.run(['convert', path('policy.json'), '--to', 'json']);
@@ -167,20 +167,11 @@ describe('Progress', () => {
 });
 
 describe('the store on a real redis-server', () => {
-  let redis: RedisServerHandle;
-  const { track, disconnectAll } = connectionTracker();
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    disconnectAll();
-    await redis.stop();
-  });
-  const storeArgs = (names: { keyPrefix: string; channel: string }) => storeArguments(redis.url, names);
+  const { storeArgs, storeOf } = cliRedis();
 
   test('put validates, lints, writes and invalidates running servers; get and delete', async () => {
     const names = isolated();
-    const server = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    const server = storeOf(names);
     await subscribed(server);
     const heard = nextBucketEvent(server, 'photos');
     const put = await cli.run(['put', 'photos', file('put.json', JSON.stringify(WARNED)), ...storeArgs(names)]);
@@ -210,7 +201,7 @@ describe('the store on a real redis-server', () => {
 
   test('puts and deletes conditionally, prints the history, and rolls back to the XML served before', async () => {
     const names = isolated();
-    const server = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    const server = storeOf(names);
     const first = JSON.parse((await cli.run(['put', 'photos', file('v1.json', JSON.stringify(CLEAN)), ...storeArgs(names), '--if-absent', '--json'])).stdout) as { version: string };
     const xml = (await cli.run(['get', 'photos', ...storeArgs(names), '--to', 'xml'])).stdout;
     const again = await cli.run(['put', 'photos', file('v1.json', JSON.stringify(CLEAN)), ...storeArgs(names), '--if-absent']);
@@ -233,11 +224,11 @@ describe('the store on a real redis-server', () => {
 
   test('list, export and import every bucket; import validates them all before writing any', async () => {
     const names = isolated();
-    const store = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    const store = storeOf(names);
     const buckets = ['a.photos', 'b-docs', 'c*star', 'd[x]'];
     for (const bucket of buckets) await store.put(bucket, CLEAN);
     // Another prefix's keys are not listed.
-    await new RedisRuleStore({ client: track(new Redis(redis.url)), ...isolated() }).put('other', CLEAN);
+    await storeOf(isolated()).put('other', CLEAN);
     const list = await cli.run(['list', ...storeArgs(names), '--json']);
     expect(JSON.parse(list.stdout)).toEqual({ buckets });
 
@@ -264,7 +255,7 @@ describe('the store on a real redis-server', () => {
 
   test('put: warnings on stderr and exit 0; --strict stores nothing and exits 1; explain reads a stored bucket', async () => {
     const names = isolated();
-    const reader = new RedisRuleStore({ client: track(new Redis(redis.url)), ...names });
+    const reader = storeOf(names);
     const strict = await cli.run(['put', 'photos', file('strict.json', JSON.stringify(WARNED)), ...storeArgs(names), '--strict', '--json']);
     expect(strict.code).toBe(1);
     expect(JSON.parse(strict.stdout)).toMatchObject({ bucket: 'photos', stored: false });

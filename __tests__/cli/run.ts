@@ -4,6 +4,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
+import { RedisRuleStore } from 'express-bucket-cors';
+import { connectionTracker } from '../store/helpers';
+import { startRedis, type RedisServerHandle } from '../support/redis';
 
 const root = join(__dirname, '..', '..');
 
@@ -94,3 +98,32 @@ export function cliWorkspace(prefix: string): CliWorkspace {
 
 /** The options that point a store command at `url` and at one test's key prefix and channel. */
 export const storeArguments = (url: string, names: { keyPrefix: string; channel: string }): string[] => ['--redis', url, '--key-prefix', names.keyPrefix, '--channel', names.channel];
+
+/** What a suite's store tests talk to: a redis-server of their own, and stores on it for one test's names. */
+export interface CliRedis {
+  /** The server's URL (once the suite started). */
+  url(): string;
+  /** `--redis URL --key-prefix … --channel …` for one test's names. */
+  storeArgs(names: { keyPrefix: string; channel: string }): string[];
+  /** A RedisRuleStore on the server under `names`, its connection closed after the suite. */
+  storeOf(names: { keyPrefix: string; channel: string }): RedisRuleStore;
+}
+
+/** Starts a redis-server before the suite's tests and stops it after them, closing every store made with `storeOf`. */
+export function cliRedis(): CliRedis {
+  let redis: RedisServerHandle | undefined;
+  const { track, disconnectAll } = connectionTracker();
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    disconnectAll();
+    await redis?.stop();
+  });
+  const url = (): string => redis!.url;
+  return {
+    url,
+    storeArgs: (names) => storeArguments(url(), names),
+    storeOf: (names) => new RedisRuleStore({ client: track(new Redis(url())), ...names }),
+  };
+}

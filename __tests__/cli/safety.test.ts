@@ -156,7 +156,7 @@ describe('inputs are read within a size limit, as the APIs read them', () => {
     expect(JSON.stringify(policy).length).toBeGreaterThan(300_000);
     const linted = await cli.run(['lint', file('big-policy.json', JSON.stringify(policy, null, 2)), '--format', 'mediastore', '--json']);
     expect(linted.code).toBe(0);
-    expect(JSON.parse(linted.stdout).format).toBe('mediastore');
+    expect(JSON.parse(linted.stdout).format).toBe('mediastore-json');
   });
 
   test('a MediaStore policy with a byte-order mark is read like the S3 formats', async () => {
@@ -164,7 +164,7 @@ describe('inputs are read within a size limit, as the APIs read them', () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     const linted = await cli.run(['lint', file('bom-policy.json', Buffer.concat([bom, Buffer.from(JSON.stringify(policy))])), '--format', 'mediastore', '--json']);
     expect(linted.code).toBe(0);
-    expect(JSON.parse(linted.stdout).format).toBe('mediastore');
+    expect(JSON.parse(linted.stdout).format).toBe('mediastore-json');
     const s3 = await cli.run(['lint', file('bom-s3.json', Buffer.concat([bom, Buffer.from(JSON.stringify(CLEAN))]))]);
     expect(s3.code).toBe(0);
   });

@@ -198,13 +198,13 @@ describe('demo page (examples/public) in headless Chromium', () => {
 
     await page.fill('#rules', JSON.stringify([{ AllowedOrigins: ['*'], AllowedMethods: ['get'] }]));
     await page.click('#save');
-    await rulesStatus().filter({ hasText: 'Not saved: InvalidRequest: Found unsupported HTTP method in CORS config. Unsupported method is get' }).waitFor();
+    await rulesStatus().filter({ hasText: 'Not saved: S3 would refuse it: InvalidRequest: rule 1: AllowedMethods holds the unsupported method "get"' }).waitFor();
     expect(await rulesStatus().getAttribute('class')).toBe('blocked');
     await shot('save-refused');
 
     await page.fill('#rules', '[{ "AllowedOrigins": ');
     await page.click('#save');
-    await rulesStatus().filter({ hasText: 'Not saved: the rules are not valid JSON' }).waitFor();
+    await rulesStatus().filter({ hasText: 'Not saved: InvalidCorsRules: not JSON:' }).waitFor();
     await shot('save-invalid-json');
     // The stored rules are still the sample's.
     await page.click('#load');
@@ -257,9 +257,9 @@ describe('demo page (examples/public) in headless Chromium', () => {
 
     test('AllowedOrigins given as a string is refused in the parser\'s words, as you type and on Save; nothing is stored', async () => {
       await paste('[{ "AllowedOrigins": "http://localhost:7641", "AllowedMethods": ["GET"] }]');
-      await page.locator('#lint li', { hasText: 'Save would be refused: invalid CORS configuration: rule 1: AllowedOrigins must be a list of strings' }).waitFor();
+      await page.locator('#lint li', { hasText: 'Save would be refused: s3-console: S3 would refuse it: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: rule 1: AllowedOrigins must be a list of strings' }).waitFor();
       await page.click('#save');
-      await rulesStatus().filter({ hasText: 'Not saved: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: rule 1: AllowedOrigins must be a list of strings, not "http://localhost:7641"' }).waitFor();
+      await rulesStatus().filter({ hasText: 'Not saved: s3-console: S3 would refuse it: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: rule 1: AllowedOrigins must be a list of strings, not "http://localhost:7641"' }).waitFor();
       expect(await rulesStatus().getAttribute('class')).toBe('blocked');
       await shot('string-origins-refused');
       await expect(storedRules('editor')).rejects.toMatchObject({ name: 'NoSuchCORSConfiguration' });
@@ -269,8 +269,9 @@ describe('demo page (examples/public) in headless Chromium', () => {
       const cli = { CORSRules: [{ ID: 'from-cli', AllowedOrigins: [pageUrl], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 0 }] };
       await paste(JSON.stringify(cli, null, 2));
       await page.click('#save');
-      await rulesStatus().filter({ hasText: "Saved. 1 rule(s) stored, shown as the editor's list." }).waitFor();
+      await rulesStatus().filter({ hasText: "Saved. 1 rule(s) stored (read as s3-json), shown as the editor's list." }).waitFor();
       expect(JSON.parse(await page.inputValue('#rules'))).toEqual(cli.CORSRules);
+      expect(await page.locator('#conversion li').count()).toBe(0);
       expect(await storedRules('editor')).toEqual(cli.CORSRules);
       // The refused text's warning is gone: only the stored rules' own lint remains.
       expect(await page.locator('#lint li', { hasText: 'Save would be refused' }).count()).toBe(0);
@@ -278,22 +279,70 @@ describe('demo page (examples/public) in headless Chromium', () => {
       await shot('cli-shape-saved');
     });
 
-    test('a JSON editor never answers MalformedXML: structural refusals are MalformedJSON naming the problem', async () => {
-      for (const [text, detail] of [
-        ['[]', 'the configuration must have at least one rule'],
-        ['{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": []}]}', 'rule 1: AllowedMethods is required'],
-        ['{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}', 'the editor takes a JSON list of rules'],
+    test('a JSON editor never answers MalformedXML: structural refusals are MalformedJSON naming the problem; what is no rules names every shape', async () => {
+      const shapes = 'The editor takes S3 rules as the console\'s list [{"AllowedOrigins":[…],"AllowedMethods":[…],…}], the AWS CLI\'s {"CORSRules":[…]} or the XML <CORSConfiguration>, or another provider\'s rules';
+      for (const [text, status] of [
+        ['[]', `Not saved: InvalidCorsRules: an empty list is no CORS configuration format this reads. ${shapes}`],
+        ['{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": []}]}', 'Not saved: S3 would refuse it: MalformedJSON: rule 1: AllowedMethods is required'],
+        ['{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}', `Not saved: InvalidCorsRules: an object with keys AllowedOrigins, AllowedMethods is no CORS configuration format this reads. ${shapes}`],
       ] as const) {
         await paste(text);
         await page.click('#save');
-        await rulesStatus().filter({ hasText: `Not saved: MalformedJSON: The JSON you provided was not well-formed or did not validate against our published schema: ${detail}` }).waitFor();
+        await rulesStatus().filter({ hasText: status }).waitFor();
         expect(await page.textContent('body')).not.toContain('MalformedXML');
       }
       // A method S3 refuses keeps S3's own InvalidRequest, also for the CLI's shape.
       await paste('{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["get"]}]}');
       await page.click('#save');
-      await rulesStatus().filter({ hasText: 'Not saved: InvalidRequest: Found unsupported HTTP method in CORS config. Unsupported method is get' }).waitFor();
+      await rulesStatus().filter({ hasText: 'Not saved: S3 would refuse it: InvalidRequest: rule 1: AllowedMethods holds the unsupported method "get"' }).waitFor();
       expect((await storedRules('editor'))?.[0]?.ID).toBe('from-cli');
+    });
+
+    test('S3\'s XML pasted saves as the same rules, the editor then showing them as its list', async () => {
+      const rules = [{ ID: 'from-xml', AllowedHeaders: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: [pageUrl], ExposeHeaders: ['ETag'], MaxAgeSeconds: 60 }];
+      await paste(`<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><CORSRule><ID>from-xml</ID><AllowedOrigin>${pageUrl}</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>60</MaxAgeSeconds></CORSRule></CORSConfiguration>`);
+      await page.click('#save');
+      await rulesStatus().filter({ hasText: "Saved. 1 rule(s) stored (read as s3-xml), shown as the editor's list." }).waitFor();
+      expect(await storedRules('editor')).toEqual(rules);
+      expect(JSON.parse(await page.inputValue('#rules'))).toEqual(rules);
+      expect(await page.locator('#conversion li').count()).toBe(0);
+    });
+
+    test('a Google Cloud Storage list pasted shows what converting loses as you type, saves as S3 rules, and keeps the warnings shown', async () => {
+      const gcs = [
+        { origin: [pageUrl], method: ['GET', 'PATCH'], responseHeader: ['ETag', 'Content-Type'], maxAgeSeconds: 600 },
+        { origin: [pageUrl], method: ['PUT'], responseHeader: ['x-amz-meta-note'] },
+      ];
+      await paste(JSON.stringify(gcs, null, 2));
+      await page.locator('#conversion li', { hasText: 'Converting from gcs-json: rule 1: Google Cloud Storage method "PATCH" dropped: S3 rules allow only GET, PUT, HEAD, POST, DELETE (method-dropped)' }).waitFor();
+      await page.click('#save');
+      await rulesStatus().filter({ hasText: "Saved. 2 rule(s) stored (read as gcs-json with 1 conversion warning(s)), shown as the editor's list." }).waitFor();
+      const expected = [
+        { AllowedHeaders: ['ETag', 'Content-Type'], AllowedMethods: ['GET'], AllowedOrigins: [pageUrl], ExposeHeaders: ['ETag', 'Content-Type'], MaxAgeSeconds: 600 },
+        { AllowedHeaders: ['x-amz-meta-note'], AllowedMethods: ['PUT'], AllowedOrigins: [pageUrl], ExposeHeaders: ['x-amz-meta-note'] },
+      ];
+      expect(await storedRules('editor')).toEqual(expected);
+      expect(JSON.parse(await page.inputValue('#rules'))).toEqual(expected);
+      // The editor now holds S3's list (linted: its upload rule lacks the SDK's headers); what the Save
+      // converted stays on screen until the rules are edited.
+      await page.locator('#lint li', { hasText: 'sdk-headers-not-allowed' }).waitFor();
+      const warnings = page.locator('#conversion li');
+      expect(await warnings.allTextContents()).toEqual(['Converted from gcs-json: rule 1: Google Cloud Storage method "PATCH" dropped: S3 rules allow only GET, PUT, HEAD, POST, DELETE (method-dropped)']);
+      await shot('gcs-converted');
+      await page.focus('#rules');
+      await page.keyboard.press('End');
+      await page.keyboard.insertText(' ');
+      await page.locator('#conversion li').first().waitFor({ state: 'detached' });
+    });
+
+    test('Azure\'s XML pasted: MERGE dropped, and a preflight Azure answers differently than S3 named (selection-differs)', async () => {
+      await paste(`<Cors><CorsRule><AllowedOrigins>${pageUrl}</AllowedOrigins><AllowedMethods>PUT,MERGE</AllowedMethods><AllowedHeaders>content-type</AllowedHeaders><ExposedHeaders>ETag</ExposedHeaders><MaxAgeInSeconds>0</MaxAgeInSeconds></CorsRule><CorsRule><AllowedOrigins>${pageUrl}</AllowedOrigins><AllowedMethods>PUT</AllowedMethods><AllowedHeaders>*</AllowedHeaders><ExposedHeaders></ExposedHeaders><MaxAgeInSeconds>0</MaxAgeInSeconds></CorsRule></Cors>`);
+      await page.locator('#conversion li', { hasText: 'Converting from azure-xml: rule 1: Azure Storage method "MERGE" dropped' }).waitFor();
+      await page.locator('#conversion li', { hasText: '(selection-differs)' }).first().waitFor();
+      await page.click('#save');
+      await rulesStatus().filter({ hasText: '2 rule(s) stored (read as azure-xml with' }).waitFor();
+      expect((await storedRules('editor'))?.map((rule) => rule.AllowedMethods)).toEqual([['PUT'], ['PUT']]);
+      await page.locator('#conversion li', { hasText: 'Converted from azure-xml:' }).first().waitFor();
     });
   });
 

@@ -1,5 +1,7 @@
 // Each format's shape, limits and vocabulary; detection and its errors; losses found by comparing decisions.
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { convert, DIALECTS, FORMAT_NAMES, parseConfiguration, type ConversionWarning, type CorsConfiguration, type CorsRule } from 'express-bucket-cors';
 import { selectionDifferences } from 'express-bucket-cors/core';
 
@@ -27,14 +29,33 @@ describe('reading: every S3 shape anywhere, the format detected, a clear error w
   });
 
   test('no shape fits: the error says what the document is and names every shape expected', () => {
-    const error = problemsOf(() => parseConfiguration('{"cors_rules":[]}'));
+    const error = problemsOf(() => parseConfiguration('{"policy":[]}'));
     expect(error.code).toBe('unrecognized');
-    expect(error.problems[0]).toBe('an object with keys cors_rules is no CORS configuration format this reads; expected one of');
+    expect(error.problems[0]).toBe('an object with keys policy is no CORS configuration format this reads; expected one of');
     for (const name of ['s3-json: {"CORSRules"', 's3-console: [{"AllowedOrigins"', 'gcs-json: [{"origin"', 'azure-xml: <Cors>', 'b2-json: [{"corsRuleName"', 'r2-json: {"rules"'])
       expect(error.problems.some((problem) => problem.startsWith(name))).toBe(true);
     expect(problemsOf(() => parseConfiguration('<Rules/>')).problems[0]).toContain('an XML document with root <Rules>');
     expect(problemsOf(() => parseConfiguration('hello')).code).toBe('unrecognized');
     expect(problemsOf(() => parseConfiguration('[]')).problems[0]).toContain('an empty list');
+  });
+
+  test('a near miss of S3\u2019s JSON is S3\u2019s refusal naming the fix, with S3\u2019s code; other providers\u2019 keys are not near misses', () => {
+    expect(problemsOf(() => parseConfiguration('{"CorsRules":[]}'))).toMatchObject({ code: 'malformed', apiCode: 'MalformedJSON', problems: [expect.stringContaining('unknown key "CorsRules" at the top level (did you mean "CORSRules"?)')] });
+    expect(problemsOf(() => parseConfiguration('{"CORSConfiguration":{"CORSRules":[]}}')).problems[0]).toContain('the rules are wrapped in "CORSConfiguration"');
+    expect(parseConfiguration('{"corsRules":[{"allowedOrigins":["*"],"allowedMethods":["GET"],"allowedHeaders":[],"exposedHeaders":[],"maxAgeInSeconds":0}]}').format.name).toBe('azure-json');
+    expect(parseConfiguration('{"cors":[{"origin":["*"],"method":["GET"]}]}').format.name).toBe('gcs-json');
+  });
+
+  test('invalid rules carry S3\u2019s code: a JSON document\u2019s structural failure is MalformedJSON, an XML one\u2019s MalformedXML; invalid UTF-8 too', () => {
+    expect(problemsOf(() => parseConfiguration('{"CORSRules":[]}'))).toMatchObject({ apiCode: 'MalformedJSON' });
+    expect(problemsOf(() => parseConfiguration('[{"origin":["*"],"method":["get"]}]'))).toMatchObject({ code: 'malformed' });
+    expect(problemsOf(() => parseConfiguration('{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["get"]}]}'))).toMatchObject({ apiCode: 'InvalidRequest' });
+    expect(problemsOf(() => parseConfiguration(new Uint8Array([0x20, 0x3c, 0xff])))).toMatchObject({ code: 'malformed', apiCode: 'MalformedXML' });
+    expect(problemsOf(() => parseConfiguration(new Uint8Array([0x7b, 0xff])))).toMatchObject({ code: 'malformed', apiCode: 'MalformedJSON' });
+    // Text is held to PutBucketCors's 64 KB; a parsed value (a bucket of an export file) is not.
+    const big = { CORSRules: [{ AllowedOrigins: Array.from({ length: 3_000 }, (_, i) => `https://${i}.example.com`), AllowedMethods: ['GET'] }] };
+    expect(problemsOf(() => parseConfiguration(JSON.stringify(big)))).toMatchObject({ apiCode: 'MaxMessageLengthExceeded' });
+    expect(parseConfiguration(big).configuration).toEqual(big);
   });
 
   test('a format named but not matching: malformed, naming the field; an unknown name suggests the near ones', () => {
@@ -55,6 +76,18 @@ describe('reading: every S3 shape anywhere, the format detected, a clear error w
   test('every format, alias and dialect name is a name convert takes', () => {
     expect(FORMAT_NAMES).toEqual(expect.arrayContaining(['s3', 'gcs', 'azure', 'b2', 'r2', 'mediastore', 's3-xml', 'xml', 's3-json', 'json', 's3-console', 'gcs-json', 'gcs-xml', 'azure-xml', 'azure-json', 'b2-json', 'r2-json', 'r2-dashboard', 'mediastore-json']));
     expect(DIALECTS.map((dialect) => [dialect.name, dialect.selection])).toEqual([['s3', 'first-match'], ['gcs', 'origin-and-method'], ['azure', 'origin-and-method'], ['b2', 'first-match'], ['r2', 'first-match'], ['mediastore', 'first-match']]);
+  });
+
+  test('a dialect of formats is three files in its folder and two lines of the registry, as docs/behaviour.md §23.6 states', () => {
+    const root = join(__dirname, '..', '..', 'lib');
+    const registry = readFileSync(join(root, 'formats', 'registry.ts'), 'utf8').split('\n');
+    for (const { name } of DIALECTS.filter((dialect) => dialect.name !== 's3' && dialect.name !== 'mediastore')) {
+      expect([name, readdirSync(join(root, 'dialects', name)).sort()]).toEqual([name, ['formats.ts', 'index.ts', 'profile.ts']]);
+      const constant = `${name.toUpperCase()}_FORMATS`;
+      expect(registry.filter((line) => line.includes(constant))).toEqual([`import { ${constant} } from '../dialects/${name}/index.js';`, expect.stringContaining('export const DIALECTS')]);
+    }
+    // S3 and MediaStore add one formats.ts to their existing folders.
+    for (const name of ['s3', 'mediastore']) expect(readdirSync(join(root, 'dialects', name))).toContain('formats.ts');
   });
 });
 

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convert, parseConfiguration, type CorsConfiguration } from 'express-bucket-cors';
+import { convert, FORMATS, parseConfiguration, type CorsConfiguration } from 'express-bucket-cors';
 
 const golden = (file: string) => readFileSync(join(__dirname, 'golden', file), 'utf8');
 const codes = (warnings: ReadonlyArray<{ code: string }>) => warnings.map((warning) => warning.code);
@@ -10,6 +10,8 @@ const codes = (warnings: ReadonlyArray<{ code: string }>) => warnings.map((warni
 interface Golden {
   readonly file: string;
   readonly format: string;
+  /** The format detection picks when it is not `format` (a MediaStore policy is a bare list, read as the S3 console's): then read by name. */
+  readonly detectedAs?: string;
   readonly rules: CorsConfiguration['CORSRules'];
   readonly readWarnings: readonly string[];
   /** The document the rules write back to in `format`, parsed (JSON) or as text (XML). */
@@ -75,6 +77,36 @@ const GOLDEN: readonly Golden[] = [
     backWarnings: [],
   },
   {
+    file: 'r2-dashboard.json',
+    format: 'r2-dashboard',
+    detectedAs: 's3-console',
+    rules: [{ AllowedOrigins: ['https://app.example.com'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['content-type'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3600 }],
+    readWarnings: [],
+    back: [{ AllowedHeaders: ['content-type'], AllowedMethods: ['GET', 'PUT'], AllowedOrigins: ['https://app.example.com'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3600 }],
+    backWarnings: [],
+  },
+  {
+    file: 's3.xml',
+    format: 's3-xml',
+    rules: [
+      { AllowedOrigins: ['http://www.example1.com'], AllowedMethods: ['PUT', 'POST', 'DELETE'], AllowedHeaders: ['*'] },
+      { AllowedOrigins: ['http://www.example2.com'], AllowedMethods: ['PUT', 'POST', 'DELETE'], AllowedHeaders: ['*'] },
+      { AllowedOrigins: ['*'], AllowedMethods: ['GET'] },
+    ],
+    readWarnings: [],
+    back: '<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><CORSRule><AllowedHeader>*</AllowedHeader><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedOrigin>http://www.example1.com</AllowedOrigin></CORSRule><CORSRule><AllowedHeader>*</AllowedHeader><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedOrigin>http://www.example2.com</AllowedOrigin></CORSRule><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>\n',
+    backWarnings: [],
+  },
+  {
+    file: 'mediastore.json',
+    format: 'mediastore-json',
+    detectedAs: 's3-console',
+    rules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], MaxAgeSeconds: 3000 }],
+    readWarnings: [],
+    back: [{ AllowedOrigins: ['*'], AllowedHeaders: ['*'], AllowedMethods: ['GET', 'HEAD'], MaxAgeSeconds: 3000 }],
+    backWarnings: [],
+  },
+  {
     file: 's3-cli.json',
     format: 's3-json',
     rules: [{ ID: 'uploads', AllowedOrigins: ['http://www.example.com'], AllowedMethods: ['PUT', 'POST', 'DELETE'], AllowedHeaders: ['*'], ExposeHeaders: ['x-amz-server-side-encryption', 'x-amz-request-id', 'x-amz-id-2'], MaxAgeSeconds: 3000 }],
@@ -84,9 +116,14 @@ const GOLDEN: readonly Golden[] = [
   },
 ];
 
-describe.each(GOLDEN)('$file', ({ file, format, rules, readWarnings, back, backWarnings }) => {
-  test(`is detected as ${format} and reads into the S3 rules stated`, () => {
-    const parsed = parseConfiguration(golden(file));
+test('every registered format has its golden file', () => {
+  expect(FORMATS.map(({ format }) => format.name).filter((name) => !GOLDEN.some((entry) => entry.format === name))).toEqual([]);
+});
+
+describe.each(GOLDEN)('$file as $format', ({ file, format, detectedAs, rules, readWarnings, back, backWarnings }) => {
+  test(`is detected as ${detectedAs ?? format} and reads into the S3 rules stated`, () => {
+    expect(parseConfiguration(golden(file)).format.name).toBe(detectedAs ?? format);
+    const parsed = parseConfiguration(golden(file), { format });
     expect(parsed.format.name).toBe(format);
     expect(parsed.configuration.CORSRules).toEqual(rules);
     expect(codes(parsed.warnings)).toEqual(readWarnings);
@@ -122,6 +159,12 @@ describe('lossy cases of the golden rules, each with its warning', () => {
     expect(codes(there.warnings)).toEqual(['operation-dropped']);
     expect(there.warnings[0]!.message).toContain('b2_download_file_by_name');
     expect(JSON.parse(convert(there.document, { to: 'b2' }).document)[0].allowedOperations).toEqual(['s3_get', 's3_head']);
+  });
+
+  test('S3 XML → MediaStore: POST dropped from the rules that allow it; MediaStore → S3 exact', () => {
+    const { warnings } = convert(golden('s3.xml'), { to: 'mediastore' });
+    expect(warnings.map(({ code, rule }) => [code, rule])).toEqual([['method-dropped', 0], ['method-dropped', 1]]);
+    expect(convert(golden('mediastore.json'), { from: 'mediastore', to: 's3-xml', strict: true }).warnings).toEqual([]);
   });
 
   test('strict refuses each lossy golden conversion, and accepts the exact ones', () => {

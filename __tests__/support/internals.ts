@@ -15,3 +15,4 @@ export { parseAmzDate } from '../../lib/sigv4/time';
 export { readOptions, wholeNumber } from '../../lib/options';
 export { compileBucketPattern } from '../../lib/cli/glob';
 export { DIFF_READ_BATCH } from '../../lib/cli/commands/diff';
+export { bucketFileOf, readBucketFile } from '../../lib/cli/formats';

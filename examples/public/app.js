@@ -17,8 +17,10 @@ async function pageApi(method, path, body) {
   const json = method !== 'GET';
   const response = await fetch(path, { method, headers: json ? { 'content-type': 'application/json' } : {}, body: json ? JSON.stringify(body ?? {}) : undefined });
   const data = await response.json();
-  if (!response.ok) throw Object.assign(new Error(`${data.error}: ${data.message}`), { code: data.error });
-  return data;
+  if (response.ok) return data;
+  // The code once: a refusal of the rules editor names S3's code in its message already.
+  const message = String(data.message).includes(`${data.error}: `) ? data.message : `${data.error}: ${data.message}`;
+  throw Object.assign(new Error(message), { code: data.error });
 }
 
 const bucket = () => $('bucket').value.trim();
@@ -117,9 +119,35 @@ function addLintItem(text) {
 }
 
 /**
- * Lint warnings for the rules in the editor, shown as you type (a short pause after the last key):
- * either shape the editor takes; rules S3 would refuse get lint's RuleViolationError, in Save's words.
- * Warnings of older text are cleared at once, and only the latest text's answer is shown.
+ * What converting the editor's rules to S3's lost (another provider's rules: GCS, Azure, B2, R2), one
+ * item per warning with its code; `verb` says when (as you type, or what the last Save stored).
+ */
+function showConversion(verb, format, warnings) {
+  $('conversion').textContent = '';
+  for (const warning of warnings) {
+    const item = document.createElement('li');
+    item.textContent = `${verb} ${format}: ${warning.message} (${warning.code})`;
+    $('conversion').append(item);
+  }
+}
+
+/** What the last Save converted, kept on screen until the rules are edited (the editor then shows S3's list). */
+let savedConversion = null;
+
+/** The editor's text is replaced (loaded, sample, saved, deleted): what a Save converted no longer applies unless `kept`. */
+function setEditor(text, kept = null) {
+  $('rules').value = text;
+  savedConversion = kept;
+  showConversion(kept?.verb ?? '', kept?.format ?? '', kept?.warnings ?? []);
+  lintEditor();
+}
+
+/**
+ * Lint warnings for the rules in the editor, shown as you type (a short pause after the last key): the
+ * text is read on the server as Save reads it, in any shape the editor takes (S3's list, the AWS CLI's
+ * {"CORSRules": [...]}, XML, or another provider's rules with what converting them loses); rules that
+ * cannot be saved say why, in Save's words. Warnings of older text are cleared at once, and only the
+ * latest text's answer is shown.
  */
 let lintTimer;
 let lintRound = 0;
@@ -127,20 +155,18 @@ function lintEditor() {
   clearTimeout(lintTimer);
   $('lint').textContent = '';
   const round = ++lintRound;
+  const text = $('rules').value;
+  if (text.trim() === '') return;
   lintTimer = setTimeout(async () => {
-    let rules;
     try {
-      rules = JSON.parse($('rules').value);
-    } catch {
-      return; // not JSON yet: Save says so
-    }
-    try {
-      const { warnings } = await pageApi('POST', '/api/lint', { rules });
+      const { format, conversionWarnings, warnings } = await pageApi('POST', '/api/lint', { text });
       if (round !== lintRound) return;
+      if (savedConversion === null) showConversion('Converting from', format, conversionWarnings);
       for (const warning of warnings) addLintItem(`${warning.message} (${warning.code})`);
     } catch (error) {
       if (round !== lintRound) return;
-      addLintItem(error.code === 'RuleViolationError' || error.code === 'MalformedJSON' ? `Save would be refused: ${error.message.replace(/^\w+: /, '')}` : `Could not lint: ${error.message}`);
+      if (savedConversion === null) showConversion('', '', []);
+      addLintItem(`Save would be refused: ${error.message}`);
     }
   }, 300);
 }
@@ -153,13 +179,12 @@ function setRulesStatus(text, kind = 'muted') {
 /** The editor always shows the named bucket's rules (or nothing), so Save never copies another bucket's. */
 async function loadRules() {
   const name = bucket();
-  $('rules').value = '';
+  setEditor('');
   $('rules-bucket').textContent = name;
   try {
     const { rules } = await pageApi('GET', `/api/cors?bucket=${encodeURIComponent(name)}`);
     if (name !== bucket()) return; // the name changed meanwhile: that load wins
-    $('rules').value = rules === null ? '' : JSON.stringify(rules, null, 2);
-    lintEditor();
+    setEditor(rules === null ? '' : JSON.stringify(rules, null, 2));
     setRulesStatus(rules === null ? 'This bucket has no CORS configuration: every cross-origin call is blocked.' : `${rules.length} rule(s) loaded.`);
   } catch (error) {
     // Not an error of the user's: the bucket is simply not made yet (the default name on a fresh page).
@@ -247,39 +272,34 @@ $('create').onclick = guard(async () => {
 });
 $('bucket').onchange = guard(loadRules);
 $('load').onclick = guard(loadRules);
-$('rules').oninput = lintEditor;
-$('sample').onclick = () => {
-  $('rules').value = JSON.stringify(config.sampleRules, null, 2);
+$('rules').oninput = () => {
+  savedConversion = null;
   lintEditor();
+};
+$('sample').onclick = () => {
+  setEditor(JSON.stringify(config.sampleRules, null, 2));
   setRulesStatus('Sample inserted (not saved yet).');
 };
 $('save').onclick = guard(async () => {
   const name = bucket();
-  let rules;
-  try {
-    rules = JSON.parse($('rules').value);
-  } catch (error) {
-    setRulesStatus(`Not saved: the rules are not valid JSON (${error.message}).`, 'blocked');
-    return;
-  }
   let saved;
   try {
-    saved = await pageApi('PUT', '/api/cors', { bucket: name, rules });
+    saved = await pageApi('PUT', '/api/cors', { bucket: name, text: $('rules').value });
   } catch (error) {
     setRulesStatus(`Not saved: ${error.message}`, 'blocked');
     log(`PutBucketCors ${name}: refused, ${error.message}`, 'blocked');
     return;
   }
-  // What was stored, in the shape the editor shows (a pasted {"CORSRules": [...]} becomes its list).
-  $('rules').value = JSON.stringify(saved.rules, null, 2);
-  lintEditor();
-  setRulesStatus(`Saved. ${saved.rules.length} rule(s) stored, shown as the editor's list.`, 'ok');
+  // What was stored, in the shape the editor shows (a pasted {"CORSRules": [...]}, XML or another provider's rules become S3's list).
+  const converted = saved.conversionWarnings.length > 0 ? { verb: 'Converted from', format: saved.format, warnings: saved.conversionWarnings } : null;
+  setEditor(JSON.stringify(saved.rules, null, 2), converted);
+  const losses = converted === null ? '' : ` with ${converted.warnings.length} conversion warning(s)`;
+  setRulesStatus(`Saved. ${saved.rules.length} rule(s) stored (read as ${saved.format}${losses}), shown as the editor's list.`, 'ok');
   log(`PutBucketCors ${name}: saved`, 'ok');
 });
 $('remove').onclick = guard(async () => {
   await pageApi('DELETE', '/api/cors', { bucket: bucket() });
-  $('rules').value = '';
-  lintEditor();
+  setEditor('');
   setRulesStatus('Deleted: cross-origin calls are now blocked.');
   log(`DeleteBucketCors ${bucket()}: deleted`, 'ok');
 });

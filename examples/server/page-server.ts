@@ -18,8 +18,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import createDebug from 'debug';
 import express from 'express';
 import type { Request, Response } from 'express';
+import { convert, DIALECTS, isConversionError, type ConversionWarning } from 'express-bucket-cors';
 import { lint, type CorsConfiguration } from 'express-bucket-cors/core';
-import { isS3Error, parseCorsJson, S3_LINT_PACKS, S3Errors, serializeCorsJson, validateCorsConfiguration } from 'express-bucket-cors/s3';
+import { isS3Error, S3_LINT_PACKS, serializeCorsJson } from 'express-bucket-cors/s3';
 import { isContainerName } from 'express-bucket-cors/mediastore';
 import { MEDIASTORE_DATA_PATH, MEDIASTORE_SERVICE } from './mediastore.js';
 import { createDemoMetrics } from './metrics.js';
@@ -86,23 +87,47 @@ export function sampleRules(origin: string): CORSRule[] {
   ];
 }
 
-/** What the editor takes, said whenever it gets something else. */
-export const EDITOR_SHAPES = 'the editor takes a JSON list of rules (the shape it shows: the CORSRules of get-bucket-cors) or the AWS CLI\'s {"CORSRules": [...]}.';
+/** What the editor takes, said whenever it gets something else: S3's shapes, then every other provider the library reads, with its default shape. */
+export const EDITOR_SHAPES =
+  'The editor takes S3 rules as the console\'s list [{"AllowedOrigins":[…],"AllowedMethods":[…],…}], the AWS CLI\'s {"CORSRules":[…]} or the XML <CORSConfiguration>, ' +
+  `or another provider's rules, converted to S3's: ${DIALECTS.filter((dialect) => dialect.name !== 's3').map((dialect) => `${dialect.title} ${dialect.formats[0]!.shape}`).join('; ')}.`;
 
-/** The editor's JSON as a configuration document: its list of rules, or the AWS CLI's `{"CORSRules": […]}` as it is. */
-function editorDocument(value: unknown): unknown {
-  if (Array.isArray(value)) return { CORSRules: value };
-  if (typeof value === 'object' && value !== null && 'CORSRules' in value) return value;
-  throw S3Errors.malformedJson(EDITOR_SHAPES);
+/** How the registry's `unrecognized` problem ends, before it lists its shapes. */
+const SHAPES_FOLLOW = '; expected one of';
+
+/** Rules the editor cannot save: `name` is the API's code when the format's reader is an API's own (`MalformedJSON`, `InvalidRequest`). */
+class EditorRulesError extends Error {
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** The editor's rules as S3 rules, the format they were written in, and what converting them lost. */
+export interface EditorRules {
+  readonly format: string;
+  readonly configuration: CorsConfiguration;
+  readonly warnings: readonly ConversionWarning[];
 }
 
 /**
- * The editor's rules as the library reads a JSON PutBucketCors body (`parseCorsJson`, then S3's
- * validation worded for JSON), so the SDK only ever sends what S3 would store, and a refusal says
- * what is wrong (`MalformedJSON: …: rule 1: AllowedOrigins must be a list of strings, not "…"`).
+ * The editor's text as the library reads any provider's CORS rules (`convert` to S3's JSON, the format
+ * detected): S3's own shapes as S3 reads them (its codes and words), another provider's converted with
+ * every loss a warning, so the SDK only ever sends what S3 would store. Whatever is not rules names
+ * every shape the editor takes.
  */
-export function editorConfiguration(value: unknown): CorsConfiguration {
-  return validateCorsConfiguration(parseCorsJson(JSON.stringify(editorDocument(value))), 'json');
+export function editorRules(text: unknown): EditorRules {
+  if (typeof text !== 'string' || text.trim() === '') throw new EditorRulesError('NoRules', `Nothing to read. ${EDITOR_SHAPES}`);
+  try {
+    const { configuration, from, warnings } = convert(text, { to: 's3-json' });
+    return { format: from, configuration, warnings };
+  } catch (error) {
+    if (!isConversionError(error)) throw error;
+    // For a document of no known shape, the editor's own list of shapes instead of the registry's.
+    const what = error.problems[0] ?? '';
+    const message = error.code === 'unrecognized' ? `${what.endsWith(SHAPES_FOLLOW) ? what.slice(0, -SHAPES_FOLLOW.length) : what}. ${EDITOR_SHAPES}` : error.problems.join('; ');
+    throw new EditorRulesError(error.apiCode ?? 'InvalidCorsRules', message);
+  }
 }
 
 /** The bucket a path-style URL names (`''` for the service root). */
@@ -208,7 +233,8 @@ export function createPageServer(options: PageServerOptions): PageServer {
     metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
   });
   app.use('/api', ownHosts, refuseCrossSite());
-  app.use('/api', express.json({ limit: '70kb' }));
+  // The editor's text travels as a JSON string: S3's largest document (64 KB), its quotes escaped, fits.
+  app.use('/api', express.json({ limit: '160kb' }));
 
   /** Runs an API call; S3 errors become JSON `{ error, message }` with the S3 status. */
   const api = (handler: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response) => {
@@ -254,13 +280,14 @@ export function createPageServer(options: PageServerOptions): PageServer {
       return 'unknown';
     }
   };
-  // Validated here first: the SDK would iterate a string of origins into one-character origins.
+  // Read and validated here first (the SDK would iterate a string of origins into one-character origins):
+  // the editor's text in any provider's format, stored as the S3 rules it converts to.
   app.put('/api/cors', api(async (req) => {
     const Bucket = bucketOf(req);
-    const configuration = editorConfiguration(req.body?.rules);
+    const { format, configuration, warnings } = editorRules(req.body?.text);
     const CORSRules = (JSON.parse(serializeCorsJson(configuration)) as { CORSRules: CORSRule[] }).CORSRules;
     await s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules } }));
-    return { saved: true, rules: CORSRules };
+    return { saved: true, format, rules: CORSRules, conversionWarnings: warnings };
   }));
   app.delete('/api/cors', api(async (req) => {
     await s3.send(new DeleteBucketCorsCommand({ Bucket: bucketOf(req) }));
@@ -301,11 +328,11 @@ export function createPageServer(options: PageServerOptions): PageServer {
     const state = bucket === '' ? 'unknown' : await bucketState(bucket);
     return { bucket, bucketState: state, explanation: await explain(url, upper, names, originOf(req), state), ...(await ruleLevel(url, upper, names, originOf(req))) };
   }));
-  // Lint warnings for the rules being edited (nothing is stored): the editor shows them as you type.
-  // lint() validates first: rules S3 would refuse answer 400 RuleViolationError in validation's words.
+  // The rules being edited, read as Save reads them (nothing is stored): the editor shows, as you type,
+  // the format it read, what converting another provider's rules lost, and the lint warnings.
   app.post('/api/lint', api(async (req) => {
-    const document = editorDocument((req.body as { rules?: unknown } | undefined)?.rules);
-    return { warnings: lint(document as CorsConfiguration, { packs: S3_LINT_PACKS }) };
+    const { format, configuration, warnings } = editorRules((req.body as { text?: unknown } | undefined)?.text);
+    return { format, conversionWarnings: warnings, warnings: lint(configuration, { packs: S3_LINT_PACKS }) };
   }));
 
   /**

@@ -21,6 +21,7 @@ Examples:
   REDIS_URL=redis://:PASSWORD@10.0.0.5:6379 bucket-cors list --json
   bucket-cors export all.json --redis redis://127.0.0.1:6379
   bucket-cors diff --template standard.json --buckets 'media-*' --redis redis://127.0.0.1:6379
+  bucket-cors import gcs-buckets.json --format gcs --strict --redis redis://127.0.0.1:6379
   bucket-cors doctor https://s3.example.com --bucket photos --origin https://app.example.com
 
 Every Redis command takes --redis URL, REDIS_URL by default; connecting and each command are bounded
@@ -51,7 +52,7 @@ function packageVersion(): string {
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: SetExitCode): Command {
   const program = new Command('bucket-cors')
-    .description('Lint, explain and convert S3 and MediaStore CORS configurations; manage the rules express-bucket-cors servers read from Redis; doctor a live endpoint.')
+    .description("Lint, explain and convert CORS configurations in every provider's format (S3's, MediaStore's and others'); manage the rules express-bucket-cors servers read from Redis, export and import them in any format; doctor a live endpoint.")
     .version(packageVersion(), '-V, --version', 'print the version of express-bucket-cors')
     .exitOverride()
     .showHelpAfterError()

@@ -50,22 +50,29 @@ export interface ConversionWarning {
   readonly message: string;
 }
 
-/** A document as the registry hands it to formats: parsed JSON, or XML with its root element's name. */
-export type CorsDocument = { readonly syntax: 'json'; readonly value: unknown } | { readonly syntax: 'xml'; readonly root: string; readonly text: string };
+/**
+ * A document as the registry hands it to formats: parsed JSON (with the text it was parsed from, when
+ * it came as text: an API's reader may hold it to its size limit), or XML with its root element's name.
+ */
+export type CorsDocument = { readonly syntax: 'json'; readonly value: unknown; readonly text?: string } | { readonly syntax: 'xml'; readonly root: string; readonly text: string };
 
 /**
  * Thrown by a format for a document of the wrong shape, or for a configuration it cannot write within
- * its limits; `problems` lists each reason, `format` names the format.
+ * its limits; `problems` lists each reason, `format` names the format, and `apiCode` the error code
+ * the provider's API answers such a document with (S3's `MalformedJSON`, MediaStore's
+ * `ValidationException`), when the format's reader is that API's own.
  */
 export class FormatError extends Error {
   readonly format: string;
   readonly problems: readonly string[];
+  readonly apiCode: string | undefined;
 
-  constructor(format: string, problems: readonly string[]) {
+  constructor(format: string, problems: readonly string[], apiCode?: string) {
     super(`${format}: ${problems.join('; ')}`);
     this.name = 'FormatError';
     this.format = format;
     this.problems = problems;
+    this.apiCode = apiCode;
   }
 }
 
@@ -88,6 +95,11 @@ export interface CorsFormat {
   readonly shape: string;
   /** Whether `document` has this format's shape (its root element, or its top-level keys). Cheap; no validation. */
   recognizes(document: CorsDocument): boolean;
+  /**
+   * Whether a document no format recognises is a near miss of this one (a misspelt key), which its
+   * reader then refuses naming the fix, rather than an error listing every shape. Default: never.
+   */
+  resembles?(document: CorsDocument): boolean;
   /** The document's rules as an S3 configuration; throws a {@link FormatError} naming the field for a malformed one. */
   read(document: CorsDocument): Converted<CorsConfiguration>;
   /** The configuration as a document of this format; throws a {@link FormatError} past the format's limits. */

@@ -19,13 +19,19 @@ export class ConversionError extends Error {
   readonly problems: readonly string[];
   /** The losses of a refused `strict` conversion; empty otherwise. */
   readonly warnings: readonly ConversionWarning[];
+  /**
+   * For `malformed` and `invalid`: the error code the provider's API answers the document with (S3's
+   * `MalformedXML`, `MalformedJSON`, `InvalidRequest`…; MediaStore's `ValidationException`), when known.
+   */
+  readonly apiCode: string | undefined;
 
-  constructor(code: ConversionErrorCode, problems: readonly string[], warnings: readonly ConversionWarning[] = []) {
+  constructor(code: ConversionErrorCode, problems: readonly string[], warnings: readonly ConversionWarning[] = [], apiCode?: string) {
     super(problems.join('; '));
     this.name = 'ConversionError';
     this.code = code;
     this.problems = problems;
     this.warnings = warnings;
+    this.apiCode = apiCode;
   }
 }
 

@@ -20,21 +20,28 @@ export interface ParsedConfiguration extends RegisteredFormat {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Bytes as strict UTF-8 text; invalid bytes are refused as S3 refuses such a body, in the syntax it starts with. */
+function textOf(input: string | Uint8Array): string {
+  if (typeof input === 'string') return input;
+  try {
+    return strictUtf8.decode(input);
+  } catch {
+    const first = input.find((byte) => byte > 0x20 && byte !== 0xef && byte !== 0xbb && byte !== 0xbf);
+    const code = first === 0x3c ? 'MalformedXML' : 'MalformedJSON';
+    throw new ConversionError('malformed', [`the document is not valid UTF-8, as S3 refuses it (${code})`], [], code);
+  }
+}
+
 /** Text (BOM dropped) or a JSON value as a document: JSON when it starts with `{` or `[`, XML when with `<`. */
 function documentOf(input: unknown): CorsDocument {
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) return { syntax: 'json', value: input };
-  let text: string;
-  try {
-    text = typeof input === 'string' ? input : strictUtf8.decode(input);
-  } catch {
-    throw new ConversionError('malformed', ['the document is not valid UTF-8']);
-  }
+  let text = textOf(input);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const start = text.trimStart().charAt(0);
   if (start === '<') return { syntax: 'xml', root: xmlRootName(text) ?? '', text };
   if (start !== '{' && start !== '[') throw new ConversionError('unrecognized', ['the document is neither JSON nor XML (it starts with none of < { [)', ...expectedShapes()]);
   try {
-    return { syntax: 'json', value: JSON.parse(text) };
+    return { syntax: 'json', value: JSON.parse(text), text };
   } catch (error) {
     throw new ConversionError('malformed', [`not JSON: ${(error as Error).message}`]);
   }
@@ -48,7 +55,7 @@ export function detectFormat(input: string | Uint8Array | unknown): RegisteredFo
 }
 
 function formatOfDocument(document: CorsDocument): RegisteredFormat {
-  const found = FORMATS.find(({ format }) => format.recognizes(document));
+  const found = FORMATS.find(({ format }) => format.recognizes(document)) ?? FORMATS.find(({ format }) => format.resembles?.(document) === true);
   if (found !== undefined) return found;
   const what = document.syntax === 'xml' ? `an XML document with root <${document.root}>` : Array.isArray(document.value) ? (document.value.length === 0 ? 'an empty list' : 'a list of rules of no known shape') : isPlainObject(document.value) ? `an object with keys ${Object.keys(document.value).join(', ') || '(none)'}` : 'a JSON value that is no configuration';
   throw new ConversionError('unrecognized', [`${what} is no CORS configuration format this reads; expected one of`, ...expectedShapes()]);
@@ -59,7 +66,7 @@ export function throughFormat<T>(code: 'malformed' | 'limits', work: () => T): T
   try {
     return work();
   } catch (error) {
-    if (error instanceof FormatError) throw new ConversionError(code, error.problems.map((problem) => `${error.format}: ${problem}`));
+    if (error instanceof FormatError) throw new ConversionError(code, error.problems.map((problem) => `${error.format}: ${problem}`), [], error.apiCode);
     throw error;
   }
 }
@@ -70,7 +77,7 @@ export function throughFormat<T>(code: 'malformed' | 'limits', work: () => T): T
  * dialect name) or else detected from the shape: S3's XML, CLI JSON and console list, GCS's JSON and
  * XML, Azure's XML and ARM JSON, B2's rules, R2's REST JSON. The rules are then checked as
  * PutBucketCors checks them. Throws a `ConversionError` that names the shapes expected when none fits,
- * the field when one is broken, and S3's objection when the rules are invalid.
+ * the field when one is broken, and S3's objection when the rules are invalid (its code in `apiCode`).
  */
 export function parseConfiguration(input: string | Uint8Array | unknown, options: { readonly format?: string } = {}): ParsedConfiguration {
   const document = documentOf(input);
@@ -78,6 +85,10 @@ export function parseConfiguration(input: string | Uint8Array | unknown, options
   if (entry.format.syntax !== document.syntax) throw new ConversionError('malformed', [`${entry.format.name} is ${entry.format.syntax.toUpperCase()}: expected ${entry.format.shape}`]);
   const { value, warnings } = throughFormat('malformed', () => entry.format.read(document));
   const violation = findRuleViolation(value, S3_PROFILE);
-  if (violation !== undefined) throw new ConversionError('invalid', [`S3 would refuse it: ${s3ErrorFor(violation).code}: ${describeRuleViolation(violation)}`]);
+  if (violation !== undefined) {
+    // A JSON body's structural failure is MalformedJSON, as S3's routers answer it, never MalformedXML.
+    const { code } = s3ErrorFor(violation, document.syntax);
+    throw new ConversionError('invalid', [`S3 would refuse it: ${code}: ${describeRuleViolation(violation)}`], [], code);
+  }
   return { ...entry, configuration: value, warnings };
 }

@@ -1,13 +1,13 @@
 // `bucket-cors convert`: any registered format to any other, every loss a warning on stderr, `--strict` to refuse them.
 
 import { Option, type Command } from 'commander';
-import { convert } from '../../formats/index.js';
+import { convert, DIALECTS } from '../../formats/index.js';
 import { cliErrorOf, conversionWarningLines, FORMAT_NAMES } from '../formats.js';
 import { EXIT_CLEAN, printJson, printNotes } from '../output.js';
 import { jsonOption, readInput, type SetExitCode } from './shared.js';
 
 const HELP = `
-Formats: a dialect name means its default format (s3 = s3-json, gcs = gcs-json, azure = azure-xml, b2 = b2-json, r2 = r2-json).
+Formats: a dialect name means its default format (${DIALECTS.map((dialect) => `${dialect.name} = ${dialect.formats[0]!.name}`).join(', ')}).
 Examples:
   bucket-cors convert cors.xml --to json > cors.json
   bucket-cors convert --from gcs --to s3-xml gcs-cors.json

@@ -3,14 +3,13 @@
 
 import { Option, type Command } from 'commander';
 import { diffConfigurations, groupConfigurations, type ConfigurationDiff, type CorsConfiguration, type RuleDifference } from '../../core/index.js';
-import { corsConfigurationOf, isS3Error } from '../../dialects/s3/index.js';
 import { configurationAt, isVersionNotFoundError } from '../../store/lifecycle.js';
-import { readConfiguration } from '../formats.js';
+import { bucketFileEntries, readConfiguration } from '../formats.js';
 import { compileBucketPattern } from '../glob.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, EXIT_USAGE, printJson, printLines, printNotes, Progress } from '../output.js';
 import { listBuckets, type OpenStore, type StoreOptions } from '../redis.js';
 import { addRedisOptions, checkBucket, formatOption, jsonOption, readInput, withStore, type SetExitCode } from './shared.js';
-import { exportEntries, unreadableReason } from './store.js';
+import { parsedBucketFile, unreadableReason } from './store.js';
 
 interface DiffOptions extends Partial<StoreOptions> {
   readonly template?: string;
@@ -75,14 +74,10 @@ function withLiterals(entries: Array<readonly [string, CorsConfiguration | null]
 async function entriesFromExport(file: string, selected: Selection): Promise<BucketEntries> {
   const entries: Array<readonly [string, CorsConfiguration | null]> = [];
   const unreadable: UnreadableBucket[] = [];
-  for (const [bucket, value] of await exportEntries(file)) {
-    if (!selected.matches(bucket)) continue;
-    try {
-      entries.push([bucket, corsConfigurationOf(value)]);
-    } catch (error) {
-      if (!isS3Error(error)) throw error;
-      unreadable.push({ bucket, error: `${error.code}: ${error.message}` });
-    }
+  for (const entry of bucketFileEntries(await parsedBucketFile(file), undefined, file)) {
+    if (!selected.matches(entry.bucket)) continue;
+    if ('error' in entry) unreadable.push({ bucket: entry.bucket, error: entry.error.message });
+    else entries.push([entry.bucket, entry.configuration]);
   }
   return withLiterals(entries, unreadable, selected.literals);
 }

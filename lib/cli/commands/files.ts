@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { explain, lint, type CorsConfiguration, type Explanation } from '../../core/index.js';
 import { S3_LINT_PACKS } from '../../dialects/s3/index.js';
-import { readConfiguration } from '../formats.js';
+import { conversionWarningLines, readConfiguration } from '../formats.js';
 import { addConvertCommand } from './convert.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines } from '../output.js';
 import type { StoreOptions } from '../redis.js';
@@ -25,18 +25,19 @@ function explanationLines(explanation: Explanation): string[] {
 function addLintCommand(program: Command, setExitCode: SetExitCode): void {
   program
     .command('lint')
-    .description('validate a configuration as PutBucketCors does and print lint warnings')
+    .description("validate a configuration as PutBucketCors does and print lint warnings, and for another provider's rules what reading them as S3's loses")
     .argument('<file>', FILE_ARGUMENT)
     .addOption(formatOption())
     .addOption(strictOption())
     .addOption(jsonOption())
     .addHelpText('after', '\nExamples:\n  bucket-cors lint cors.json --json\n  bucket-cors lint cors.xml --strict   # exit code 1 on warnings too')
     .action(async (file: string, options: { format?: string; strict?: boolean; json?: boolean }) => {
-      const { configuration, format } = readConfiguration(await readInput(file), options.format, file);
+      const { configuration, format, warnings: losses } = readConfiguration(await readInput(file), options.format, file);
       const warnings = lint(configuration, { packs: S3_LINT_PACKS });
-      if (options.json) printJson({ file, format: format.name, warnings });
-      else printLines(warnings.length === 0 ? [`${file}: no warnings`] : warningLines(warnings));
-      setExitCode(options.strict && warnings.length > 0 ? EXIT_REFUSED : EXIT_CLEAN);
+      const lines = [...conversionWarningLines(losses), ...warningLines(warnings)];
+      if (options.json) printJson({ file, format, warnings, conversionWarnings: losses });
+      else printLines(lines.length === 0 ? [`${file}: no warnings`] : lines);
+      setExitCode(options.strict && lines.length > 0 ? EXIT_REFUSED : EXIT_CLEAN);
     });
 }
 

@@ -6,6 +6,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { describeRuleViolation, findRuleViolation, type CorsConfiguration, type LintWarning, type RuleProfile } from '../../core/index.js';
 import { isContainerName, MAX_POLICY_CHARACTERS, MEDIASTORE_PROFILE } from '../../dialects/mediastore/index.js';
 import { MAX_CORS_DOCUMENT_BYTES, s3BucketNameProblem, S3_PROFILE } from '../../dialects/s3/index.js';
+import { DIALECTS as FORMAT_DIALECTS } from '../../formats/index.js';
 import { FORMAT_NAMES } from '../formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printNotes } from '../output.js';
 import { openStore, STORE_OPTION_DEFAULTS, type OpenStore, type StoreOptions } from '../redis.js';
@@ -13,13 +14,13 @@ import { openStore, STORE_OPTION_DEFAULTS, type OpenStore, type StoreOptions } f
 /** Receives the exit code of the command that ran (see output.ts: EXIT_CLEAN, EXIT_REFUSED). */
 export type SetExitCode = (code: number) => void;
 
-export const FILE_ARGUMENT = 'a configuration in any format: S3 XML, JSON or console list, GCS, Azure, B2, R2, MediaStore ("-" for stdin)';
+export const FILE_ARGUMENT = `a configuration in any format: S3 XML, JSON or console list, ${FORMAT_DIALECTS.filter((dialect) => dialect.name !== 's3').map((dialect) => dialect.title).join(', ')} ("-" for stdin)`;
 
 export const formatOption = (): Option => new Option('--format <format>', 'file format (default: detected from the content)').choices(FORMAT_NAMES);
 
 export const jsonOption = (): Option => new Option('--json', 'machine output: one JSON document on stdout, errors included');
 
-export const strictOption = (): Option => new Option('--strict', 'treat lint warnings as failures: exit 1, and store nothing');
+export const strictOption = (): Option => new Option('--strict', "treat warnings (lint, bucket names, what reading another provider's rules loses) as failures: exit 1, and store nothing");
 
 /**
  * Largest configuration file read, in bytes: MediaStore's 398,000-character policies are the largest

@@ -5,10 +5,10 @@ import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writ
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { lint, type CorsConfiguration } from '../../core/index.js';
-import { corsConfigurationOf, isS3Error, S3_LINT_PACKS } from '../../dialects/s3/index.js';
+import { S3_LINT_PACKS } from '../../dialects/s3/index.js';
 import { isPreconditionFailedError, isVersionNotFoundError, rollbackConfiguration } from '../../store/lifecycle.js';
 import type { StoreWriteOptions } from '../../store/types.js';
-import { FORMAT_NAMES, readConfiguration, writeConfiguration } from '../formats.js';
+import { bucketFileOf, conversionWarningLines, FORMAT_NAMES, readBucketFile, readConfiguration, writeConfiguration, type ImportedBucket, type SkippedBucket } from '../formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes, Progress } from '../output.js';
 import { listBuckets, type OpenStore, type StoreOptions } from '../redis.js';
 import {
@@ -27,11 +27,6 @@ import {
   withStore,
   type SetExitCode,
 } from './shared.js';
-
-/** What `export` writes and `import` reads. */
-interface ExportFile {
-  readonly buckets: Readonly<Record<string, CorsConfiguration>>;
-}
 
 /** The options of put and import. */
 interface WriteOptions extends StoreOptions {
@@ -66,42 +61,32 @@ function writeFileAtomically(file: string, text: string): void {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The bucket → configuration entries of an export file, as JSON holds them (a `__proto__` bucket included). */
-export async function exportEntries(file: string): Promise<Array<[string, unknown]>> {
-  let parsed: unknown;
+/** A bucket file as JSON holds it (a `__proto__` bucket included: JSON.parse makes it an own key). */
+export async function parsedBucketFile(file: string): Promise<unknown> {
   try {
-    parsed = JSON.parse(strictUtf8.decode(await readInput(file, MAX_EXPORT_FILE_BYTES)));
+    return JSON.parse(strictUtf8.decode(await readInput(file, MAX_EXPORT_FILE_BYTES)));
   } catch (error) {
     if (error instanceof CliError) throw error;
     if (error instanceof TypeError) throw new CliError(`${file}: not valid UTF-8, as PUT ?cors refuses it (MalformedJSON)`, EXIT_REFUSED, 'MalformedJSON');
     throw new CliError(`${file} is not JSON: ${(error as Error).message}`);
   }
-  const buckets = (parsed as Partial<ExportFile> | null)?.buckets;
-  if (typeof buckets !== 'object' || buckets === null || Array.isArray(buckets)) throw new CliError(`${file} must hold {"buckets":{"<bucket>":{"CORSRules":[…]}}}, as export writes`);
-  return Object.entries(buckets);
 }
 
 /**
- * Reads and checks an export file: every bucket name and configuration must pass the target dialect's
- * checks before anything is written. No 64 KB limit per configuration (an export holds MediaStore
- * policies of up to 398,000 characters too); the file itself is limited to {@link MAX_EXPORT_FILE_BYTES}.
+ * Reads and checks a bucket file: every bucket name and configuration must pass the target dialect's
+ * checks before anything is written; the warnings are each bucket's conversion losses, name and lint
+ * warnings. No 64 KB limit per configuration in JSON (an export holds MediaStore policies of up to
+ * 398,000 characters too); the file itself is limited to {@link MAX_EXPORT_FILE_BYTES}.
  */
-async function readExportFile(file: string, dialect: string): Promise<{ entries: Array<[string, CorsConfiguration]>; warnings: string[] }> {
-  const entries: Array<[string, CorsConfiguration]> = [];
+async function readImportFile(file: string, options: WriteOptions & { format?: string }): Promise<{ entries: ImportedBucket[]; warnings: string[] }> {
+  const entries = readBucketFile(await parsedBucketFile(file), options.format, file);
   const warnings: string[] = [];
-  for (const [bucket, value] of await exportEntries(file)) {
+  for (const { bucket, configuration, warnings: losses } of entries) {
     const source = `${file}, bucket ${bucket}`;
     checkBucket(bucket, file);
-    let configuration: CorsConfiguration;
-    try {
-      configuration = corsConfigurationOf(value);
-    } catch (error) {
-      if (isS3Error(error)) throw new CliError(`${source}: ${error.code}: ${error.message}`, EXIT_REFUSED, error.code);
-      throw error;
-    }
-    warnings.push(...checkForDialect(dialect, bucket, configuration, source).map((line) => `${line} (${source})`));
+    warnings.push(...losses);
+    warnings.push(...checkForDialect(options.dialect, bucket, configuration, source).map((line) => `${line} (${source})`));
     warnings.push(...lint(configuration, { packs: S3_LINT_PACKS }).map((warning) => `warning ${warning.code}: bucket ${bucket}, ${warning.message}`));
-    entries.push([bucket, configuration]);
   }
   return { entries, warnings };
 }
@@ -191,7 +176,11 @@ function addGetCommand(program: Command, setExitCode: SetExitCode): void {
         const stored = await store.get(checkBucket(bucket));
         if (options.json) printJson({ bucket, configuration: stored?.configuration ?? null, version: stored?.version ?? null });
         else if (stored === null) printLines([`bucket ${bucket} has no CORS configuration`]);
-        else process.stdout.write(writeConfiguration(stored.configuration, options.to).document);
+        else {
+          const { document, notes } = writeConfiguration(stored.configuration, options.to);
+          process.stdout.write(document);
+          printNotes(notes);
+        }
         setExitCode(stored === null ? EXIT_REFUSED : EXIT_CLEAN);
       }),
     );
@@ -209,8 +198,8 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
     .action(async (bucket: string, file: string, options: WriteOptions & ConditionOptions & { format?: string }) => {
       checkBucket(bucket);
       const write = cliWrite(options);
-      const { configuration } = readConfiguration(await readInput(file), options.format, file);
-      const warnings = [...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration, { packs: S3_LINT_PACKS }))];
+      const { configuration, warnings: losses } = readConfiguration(await readInput(file), options.format, file);
+      const warnings = [...conversionWarningLines(losses), ...checkForDialect(options.dialect, bucket, configuration, file), ...warningLines(lint(configuration, { packs: S3_LINT_PACKS }))];
       if (options.strict && warnings.length > 0) {
         if (options.json) printJson({ bucket, stored: false, warnings });
         finishWithWarnings([...warnings, `nothing stored: --strict and ${warnings.length} warning(s)`], true, setExitCode);
@@ -286,38 +275,55 @@ function addListCommand(program: Command, setExitCode: SetExitCode): void {
     );
 }
 
+const BUCKET_FILE_HELP = `
+A bucket file is {"buckets":{"<bucket>":{"CORSRules":[…]}}}, or with --format F
+{"format":"F","buckets":{"<bucket>":<F's document>}}: a JSON format's value as it is
+(a GCS list, an R2 {"rules":[…]}), an XML format's document as a string.`;
+
+/** Writes the export file, or nothing under `--strict` with losses; the exit code names what was skipped or lost. */
+function finishExport(file: string, written: ReturnType<typeof bucketFileOf>, failed: readonly SkippedBucket[], options: { strict?: boolean; json?: boolean }, setExitCode: SetExitCode): void {
+  const skipped = [...failed, ...written.skipped];
+  const refused = options.strict === true && (written.warnings.length > 0 || skipped.length > 0);
+  if (!refused) {
+    try {
+      writeFileAtomically(file, `${JSON.stringify(written.file, null, 2)}\n`);
+    } catch (error) {
+      throw new CliError(`cannot write ${file}: ${(error as Error).message}`);
+    }
+  }
+  const count = refused ? 0 : Object.keys(written.file.buckets).length;
+  printNotes([...skipped.map(({ bucket, error }) => `skipped bucket ${JSON.stringify(bucket)}: ${error}`), ...written.warnings]);
+  if (options.json) printJson({ file, format: written.file.format ?? null, exported: count, failed: skipped, warnings: written.warnings });
+  else if (refused) printLines([`nothing written to ${file}: --strict and ${written.warnings.length} warning(s), ${skipped.length} bucket(s) skipped`]);
+  else printLines([`exported ${count} bucket(s) to ${file}${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}${written.warnings.length > 0 ? ` with ${written.warnings.length} warning(s)` : ''}`]);
+  setExitCode(refused || skipped.length > 0 ? EXIT_REFUSED : EXIT_CLEAN);
+}
+
 function addExportCommand(program: Command, setExitCode: SetExitCode): void {
   storeCommand(program, 'export')
-    .description('write every bucket\'s configuration to one JSON file {"buckets":{"<bucket>":{"CORSRules":[…]}}}; keys that hold no configuration are named and skipped (exit code 1)')
+    .description('write every bucket\'s configuration to one JSON file, in any format (--format); keys that hold no configuration, and buckets past the format\'s limits, are named and skipped (exit code 1)')
     .argument('<file>')
-    .addHelpText('after', '\nExample:\n  bucket-cors export backup.json --redis redis://127.0.0.1:6379')
-    .action((file: string, options: StoreOptions & { json?: boolean }) =>
+    .addOption(new Option('--format <format>', 'write each bucket in this format (default: the stored S3 JSON, {"CORSRules":[…]})').choices(FORMAT_NAMES))
+    .option('--strict', 'write nothing (exit code 1) when any bucket would lose anything in the format, or be skipped')
+    .addHelpText('after', `\nExamples:\n  bucket-cors export backup.json --redis redis://127.0.0.1:6379\n  bucket-cors export gcs-buckets.json --format gcs --strict\n${BUCKET_FILE_HELP}`)
+    .action((file: string, options: StoreOptions & { format?: string; strict?: boolean; json?: boolean }) =>
       withStore(options, async (open) => {
         const { buckets, failed } = await readAllBuckets(open);
-        const exported: ExportFile = { buckets };
-        try {
-          writeFileAtomically(file, `${JSON.stringify(exported, null, 2)}\n`);
-        } catch (error) {
-          throw new CliError(`cannot write ${file}: ${(error as Error).message}`);
-        }
-        const count = Object.keys(buckets).length;
-        printNotes(failed.map(({ bucket, error }) => `skipped bucket ${JSON.stringify(bucket)}: ${error}`));
-        if (options.json) printJson({ file, exported: count, failed });
-        else printLines([`exported ${count} bucket(s) to ${file}${failed.length > 0 ? `, ${failed.length} skipped` : ''}`]);
-        setExitCode(failed.length === 0 ? EXIT_CLEAN : EXIT_REFUSED);
+        finishExport(file, bucketFileOf(buckets, options.format), failed, options, setExitCode);
       }),
     );
 }
 
 function addImportCommand(program: Command, setExitCode: SetExitCode): void {
   storeCommand(program, 'import')
-    .description(`store every bucket of an export file (up to ${MAX_EXPORT_FILE_BYTES / 1024 / 1024} MiB), one atomic write per bucket; all are checked by the target dialect before any is written`)
+    .description(`store every bucket of a bucket file (up to ${MAX_EXPORT_FILE_BYTES / 1024 / 1024} MiB) in any format, one atomic write per bucket; all are read and checked by the target dialect before any is written`)
     .argument('<file>')
+    .addOption(new Option('--format <format>', 'the format of every bucket\'s value (default: the file\'s "format", else detected per bucket)').choices(FORMAT_NAMES))
     .addOption(dialectOption())
     .addOption(strictOption())
-    .addHelpText('after', '\nExamples:\n  bucket-cors import backup.json --redis redis://127.0.0.1:6379\n  bucket-cors import containers.json --dialect mediastore --strict')
-    .action(async (file: string, options: WriteOptions) => {
-      const { entries, warnings } = await readExportFile(file, options.dialect);
+    .addHelpText('after', `\nExamples:\n  bucket-cors import backup.json --redis redis://127.0.0.1:6379\n  bucket-cors import gcs-buckets.json --format gcs --strict\n  bucket-cors import containers.json --dialect mediastore --strict\n${BUCKET_FILE_HELP}`)
+    .action(async (file: string, options: WriteOptions & { format?: string }) => {
+      const { entries, warnings } = await readImportFile(file, options);
       if (options.strict && warnings.length > 0) {
         if (options.json) printJson({ file, imported: 0, warnings });
         finishWithWarnings([...warnings, `nothing imported: --strict and ${warnings.length} warning(s)`], true, setExitCode);
@@ -325,7 +331,7 @@ function addImportCommand(program: Command, setExitCode: SetExitCode): void {
       }
       await withStore(options, async ({ store }) => {
         const progress = new Progress('importing', entries.length);
-        for (const [bucket, configuration] of entries) {
+        for (const { bucket, configuration } of entries) {
           await store.put(bucket, configuration, { source: 'import' });
           progress.tick();
         }

@@ -43,7 +43,7 @@ export const MEDIASTORE_JSON_FORMAT: CorsFormat = {
     try {
       return { value: parseCorsPolicy(jsonValueOf(document)), warnings: [] };
     } catch (error) {
-      if (isMediaStoreError(error)) throw new FormatError(FORMAT, [`MediaStore would refuse it: ${error.type}: ${error.message}`]);
+      if (isMediaStoreError(error)) throw new FormatError(FORMAT, [`MediaStore would refuse it: ${error.type}: ${error.message}`], error.type);
       throw error;
     }
   },

@@ -1,10 +1,11 @@
 // S3's three configuration formats as the format registry sees them: the XML body, the AWS CLI's JSON, the console's list.
 
 import type { CorsConfiguration } from '../../core/model.js';
+import { closestName } from '../../core/suggest.js';
 import { isPlainObject } from '../../core/values.js';
 import { FormatError, jsonValueOf, prettyJson, type CorsFormat, type DialectFormats } from '../codec.js';
 import { isS3Error } from './errors.js';
-import { corsConfigurationOf, parseCorsRulesJson, rulesInWireOrder, serializeCorsJson } from './json.js';
+import { corsConfigurationOf, parseCorsJson, parseCorsRulesJson, rulesInWireOrder, serializeCorsJson } from './json.js';
 import { S3_PROFILE } from './profile.js';
 import { parseCorsXml, serializeCorsXml } from './xml.js';
 
@@ -13,13 +14,16 @@ function readWith(format: string, parse: () => CorsConfiguration): { value: Cors
   try {
     return { value: parse(), warnings: [] };
   } catch (error) {
-    if (isS3Error(error)) throw new FormatError(format, [`S3 would refuse it: ${error.code}: ${error.message}`]);
+    if (isS3Error(error)) throw new FormatError(format, [`S3 would refuse it: ${error.code}: ${error.message}`], error.code);
     throw error;
   }
 }
 
 /** Whether a JSON value is a list whose first rule has S3's capitalised keys. */
 const isS3RuleList = (value: unknown): boolean => Array.isArray(value) && value.length > 0 && isPlainObject(value[0]) && ('AllowedOrigins' in value[0] || 'AllowedMethods' in value[0]);
+
+/** A near miss of `{"CORSRules":…}` S3's reader names (the SDK's `CORSConfiguration` wrapper, a misspelt `CORSRules`). */
+const isNearS3Document = (value: unknown): boolean => isPlainObject(value) && Object.keys(value).some((key) => key === 'CORSConfiguration' || closestName(key, ['CORSRules']) !== undefined);
 
 export const S3_JSON_FORMAT: CorsFormat = {
   name: 's3-json',
@@ -28,7 +32,9 @@ export const S3_JSON_FORMAT: CorsFormat = {
   description: 'S3 JSON, the AWS CLI / SDK shape {"CORSRules":[…]} (aws s3api put-bucket-cors --cors-configuration)',
   shape: '{"CORSRules":[{"AllowedOrigins":[…],"AllowedMethods":[…],…}]}',
   recognizes: (document) => { const value = jsonValueOf(document); return isPlainObject(value) && 'CORSRules' in value; },
-  read: (document) => readWith('s3-json', () => corsConfigurationOf(jsonValueOf(document))),
+  resembles: (document) => isNearS3Document(jsonValueOf(document)),
+  // Text is read as a PutBucketCors body (its 64 KB limit); a parsed value (a bucket of an export file) as it is.
+  read: (document) => readWith('s3-json', () => (document.text === undefined ? corsConfigurationOf(jsonValueOf(document)) : parseCorsJson(document.text))),
   write: (configuration) => ({ value: prettyJson(JSON.parse(serializeCorsJson(configuration))), warnings: [] }),
 };
 
