@@ -13,6 +13,8 @@ export {
   type StoreErrorEvent,
   type InvalidationReceivedEvent,
   type ConfigurationChangeEvent,
+  type ReportOnlyEvent,
+  type ReportOnlyOutcome,
   type RuleSource,
 } from './diagnostics.js';
 export type { CorsDialect } from './http/dialect.js';
@@ -57,6 +59,8 @@ export type {
   StoreWriteOptions,
   StoreDeleteOptions,
   StoreFeatures,
+  StoredRules,
+  StorePromoteOptions,
   ChangeOrigin,
   ChangeSource,
   ConfigurationChange,
@@ -64,6 +68,9 @@ export type {
 export {
   PreconditionFailedError,
   isPreconditionFailedError,
+  CandidateNotFoundError,
+  isCandidateNotFoundError,
+  type ConfigurationRole,
   StoreFeatureError,
   isStoreFeatureError,
   VersionNotFoundError,
@@ -80,6 +87,7 @@ export {
   DEFAULT_KEY_PREFIX,
   DEFAULT_CHANNEL,
   HISTORY_KEY_SUFFIX,
+  CANDIDATE_KEY_SUFFIX,
   DEFAULT_HEALTH_CHECK_INTERVAL_MS,
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   RedisUnavailableError,

@@ -8,6 +8,7 @@ import { startRedisCluster, type RedisClusterHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { RULES_A, RULES_B } from './contract';
 import { describeLifecycleContract } from './lifecycle-contract';
+import { describeReportOnlyContract } from './report-only-contract';
 import { connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
 let cluster: RedisClusterHandle;
@@ -39,14 +40,16 @@ it('computes the slot of a key as the server does, hash tags and multi-byte name
 });
 
 for (const kind of CLIENT_KINDS) {
-  // Two instances seeded by different masters; every test bucket's rules and history share one slot.
-  describeLifecycleContract(`RedisRuleStore on Redis Cluster (${kind.name})`, (historyLength) => {
+  // Two instances seeded by different masters; every test bucket's rules, history and candidate share one slot.
+  const pair = (historyLength?: number) => {
     const names = isolated();
     return {
       store: new RedisRuleStore({ client: kind.cluster([cluster.nodes[0]!]), historyLength, ...names }),
       peer: new RedisRuleStore({ client: kind.cluster([cluster.nodes[1]!]), historyLength, ...names }),
     };
-  });
+  };
+  describeLifecycleContract(`RedisRuleStore on Redis Cluster (${kind.name})`, pair);
+  describeReportOnlyContract(`RedisRuleStore on Redis Cluster (${kind.name})`, pair);
 }
 
 it('names each history key in the slot of its rules key, whatever the prefixes and hash tags', () => {

@@ -66,7 +66,7 @@ export function describeLifecycleContract(name: string, makeStores: (historyLeng
 
     it('offers conditional writes and history', async () => {
       const { store } = await open();
-      expect(store.features).toEqual({ conditionalWrites: true, history: true });
+      expect(store.features).toEqual({ conditionalWrites: true, history: true, reportOnly: true });
       expect(typeof store.history).toBe('function');
     });
 

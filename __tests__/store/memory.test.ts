@@ -5,9 +5,15 @@ import { MEMORY_STORE_IN_PRODUCTION_WARNING } from '../support/internals';
 import { describeStoreContract, RULES_A } from './contract';
 import { silentLogger } from './helpers';
 import { describeLifecycleContract } from './lifecycle-contract';
+import { describeReportOnlyContract } from './report-only-contract';
 
 describeStoreContract('MemoryRuleStore', () => new MemoryRuleStore());
 describeLifecycleContract('MemoryRuleStore', (historyLength) => {
+  const store = new MemoryRuleStore({ historyLength });
+  return { store, peer: store };
+});
+
+describeReportOnlyContract('MemoryRuleStore', (historyLength) => {
   const store = new MemoryRuleStore({ historyLength });
   return { store, peer: store };
 });

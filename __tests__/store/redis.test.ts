@@ -20,6 +20,7 @@ import { startRedis, type RedisServerHandle } from '../support/redis';
 import { CLIENT_KINDS, closeAllClients } from './clients';
 import { describeStoreContract, RULES_A, RULES_B } from './contract';
 import { changeEventsDuring, describeLifecycleContract, RULES_C } from './lifecycle-contract';
+import { describeReportOnlyContract } from './report-only-contract';
 import { collectUnhandledRejections, connectionTracker, isolated, nextBucketEvent, silentLogger, subscribed, waitFor } from './helpers';
 
 let server: RedisServerHandle;
@@ -40,13 +41,15 @@ afterAll(async () => {
 
 for (const kind of CLIENT_KINDS) {
   describeStoreContract(`RedisRuleStore (${kind.name})`, () => new RedisRuleStore({ client: kind.client(server), ...isolated() }));
-  describeLifecycleContract(`RedisRuleStore (${kind.name})`, (historyLength) => {
+  const pair = (historyLength?: number) => {
     const names = isolated();
     return {
       store: new RedisRuleStore({ client: kind.client(server), historyLength, ...names }),
       peer: new RedisRuleStore({ client: kind.client(server), historyLength, ...names }),
     };
-  });
+  };
+  describeLifecycleContract(`RedisRuleStore (${kind.name})`, pair);
+  describeReportOnlyContract(`RedisRuleStore (${kind.name})`, pair);
 }
 
 describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('RedisRuleStore with %s', (_name, kind) => {

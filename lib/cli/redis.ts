@@ -2,7 +2,7 @@
 
 import type { Cluster, Redis } from 'ioredis';
 import { withDeadline } from '../deadlines.js';
-import { DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, HISTORY_KEY_SUFFIX, RedisRuleStore } from '../index.js';
+import { CANDIDATE_KEY_SUFFIX, DEFAULT_CHANNEL, DEFAULT_KEY_PREFIX, HISTORY_KEY_SUFFIX, RedisRuleStore } from '../index.js';
 import { isCompanionKey } from '../store/redis/clients.js';
 import { CliError, maskPasswords } from './output.js';
 
@@ -186,10 +186,14 @@ const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, (char) =
 
 const SCAN_COUNT = 1_000;
 
+/** The keys beside a bucket's that are not buckets. */
+const COMPANION_SUFFIXES = [HISTORY_KEY_SUFFIX, CANDIDATE_KEY_SUFFIX];
+
 /**
  * Every bucket with a key under the store's prefix (and whose name starts with `namePrefix`), sorted:
  * SCAN on the server, or on every master of a Cluster (each holds its own slots); the buckets'
- * history lists are not buckets. SCAN may return a key twice; the set removes repeats.
+ * history lists and report-only candidates are not buckets. SCAN may return a key twice; the set
+ * removes repeats.
  */
 export async function listBuckets(open: OpenStore, namePrefix = ''): Promise<string[]> {
   const buckets = new Set<string>();
@@ -198,7 +202,7 @@ export async function listBuckets(open: OpenStore, namePrefix = ''): Promise<str
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
-      for (const key of keys) if (!isCompanionKey(key, HISTORY_KEY_SUFFIX)) buckets.add(key.slice(open.keyPrefix.length));
+      for (const key of keys) if (!COMPANION_SUFFIXES.some((suffix) => isCompanionKey(key, suffix))) buckets.add(key.slice(open.keyPrefix.length));
       cursor = next;
     } while (cursor !== '0');
   }

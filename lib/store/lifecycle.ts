@@ -3,13 +3,16 @@
 import type { CorsConfiguration } from '../core/model.js';
 import { changeChannel, type ConfigurationChangeEvent } from '../diagnostics.js';
 import { wholeNumber } from '../options.js';
-import type { ChangeOrigin, ConfigurationChange, RuleStore, StoredConfiguration, StoreFeatures, StoreWriteOptions } from './types.js';
+import type { ChangeOrigin, ConfigurationChange, RuleStore, StoredConfiguration, StoreFeatures, StorePromoteOptions, StoreWriteOptions } from './types.js';
 
 /** Default `historyLength` of the built-in stores: changes kept per bucket. */
 export const DEFAULT_HISTORY_LENGTH = 10;
 
 /** The `historyLength` option of the built-in stores: a whole number, 0 disables the history. */
 export const historyLengthOption = wholeNumber(0, DEFAULT_HISTORY_LENGTH, 'changes kept per bucket (0 keeps none)');
+
+/** Which of a bucket's configurations a condition is about: the enforced one, or its report-only candidate. */
+export type ConfigurationRole = 'enforced' | 'candidate';
 
 /** A conditional write whose condition did not hold: nothing was changed. */
 export class PreconditionFailedError extends Error {
@@ -19,15 +22,36 @@ export class PreconditionFailedError extends Error {
   readonly expected: string | null;
   /** The bucket's version when the write was refused, `null` when it had none. */
   readonly actual: string | null;
+  /** Whose version did not hold: the enforced configuration's, or the report-only candidate's. */
+  readonly configuration: ConfigurationRole;
 
-  constructor(bucket: string, expected: string | null, actual: string | null) {
+  constructor(bucket: string, expected: string | null, actual: string | null, configuration: ConfigurationRole = 'enforced') {
     const wanted = expected === null ? 'no configuration' : `version ${expected}`;
-    super(`the CORS configuration of bucket ${JSON.stringify(bucket)} is ${actual === null ? 'absent' : `at version ${actual}`}, not ${wanted}; nothing was changed`);
+    const subject = configuration === 'enforced' ? 'the CORS configuration' : 'the report-only CORS configuration';
+    super(`${subject} of bucket ${JSON.stringify(bucket)} is ${actual === null ? 'absent' : `at version ${actual}`}, not ${wanted}; nothing was changed`);
     this.name = 'PreconditionFailedError';
     this.bucket = bucket;
     this.expected = expected;
     this.actual = actual;
+    this.configuration = configuration;
   }
+}
+
+/** A promotion of a bucket that has no report-only candidate: nothing was changed. */
+export class CandidateNotFoundError extends Error {
+  readonly code = 'CANDIDATE_NOT_FOUND';
+  readonly bucket: string;
+
+  constructor(bucket: string) {
+    super(`bucket ${JSON.stringify(bucket)} has no report-only CORS configuration to promote; nothing was changed`);
+    this.name = 'CandidateNotFoundError';
+    this.bucket = bucket;
+  }
+}
+
+/** True for a {@link CandidateNotFoundError} (also across duplicated copies of this package). */
+export function isCandidateNotFoundError(value: unknown): value is CandidateNotFoundError {
+  return value instanceof CandidateNotFoundError || (value instanceof Error && value.name === 'CandidateNotFoundError' && (value as { code?: unknown }).code === 'CANDIDATE_NOT_FOUND');
 }
 
 /** True for a {@link PreconditionFailedError} (also across duplicated copies of this package). */
@@ -35,17 +59,26 @@ export function isPreconditionFailedError(value: unknown): value is Precondition
   return value instanceof PreconditionFailedError || (value instanceof Error && value.name === 'PreconditionFailedError' && (value as { code?: unknown }).code === 'PRECONDITION_FAILED');
 }
 
+const FEATURE_MISSING_WORDS: Readonly<Record<keyof StoreFeatures, string>> = {
+  conditionalWrites: 'this rule store does not support conditional writes (its features.conditionalWrites is not true): the write was not made',
+  history: 'this rule store keeps no history (its features.history is not true, or it has no history method)',
+  reportOnly: 'this rule store keeps no report-only candidates (its features.reportOnly is not true, or it lacks the candidate methods)',
+};
+
+/** The methods each feature needs besides its flag. */
+const FEATURE_METHODS: Readonly<Record<keyof StoreFeatures, readonly (keyof RuleStore)[]>> = {
+  conditionalWrites: [],
+  history: ['history'],
+  reportOnly: ['getRules', 'getCandidate', 'putCandidate', 'deleteCandidate', 'promote'],
+};
+
 /** A condition or the history was asked of a store that does not offer it (see `RuleStore.features`). */
 export class StoreFeatureError extends Error {
   readonly code = 'STORE_FEATURE_MISSING';
   readonly feature: keyof StoreFeatures;
 
   constructor(feature: keyof StoreFeatures) {
-    super(
-      feature === 'conditionalWrites'
-        ? 'this rule store does not support conditional writes (its features.conditionalWrites is not true): the write was not made'
-        : 'this rule store keeps no history (its features.history is not true, or it has no history method)',
-    );
+    super(FEATURE_MISSING_WORDS[feature]);
     this.name = 'StoreFeatureError';
     this.feature = feature;
   }
@@ -76,9 +109,9 @@ export function isVersionNotFoundError(value: unknown): value is VersionNotFound
 }
 
 /** Throws a {@link StoreFeatureError} unless `store` offers `feature`; a write without a condition needs nothing. */
-export function requireFeature(store: RuleStore, feature: keyof StoreFeatures, options?: StoreWriteOptions): void {
-  if (feature === 'conditionalWrites' && options?.ifVersion === undefined) return;
-  if (store.features?.[feature] !== true || (feature === 'history' && typeof store.history !== 'function')) throw new StoreFeatureError(feature);
+export function requireFeature(store: RuleStore, feature: keyof StoreFeatures, options?: StoreWriteOptions | StorePromoteOptions): void {
+  if (feature === 'conditionalWrites' && options?.ifVersion === undefined && (options as StorePromoteOptions | undefined)?.ifCandidateVersion === undefined) return;
+  if (store.features?.[feature] !== true || FEATURE_METHODS[feature].some((method) => typeof store[method] !== 'function')) throw new StoreFeatureError(feature);
 }
 
 /** Whether `ifVersion` holds for a bucket now at `current` (`null`: none); `undefined` always holds. */

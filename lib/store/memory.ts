@@ -3,9 +3,20 @@
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../core/model.js';
 import { loggerOption, readOptions, type Logger, type OptionChecks } from '../options.js';
-import { conditionHolds, historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from './lifecycle.js';
+import { CandidateNotFoundError, conditionHolds, historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from './lifecycle.js';
 import { StoreSubscribers } from './subscribers.js';
-import type { ConfigurationChange, InvalidationEvent, RuleStore, StoreDeleteOptions, StoreFeatures, StoreReadOptions, StoredConfiguration, StoreWriteOptions } from './types.js';
+import type {
+  ConfigurationChange,
+  InvalidationEvent,
+  RuleStore,
+  StoreDeleteOptions,
+  StoredConfiguration,
+  StoredRules,
+  StoreFeatures,
+  StorePromoteOptions,
+  StoreReadOptions,
+  StoreWriteOptions,
+} from './types.js';
 
 const debug = createDebug('express-bucket-cors:store');
 
@@ -32,14 +43,16 @@ export interface MemoryRuleStoreOptions {
  * {@link MEMORY_STORE_IN_PRODUCTION_WARNING} once per process under `NODE_ENV=production`.
  *
  * Stored configurations are copied on `put`; treat what `get` and `history` return as read-only.
- * Conditional writes and the history are checked and changed synchronously, so they are atomic.
+ * Conditional writes, the history, report-only candidates and their promotion are checked and
+ * changed synchronously, so they are atomic.
  */
 export class MemoryRuleStore implements RuleStore {
   /** Always false: one process only. */
   readonly shared = false;
-  /** Conditional writes and history, both. */
-  readonly features: StoreFeatures = Object.freeze({ conditionalWrites: true, history: true });
+  /** Conditional writes, history and report-only candidates. */
+  readonly features: StoreFeatures = Object.freeze({ conditionalWrites: true, history: true, reportOnly: true });
   readonly #configurations = new Map<string, StoredConfiguration>();
+  readonly #candidates = new Map<string, StoredConfiguration>();
   readonly #histories = new Map<string, ConfigurationChange[]>();
   readonly #historyLength: number;
   readonly #subscribers: StoreSubscribers;
@@ -61,7 +74,7 @@ export class MemoryRuleStore implements RuleStore {
   }
 
   async put(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration> {
-    const stored: StoredConfiguration = { configuration: structuredClone(configuration), version: String(this.#lastVersion + 1) };
+    const stored = this.#nextStored(configuration);
     this.#change(bucket, stored, options);
     this.#lastVersion++;
     debug('memory put %s version %s', bucket, stored.version);
@@ -70,8 +83,44 @@ export class MemoryRuleStore implements RuleStore {
 
   async delete(bucket: string, options?: StoreDeleteOptions): Promise<void> {
     this.#change(bucket, null, options);
-    if (options?.history === 'drop') this.#histories.delete(bucket);
+    if (options?.history === 'drop') {
+      this.#histories.delete(bucket);
+      this.#candidates.delete(bucket);
+    }
     debug('memory delete %s', bucket);
+  }
+
+  async getRules(bucket: string, options?: StoreReadOptions): Promise<StoredRules> {
+    return { enforced: await this.get(bucket, options), candidate: this.#candidates.get(bucket) ?? null };
+  }
+
+  async getCandidate(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null> {
+    options?.signal?.throwIfAborted();
+    return this.#candidates.get(bucket) ?? null;
+  }
+
+  async putCandidate(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration> {
+    const stored = this.#nextStored(configuration);
+    this.#changeCandidate(bucket, stored, options);
+    this.#lastVersion++;
+    debug('memory put candidate %s version %s', bucket, stored.version);
+    return stored;
+  }
+
+  async deleteCandidate(bucket: string, options?: StoreWriteOptions): Promise<void> {
+    this.#changeCandidate(bucket, null, options);
+    debug('memory delete candidate %s', bucket);
+  }
+
+  async promote(bucket: string, options?: StorePromoteOptions): Promise<StoredConfiguration> {
+    const candidate = this.#candidates.get(bucket);
+    if (candidate === undefined) throw new CandidateNotFoundError(bucket);
+    const wanted = options?.ifCandidateVersion;
+    if (wanted !== undefined && wanted !== candidate.version) throw new PreconditionFailedError(bucket, wanted, candidate.version, 'candidate');
+    // Synchronous from here on: nobody sees the candidate enforced and still a candidate.
+    this.#change(bucket, candidate, { ...options, source: 'promote' }, () => this.#candidates.delete(bucket));
+    debug('memory promote %s version %s', bucket, candidate.version);
+    return candidate;
   }
 
   async history(bucket: string, options?: StoreReadOptions): Promise<ConfigurationChange[]> {
@@ -83,15 +132,32 @@ export class MemoryRuleStore implements RuleStore {
     return this.#subscribers.add(listener);
   }
 
-  /** Checks the condition, replaces (`next`) or removes (`null`) the rules, records and announces the change. */
-  #change(bucket: string, next: StoredConfiguration | null, options: StoreWriteOptions | undefined): void {
+  #nextStored(configuration: CorsConfiguration): StoredConfiguration {
+    return { configuration: structuredClone(configuration), version: String(this.#lastVersion + 1) };
+  }
+
+  /** Checks the condition on the candidate's version, replaces (`next`) or removes (`null`) it, and announces it. */
+  #changeCandidate(bucket: string, next: StoredConfiguration | null, options: StoreWriteOptions | undefined): void {
+    const currentVersion = this.#candidates.get(bucket)?.version ?? null;
+    if (!conditionHolds(options?.ifVersion, currentVersion)) throw new PreconditionFailedError(bucket, options!.ifVersion!, currentVersion, 'candidate');
+    if (next === null) this.#candidates.delete(bucket);
+    else this.#candidates.set(bucket, next);
+    this.#subscribers.notify({ type: 'bucket', bucket, candidateVersion: next?.version ?? null });
+  }
+
+  /**
+   * Checks the condition, replaces (`next`) or removes (`null`) the rules, records and announces the
+   * change; `promoted` (a promotion) removes the candidate before the announcement, which says so.
+   */
+  #change(bucket: string, next: StoredConfiguration | null, options: StoreWriteOptions | undefined, promoted?: () => void): void {
     const current = this.#configurations.get(bucket) ?? null;
     const currentVersion = current?.version ?? null;
     if (!conditionHolds(options?.ifVersion, currentVersion)) throw new PreconditionFailedError(bucket, options!.ifVersion!, currentVersion);
     if (next === null) this.#configurations.delete(bucket);
     else this.#configurations.set(bucket, next);
     const version = next?.version ?? null;
-    this.#subscribers.notify({ type: 'bucket', bucket, version });
+    promoted?.();
+    this.#subscribers.notify(promoted === undefined ? { type: 'bucket', bucket, version } : { type: 'bucket', bucket, version, candidateVersion: null });
     if (current === null && next === null) return; // nothing was there to delete: no change
     const origin = resolveOrigin(options);
     this.#record(bucket, { version, previousVersion: currentVersion, previous: current?.configuration ?? null, time: new Date().toISOString(), ...origin });

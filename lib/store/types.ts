@@ -21,11 +21,13 @@ export type InvalidationEvent =
       readonly bucket: string;
       /** The bucket's new version, `null` once its rules were deleted; left out when the store does not say. */
       readonly version?: string | null;
+      /** Set (to its new version, `null` once deleted) when the change was to the bucket's report-only candidate; left out otherwise. */
+      readonly candidateVersion?: string | null;
     }
   | { readonly type: 'all' };
 
-/** What made a change: an admin router, the command-line tool, an import, or a rollback. */
-export type ChangeSource = 'router' | 'cli' | 'import' | 'rollback';
+/** What made a change: an admin router, the command-line tool, an import, a rollback, or the promotion of a report-only candidate. */
+export type ChangeSource = 'router' | 'cli' | 'import' | 'rollback' | 'promote';
 
 /** Who and what a write is recorded as (history, change events). */
 export interface ChangeOrigin {
@@ -76,6 +78,26 @@ export interface StoreFeatures {
   readonly conditionalWrites: boolean;
   /** `history` answers the bucket's last changes. */
   readonly history: boolean;
+  /**
+   * Report-only candidates: `getRules`, `getCandidate`, `putCandidate`, `deleteCandidate` and
+   * `promote` are present (docs/behaviour.md §19.10). Default (left out): no candidates.
+   */
+  readonly reportOnly?: boolean;
+}
+
+/** A bucket's enforced configuration and its report-only candidate, read together (either may be `null`). */
+export interface StoredRules {
+  readonly enforced: StoredConfiguration | null;
+  /** The configuration evaluated beside the enforced one without changing any response; `null` when there is none. */
+  readonly candidate: StoredConfiguration | null;
+}
+
+/** Options of one `promote`: both conditions are checked with the promotion, in one atomic step. */
+export interface StorePromoteOptions extends ChangeOrigin {
+  /** Promote only if the enforced configuration is at this version, or (`null`) only if there is none. Default: whatever is there. */
+  readonly ifVersion?: string | null;
+  /** Promote only if the candidate is at this version. Default: whichever candidate is there. */
+  readonly ifCandidateVersion?: string;
 }
 
 /** Options for one store read. */
@@ -101,6 +123,9 @@ export interface StoreReadOptions {
  * - Before `put` or `delete` resolves, the store notifies its own subscribers (so the instance that
  *   made the change answers with the new rules at once), and, for a shared store, arranges for
  *   every other instance's subscribers to be notified.
+ * - With `features.reportOnly`, a candidate lives beside each bucket's configuration with its own
+ *   version; candidate writes notify subscribers like `put` (with `candidateVersion`), and
+ *   `delete(bucket, { history: 'drop' })` removes the candidate too.
  * - Methods reject (never throw synchronously) on backend failure.
  */
 export interface RuleStore {
@@ -112,6 +137,24 @@ export interface RuleStore {
   delete(bucket: string, options?: StoreDeleteOptions): Promise<void>;
   /** The bucket's last changes, newest first (none: `[]`). Present when `features.history` is true. */
   history?(bucket: string, options?: StoreReadOptions): Promise<ConfigurationChange[]>;
+  /** The enforced configuration and the candidate in one read (the cache's read). Present when `features.reportOnly` is true. */
+  getRules?(bucket: string, options?: StoreReadOptions): Promise<StoredRules>;
+  /** The bucket's report-only candidate, or `null`. Present when `features.reportOnly` is true. */
+  getCandidate?(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null>;
+  /**
+   * Replaces the bucket's candidate (its own version; `ifVersion` is a condition on the candidate's
+   * version). Not recorded in the history. Present when `features.reportOnly` is true.
+   */
+  putCandidate?(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration>;
+  /** Removes the bucket's candidate (none is fine; `ifVersion` as for `putCandidate`). Present when `features.reportOnly` is true. */
+  deleteCandidate?(bucket: string, options?: StoreWriteOptions): Promise<void>;
+  /**
+   * Makes the candidate the enforced configuration, keeping its version, and removes the candidate,
+   * in one atomic step, recorded in the history (source `promote`). Rejects with a
+   * `CandidateNotFoundError` without a candidate and a `PreconditionFailedError` when a condition
+   * does not hold. Present when `features.reportOnly` is true.
+   */
+  promote?(bucket: string, options?: StorePromoteOptions): Promise<StoredConfiguration>;
   /** What the store offers beyond get/put/delete. Default (left out): nothing more. */
   readonly features?: StoreFeatures;
   /** Registers an invalidation listener; returns a function that removes it. */

@@ -5,39 +5,58 @@ import type { ResolvedOrigin } from '../lifecycle.js';
 import { luaScript } from './clients.js';
 
 /**
- * KEYS[1]: the bucket's rules (`{"v":…,"rules":…}`); KEYS[2]: its history, a list, newest first.
+ * Lua shared by the change scripts: `stored(key)` answers a key's value, its version (`''` when it
+ * holds none of ours) and whether it is ours; `refused(...)` whether a condition (`any`, `none`,
+ * `match`) fails; `remember(limit, entry)` records a change in the history (KEYS[2]), or drops the
+ * history when `limit` is 0.
+ */
+export const CHANGE_LUA = `
+local function stored(key)
+  local value = redis.call('GET', key)
+  local version = ''
+  local readable = false
+  if value then
+    local ok, decoded = pcall(cjson.decode, value)
+    readable = ok and type(decoded) == 'table' and type(decoded.v) == 'string'
+    if readable then version = decoded.v end
+  end
+  return value, version, readable
+end
+local function refused(condition, wanted, value, version)
+  return (condition == 'none' and value) or (condition == 'match' and (not value or version ~= wanted))
+end
+local function remember(limit, entry)
+  if limit == 0 then
+    redis.call('DEL', KEYS[2])
+  else
+    redis.call('LPUSH', KEYS[2], entry)
+    redis.call('LTRIM', KEYS[2], 0, limit - 1)
+  end
+end
+`;
+
+/**
+ * KEYS[1]: the bucket's rules (`{"v":…,"rules":…}`); KEYS[2]: its history, a list, newest first;
+ * KEYS[3]: its report-only candidate, removed with the history (`drop`).
  * ARGV: condition (`any`, `none`, `match`), the version to match, the new value (`''` deletes), the
  * change record (JSON), the history length, `drop` to remove the history.
  * Answers {status, had rules (0/1), their version or ''}: status 0 = condition failed (nothing
  * written), 1 = applied, 2 = nothing to delete. The replaced value goes into the history as it was
  * stored (`{"change":…,"was":…}`), so a rollback restores it exactly.
  */
-export const CHANGE_SCRIPT = luaScript(`
-local current = redis.call('GET', KEYS[1])
-local version = ''
-local readable = false
-if current then
-  local ok, decoded = pcall(cjson.decode, current)
-  readable = ok and type(decoded) == 'table' and type(decoded.v) == 'string'
-  if readable then version = decoded.v end
-end
+export const CHANGE_SCRIPT = luaScript(`${CHANGE_LUA}
+local current, version, readable = stored(KEYS[1])
 local had = current and 1 or 0
-if (ARGV[1] == 'none' and current) or (ARGV[1] == 'match' and (not current or version ~= ARGV[2])) then
-  return {0, had, version}
-end
+if refused(ARGV[1], ARGV[2], current, version) then return {0, had, version} end
 local limit = tonumber(ARGV[5])
-local drop = ARGV[6] == 'drop' or limit == 0
+local dropped = ARGV[6] == 'drop'
+if dropped then redis.call('DEL', KEYS[2], KEYS[3]) end
 if ARGV[3] == '' and not current then
-  if drop then redis.call('DEL', KEYS[2]) end
+  if limit == 0 then redis.call('DEL', KEYS[2]) end
   return {2, 0, ''}
 end
 if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[3]) end
-if drop then
-  redis.call('DEL', KEYS[2])
-else
-  redis.call('LPUSH', KEYS[2], '{"change":' .. ARGV[4] .. ',"was":' .. (readable and current or 'null') .. '}')
-  redis.call('LTRIM', KEYS[2], 0, limit - 1)
-end
+if not dropped then remember(limit, '{"change":' .. ARGV[4] .. ',"was":' .. (readable and current or 'null') .. '}') end
 return {1, had, version}
 `);
 
@@ -57,8 +76,8 @@ export function readChangeOutcome(reply: unknown): ChangeOutcome {
   };
 }
 
-/** The change record's JSON, as the script stores it. */
-export function changeRecordText(version: string | null, origin: ResolvedOrigin, time: number): string {
+/** The change record's JSON, as the script stores it; without `version` (`undefined`) for the promote script, which adds the candidate's. */
+export function changeRecordText(version: string | null | undefined, origin: ResolvedOrigin, time: number): string {
   return JSON.stringify({ v: version, t: time, by: origin.principal, src: origin.source });
 }
 

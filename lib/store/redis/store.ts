@@ -20,23 +20,27 @@ import { durationMs, optionError, readOptions, type OptionCheck, type OptionChec
 import { abortable } from '../../deadlines.js';
 import { loggerOption, type Logger } from '../../options.js';
 import { StoreErrorLog, UnusableEntryError } from '../errors.js';
-import { historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from '../lifecycle.js';
+import { CandidateNotFoundError, historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from '../lifecycle.js';
 import { StoreSubscribers } from '../subscribers.js';
 import type {
   ConfigurationChange,
   InvalidationEvent,
   RuleStore,
   StoreDeleteOptions,
+  StoredRules,
   StoreFeatures,
+  StorePromoteOptions,
   StoreReadOptions,
   StoredConfiguration,
   StoreWriteOptions,
 } from '../types.js';
+import { CANDIDATE_KEY_SUFFIX, CANDIDATE_SCRIPT, PROMOTE_SCRIPT, readPromoteOutcome } from './candidates.js';
 import { CHANGE_SCRIPT, changeRecordText, parseHistoryEntry, readChangeOutcome } from './changes.js';
 
 export type { IoredisClientLike, IoredisSubscriberLike, NodeRedisClientLike, NodeRedisSubscriberLike, RedisClientLike, RedisSubscriberLike } from './clients.js';
 export { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from './health.js';
 export { RedisUnavailableError } from './failures.js';
+export { CANDIDATE_KEY_SUFFIX } from './candidates.js';
 
 const debug = createDebug('express-bucket-cors:store');
 
@@ -99,12 +103,22 @@ interface StoredValue {
   readonly rules: CorsConfiguration;
 }
 
-/** What an invalidation message carries: the bucket, the instance that changed it, and (since history came) its new version. */
+/** What an invalidation message carries: the bucket, the instance that changed it, and (since history came) its new version, or its candidate's. */
 interface InvalidationMessage {
   readonly bucket: string;
   readonly from: string;
   readonly v?: string | null;
+  /** The report-only candidate's new version, when the change was to it. */
+  readonly cv?: string | null;
 }
+
+/** What changed, as an invalidation says it: the new version of the rules, of the candidate, or both. */
+type ChangedVersions = Pick<Extract<InvalidationEvent, { type: 'bucket' }>, 'version' | 'candidateVersion'>;
+
+const versionOrNull = (value: unknown): string | null | undefined => (typeof value === 'string' || value === null ? value : undefined);
+
+/** Condition of a script: write over anything, only where there is none, or only over this version. */
+const conditionOf = (ifVersion: string | null | undefined): string => (ifVersion === undefined ? 'any' : ifVersion === null ? 'none' : 'match');
 
 const OWNER = 'RedisRuleStore';
 
@@ -149,6 +163,18 @@ function maxValueCharacters(versionLength: number): number {
  */
 const MAX_VALUE_CHARACTERS = maxValueCharacters(64);
 
+/** A new version and the value `put` (or `putCandidate`) writes; throws when `get` would refuse to read it. */
+function newValue(bucket: string, configuration: CorsConfiguration, now: number): { version: string; text: string } {
+  // Time first so versions sort roughly by write; the random part keeps concurrent writers distinct.
+  const version = `${now.toString(36)}-${randomBytes(6).toString('hex')}`;
+  const text = storedValueText(version, configuration);
+  if (text.length > maxValueCharacters(version.length)) {
+    // What get would refuse to read is not written: the previous rules stay.
+    throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: the rules of bucket ${JSON.stringify(bucket)} are longer than the ${MAX_STORED_RULES_CHARACTERS} characters of JSON any dialect can store; not written`);
+  }
+  return { version, text };
+}
+
 function parseStoredValue(key: string, raw: string): StoredConfiguration {
   if (raw.length > MAX_VALUE_CHARACTERS) {
     throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: key ${JSON.stringify(key)} holds ${raw.length} characters, more than the ${MAX_VALUE_CHARACTERS} of the largest configuration any dialect can store; not parsed`);
@@ -169,8 +195,9 @@ function parseInvalidation(raw: unknown): InvalidationMessage | undefined {
   try {
     const message = JSON.parse(String(raw)) as Partial<InvalidationMessage> | null;
     if (message !== null && typeof message.bucket === 'string' && typeof message.from === 'string') {
-      const version = typeof message.v === 'string' || message.v === null ? message.v : undefined;
-      return { bucket: message.bucket, from: message.from, ...(version === undefined ? {} : { v: version }) };
+      const version = versionOrNull(message.v);
+      const candidateVersion = versionOrNull(message.cv);
+      return { bucket: message.bucket, from: message.from, ...(version === undefined ? {} : { v: version }), ...(candidateVersion === undefined ? {} : { cv: candidateVersion }) };
     }
   } catch {
     // Not ours (someone else publishing on the channel): ignored below.
@@ -197,8 +224,8 @@ interface Subscription {
 export class RedisRuleStore implements RuleStore {
   /** Always true: rules are shared through Redis. */
   readonly shared = true;
-  /** Conditional writes and history, both in one Lua script per change. */
-  readonly features: StoreFeatures = Object.freeze({ conditionalWrites: true, history: true });
+  /** Conditional writes, history and report-only candidates, each change in one Lua script. */
+  readonly features: StoreFeatures = Object.freeze({ conditionalWrites: true, history: true, reportOnly: true });
   readonly #historyLength: number;
   readonly #commands: RedisCommands;
   readonly #reads: ReadBatcher;
@@ -244,25 +271,54 @@ export class RedisRuleStore implements RuleStore {
   }
 
   async get(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null> {
-    const signal = options?.signal;
-    signal?.throwIfAborted();
-    const key = this.#keyPrefix + bucket;
-    const raw = await this.#command(abortable(this.#reads.read(key), signal));
-    return raw === null ? null : parseStoredValue(key, raw);
+    return this.#read(this.#keyPrefix + bucket, options);
   }
 
   async put(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration> {
     const now = Date.now();
-    // Time first so versions sort roughly by write; the random part keeps concurrent writers distinct.
-    const version = `${now.toString(36)}-${randomBytes(6).toString('hex')}`;
-    const text = storedValueText(version, configuration);
-    if (text.length > maxValueCharacters(version.length)) {
-      // What get would refuse to read is not written: the previous rules stay.
-      throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: the rules of bucket ${JSON.stringify(bucket)} are longer than the ${MAX_STORED_RULES_CHARACTERS} characters of JSON any dialect can store; not written`);
-    }
+    const { version, text } = newValue(bucket, configuration, now);
     await this.#change(bucket, version, text, options, now);
     debug('redis put %s version %s', bucket, version);
     return { configuration, version };
+  }
+
+  /** Both keys in one read (one MGET: they share a Cluster slot). */
+  async getRules(bucket: string, options?: StoreReadOptions): Promise<StoredRules> {
+    const [enforced, candidate] = await Promise.all([this.#read(this.#keyPrefix + bucket, options), this.#read(this.#candidateKey(bucket), options)]);
+    return { enforced, candidate };
+  }
+
+  async getCandidate(bucket: string, options?: StoreReadOptions): Promise<StoredConfiguration | null> {
+    return this.#read(this.#candidateKey(bucket), options);
+  }
+
+  async putCandidate(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration> {
+    const { version, text } = newValue(bucket, configuration, Date.now());
+    await this.#changeCandidate(bucket, version, text, options);
+    debug('redis put candidate %s version %s', bucket, version);
+    return { configuration, version };
+  }
+
+  async deleteCandidate(bucket: string, options?: StoreWriteOptions): Promise<void> {
+    await this.#changeCandidate(bucket, null, '', options);
+    debug('redis delete candidate %s', bucket);
+  }
+
+  /** The candidate's value becomes the rules and the change is recorded, by one script on the three keys of one slot. */
+  async promote(bucket: string, options?: StorePromoteOptions): Promise<StoredConfiguration> {
+    const origin = resolveOrigin({ ...options, source: 'promote' });
+    const { ifVersion, ifCandidateVersion } = options ?? {};
+    const key = this.#keyPrefix + bucket;
+    const args = [conditionOf(ifVersion), ifVersion ?? '', conditionOf(ifCandidateVersion), ifCandidateVersion ?? '', changeRecordText(undefined, origin, Date.now()), String(this.#historyLength)];
+    const outcome = readPromoteOutcome(await this.#command(this.#commands.run(PROMOTE_SCRIPT, [key, this.#historyKey(bucket), this.#candidateKey(bucket)], args)));
+    if (outcome.status === 'no-candidate') throw new CandidateNotFoundError(bucket);
+    if (outcome.status === 'candidate-failed') throw new PreconditionFailedError(bucket, ifCandidateVersion!, outcome.candidateVersion, 'candidate');
+    if (outcome.status === 'enforced-failed') throw new PreconditionFailedError(bucket, ifVersion!, outcome.previousVersion);
+    const promoted = parseStoredValue(key, outcome.value);
+    await this.#announce(bucket, { version: promoted.version, candidateVersion: null });
+    publishChange(bucket, outcome.previousVersion, promoted.version, origin);
+    debug('redis promote %s version %s', bucket, promoted.version);
+    return promoted;
   }
 
   async delete(bucket: string, options?: StoreDeleteOptions): Promise<void> {
@@ -318,23 +374,41 @@ export class RedisRuleStore implements RuleStore {
     return this.#commands.companionKey(this.#keyPrefix + bucket, HISTORY_KEY_SUFFIX);
   }
 
+  #candidateKey(bucket: string): string {
+    return this.#commands.companionKey(this.#keyPrefix + bucket, CANDIDATE_KEY_SUFFIX);
+  }
+
+  async #read(key: string, options: StoreReadOptions | undefined): Promise<StoredConfiguration | null> {
+    const signal = options?.signal;
+    signal?.throwIfAborted();
+    const raw = await this.#command(abortable(this.#reads.read(key), signal));
+    return raw === null ? null : parseStoredValue(key, raw);
+  }
+
   /** Checks the condition, writes `value` (`''` deletes) and records the history in one script; then announces. */
   async #change(bucket: string, version: string | null, value: string, options: StoreDeleteOptions | undefined, now: number): Promise<void> {
     const ifVersion = options?.ifVersion;
-    const condition = ifVersion === undefined ? 'any' : ifVersion === null ? 'none' : 'match';
     const origin = resolveOrigin(options);
     const key = this.#keyPrefix + bucket;
-    const args = [condition, ifVersion ?? '', value, changeRecordText(version, origin, now), String(this.#historyLength), options?.history ?? 'keep'];
-    const outcome = readChangeOutcome(await this.#command(this.#commands.run(CHANGE_SCRIPT, [key, this.#historyKey(bucket)], args)));
+    const args = [conditionOf(ifVersion), ifVersion ?? '', value, changeRecordText(version, origin, now), String(this.#historyLength), options?.history ?? 'keep'];
+    const outcome = readChangeOutcome(await this.#command(this.#commands.run(CHANGE_SCRIPT, [key, this.#historyKey(bucket), this.#candidateKey(bucket)], args)));
     if (outcome.status === 'failed') throw new PreconditionFailedError(bucket, ifVersion!, outcome.previousVersion);
-    await this.#announce(bucket, version);
+    await this.#announce(bucket, { version });
     if (outcome.status === 'applied') publishChange(bucket, outcome.previousVersion, version, origin);
   }
 
+  /** Checks the condition on the candidate's version and writes it (`''` deletes) in one script; then announces. */
+  async #changeCandidate(bucket: string, version: string | null, value: string, options: StoreWriteOptions | undefined): Promise<void> {
+    const ifVersion = options?.ifVersion;
+    const outcome = readChangeOutcome(await this.#command(this.#commands.run(CANDIDATE_SCRIPT, [this.#candidateKey(bucket)], [conditionOf(ifVersion), ifVersion ?? '', value])));
+    if (outcome.status === 'failed') throw new PreconditionFailedError(bucket, ifVersion!, outcome.previousVersion, 'candidate');
+    await this.#announce(bucket, { candidateVersion: version });
+  }
+
   /** Local subscribers first (the writer answers with new rules at once), then the other instances. */
-  async #announce(bucket: string, version: string | null): Promise<void> {
-    this.#subscribers.notify({ type: 'bucket', bucket, version });
-    const message: InvalidationMessage = { bucket, from: this.#instanceId, v: version };
+  async #announce(bucket: string, changed: ChangedVersions): Promise<void> {
+    this.#subscribers.notify({ type: 'bucket', bucket, ...changed });
+    const message: InvalidationMessage = { bucket, from: this.#instanceId, v: changed.version, cv: changed.candidateVersion };
     try {
       await this.#command(this.#commands.publish(this.#channel, JSON.stringify(message)));
     } catch (error) {
@@ -426,7 +500,12 @@ export class RedisRuleStore implements RuleStore {
       return;
     }
     if (message.from === this.#instanceId) return; // our own echo: local subscribers were told already
-    this.#subscribers.notify({ type: 'bucket', bucket: message.bucket, ...(message.v === undefined ? {} : { version: message.v }) });
+    this.#subscribers.notify({
+      type: 'bucket',
+      bucket: message.bucket,
+      ...(message.v === undefined ? {} : { version: message.v }),
+      ...(message.cv === undefined ? {} : { candidateVersion: message.cv }),
+    });
   };
 
   readonly #onSubscriberError = (error: unknown): void => {
