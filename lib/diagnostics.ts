@@ -1,6 +1,7 @@
 // Decisions and store health on node:diagnostics_channel: metrics without a dependency, nil cost without a subscriber.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { DecisionDifference } from './core/report-only.js';
 import type { ChangeSource, InvalidationEvent } from './store/types.js';
 
 /** Channel names; subscribe with `diagnostics_channel.subscribe(name, listener)`. */
@@ -13,6 +14,8 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
   invalidation: 'express-bucket-cors:invalidation',
   /** One {@link ConfigurationChangeEvent} per change a built-in store applied, on the instance that made it. */
   change: 'express-bucket-cors:change',
+  /** One {@link ReportOnlyEvent} per request a bucket's report-only candidate would answer differently. */
+  reportOnly: 'express-bucket-cors:report-only',
 });
 
 /** Where the rules that decided came from. */
@@ -52,6 +55,41 @@ export interface StoreErrorEvent {
   readonly servedStale: boolean;
 }
 
+/** One side of a {@link ReportOnlyEvent}: what the enforced rules did, or what the candidate would have done. */
+export interface ReportOnlyOutcome {
+  /** As in {@link CorsDecisionEvent.outcome}. */
+  readonly outcome: 'allowed' | 'refused' | 'matched' | 'unmatched';
+  /** 0-based position in `CORSRules` of the rule that answers, or `null`. */
+  readonly rule: number | null;
+  /** The core's reason when refused or unmatched; `null` otherwise. */
+  readonly reason: string | null;
+}
+
+/**
+ * A request that a bucket's report-only candidate would have answered differently from its enforced
+ * rules (docs/behaviour.md §19.10). The response was the enforced one; published only while the
+ * channel has subscribers, by the instance that answered.
+ */
+export interface ReportOnlyEvent {
+  readonly dialect: string;
+  readonly kind: 'preflight' | 'actual';
+  readonly bucket: string;
+  /** The object key (`''` for the bucket itself). */
+  readonly key: string;
+  /** The request's method (`OPTIONS` for a preflight). */
+  readonly method: string;
+  /** The request's `Origin`, `null` without one. */
+  readonly origin: string | null;
+  /** How the answers differ: `outcome` (allowed against refused), `headers`, or (preflights) `refusal`. */
+  readonly difference: DecisionDifference;
+  /** What was answered: the bucket's rules (or the deployment's `defaultRules` for a bucket without any). */
+  readonly enforced: ReportOnlyOutcome;
+  /** What the candidate would have answered. */
+  readonly candidate: ReportOnlyOutcome;
+  /** The candidate's version (its ETag on `GET ?cors&report-only`). */
+  readonly candidateVersion: string;
+}
+
 /** An invalidation a cache received: one bucket, or everything (a cache flush). */
 export interface InvalidationReceivedEvent {
   readonly type: 'bucket' | 'all';
@@ -59,12 +97,19 @@ export interface InvalidationReceivedEvent {
   readonly bucket?: string;
   /** For `bucket`: its new version (`null`: its rules were deleted), when the store said. */
   readonly version?: string | null;
+  /** For `bucket`: its report-only candidate's new version (`null`: deleted), when the change was to it. */
+  readonly candidateVersion?: string | null;
 }
 
 /** The {@link InvalidationReceivedEvent} for a store's invalidation. */
 export function invalidationReceived(event: InvalidationEvent): InvalidationReceivedEvent {
   if (event.type === 'all') return { type: 'all' };
-  return event.version === undefined ? { type: 'bucket', bucket: event.bucket } : { type: 'bucket', bucket: event.bucket, version: event.version };
+  return {
+    type: 'bucket',
+    bucket: event.bucket,
+    ...(event.version !== undefined && { version: event.version }),
+    ...(event.candidateVersion !== undefined && { candidateVersion: event.candidateVersion }),
+  };
 }
 
 /**
@@ -87,3 +132,4 @@ export const decisionChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.d
 export const storeErrorChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.storeError);
 export const invalidationChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.invalidation);
 export const changeChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.change);
+export const reportOnlyChannel = diagnosticsChannel.channel(DIAGNOSTICS_CHANNELS.reportOnly);

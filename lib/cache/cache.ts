@@ -6,14 +6,14 @@ import { assertValidRules, MAX_STORED_RULES_CHARACTERS, RuleViolationError, STOR
 import { invalidationChannel, invalidationReceived, storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
 import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
-import { CacheEntries, MUST_REVALIDATE, type EntryVersion, type RuleLookup, type SharedAnswer } from './entries.js';
+import { CacheEntries, MUST_REVALIDATE, type CacheEntry, type CachedLookup, type CandidateRules, type EntryVersion, type RuleLookup, type SharedAnswer } from './entries.js';
 import { compiledBytes, contentKey, entryBytes } from './size.js';
 import { errorKind, errorMessage, isUnusableEntryError, StoreErrorLog, UnusableEntryError } from '../store/errors.js';
-import type { InvalidationEvent, RuleStore } from '../store/types.js';
+import type { InvalidationEvent, RuleStore, StoredConfiguration, StoredRules } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
 
-export type { RuleLookup } from './entries.js';
+export type { CandidateRules, RuleLookup } from './entries.js';
 
 /** Default {@link RuleCacheOptions.max}. */
 export const DEFAULT_CACHE_MAX = 500_000;
@@ -85,6 +85,18 @@ interface InFlightLoad {
 
 const NO_CONFIGURATION: SharedAnswer = Object.freeze({ lookup: Object.freeze({ kind: 'no-configuration' }), contentKey: undefined, bytes: 0, holders: 0 });
 
+/** A stored configuration's version as an entry keeps it: one of another type (a store of your own) is not kept, as it could not be compared with an invalidation's. */
+const entryVersionOf = (stored: StoredConfiguration): EntryVersion => (typeof stored.version === 'string' ? stored.version : undefined);
+
+/**
+ * Whether `entry` was read at the versions a bucket invalidation announces: the rules' version and,
+ * when it names one (a promotion, a bucket dropped), the report-only candidate's (`null`: none).
+ */
+function readAtAnnounced(entry: CacheEntry | undefined, event: Extract<InvalidationEvent, { type: 'bucket' }>): boolean {
+  if (entry === undefined || event.version === undefined || entry.version !== event.version) return false;
+  return event.candidateVersion === undefined || (entry.answer.lookup.candidate?.version ?? null) === event.candidateVersion;
+}
+
 /** What one store read found: the answer to cache, and the version it was read at. */
 interface ReadAnswer {
   readonly answer: SharedAnswer;
@@ -122,7 +134,8 @@ export function ruleCacheOptionChecks(store: RuleStore) {
  * only if that read fails). Never rejects.
  */
 export class RuleCache {
-  readonly #store: RuleStore;
+  /** One read of a bucket: with its report-only candidate when the store keeps candidates. */
+  readonly #readRules: (bucket: string, signal: AbortSignal) => Promise<StoredRules>;
   readonly #entries: CacheEntries;
   readonly #loading = new Map<string, InFlightLoad>();
   /** Expired buckets waiting for the next batch of refreshes. */
@@ -147,7 +160,10 @@ export class RuleCache {
     this.#deadlines = new SharedDeadlines(lookupTimeoutMs);
     this.#errorLog = new StoreErrorLog(logger);
     this.#onStoreError = onStoreError;
-    this.#store = store;
+    this.#readRules =
+      store.features?.reportOnly === true && typeof store.getRules === 'function'
+        ? (bucket, signal) => store.getRules!(bucket, { signal })
+        : async (bucket, signal) => ({ enforced: await store.get(bucket, { signal }), candidate: null });
     this.#entries = new CacheEntries(max, maxBytes, entryBytes);
     this.#unsubscribe = store.subscribe(this.#onInvalidation);
     debug('cache: max %d buckets, %d bytes, ttl %d ms, lookup timeout %d ms', max, maxBytes, this.#ttlMs, this.#lookupTimeoutMs);
@@ -231,14 +247,41 @@ export class RuleCache {
    * content the cache will not use.
    */
   async #read(bucket: string): Promise<ReadAnswer> {
-    const stored = await this.#deadlines.run((signal) => this.#store.get(bucket, { signal }));
+    const { enforced: stored, candidate } = await this.#deadlines.run((signal) => this.#readRules(bucket, signal));
+    if (candidate !== null) return this.#withCandidate(bucket, stored, candidate);
     if (stored === null) return READ_NO_CONFIGURATION;
     debug('loaded %s version %s', bucket, stored.version);
-    // A version of another type (a store of your own) is not kept: it could not be compared with an invalidation's.
-    const version = typeof stored.version === 'string' ? stored.version : undefined;
+    const version = entryVersionOf(stored);
     const key = contentKey(stored.configuration);
     const shared = key === undefined ? undefined : this.#entries.answerFor(key);
     return { answer: shared ?? this.#compile(bucket, version, stored.configuration, key), version };
+  }
+
+  /**
+   * The bucket's answer with its report-only candidate compiled beside it, both counted in its bytes
+   * and shared only by buckets holding the same pair at the same candidate version. A candidate the
+   * cache will not use is logged and left out: it never changes what the enforced rules answer.
+   */
+  #withCandidate(bucket: string, stored: StoredConfiguration | null, candidate: StoredConfiguration): ReadAnswer {
+    debug('loaded %s version %s, candidate version %s', bucket, stored?.version ?? '-', candidate.version);
+    const version = stored === null ? null : entryVersionOf(stored);
+    const enforcedKey = stored === null ? '' : contentKey(stored.configuration);
+    const candidateKey = contentKey(candidate.configuration);
+    const key = enforcedKey === undefined || candidateKey === undefined ? undefined : `${enforcedKey}\ncandidate ${candidate.version}\n${candidateKey}`;
+    const shared = key === undefined ? undefined : this.#entries.answerFor(key);
+    if (shared !== undefined) return { answer: shared, version };
+    const enforced = stored === null ? NO_CONFIGURATION : this.#compile(bucket, version, stored.configuration, enforcedKey);
+    let compiled: SharedAnswer;
+    try {
+      compiled = this.#compile(bucket, version, candidate.configuration, candidateKey);
+      if (!this.#entries.fits(bucket, version, enforced.bytes + compiled.bytes)) throw new UnusableEntryError('ENTRY_OVER_BUDGET', `with its rules, it would take more than cache.maxBytes (${this.#maxBytes})`);
+    } catch (error) {
+      this.#errorLog.report(error, (kind) => `express-bucket-cors: ignoring the report-only candidate of bucket ${JSON.stringify(bucket)} (${kind}): ${errorMessage(error)}; the enforced rules answer as before`);
+      return { answer: enforced, version };
+    }
+    const state = compiled.lookup as CandidateRules['state'];
+    const answer: SharedAnswer = { lookup: { ...(enforced.lookup as CachedLookup), candidate: { state, version: candidate.version } }, contentKey: key, bytes: enforced.bytes + compiled.bytes, holders: 0 };
+    return { answer, version };
   }
 
   /**
@@ -311,7 +354,7 @@ export class RuleCache {
       this.#entries.revalidateAll();
       this.#loading.clear();
       this.#refreshes.clear();
-    } else if (event.version !== undefined && this.#entries.peek(event.bucket)?.version === event.version) {
+    } else if (readAtAnnounced(this.#entries.peek(event.bucket), event)) {
       // Old news: the entry was read at the version the change made (an instance can read it before
       // the change's message arrives). Dropping it would only cost a read, or a 503 if Redis is down by then.
       debug('invalidation: %s already at version %s', event.bucket, event.version);

@@ -2,11 +2,17 @@
 
 import type { CompiledRules } from '../core/compile.js';
 
-/** An answer from the bucket's stored content. */
+/** A bucket's report-only candidate, compiled: decided beside the enforced rules, never answered with. */
+export interface CandidateRules {
+  readonly state: { readonly kind: 'configured'; readonly rules: CompiledRules };
+  readonly version: string;
+}
+
+/** An answer from the bucket's stored content; `candidate` only when the bucket has a report-only candidate. */
 export type CachedLookup =
-  | { readonly kind: 'configured'; readonly rules: CompiledRules }
+  | { readonly kind: 'configured'; readonly rules: CompiledRules; readonly candidate?: CandidateRules }
   /** The bucket has no CORS configuration. */
-  | { readonly kind: 'no-configuration' };
+  | { readonly kind: 'no-configuration'; readonly candidate?: CandidateRules };
 
 /** What the cache knows about a bucket's CORS rules. */
 export type RuleLookup =
@@ -16,7 +22,7 @@ export type RuleLookup =
    * (`error` is then an `UnusableEntryError` or a `RuleViolationError`, and this answer is cached for
    * a few seconds).
    */
-  | { readonly kind: 'unavailable'; readonly error: unknown };
+  | { readonly kind: 'unavailable'; readonly error: unknown; readonly candidate?: undefined };
 
 /**
  * One distinct answer, shared by every cached bucket whose configuration has the same content, so

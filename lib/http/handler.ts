@@ -10,13 +10,14 @@ import type { HeaderList } from '../core/model.js';
 import { CORS_VARY } from '../core/response-headers.js';
 import { ruleLabel } from '../core/wording.js';
 import { decisionChannel, type CorsDecisionEvent, type RuleSource } from '../diagnostics.js';
-import type { RuleCache, RuleLookup } from '../cache/cache.js';
+import type { CandidateRules, RuleCache, RuleLookup } from '../cache/cache.js';
 import type { Logger } from '../options.js';
 import type { CorsDialect } from './dialect.js';
 import type { CacheTagHeader } from './cache-tag.js';
 import type { BucketExists } from './options.js';
 import { isPromise, type Addressing } from './resolve.js';
 import { recordTarget, type RequestTarget } from './target.js';
+import { reportCandidate, reportOnlyListened } from './report-only.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
 const debug = createDebug('express-bucket-cors:middleware');
@@ -216,6 +217,7 @@ export class CorsRequestHandler {
 
   /** The bucket's state for a preflight: `bucketExists` tells "no bucket" from "no configuration". */
   preflight(req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup, cacheUse: CacheUse): Step {
+    if (lookup.candidate !== undefined) this.reportOnly(req, target, lookup, lookup.candidate);
     if (lookup.kind !== 'no-configuration') return this.answerPreflight(req, res, target, lookup, 'bucket', cacheUse);
     if (this.bucketExists === undefined) return this.answerPreflight(req, res, target, this.unconfigured, this.unconfiguredSource, cacheUse);
     return andThen(
@@ -250,6 +252,7 @@ export class CorsRequestHandler {
 
   /** The bucket's rules for an actual request: its own, or those for buckets without any. */
   private actualWithLookup(req: IncomingMessage, res: ServerResponse, target: RequestTarget, lookup: RuleLookup, cacheUse: CacheUse): typeof NEXT {
+    if (lookup.candidate !== undefined) this.reportOnly(req, target, lookup, lookup.candidate);
     return lookup.kind === 'no-configuration'
       ? this.actual(req, res, target, this.unconfigured, this.unconfiguredSource, cacheUse)
       : this.actual(req, res, target, lookup, 'bucket', cacheUse);
@@ -275,6 +278,16 @@ export class CorsRequestHandler {
       if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, target.bucket, shownOrigin(request.origin), decision.reason);
     }
     return NEXT;
+  }
+
+  /**
+   * Report-only: the bucket's candidate decides the request too, and a different answer is published
+   * (never sent); the enforced side is what this request gets, a bucket without rules answered by the
+   * deployment's `defaultRules` as it exists.
+   */
+  private reportOnly(req: IncomingMessage, target: RequestTarget, lookup: RuleLookup, candidate: CandidateRules): void {
+    if (!reportOnlyListened()) return;
+    reportCandidate(this.dialect.name, target, requestInfo(req, target), lookup.kind === 'no-configuration' ? this.unconfigured : lookup, candidate);
   }
 
   /** Publishes one decision event; called only when the channel has subscribers. */
