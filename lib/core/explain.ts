@@ -7,6 +7,8 @@ import { isValidOrigin } from './headers.js';
 import { joinWords, ruleLabel } from './wording.js';
 import type { CorsConfiguration, HeaderList } from './model.js';
 import { assertValidRules, STORED_RULES_PROFILE } from './validate.js';
+import { decisionDifference, type DecisionDifference } from './report-only.js';
+import type { BucketCorsState, CompiledRules } from './compile.js';
 
 /** A hypothetical request to explain. */
 export interface ExplainRequest {
@@ -38,6 +40,11 @@ export type ExplainSource = 'bucket' | 'default' | 'service';
 export interface ExplainOptions {
   /** Which rules `configuration` is, for the words of {@link Explanation.summary}. Default: `'bucket'`. */
   readonly source?: ExplainSource;
+  /**
+   * The bucket's report-only candidate: the request is explained against it too, in
+   * {@link Explanation.candidate}, with how its answer differs. Default: none.
+   */
+  readonly candidate?: CorsConfiguration<string>;
 }
 
 /** How one rule fares against the request. */
@@ -92,6 +99,14 @@ export interface Explanation {
   readonly suggestion: string | null;
   /** The CORS response headers the middleware sends, in order, without `Vary`; empty when refused. */
   readonly headers: HeaderList;
+  /** The same request against the report-only candidate, when `options.candidate` was given. */
+  readonly candidate?: CandidateExplanation;
+}
+
+/** The explanation against a report-only candidate (its `source` is always `bucket`). */
+export interface CandidateExplanation extends Omit<Explanation, 'candidate'> {
+  /** How the candidate would answer differently (`outcome`, `headers`, `refusal`), or `null` when the same. */
+  readonly difference: DecisionDifference | null;
 }
 
 
@@ -201,17 +216,26 @@ function checkRequest(request: ExplainRequest, options: ExplainOptions): void {
   if (problem !== undefined) throw new TypeError(`explain: ${problem}`);
 }
 
-/**
- * Explains how `configuration` answers `request`: the verdict comes from `decidePreflight` /
- * `decideActual` on the compiled rules (the middleware's own decision), and the per-rule analysis
- * from the same matchers. Pure. Throws a `RuleViolationError` (worded as PutBucketCors's validation,
- * rules numbered from 1) for a configuration no dialect accepts (checked against
- * `STORED_RULES_PROFILE`), and a `TypeError` naming the field for a request of the wrong shape.
- */
-export function explain(configuration: CorsConfiguration<string>, request: ExplainRequest, options: ExplainOptions = {}): Explanation {
-  assertValidRules(configuration, STORED_RULES_PROFILE);
-  checkRequest(request, options);
-  const compiled = compileCorsConfiguration(configuration);
+/** What deciding gave: the verdict and, when allowed, the rule and its headers. */
+interface Verdict {
+  readonly allowed: boolean;
+  readonly ruleIndex: number | null;
+  readonly reason: PreflightRefusal | ActualMiss | null;
+  readonly headers: HeaderList;
+}
+
+function decide(info: CorsRequestInfo, state: BucketCorsState, preflight: boolean): Verdict {
+  if (preflight) {
+    const decision = decidePreflight(info, state);
+    return decision.allowed ? { allowed: true, ruleIndex: decision.ruleIndex, reason: null, headers: decision.headers } : { allowed: false, ruleIndex: null, reason: decision.reason, headers: [] };
+  }
+  const decision = decideActual(info, state);
+  return decision.matched ? { allowed: true, ruleIndex: decision.ruleIndex, reason: null, headers: decision.headers } : { allowed: false, ruleIndex: null, reason: decision.reason, headers: [] };
+}
+
+/** The explanation of `request` against checked rules (`null`: a bucket without configuration). */
+function explainAgainst(configuration: CorsConfiguration<string> | null, request: ExplainRequest, source: ExplainSource): Explanation {
+  const compiled: CompiledRules | undefined = configuration === null ? undefined : compileCorsConfiguration(configuration);
   const requestHeaders = typeof request.requestHeaders === 'string' || request.requestHeaders === undefined ? request.requestHeaders : request.requestHeaders.join(',');
   const requestMethod = request.preflight ? (request.requestMethod ?? request.method) : request.requestMethod;
   const info: CorsRequestInfo = {
@@ -221,30 +245,36 @@ export function explain(configuration: CorsConfiguration<string>, request: Expla
     requestHeaders,
     resourceType: 'OBJECT',
   };
-  const state = { kind: 'configured', rules: compiled } as const;
-  let allowed: boolean;
-  let ruleIndex: number | null = null;
-  let reason: PreflightRefusal | ActualMiss | null = null;
-  let headers: HeaderList = [];
-  if (request.preflight) {
-    const decision = decidePreflight(info, state);
-    allowed = decision.allowed;
-    if (decision.allowed) ({ ruleIndex, headers } = decision);
-    else reason = decision.reason;
-  } else {
-    const decision = decideActual(info, state);
-    allowed = decision.matched;
-    if (decision.matched) ({ ruleIndex, headers } = decision);
-    else reason = decision.reason;
-  }
+  const state: BucketCorsState = compiled === undefined ? { kind: 'no-configuration' } : { kind: 'configured', rules: compiled };
+  const { allowed, ruleIndex, reason, headers } = decide(info, state, request.preflight);
   // The method rules are matched on: for an actual request, Access-Control-Request-Method when sent (decideActual's choice).
   const method = requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.preflight ? '' : request.method;
   const requested = parseRequestedHeaders(requestHeaders);
   const invalid = requested === null && requestHeaders !== undefined ? invalidNames(requestHeaders) : [];
-  const bit = methodBit(method, compiled.methods);
-  const rules = compiled.rules.map((rule, index) => analyseRule(rule, index, configuration.CORSRules[index]!.ID, request.origin, bit, requested, invalid));
-  const suggestion = reason === null ? null : suggest(reason, request, request.origin, method, invalid, rules, compiled.methods);
-  const source = options.source ?? 'bucket';
+  const methods = compiled?.methods ?? [];
+  const bit = methodBit(method, methods);
+  const rules = (compiled?.rules ?? []).map((rule, index) => analyseRule(rule, index, configuration!.CORSRules[index]!.ID, request.origin, bit, requested, invalid));
+  const suggestion = reason === null ? null : suggest(reason, request, request.origin, method, invalid, rules, methods);
   const summary = summarize(request.preflight, reason, ruleIndex === null ? undefined : rules[ruleIndex], source);
   return { allowed, rule: ruleIndex, reason, source, summary, rules, suggestion, headers };
+}
+
+/**
+ * Explains how `configuration` answers `request`: the verdict comes from `decidePreflight` /
+ * `decideActual` on the compiled rules (the middleware's own decision), and the per-rule analysis
+ * from the same matchers. `null` explains a bucket without configuration (useful with a
+ * `candidate`). With `options.candidate`, the request is explained against the report-only
+ * candidate too (`candidate`, with its `difference`). Pure. Throws a `RuleViolationError` (worded as
+ * PutBucketCors's validation, rules numbered from 1) for a configuration no dialect accepts
+ * (checked against `STORED_RULES_PROFILE`), and a `TypeError` naming the field for a request of the
+ * wrong shape.
+ */
+export function explain(configuration: CorsConfiguration<string> | null, request: ExplainRequest, options: ExplainOptions = {}): Explanation {
+  if (configuration !== null) assertValidRules(configuration, STORED_RULES_PROFILE);
+  if (options.candidate !== undefined) assertValidRules(options.candidate, STORED_RULES_PROFILE);
+  checkRequest(request, options);
+  const explanation = explainAgainst(configuration, request, options.source ?? 'bucket');
+  if (options.candidate === undefined) return explanation;
+  const candidate = explainAgainst(options.candidate, request, 'bucket');
+  return { ...explanation, candidate: { ...candidate, difference: decisionDifference(request.preflight, explanation, candidate) ?? null } };
 }

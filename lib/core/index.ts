@@ -21,7 +21,8 @@ export { CORS_VARY, LIST_SEPARATOR, ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHO
 export { isValidOrigin, isHttpToken } from './headers.js';
 export { compileWildcard, matchesWildcard, countWildcards, WILDCARD, type WildcardPattern } from './wildcard.js';
 export { ruleLabel, joinWords } from './wording.js';
-export { explain, type ExplainRequest, type ExplainOptions, type ExplainSource, type Explanation, type ExplainCondition, type RuleExplanation } from './explain.js';
+export { explain, type ExplainRequest, type ExplainOptions, type ExplainSource, type Explanation, type CandidateExplanation, type ExplainCondition, type RuleExplanation } from './explain.js';
+export { decisionDifference, comparableDecision, type DecisionDifference, type ComparableAnswer } from './report-only.js';
 export { lint, CHROMIUM_MAX_AGE_SECONDS, FIREFOX_MAX_AGE_SECONDS, type LintCode, type LintWarning, type LintPack, type LintOptions } from './lint.js';
 export { selectionDifferences, type RuleSelection, type SelectionDifference } from './selection.js';
 export { diffConfigurations, groupConfigurations, type ConfigurationDiff, type RuleDifference, type FieldDifference, type ConfigurationGroup } from './drift.js';
