@@ -7,8 +7,16 @@ import { storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
 import { withDeadline } from '../deadlines.js';
 import type { Logger } from '../options.js';
 import { errorKind, StoreErrorLog } from '../store/errors.js';
-import { isPreconditionFailedError, isStoreFeatureError, isVersionNotFoundError, requireFeature, rollbackConfiguration } from '../store/lifecycle.js';
-import type { ConfigurationChange, RuleStore, StoreDeleteOptions, StoredConfiguration, StoreWriteOptions } from '../store/types.js';
+import {
+  isCandidateNotFoundError,
+  isPreconditionFailedError,
+  isStoreFeatureError,
+  isVersionNotFoundError,
+  requireFeature,
+  rollbackConfiguration,
+  type ConfigurationRole,
+} from '../store/lifecycle.js';
+import type { ConfigurationChange, RuleStore, StoreDeleteOptions, StoredConfiguration, StorePromoteOptions, StoreWriteOptions } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:admin');
 
@@ -28,16 +36,21 @@ export type AdminRefusal =
   /** A condition or the history was asked of a store that does not offer it (`RuleStore.features`). */
   | 'not-implemented'
   /** A rollback named a version the bucket's history does not hold. */
-  | 'no-such-version';
+  | 'no-such-version'
+  /** A promotion of a bucket without a report-only candidate. */
+  | 'no-candidate';
 
 /** A refused admin call; the dialect's router turns it into its own error. */
 export class AdminError extends Error {
   readonly reason: AdminRefusal;
+  /** For `precondition-failed`: whose version did not hold (a promotion has two conditions). */
+  readonly configuration: ConfigurationRole | undefined;
 
-  constructor(reason: AdminRefusal) {
+  constructor(reason: AdminRefusal, configuration?: ConfigurationRole) {
     super(`CORS administration refused: ${reason}`);
     this.name = 'AdminError';
     this.reason = reason;
+    this.configuration = configuration;
   }
 }
 
@@ -134,14 +147,35 @@ export interface AdminService<Req extends IncomingMessage, Action extends string
    * like `put`; `no-such-version` when the history does not hold it.
    */
   rollback(bucket: string, version: string, options?: StoreWriteOptions): Promise<StoredConfiguration>;
+  /** The bucket's report-only candidate, or `null`; `not-implemented` when the store keeps none (`features.reportOnly`). */
+  getCandidate(bucket: string): Promise<StoredConfiguration | null>;
+  /** Replaces the bucket's candidate (validated by the caller), conditional on the candidate's version like `put`. */
+  putCandidate(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration>;
+  /** Removes the bucket's candidate (none is fine), conditional like `putCandidate`. */
+  deleteCandidate(bucket: string, options?: StoreWriteOptions): Promise<void>;
+  /**
+   * Makes the candidate the enforced configuration, atomically, conditional on both versions;
+   * `no-candidate` without one, `precondition-failed` (naming whose version) when a condition fails.
+   */
+  promote(bucket: string, options?: StorePromoteOptions): Promise<StoredConfiguration>;
 }
 
 /** The refusal a lifecycle error stands for, if it is one (they are answers, not store failures). */
-function lifecycleRefusal(error: unknown): AdminRefusal | undefined {
-  if (isPreconditionFailedError(error)) return 'precondition-failed';
-  if (isStoreFeatureError(error)) return 'not-implemented';
-  if (isVersionNotFoundError(error)) return 'no-such-version';
+function lifecycleRefusal(error: unknown): AdminError | undefined {
+  if (isPreconditionFailedError(error)) return new AdminError('precondition-failed', error.configuration ?? 'enforced');
+  if (isStoreFeatureError(error)) return new AdminError('not-implemented');
+  if (isVersionNotFoundError(error)) return new AdminError('no-such-version');
+  if (isCandidateNotFoundError(error)) return new AdminError('no-candidate');
   return undefined;
+}
+
+/** A store call that needs report-only candidates (and, with conditions, conditional writes): the features are checked first. */
+function candidateCall<T>(store: RuleStore, options: StoreWriteOptions | StorePromoteOptions | undefined, call: (signal: AbortSignal) => Promise<T>): (signal: AbortSignal) => Promise<T> {
+  return async (signal) => {
+    requireFeature(store, 'reportOnly');
+    requireFeature(store, 'conditionalWrites', options);
+    return call(signal);
+  };
 }
 
 /** The wire-neutral admin service: used by `corsRouter`, the MediaStore router and tools. */
@@ -156,7 +190,7 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
     } catch (error) {
       if (isAnswer(error)) throw error;
       const refusal = lifecycleRefusal(error);
-      if (refusal !== undefined) throw new AdminError(refusal);
+      if (refusal !== undefined) throw refusal;
       if (storeErrorChannel.hasSubscribers) storeErrorChannel.publish({ caller: 'admin', kind: errorKind(error), servedStale: false } satisfies StoreErrorEvent);
       const logged = storeErrors.report(error, (kind) => `express-bucket-cors: ${what} failed for bucket ${JSON.stringify(bucket)} (${kind})`);
       if (!logged) debug('%s failed for %s, not logged again yet: %O', what, bucket, error);
@@ -196,5 +230,9 @@ export function createAdminService<Req extends IncomingMessage, Action extends s
         return store.history!(bucket, { signal });
       }),
     rollback: (bucket, version, writeOptions) => bounded(bucket, 'rule store', () => rollbackConfiguration(store, bucket, version, writeOptions)),
+    getCandidate: (bucket) => bounded(bucket, 'rule store', candidateCall(store, undefined, (signal) => store.getCandidate!(bucket, { signal }))),
+    putCandidate: (bucket, configuration, writeOptions) => bounded(bucket, 'rule store', candidateCall(store, writeOptions, () => store.putCandidate!(bucket, configuration, writeOptions))),
+    deleteCandidate: (bucket, writeOptions) => bounded(bucket, 'rule store', candidateCall(store, writeOptions, () => store.deleteCandidate!(bucket, writeOptions))),
+    promote: (bucket, promoteOptions) => bounded(bucket, 'rule store', candidateCall(store, promoteOptions, () => store.promote!(bucket, promoteOptions))),
   };
 }

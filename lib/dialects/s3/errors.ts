@@ -138,6 +138,9 @@ export const S3Errors = withIds({
     new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', [['BucketName', bucket]]),
   noSuchCorsConfiguration: (bucket: string) =>
     new S3Error(404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist', [['BucketName', bucket]]),
+  /** 404: `?cors&report-only` (GET, or a promotion) of a bucket without a report-only candidate (extension). */
+  noSuchReportOnlyConfiguration: (bucket: string) =>
+    new S3Error(404, 'NoSuchCORSConfiguration', 'The report-only CORS configuration does not exist', [['BucketName', bucket]]),
   accessDenied: () => new S3Error(403, 'AccessDenied', 'Access Denied'),
   invalidBucketOwner: (value: string) =>
     new S3Error(400, 'InvalidBucketOwnerAWSAccountID', `The value of the expected bucket owner parameter must be an AWS Account ID... [${value}]`),
@@ -146,8 +149,8 @@ export const S3Errors = withIds({
     new S3Error(503, 'ServiceUnavailable', 'Please reduce your request rate.', [], [['Retry-After', String(retryAfterSeconds)]]),
   internalError: () =>
     new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'),
-  /** 412: the `If-Match` or `If-None-Match` of a conditional request did not hold (named in a `Condition` member, as S3 does). */
-  preconditionFailed: (condition: 'If-Match' | 'If-None-Match') =>
+  /** 412: the `If-Match` or `If-None-Match` (or a promotion's `x-bucket-cors-enforced-if-*`) of a conditional request did not hold (named in a `Condition` member, as S3 does). */
+  preconditionFailed: (condition: string) =>
     new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', [['Condition', condition]]),
   /** 404: a rollback to a configuration version the bucket's history does not hold (extension). */
   noSuchVersion: () => new S3Error(404, 'NoSuchVersion', 'The specified version does not exist.'),

@@ -1,8 +1,8 @@
-// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (express-bucket-cors/docs/behaviour.md §3–§6).
+// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (express-bucket-cors/docs/behaviour.md §3–§6), and the report-only candidate beside it (§19.10).
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AdminAccessContext, AdminAccessHook, AdminAuthorizer, AdminRefusal } from '../../admin/service.js';
+import { isAdminError, type AdminAccessContext, type AdminAccessHook, type AdminAuthorizer, type AdminRefusal, type AdminService } from '../../admin/service.js';
 import { explain, type ExplainRequest } from '../../core/explain.js';
 import { lint } from '../../core/lint.js';
 import { S3_LINT_PACKS } from './lint.js';
@@ -21,9 +21,9 @@ import {
 import { bucketExistsOption, type BucketExists } from '../../http/options.js';
 import { createBucketResolver, type AddressingOptions, type BucketAddress, type BucketResolver } from '../../http/resolve.js';
 import { oneOf, optionalFunction, validConfiguration, type OptionChecks } from '../../options.js';
-import type { StoreWriteOptions } from '../../store/types.js';
+import type { StoredConfiguration, StorePromoteOptions, StoreWriteOptions } from '../../store/types.js';
 import { requireIntegrityHeaders, verifyIntegrity } from './checksum.js';
-import { ANY_VERSION, conditionHeaderOf, entityTagOf, writeConditionOf, type WriteCondition } from './conditions.js';
+import { ANY_VERSION, conditionHeaderOf, ENFORCED_IF_MATCH, entityTagOf, promoteConditionsOf, writeConditionOf, type WriteCondition } from './conditions.js';
 import { isS3Error, MAX_CORS_DOCUMENT_BYTES, S3Errors, type S3Error } from './errors.js';
 import { serializeCorsJson } from './json.js';
 import { ensureRequestIds, sendS3Error } from './response.js';
@@ -90,7 +90,7 @@ export interface CorsRouterOptions<Req extends IncomingMessage = IncomingMessage
  */
 export type CorsRouterHandler<Req extends IncomingMessage = IncomingMessage> = AdminRouterHandler<Req>;
 
-type Operation = 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors';
+type Operation = 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors' | 'PutBucketCorsReportOnly' | 'GetBucketCorsReportOnly' | 'DeleteBucketCorsReportOnly' | 'PromoteBucketCors';
 
 /** What a `?cors` call is about: the bucket of a bucket path. */
 interface S3Target {
@@ -124,6 +124,8 @@ function s3ErrorForAdmin(reason: AdminRefusal, bucket: string, retryAfterSeconds
       return S3Errors.notImplemented(conditionHeaderOf(req.headers));
     case 'no-such-version':
       return S3Errors.noSuchVersion();
+    case 'no-candidate':
+      return S3Errors.noSuchReportOnlyConfiguration(bucket);
   }
 }
 
@@ -141,9 +143,6 @@ function queryOf(url: string | undefined): URLSearchParams {
   const start = url?.indexOf('?') ?? -1;
   return new URLSearchParams(start === -1 ? '' : url!.slice(start + 1));
 }
-
-/** True when the raw URL's query names the `cors` sub-resource (`?cors`, `?cors=`, among other parameters). */
-const hasCorsSubresource = (url: string | undefined): boolean => queryOf(url).has('cors');
 
 /** Response header naming the lint codes of the configuration a PUT stored or a GET returns (S3 clients ignore it). */
 export const LINT_HEADER = 'x-bucket-cors-lint';
@@ -203,17 +202,50 @@ function sendBody(res: ServerResponse, contentType: string, body: string): void 
   res.end(body);
 }
 
+type S3Admin = AdminService<IncomingMessage, CorsRouterAction>;
+
+/** Which configuration a `?cors` call reads and writes: the enforced one, or with `&report-only` the candidate (docs/behaviour.md §19.10). */
+interface ConfigurationSlot {
+  get(admin: S3Admin, bucket: string): Promise<StoredConfiguration | null>;
+  put(admin: S3Admin, bucket: string, configuration: CorsConfiguration, options: StoreWriteOptions): Promise<StoredConfiguration>;
+  delete(admin: S3Admin, bucket: string, options: StoreWriteOptions): Promise<void>;
+  /** The 404 of a GET when there is none. */
+  missing(bucket: string): S3Error;
+}
+
+const ENFORCED: ConfigurationSlot = {
+  get: (admin, bucket) => admin.get(bucket),
+  put: (admin, bucket, configuration, options) => admin.put(bucket, configuration, options),
+  delete: (admin, bucket, options) => admin.delete(bucket, options),
+  missing: S3Errors.noSuchCorsConfiguration,
+};
+
+const CANDIDATE: ConfigurationSlot = {
+  get: (admin, bucket) => admin.getCandidate(bucket),
+  put: (admin, bucket, configuration, options) => admin.putCandidate(bucket, configuration, options),
+  delete: (admin, bucket, options) => admin.deleteCandidate(bucket, options),
+  missing: S3Errors.noSuchReportOnlyConfiguration,
+};
+
+/**
+ * The version a condition asks for: its ETag's, `null` for `If-None-Match: *`, or for `If-Match: *`
+ * the slot's current version (412 naming `condition.header` when there is none).
+ */
+async function conditionVersion({ target, admin }: S3Call, condition: WriteCondition, slot: ConfigurationSlot): Promise<string | null> {
+  if (condition.version !== ANY_VERSION) return condition.version;
+  const current = await slot.get(admin, target.bucket);
+  if (current === null) throw S3Errors.preconditionFailed(condition.header);
+  return current.version;
+}
+
 /**
  * The store options of a PUT or DELETE: the principal `authorize` granted, its condition (`If-Match` with the ETag GET answered,
  * `If-Match: *`, `If-None-Match: *`; none: S3's unconditional write) and, when `If-Match: *`, the
  * current version it stands for (412 when there is none).
  */
-async function writeOptionsOf({ target, admin, origin }: S3Call, condition: WriteCondition | undefined): Promise<StoreWriteOptions> {
-  if (condition === undefined) return origin;
-  if (condition.version !== ANY_VERSION) return { ...origin, ifVersion: condition.version };
-  const current = await admin.get(target.bucket);
-  if (current === null) throw S3Errors.preconditionFailed('If-Match');
-  return { ...origin, ifVersion: current.version };
+async function writeOptionsOf(call: S3Call, condition: WriteCondition | undefined, slot: ConfigurationSlot): Promise<StoreWriteOptions> {
+  if (condition === undefined) return call.origin;
+  return { ...call.origin, ifVersion: await conditionVersion(call, condition, slot) };
 }
 
 /** `ETag` with the version, when the header can carry it. */
@@ -223,19 +255,19 @@ function setEntityTag(res: ServerResponse, version: string): void {
 }
 
 /** Verifies, parses and validates a PutBucketCors body; the integrity header is required before any byte is read. */
-async function putBucketCors(call: S3Call): Promise<string> {
+async function putBucketCors(call: S3Call, slot: ConfigurationSlot): Promise<string> {
   const { req, res, target, body, admin } = call;
   const condition = writeConditionOf(req.headers); // an unsupported condition is refused before the body is read
   const integrity = requireIntegrityHeaders(req.headers);
   const bytes = await body();
   await verifyIntegrity(bytes, integrity);
   const configuration = parseCorsConfiguration(bytes, bodyFormat(req));
-  const stored = await admin.put(target.bucket, configuration, await writeOptionsOf(call, condition));
+  const stored = await slot.put(admin, target.bucket, configuration, await writeOptionsOf(call, condition, slot));
   setLintHeader(res, configuration);
   // S3 answers no ETag here; a conditional writer gets the new one, to chain its next change on.
   if (condition !== undefined) setEntityTag(res, stored.version);
   sendEmpty(res, 200);
-  return `stored ${configuration.CORSRules.length} rule(s)${condition === undefined ? '' : ` (${condition.header})`}`;
+  return `stored ${configuration.CORSRules.length} rule(s)${slot === CANDIDATE ? ' as the report-only candidate' : ''}${condition === undefined ? '' : ` (${condition.header})`}`;
 }
 
 /** `GET ?cors&history`: the bucket's last changes, also once its configuration is deleted. */
@@ -254,16 +286,35 @@ async function getBucketCors(call: S3Call, defaultRules: CorsConfiguration | und
   const query = queryOf(req.url);
   if (query.has('history')) return sendHistory(call);
   const stored = await admin.get(target.bucket);
-  if (query.has('explain') && (stored !== null || defaultRules !== undefined)) {
-    const source = stored === null ? 'default' : 'bucket';
-    sendBody(res, 'application/json', JSON.stringify(explain(stored?.configuration ?? defaultRules!, explainRequestOf(query), { source })));
-    return `returned an explanation (${source} rules)`;
+  if (query.has('explain')) {
+    const candidate = await candidateToExplain(admin, target.bucket);
+    if (stored !== null || defaultRules !== undefined || candidate !== null) {
+      const source = stored === null && defaultRules !== undefined ? 'default' : 'bucket';
+      const options = { source, ...(candidate !== null && { candidate: candidate.configuration }) } as const;
+      sendBody(res, 'application/json', JSON.stringify(explain(stored?.configuration ?? defaultRules ?? null, explainRequestOf(query), options)));
+      return `returned an explanation (${source} rules${candidate === null ? '' : ', and the report-only candidate'})`;
+    }
   }
   if (stored === null) throw S3Errors.noSuchCorsConfiguration(target.bucket);
   if (query.has('lint')) {
     sendBody(res, 'application/json', JSON.stringify({ warnings: lint(stored.configuration, { packs: S3_LINT_PACKS }) }));
     return 'returned lint warnings';
   }
+  return sendConfiguration(req, res, stored);
+}
+
+/** The bucket's candidate for `&explain`; `null` also when the store keeps none. */
+async function candidateToExplain(admin: S3Admin, bucket: string): Promise<StoredConfiguration | null> {
+  try {
+    return await admin.getCandidate(bucket);
+  } catch (error) {
+    if (isAdminError(error) && error.reason === 'not-implemented') return null;
+    throw error;
+  }
+}
+
+/** A configuration as GetBucketCors answers it: XML (or JSON when asked), its version as `ETag`, its lint codes. */
+function sendConfiguration(req: IncomingMessage, res: ServerResponse, stored: StoredConfiguration): string {
   setLintHeader(res, stored.configuration);
   setEntityTag(res, stored.version);
   const json = wantsJson(req);
@@ -271,18 +322,56 @@ async function getBucketCors(call: S3Call, defaultRules: CorsConfiguration | und
   return `returned ${stored.configuration.CORSRules.length} rule(s) as ${json ? 'JSON' : 'XML'}`;
 }
 
-async function deleteBucketCors(call: S3Call): Promise<string> {
-  await call.admin.delete(call.target.bucket, await writeOptionsOf(call, writeConditionOf(call.req.headers)));
-  sendEmpty(call.res, 204);
-  return 'deleted';
+/** `GET ?cors&report-only`: the candidate, as GetBucketCors answers the rules. */
+async function getReportOnlyCors({ req, res, target, admin }: S3Call): Promise<string> {
+  const stored = await admin.getCandidate(target.bucket);
+  if (stored === null) throw S3Errors.noSuchReportOnlyConfiguration(target.bucket);
+  return sendConfiguration(req, res, stored);
 }
 
-/** The operations table: the method of a `?cors` request → its IAM action (S3 authorizes DeleteBucketCors as `s3:PutBucketCORS`) and its work. */
+async function deleteBucketCors(call: S3Call, slot: ConfigurationSlot): Promise<string> {
+  await slot.delete(call.admin, call.target.bucket, await writeOptionsOf(call, writeConditionOf(call.req.headers), slot));
+  sendEmpty(call.res, 204);
+  return slot === CANDIDATE ? 'deleted the report-only candidate' : 'deleted';
+}
+
+/**
+ * `POST ?cors&promote`: the candidate becomes the rules, atomically, on both conditions: `If-Match`
+ * the candidate's ETag, `x-bucket-cors-enforced-if-match` (or `-if-none-match: *`) the rules'.
+ * Answers 200 with the promoted configuration's ETag (the candidate's: its version stays).
+ */
+async function promoteBucketCors(call: S3Call): Promise<string> {
+  const { res, target, admin, origin, body } = call;
+  const conditions = promoteConditionsOf(call.req.headers);
+  await body(); // nothing is expected; read so that the connection stays usable
+  const options: StorePromoteOptions = {
+    ...origin,
+    ...(conditions.candidate !== undefined && conditions.candidate.version !== ANY_VERSION && { ifCandidateVersion: conditions.candidate.version as string }),
+    ...(conditions.enforced !== undefined && { ifVersion: await conditionVersion(call, conditions.enforced, ENFORCED) }),
+  };
+  let promoted: StoredConfiguration;
+  try {
+    promoted = await admin.promote(target.bucket, options);
+  } catch (error) {
+    if (isAdminError(error) && error.reason === 'precondition-failed' && error.configuration === 'enforced') throw S3Errors.preconditionFailed(conditions.enforced?.header ?? ENFORCED_IF_MATCH);
+    throw error;
+  }
+  setLintHeader(res, promoted.configuration);
+  setEntityTag(res, promoted.version);
+  sendEmpty(res, 200);
+  return `promoted the report-only candidate (version ${promoted.version})`;
+}
+
+/** The operations table: each `?cors` operation → its IAM action (S3 authorizes DeleteBucketCors as `s3:PutBucketCORS`) and its work. */
 function operationsOf(defaultRules: CorsConfiguration | undefined): Readonly<Record<Operation, AdminOperation<IncomingMessage, CorsRouterAction, S3Target>>> {
   return {
-    PutBucketCors: { action: 's3:PutBucketCORS', perform: putBucketCors },
+    PutBucketCors: { action: 's3:PutBucketCORS', perform: (call) => putBucketCors(call, ENFORCED) },
     GetBucketCors: { action: 's3:GetBucketCORS', perform: (call) => getBucketCors(call, defaultRules) },
-    DeleteBucketCors: { action: 's3:PutBucketCORS', perform: deleteBucketCors },
+    DeleteBucketCors: { action: 's3:PutBucketCORS', perform: (call) => deleteBucketCors(call, ENFORCED) },
+    PutBucketCorsReportOnly: { action: 's3:PutBucketCORS', perform: (call) => putBucketCors(call, CANDIDATE) },
+    GetBucketCorsReportOnly: { action: 's3:GetBucketCORS', perform: getReportOnlyCors },
+    DeleteBucketCorsReportOnly: { action: 's3:PutBucketCORS', perform: (call) => deleteBucketCors(call, CANDIDATE) },
+    PromoteBucketCors: { action: 's3:PutBucketCORS', perform: promoteBucketCors },
   };
 }
 
@@ -291,6 +380,22 @@ const OPERATION_OF_METHOD: ReadonlyMap<string | undefined, Operation> = new Map(
   ['GET', 'GetBucketCors'],
   ['DELETE', 'DeleteBucketCors'],
 ]);
+
+/** With `&report-only` (an extension): the same operations on the bucket's report-only candidate. */
+const REPORT_ONLY_OPERATION_OF_METHOD: ReadonlyMap<string | undefined, Operation> = new Map([
+  ['PUT', 'PutBucketCorsReportOnly'],
+  ['GET', 'GetBucketCorsReportOnly'],
+  ['DELETE', 'DeleteBucketCorsReportOnly'],
+]);
+
+/** The operation of a request: a `?cors` request by its method, `&report-only` on the candidate, `POST ?cors&promote`. */
+function operationOf(req: IncomingMessage): Operation | undefined {
+  const query = queryOf(req.url);
+  if (!query.has('cors')) return undefined;
+  if (query.has('report-only')) return REPORT_ONLY_OPERATION_OF_METHOD.get(req.method);
+  if (req.method === 'POST' && query.has('promote')) return 'PromoteBucketCors';
+  return OPERATION_OF_METHOD.get(req.method);
+}
 
 const ACCOUNT_ID_DIGITS = 12;
 
@@ -352,6 +457,10 @@ function deleteBucketOf(resolveBucket: BucketResolver, req: IncomingMessage): Bu
  * `x-bucket-cors-lint`. GET answers the configuration's version as `ETag`; PUT and DELETE take
  * `If-Match` (that ETag, or `*`) and `If-None-Match: *` and answer 412 PreconditionFailed when it does
  * not hold (express-bucket-cors/docs/behaviour.md §19.9). Without those headers, PUT and DELETE are S3's.
+ * Report-only rules (§19.10): `PUT`/`GET`/`DELETE ?cors&report-only` do the same on the bucket's
+ * candidate (authorized as PutBucketCors/GetBucketCors, with its own ETag), `POST ?cors&promote`
+ * makes it the rules atomically (`If-Match`: the candidate's ETag; `x-bucket-cors-enforced-if-match`
+ * or `x-bucket-cors-enforced-if-none-match: *`: the rules'), and `&explain` explains both.
  *
  * Checks, in order: bucket exists (404 NoSuchBucket) → `authorize` (403 AccessDenied) →
  * `x-amz-expected-bucket-owner` → for PUT: integrity header present, body ≤ 65,536 bytes, checksums
@@ -379,7 +488,7 @@ export function corsRouter<Req extends IncomingMessage = IncomingMessage>(option
       debug,
       noun: 'bucket',
       operations: operationsOf(checked.defaultRules),
-      route: (req) => (hasCorsSubresource(req.url) ? OPERATION_OF_METHOD.get(req.method) : undefined),
+      route: operationOf,
       locate: async (req) => {
         const address = await resolveBucket(req);
         return address === null || address.key !== '' ? null : { bucket: address.bucket };
