@@ -1,7 +1,7 @@
 // The demo's /metrics: the library's diagnostics_channel events counted with prom-client, in Prometheus's text format.
 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, type CorsDecisionEvent, type InvalidationReceivedEvent, type StoreErrorEvent } from 'express-bucket-cors';
+import { DIAGNOSTICS_CHANNELS, type CorsDecisionEvent, type InvalidationReceivedEvent, type ReportOnlyEvent, type StoreErrorEvent } from 'express-bucket-cors';
 import { Counter, Registry } from 'prom-client';
 
 /** A registry fed by the library's events while open; `close()` unsubscribes. */
@@ -10,7 +10,7 @@ export interface DemoMetrics {
   close(): void;
 }
 
-/** Counts decisions (by dialect, kind, outcome, reason, source, cache), store errors and invalidations. */
+/** Counts decisions (by dialect, kind, outcome, reason, source, cache), store errors, invalidations and report-only divergences. */
 export function createDemoMetrics(): DemoMetrics {
   const registry = new Registry();
   const decisions = new Counter({
@@ -21,6 +21,13 @@ export function createDemoMetrics(): DemoMetrics {
   });
   const storeErrors = new Counter({ name: 'bucket_cors_store_errors_total', help: 'Failed or timed-out rule store calls', labelNames: ['caller', 'kind'], registers: [registry] });
   const invalidations = new Counter({ name: 'bucket_cors_invalidations_total', help: 'Invalidations the rule caches received', labelNames: ['type'], registers: [registry] });
+  // The bucket is a label here (not on decisions): only buckets with a report-only candidate have one, and only while it diverges.
+  const divergences = new Counter({
+    name: 'bucket_cors_report_only_divergences_total',
+    help: "Requests a bucket's report-only candidate would have answered differently",
+    labelNames: ['bucket', 'kind', 'difference', 'enforced', 'candidate'],
+    registers: [registry],
+  });
 
   const onDecision = (message: unknown) => {
     const { dialect, kind, outcome, reason, source, cache } = message as CorsDecisionEvent;
@@ -31,15 +38,21 @@ export function createDemoMetrics(): DemoMetrics {
     storeErrors.inc({ caller, kind });
   };
   const onInvalidation = (message: unknown) => invalidations.inc({ type: (message as InvalidationReceivedEvent).type });
-  subscribe(DIAGNOSTICS_CHANNELS.decision, onDecision);
-  subscribe(DIAGNOSTICS_CHANNELS.storeError, onStoreError);
-  subscribe(DIAGNOSTICS_CHANNELS.invalidation, onInvalidation);
+  const onReportOnly = (message: unknown) => {
+    const { bucket, kind, difference, enforced, candidate } = message as ReportOnlyEvent;
+    divergences.inc({ bucket, kind, difference, enforced: enforced.outcome, candidate: candidate.outcome });
+  };
+  const listeners: ReadonlyArray<[string, (message: unknown) => void]> = [
+    [DIAGNOSTICS_CHANNELS.decision, onDecision],
+    [DIAGNOSTICS_CHANNELS.storeError, onStoreError],
+    [DIAGNOSTICS_CHANNELS.invalidation, onInvalidation],
+    [DIAGNOSTICS_CHANNELS.reportOnly, onReportOnly],
+  ];
+  for (const [channel, listener] of listeners) subscribe(channel, listener);
   return {
     registry,
     close() {
-      unsubscribe(DIAGNOSTICS_CHANNELS.decision, onDecision);
-      unsubscribe(DIAGNOSTICS_CHANNELS.storeError, onStoreError);
-      unsubscribe(DIAGNOSTICS_CHANNELS.invalidation, onInvalidation);
+      for (const [channel, listener] of listeners) unsubscribe(channel, listener);
     },
   };
 }

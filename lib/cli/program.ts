@@ -1,5 +1,5 @@
 // The `bucket-cors` command line: the program, its help, version and exit codes; each command group is a module of
-// commands/ (files: lint, explain, convert; store: get, put, delete, history, rollback, list, export, import; diff; doctor).
+// commands/ (files: lint, explain, convert; store: get, put, delete, promote, history, rollback, list, export, import; diff; doctor).
 
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';

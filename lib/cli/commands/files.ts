@@ -7,9 +7,10 @@ import { conversionWarningLines, readConfiguration } from '../formats.js';
 import { addConvertCommand } from './convert.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines } from '../output.js';
 import type { StoreOptions } from '../redis.js';
+import type { StoredConfiguration } from '../../index.js';
 import { addRedisOptions, checkBucket, FILE_ARGUMENT, formatOption, jsonOption, readInput, strictOption, warningLines, withStore, type SetExitCode } from './shared.js';
 
-function explanationLines(explanation: Explanation): string[] {
+function explanationLines(explanation: Omit<Explanation, 'candidate'>): string[] {
   // The summary never calls an actual request "refused": S3 only leaves its CORS headers out.
   const lines = [explanation.summary];
   for (const rule of explanation.rules) {
@@ -19,6 +20,16 @@ function explanationLines(explanation: Explanation): string[] {
   }
   for (const [name, value] of explanation.headers) lines.push(`  ${name}: ${value}`);
   if (explanation.suggestion !== null) lines.push(`suggestion: ${explanation.suggestion}`);
+  return lines;
+}
+
+/** The enforced explanation, then the report-only candidate's, indented, with how it differs. */
+function explanationWithCandidateLines(explanation: Explanation, candidateVersion: string | undefined): string[] {
+  const lines = explanationLines(explanation);
+  const { candidate } = explanation;
+  if (candidate === undefined) return lines;
+  const verdict = candidate.difference === null ? 'answers the same' : `answers differently (${candidate.difference})`;
+  lines.push(`report-only candidate (version ${candidateVersion}) ${verdict}:`, ...explanationLines(candidate).map((line) => `  ${line}`));
   return lines;
 }
 
@@ -51,24 +62,30 @@ interface ExplainOptions extends Partial<StoreOptions> {
   readonly json?: boolean;
 }
 
-/** The rules explain reads: the file's, or with `--bucket` the bucket's stored rules (read from Redis). */
-async function explainedRules(file: string | undefined, options: ExplainOptions): Promise<CorsConfiguration> {
+/** What explain explains: the file's rules, or with `--bucket` the bucket's stored rules and report-only candidate (read from Redis). */
+interface ExplainedRules {
+  /** `null`: a bucket with only a candidate. */
+  readonly configuration: CorsConfiguration | null;
+  readonly candidate?: StoredConfiguration;
+}
+
+async function explainedRules(file: string | undefined, options: ExplainOptions): Promise<ExplainedRules> {
   if (options.bucket === undefined) {
     if (file === undefined) throw new CliError('explain needs a configuration file, or --bucket BUCKET to explain its stored rules');
-    return readConfiguration(await readInput(file), options.format, file).configuration;
+    return { configuration: readConfiguration(await readInput(file), options.format, file).configuration };
   }
   if (file !== undefined) throw new CliError('explain takes a file or --bucket, not both');
   if (options.redis === undefined) throw new CliError('explain --bucket reads the stored rules from Redis: give --redis URL or set REDIS_URL');
   const bucket = checkBucket(options.bucket, '--bucket');
-  const stored = await withStore(options as StoreOptions, ({ store }) => store.get(bucket));
-  if (stored === null) throw new CliError(`bucket ${bucket} has no CORS configuration: every cross-origin request to it is refused`, EXIT_REFUSED, 'NoSuchCORSConfiguration');
-  return stored.configuration;
+  const { enforced, candidate } = await withStore(options as StoreOptions, ({ store }) => store.getRules(bucket));
+  if (enforced === null && candidate === null) throw new CliError(`bucket ${bucket} has no CORS configuration: every cross-origin request to it is refused`, EXIT_REFUSED, 'NoSuchCORSConfiguration');
+  return { configuration: enforced?.configuration ?? null, ...(candidate !== null && { candidate }) };
 }
 
 function addExplainCommand(program: Command, setExitCode: SetExitCode): void {
   const command = program
     .command('explain')
-    .description("explain how the rules (of a file, or a bucket's stored rules with --bucket) answer a request: the verdict, what each rule fails, the smallest fix")
+    .description("explain how the rules (of a file, or a bucket's stored rules with --bucket, and its report-only candidate) answer a request: the verdict, what each rule fails, the smallest fix")
     .argument('[file]', FILE_ARGUMENT)
     .option('--bucket <bucket>', "explain this bucket's stored rules instead of a file (with --redis or REDIS_URL)")
     .requiredOption('--origin <origin>', 'the Origin header')
@@ -83,10 +100,11 @@ function addExplainCommand(program: Command, setExitCode: SetExitCode): void {
     );
   addRedisOptions(command, false).action(
     async (file: string | undefined, options: ExplainOptions) => {
-      const configuration = await explainedRules(file, options);
-      const explanation = explain(configuration, { origin: options.origin, method: options.method, requestHeaders: options.headers, preflight: options.preflight === true });
-      if (options.json) printJson(explanation);
-      else printLines(explanationLines(explanation));
+      const { configuration, candidate } = await explainedRules(file, options);
+      const request = { origin: options.origin, method: options.method, requestHeaders: options.headers, preflight: options.preflight === true };
+      const explanation = explain(configuration, request, candidate === undefined ? {} : { candidate: candidate.configuration });
+      if (options.json) printJson(candidate === undefined ? explanation : { ...explanation, candidate: { ...explanation.candidate, version: candidate.version } });
+      else printLines(explanationWithCandidateLines(explanation, candidate?.version));
       setExitCode(explanation.allowed ? EXIT_CLEAN : EXIT_REFUSED);
     },
   );

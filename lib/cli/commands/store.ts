@@ -1,4 +1,4 @@
-// Commands on the rules running servers read from Redis: get, put, delete, history, rollback, list, export, import.
+// Commands on the rules running servers read from Redis: get, put, delete (of the rules or, --report-only, the candidate), promote, history, rollback, list, export, import.
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
@@ -6,8 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { lint, type CorsConfiguration } from '../../core/index.js';
 import { S3_LINT_PACKS } from '../../dialects/s3/index.js';
-import { isPreconditionFailedError, isVersionNotFoundError, rollbackConfiguration } from '../../store/lifecycle.js';
-import type { StoreWriteOptions } from '../../store/types.js';
+import { isCandidateNotFoundError, isPreconditionFailedError, isVersionNotFoundError, rollbackConfiguration } from '../../store/lifecycle.js';
+import type { StoredConfiguration, StorePromoteOptions, StoreWriteOptions } from '../../store/types.js';
 import { bucketFileOf, conversionWarningLines, FORMAT_NAMES, readBucketFile, readConfiguration, writeConfiguration, type ImportedBucket, type SkippedBucket } from '../formats.js';
 import { CliError, EXIT_CLEAN, EXIT_REFUSED, printJson, printLines, printNotes, Progress } from '../output.js';
 import { listBuckets, type OpenStore, type StoreOptions } from '../redis.js';
@@ -148,15 +148,25 @@ function cliWrite(options: ConditionOptions): StoreWriteOptions {
   return ifVersion === undefined ? { source: 'cli' } : { source: 'cli', ifVersion };
 }
 
-/** Runs a change; a condition that did not hold or an unknown version is a refusal (exit code 1), not a connection error. */
+/** Runs a change; a condition that did not hold, an unknown version or no candidate to promote is a refusal (exit code 1), not a connection error. */
 async function refusingStale<T>(change: () => Promise<T>): Promise<T> {
   try {
     return await change();
   } catch (error) {
-    if (isPreconditionFailedError(error) || isVersionNotFoundError(error)) throw new CliError(error.message, EXIT_REFUSED);
+    if (isPreconditionFailedError(error) || isVersionNotFoundError(error) || isCandidateNotFoundError(error)) throw new CliError(error.message, EXIT_REFUSED);
     throw error;
   }
 }
+
+/** `--report-only`: the command works on the bucket's report-only candidate instead of its rules. */
+interface ReportOnlyOption {
+  readonly reportOnly?: boolean;
+}
+
+const REPORT_ONLY_HELP = "the bucket's report-only candidate instead of its rules: evaluated beside them by running servers, never answered with (see promote)";
+
+/** What the command calls the configuration it works on. */
+const subjectOf = (options: ReportOnlyOption, bucket: string): string => (options.reportOnly ? `the report-only candidate of bucket ${bucket}` : `the rules of bucket ${bucket}`);
 
 /** A store command that changes rules: `--if-version` and `--if-absent` besides the store options. */
 function changeCommand(program: Command, name: string): Command {
@@ -170,12 +180,13 @@ function addGetCommand(program: Command, setExitCode: SetExitCode): void {
     .description("print a bucket's stored configuration (exit code 1 when it has none)")
     .argument('<bucket>')
     .addOption(new Option('--to <format>', 'the format to print').choices(FORMAT_NAMES).default('json'))
-    .addHelpText('after', '\nExample:\n  bucket-cors get photos --redis redis://127.0.0.1:6379 --to xml')
-    .action((bucket: string, options: StoreOptions & { to: string; json?: boolean }) =>
+    .option('--report-only', REPORT_ONLY_HELP)
+    .addHelpText('after', '\nExamples:\n  bucket-cors get photos --redis redis://127.0.0.1:6379 --to xml\n  bucket-cors get photos --report-only --json')
+    .action((bucket: string, options: StoreOptions & ReportOnlyOption & { to: string; json?: boolean }) =>
       withStore(options, async ({ store }) => {
-        const stored = await store.get(checkBucket(bucket));
-        if (options.json) printJson({ bucket, configuration: stored?.configuration ?? null, version: stored?.version ?? null });
-        else if (stored === null) printLines([`bucket ${bucket} has no CORS configuration`]);
+        const stored: StoredConfiguration | null = await (options.reportOnly ? store.getCandidate(checkBucket(bucket)) : store.get(checkBucket(bucket)));
+        if (options.json) printJson({ bucket, configuration: stored?.configuration ?? null, version: stored?.version ?? null, ...(options.reportOnly && { reportOnly: true }) });
+        else if (stored === null) printLines([`bucket ${bucket} has no ${options.reportOnly ? 'report-only ' : ''}CORS configuration`]);
         else {
           const { document, notes } = writeConfiguration(stored.configuration, options.to);
           process.stdout.write(document);
@@ -194,8 +205,12 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
     .addOption(formatOption())
     .addOption(dialectOption())
     .addOption(strictOption())
-    .addHelpText('after', '\nExamples:\n  bucket-cors put photos cors.json --redis redis://127.0.0.1:6379\n  REDIS_URL=redis://:secret@10.0.0.5:6379/2 bucket-cors put photos cors.xml --strict')
-    .action(async (bucket: string, file: string, options: WriteOptions & ConditionOptions & { format?: string }) => {
+    .option('--report-only', `store ${REPORT_ONLY_HELP}`)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bucket-cors put photos cors.json --redis redis://127.0.0.1:6379\n  REDIS_URL=redis://:secret@10.0.0.5:6379/2 bucket-cors put photos cors.xml --strict\n  bucket-cors put photos wider.json --report-only   # then watch express-bucket-cors:report-only, and promote',
+    )
+    .action(async (bucket: string, file: string, options: WriteOptions & ConditionOptions & ReportOnlyOption & { format?: string }) => {
       checkBucket(bucket);
       const write = cliWrite(options);
       const { configuration, warnings: losses } = readConfiguration(await readInput(file), options.format, file);
@@ -206,9 +221,9 @@ function addPutCommand(program: Command, setExitCode: SetExitCode): void {
         return;
       }
       await withStore(options, async ({ store }) => {
-        const stored = await refusingStale(() => store.put(bucket, configuration, write));
-        if (options.json) printJson({ bucket, stored: true, version: stored.version, warnings });
-        else printLines([`stored the rules of bucket ${bucket} (version ${stored.version}); running servers were told to reload them`]);
+        const stored = await refusingStale(() => (options.reportOnly ? store.putCandidate(bucket, configuration, write) : store.put(bucket, configuration, write)));
+        if (options.json) printJson({ bucket, stored: true, version: stored.version, warnings, ...(options.reportOnly && { reportOnly: true }) });
+        else printLines([`stored ${subjectOf(options, bucket)} (version ${stored.version}); running servers were told to reload them`]);
         finishWithWarnings(warnings, false, setExitCode);
       });
     });
@@ -218,12 +233,34 @@ function addDeleteCommand(program: Command, setExitCode: SetExitCode): void {
   changeCommand(program, 'delete')
     .description("delete a bucket's configuration (also when it has none); its history keeps it for a rollback")
     .argument('<bucket>')
-    .addHelpText('after', '\nExample:\n  bucket-cors delete photos --redis redis://127.0.0.1:6379')
-    .action((bucket: string, options: StoreOptions & ConditionOptions & { json?: boolean }) =>
+    .option('--report-only', `delete ${REPORT_ONLY_HELP}`)
+    .addHelpText('after', '\nExamples:\n  bucket-cors delete photos --redis redis://127.0.0.1:6379\n  bucket-cors delete photos --report-only')
+    .action((bucket: string, options: StoreOptions & ConditionOptions & ReportOnlyOption & { json?: boolean }) =>
       withStore(options, async ({ store }) => {
-        await refusingStale(() => store.delete(checkBucket(bucket), cliWrite(options)));
-        if (options.json) printJson({ bucket, deleted: true });
-        else printLines([`deleted the rules of bucket ${bucket}`]);
+        const write = cliWrite(options);
+        await refusingStale(() => (options.reportOnly ? store.deleteCandidate(checkBucket(bucket), write) : store.delete(checkBucket(bucket), write)));
+        if (options.json) printJson({ bucket, deleted: true, ...(options.reportOnly && { reportOnly: true }) });
+        else printLines([`deleted ${subjectOf(options, bucket)}`]);
+        setExitCode(EXIT_CLEAN);
+      }),
+    );
+}
+
+function addPromoteCommand(program: Command, setExitCode: SetExitCode): void {
+  storeCommand(program, 'promote')
+    .description("make a bucket's report-only candidate its rules, atomically, keeping the candidate's version (recorded in the history as source promote)")
+    .argument('<bucket>')
+    .option('--if-version <version>', 'promote only if the rules are at this version')
+    .option('--if-absent', 'promote only if the bucket has no rules')
+    .option('--if-candidate-version <version>', 'promote only if the candidate is at this version (as `get --report-only --json` prints it)')
+    .addHelpText('after', '\nExample:\n  bucket-cors promote photos --if-version mfx3k2a1-3f9c0a1b2c3d --if-candidate-version mfx3k9zz-0a1b2c3d4e5f --redis redis://127.0.0.1:6379')
+    .action((bucket: string, options: StoreOptions & ConditionOptions & { ifCandidateVersion?: string; json?: boolean }) =>
+      withStore(options, async ({ store }) => {
+        const { ifVersion, ...origin } = cliWrite(options);
+        const promote: StorePromoteOptions = { ...origin, ...(ifVersion !== undefined && { ifVersion }), ...(options.ifCandidateVersion !== undefined && { ifCandidateVersion: options.ifCandidateVersion }) };
+        const promoted = await refusingStale(() => store.promote(checkBucket(bucket), promote));
+        if (options.json) printJson({ bucket, promoted: true, version: promoted.version });
+        else printLines([`bucket ${bucket} now has the rules of its report-only candidate (version ${promoted.version}); running servers were told to reload them`]);
         setExitCode(EXIT_CLEAN);
       }),
     );
@@ -343,11 +380,12 @@ function addImportCommand(program: Command, setExitCode: SetExitCode): void {
     });
 }
 
-/** Adds get, put, delete, history, rollback, list, export and import to `program`, in that order. */
+/** Adds get, put, delete, promote, history, rollback, list, export and import to `program`, in that order. */
 export function addStoreCommands(program: Command, setExitCode: SetExitCode): void {
   addGetCommand(program, setExitCode);
   addPutCommand(program, setExitCode);
   addDeleteCommand(program, setExitCode);
+  addPromoteCommand(program, setExitCode);
   addHistoryCommand(program, setExitCode);
   addRollbackCommand(program, setExitCode);
   addListCommand(program, setExitCode);
