@@ -48,21 +48,26 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** Opens a pair per call (with the history length given); every store opened is closed after each test. Call inside a `describe`. */
+export function storeOpener(makeStores: (historyLength?: number) => StorePair | Promise<StorePair>): (historyLength?: number) => Promise<StorePair> {
+  const opened: RuleStore[] = [];
+  afterEach(async () => {
+    await Promise.all([...new Set(opened.splice(0))].map((store) => store.close?.()));
+  });
+  return async (historyLength) => {
+    const pair = await makeStores(historyLength);
+    opened.push(pair.store, pair.peer);
+    return pair;
+  };
+}
+
 /**
  * Registers the lifecycle tests. `makeStores` is called once per test with the history length
  * (undefined: the default) and must return stores with no configurations; both are closed after each test.
  */
 export function describeLifecycleContract(name: string, makeStores: (historyLength?: number) => StorePair | Promise<StorePair>): void {
   describe(`${name}: conditional writes, history, rollback, change events`, () => {
-    const opened: RuleStore[] = [];
-    const open = async (historyLength?: number) => {
-      const pair = await makeStores(historyLength);
-      opened.push(pair.store, pair.peer);
-      return pair;
-    };
-    afterEach(async () => {
-      await Promise.all([...new Set(opened.splice(0))].map((store) => store.close?.()));
-    });
+    const open = storeOpener(makeStores);
 
     it('offers conditional writes and history', async () => {
       const { store } = await open();

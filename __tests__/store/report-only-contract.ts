@@ -10,7 +10,7 @@ import {
 } from 'express-bucket-cors';
 import { RULES_A, RULES_B } from './contract';
 import { nextBucketEvent, nextEvent, subscribed } from './helpers';
-import { changeEventsDuring, RULES_C, type StorePair } from './lifecycle-contract';
+import { changeEventsDuring, RULES_C, storeOpener, type StorePair } from './lifecycle-contract';
 
 /** The rejection of `promise`, which must reject. */
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -28,15 +28,7 @@ const listening = (store: RuleStore): Promise<unknown> => (store.shared ? subscr
 /** Registers the report-only tests; `makeStores` as for `describeLifecycleContract`. */
 export function describeReportOnlyContract(name: string, makeStores: (historyLength?: number) => StorePair | Promise<StorePair>): void {
   describe(`${name}: report-only candidates and promote`, () => {
-    const opened: RuleStore[] = [];
-    const open = async (historyLength?: number) => {
-      const pair = await makeStores(historyLength);
-      opened.push(pair.store, pair.peer);
-      return pair;
-    };
-    afterEach(async () => {
-      await Promise.all([...new Set(opened.splice(0))].map((store) => store.close?.()));
-    });
+    const open = storeOpener(makeStores);
 
     it('keeps a candidate beside the rules with its own version, out of the history and the change events', async () => {
       const { store, peer } = await open();

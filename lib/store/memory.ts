@@ -74,11 +74,7 @@ export class MemoryRuleStore implements RuleStore {
   }
 
   async put(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration> {
-    const stored = this.#nextStored(configuration);
-    this.#change(bucket, stored, options);
-    this.#lastVersion++;
-    debug('memory put %s version %s', bucket, stored.version);
-    return stored;
+    return this.#written(bucket, configuration, 'put', (stored) => this.#change(bucket, stored, options));
   }
 
   async delete(bucket: string, options?: StoreDeleteOptions): Promise<void> {
@@ -100,11 +96,7 @@ export class MemoryRuleStore implements RuleStore {
   }
 
   async putCandidate(bucket: string, configuration: CorsConfiguration, options?: StoreWriteOptions): Promise<StoredConfiguration> {
-    const stored = this.#nextStored(configuration);
-    this.#changeCandidate(bucket, stored, options);
-    this.#lastVersion++;
-    debug('memory put candidate %s version %s', bucket, stored.version);
-    return stored;
+    return this.#written(bucket, configuration, 'put candidate', (stored) => this.#changeCandidate(bucket, stored, options));
   }
 
   async deleteCandidate(bucket: string, options?: StoreWriteOptions): Promise<void> {
@@ -132,8 +124,13 @@ export class MemoryRuleStore implements RuleStore {
     return this.#subscribers.add(listener);
   }
 
-  #nextStored(configuration: CorsConfiguration): StoredConfiguration {
-    return { configuration: structuredClone(configuration), version: String(this.#lastVersion + 1) };
+  /** A copy of `configuration` at the next version, written by `write` (which throws, using up no version, when its condition fails). */
+  #written(bucket: string, configuration: CorsConfiguration, what: string, write: (stored: StoredConfiguration) => void): StoredConfiguration {
+    const stored: StoredConfiguration = { configuration: structuredClone(configuration), version: String(this.#lastVersion + 1) };
+    write(stored);
+    this.#lastVersion++;
+    debug('memory %s %s version %s', what, bucket, stored.version);
+    return stored;
   }
 
   /** Checks the condition on the candidate's version, replaces (`next`) or removes (`null`) it, and announces it. */
