@@ -110,25 +110,30 @@ afterAll(async () => {
 });
 
 let prefixes = 0;
+/** A Redis store on `keyPrefix` (a fresh one by default), on the standalone server or the Cluster. */
+const redisStore = (where: 'server' | 'cluster', keyPrefix = `report-only-${++prefixes}:`): RedisRuleStore => {
+  const client = where === 'server' ? new Redis(redis.port, redis.host) : new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })));
+  cleanups.push(() => client.disconnect());
+  return new RedisRuleStore({ client, keyPrefix, channel: `${keyPrefix}invalidate` });
+};
 const STORES: ReadonlyArray<[string, () => RuleStore]> = [
   ['MemoryRuleStore', () => new MemoryRuleStore()],
-  [
-    'RedisRuleStore',
-    () => {
-      const client = new Redis(redis.port, redis.host);
-      cleanups.push(() => client.disconnect());
-      return new RedisRuleStore({ client, keyPrefix: `report-only-${++prefixes}:` });
-    },
-  ],
-  [
-    'RedisRuleStore on a 3-master Cluster',
-    () => {
-      const client = new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })));
-      cleanups.push(() => client.disconnect());
-      return new RedisRuleStore({ client, keyPrefix: `report-only-${++prefixes}:` });
-    },
-  ],
+  ['RedisRuleStore', () => redisStore('server')],
+  ['RedisRuleStore on a 3-master Cluster', () => redisStore('cluster')],
 ];
+
+/** An object server with bucketCors on `store`, listening; closed after all tests. */
+async function serve(store: RuleStore): Promise<number> {
+  const middleware = bucketCors({ store });
+  const server: Server = objectApp({ express: express5, middleware: [middleware] }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  cleanups.push(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    middleware.close();
+    await store.close?.();
+  });
+  return (server.address() as AddressInfo).port;
+}
 
 describe.each(STORES)('report-only candidates with %s', (_name, makeStore) => {
   let store: RuleStore;
@@ -136,15 +141,7 @@ describe.each(STORES)('report-only candidates with %s', (_name, makeStore) => {
 
   beforeAll(async () => {
     store = makeStore();
-    const middleware = bucketCors({ store });
-    const server: Server = objectApp({ express: express5, middleware: [middleware] }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
-    cleanups.push(async () => {
-      await new Promise((resolve) => server.close(resolve));
-      middleware.close();
-      await store.close?.();
-    });
+    port = await serve(store);
     await Promise.all([store.put('b', ENFORCED), store.put('m', ENFORCED), store.put('n', ENFORCED)]);
   });
 
@@ -196,5 +193,29 @@ describe.each(STORES)('report-only candidates with %s', (_name, makeStore) => {
     expect(promoted.events).toEqual([]);
     expect(promoted.result).toMatch(/^HTTP\/1\.1 200/);
     expect(promoted.result).toContain(`Access-Control-Allow-Origin: ${B}`);
+  });
+});
+
+describe.each(['server', 'cluster'] as const)('report-only candidates across instances on Redis (%s)', (where) => {
+  it("reaches another instance's cache: a candidate put through one is evaluated by the other, and its deletion too", async () => {
+    const keyPrefix = `report-only-shared-${++prefixes}:`;
+    const writer = redisStore(where, keyPrefix);
+    const reader = redisStore(where, keyPrefix);
+    const port = await serve(reader);
+    await writer.put('b', ENFORCED);
+    expect((await reportOnlyEventsDuring(() => rawExchange(port, preflight('/b/k', B)))).events).toEqual([]); // cached, without a candidate
+    const candidate = await writer.putCandidate!('b', WIDER);
+    const eventually = async (expected: number) => {
+      let events: ReportOnlyEvent[] = [];
+      for (const started = Date.now(); Date.now() - started < 3_000; await new Promise((resolve) => setTimeout(resolve, 20))) {
+        events = (await reportOnlyEventsDuring(() => rawExchange(port, preflight('/b/k', B)))).events;
+        if (events.length === expected) break;
+      }
+      return events;
+    };
+    expect(await eventually(1)).toMatchObject([{ bucket: 'b', candidateVersion: candidate.version, difference: 'outcome' }]);
+    await writer.deleteCandidate!('b');
+    expect(await eventually(0)).toEqual([]);
+    await writer.close();
   });
 });
