@@ -22,7 +22,22 @@ import { ensureBuilt } from '../scripts/ensure-build.mjs';
  * `request_objects` only builds the pairs, and is subtracted from the others. `resolve`, `decide` and
  * `set_headers` are parts of `actual` measured alone (with `cache_lookup`, they explain its gap to the floor).
  */
-export const CASES = /** @type {const} */ (['request_objects', 'actual', 'preflight', 'floor', 'cors_package', 'noop', 'cache_lookup', 'resolve', 'decide', 'set_headers', 'noop_channel_check', 'actual_subscribed']);
+export const CASES = /** @type {const} */ ([
+  'request_objects',
+  'actual',
+  'preflight',
+  'floor',
+  'cors_package',
+  'noop',
+  'cache_lookup',
+  'resolve',
+  'decide',
+  'set_headers',
+  'noop_channel_check',
+  'actual_subscribed',
+  'actual_candidate_unheard',
+  'actual_candidate_reported',
+]);
 /** @typedef {(typeof CASES)[number]} Case */
 
 /** Every figure {@link instructionsPerCall} reports (by default). */
@@ -32,6 +47,8 @@ export const INSTRUCTION_FIGURES = [
   'ratio_instructions_vs_floor',
   'instructions_diagnostics_unsubscribed',
   'instructions_diagnostics_subscriber',
+  'instructions_report_only_unheard',
+  'instructions_report_only_reported',
 ];
 
 /** Calls per case: `warmup` first (JIT tiers settle), then a phase of `low` and one of `high` calls. */
@@ -159,6 +176,22 @@ async function caseSetup(name) {
       let events = 0;
       diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.decision, () => void events++);
       return { handler: ours, headers: ACTUAL_HEADERS, method: 'GET', check: (res) => allowsOrigin(res) && events > 0 };
+    }
+    case 'actual_candidate_unheard':
+    case 'actual_candidate_reported': {
+      // `actual` with a report-only candidate that answers with another max-age (so every request
+      // diverges): nobody listening (`unheard`), or one subscriber counting the events. Without a
+      // candidate, `actual` itself is the case: its figure against main's is what candidates cost then.
+      const reported = name === 'actual_candidate_reported';
+      const withCandidate = new MemoryRuleStore();
+      await withCandidate.put(BUCKET, THREE_RULES);
+      await withCandidate.putCandidate(BUCKET, { CORSRules: THREE_RULES.CORSRules.map((rule) => ({ ...rule, MaxAgeSeconds: (rule.MaxAgeSeconds ?? 0) + 1 })) });
+      const middleware = bucketCors({ store: withCandidate });
+      const warm = requestPair(ACTUAL_HEADERS, 'GET');
+      await new Promise((resolve) => middleware(warm.req, warm.res, resolve));
+      let events = 0;
+      if (reported) diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.reportOnly, () => void events++);
+      return { handler: middleware, headers: ACTUAL_HEADERS, method: 'GET', check: (res) => allowsOrigin(res) && events > 0 === reported };
     }
     default:
       throw new TypeError(`unknown case ${String(name)}; use one of ${CASES.join(', ')}`);
@@ -307,6 +340,9 @@ export async function instructionsPerCall({ quick = false, only = CASES } = {}) 
   // Diagnostics: the per-decision cost with nobody subscribed (goal: nil), and what one subscriber adds.
   figures.instructions_diagnostics_unsubscribed = figures.instructions_noop_channel_check - figures.instructions_noop;
   figures.instructions_diagnostics_subscriber = figures.instructions_actual_subscribed - figures.instructions_actual;
+  // Report-only: what a bucket's candidate adds while nobody listens, and with a subscriber (every request diverging).
+  figures.instructions_report_only_unheard = figures.instructions_actual_candidate_unheard - figures.instructions_actual;
+  figures.instructions_report_only_reported = figures.instructions_actual_candidate_reported - figures.instructions_actual;
   return figures;
 }
 
