@@ -57,6 +57,17 @@ describe('RuleCache with report-only candidates', () => {
     cache.close();
   });
 
+  it("drops a candidate-only bucket's entry when the bucket is dropped, though the rules' version (none) is unchanged", async () => {
+    const store = new MemoryRuleStore();
+    await store.putCandidate('videos', RULES_B);
+    const cache = new RuleCache(store);
+    expect((await lookupOf(cache, 'videos')).candidate).toBeDefined();
+    await store.delete('videos', { history: 'drop' });
+    const after = await lookupOf(cache, 'videos');
+    expect(after).toEqual({ kind: 'no-configuration' });
+    cache.close();
+  });
+
   it('leaves out a candidate it will not use (invalid, or over the byte budget), logging it, and answers with the rules', async () => {
     const store = new MemoryRuleStore();
     await store.put('photos', RULES_A);

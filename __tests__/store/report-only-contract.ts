@@ -133,7 +133,11 @@ export function describeReportOnlyContract(name: string, makeStores: (historyLen
       const candidate = await store.putCandidate!('photos', RULES_B);
       await store.delete('photos');
       await expect(peer.getRules!('photos')).resolves.toEqual({ enforced: null, candidate });
+      await listening(peer);
+      const heard = nextEvent(peer, (event) => event.type === 'bucket' && event.candidateVersion === null);
       await store.delete('photos', { history: 'drop' });
+      // Said so: a cache keeps an entry read at the versions an invalidation announces.
+      await expect(heard).resolves.toEqual({ type: 'bucket', bucket: 'photos', version: null, candidateVersion: null });
       await expect(peer.getRules!('photos')).resolves.toEqual({ enforced: null, candidate: null });
       await store.put('videos', RULES_A);
       await store.putCandidate!('videos', RULES_B);

@@ -78,11 +78,9 @@ export class MemoryRuleStore implements RuleStore {
   }
 
   async delete(bucket: string, options?: StoreDeleteOptions): Promise<void> {
-    this.#change(bucket, null, options);
-    if (options?.history === 'drop') {
-      this.#histories.delete(bucket);
-      this.#candidates.delete(bucket);
-    }
+    const drop = options?.history === 'drop';
+    this.#change(bucket, null, options, drop ? () => this.#candidates.delete(bucket) : undefined);
+    if (drop) this.#histories.delete(bucket);
     debug('memory delete %s', bucket);
   }
 
@@ -144,17 +142,18 @@ export class MemoryRuleStore implements RuleStore {
 
   /**
    * Checks the condition, replaces (`next`) or removes (`null`) the rules, records and announces the
-   * change; `promoted` (a promotion) removes the candidate before the announcement, which says so.
+   * change; `dropCandidate` (a promotion, a bucket dropped) removes the candidate before the
+   * announcement, which says so.
    */
-  #change(bucket: string, next: StoredConfiguration | null, options: StoreWriteOptions | undefined, promoted?: () => void): void {
+  #change(bucket: string, next: StoredConfiguration | null, options: StoreWriteOptions | undefined, dropCandidate?: () => void): void {
     const current = this.#configurations.get(bucket) ?? null;
     const currentVersion = current?.version ?? null;
     if (!conditionHolds(options?.ifVersion, currentVersion)) throw new PreconditionFailedError(bucket, options!.ifVersion!, currentVersion);
     if (next === null) this.#configurations.delete(bucket);
     else this.#configurations.set(bucket, next);
     const version = next?.version ?? null;
-    promoted?.();
-    this.#subscribers.notify(promoted === undefined ? { type: 'bucket', bucket, version } : { type: 'bucket', bucket, version, candidateVersion: null });
+    dropCandidate?.();
+    this.#subscribers.notify(dropCandidate === undefined ? { type: 'bucket', bucket, version } : { type: 'bucket', bucket, version, candidateVersion: null });
     if (current === null && next === null) return; // nothing was there to delete: no change
     const origin = resolveOrigin(options);
     this.#record(bucket, { version, previousVersion: currentVersion, previous: current?.configuration ?? null, time: new Date().toISOString(), ...origin });

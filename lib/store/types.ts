@@ -80,7 +80,7 @@ export interface StoreFeatures {
   readonly history: boolean;
   /**
    * Report-only candidates: `getRules`, `getCandidate`, `putCandidate`, `deleteCandidate` and
-   * `promote` are present (docs/behaviour.md §19.10). Default (left out): no candidates.
+   * `promote` are present (express-bucket-cors/docs/behaviour.md §19.11). Default (left out): no candidates.
    */
   readonly reportOnly?: boolean;
 }

@@ -393,7 +393,8 @@ export class RedisRuleStore implements RuleStore {
     const args = [conditionOf(ifVersion), ifVersion ?? '', value, changeRecordText(version, origin, now), String(this.#historyLength), options?.history ?? 'keep'];
     const outcome = readChangeOutcome(await this.#command(this.#commands.run(CHANGE_SCRIPT, [key, this.#historyKey(bucket), this.#candidateKey(bucket)], args)));
     if (outcome.status === 'failed') throw new PreconditionFailedError(bucket, ifVersion!, outcome.previousVersion);
-    await this.#announce(bucket, { version });
+    // Dropped with the bucket, the candidate is gone too: said so, as a cache keeps an entry read at the versions announced.
+    await this.#announce(bucket, options?.history === 'drop' ? { version, candidateVersion: null } : { version });
     if (outcome.status === 'applied') publishChange(bucket, outcome.previousVersion, version, origin);
   }
 
