@@ -67,7 +67,7 @@ export interface ReportOnlyOutcome {
 
 /**
  * A request that a bucket's report-only candidate would have answered differently from its enforced
- * rules (docs/behaviour.md §19.10). The response was the enforced one; published only while the
+ * rules (express-bucket-cors/docs/behaviour.md §19.11). The response was the enforced one; published only while the
  * channel has subscribers, by the instance that answered.
  */
 export interface ReportOnlyEvent {

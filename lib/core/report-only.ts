@@ -4,7 +4,7 @@ import type { ActualDecision, PreflightDecision } from './decision.js';
 import type { HeaderList } from './model.js';
 
 /**
- * How a candidate's answer differs from the enforced one (docs/behaviour.md §19.10): allowed against
+ * How a candidate's answer differs from the enforced one (express-bucket-cors/docs/behaviour.md §19.11): allowed against
  * refused (`outcome`), both allowed with other CORS headers (`headers`: another origin echo, methods,
  * headers, expose, max-age or credentials), or, for a preflight, both refused for reasons the
  * dialect words differently (`refusal`: another error body).

@@ -1,4 +1,4 @@
-// Report-only rules on the request path: a bucket's candidate decides the request too, and a different answer is published, never sent (docs/behaviour.md §19.10).
+// Report-only rules on the request path: a bucket's candidate decides the request too, and a different answer is published, never sent (express-bucket-cors/docs/behaviour.md §19.11).
 
 import type { BucketCorsState } from '../core/compile.js';
 import { decideActual, decidePreflight } from '../core/decide.js';

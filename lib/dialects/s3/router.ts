@@ -1,4 +1,4 @@
-// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (express-bucket-cors/docs/behaviour.md §3–§6), and the report-only candidate beside it (§19.10).
+// The S3 `?cors` sub-resource of a bucket: PutBucketCors, GetBucketCors and DeleteBucketCors (express-bucket-cors/docs/behaviour.md §3–§6), and the report-only candidate beside it (§19.11).
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -204,7 +204,7 @@ function sendBody(res: ServerResponse, contentType: string, body: string): void 
 
 type S3Admin = AdminService<IncomingMessage, CorsRouterAction>;
 
-/** Which configuration a `?cors` call reads and writes: the enforced one, or with `&report-only` the candidate (docs/behaviour.md §19.10). */
+/** Which configuration a `?cors` call reads and writes: the enforced one, or with `&report-only` the candidate (express-bucket-cors/docs/behaviour.md §19.11). */
 interface ConfigurationSlot {
   get(admin: S3Admin, bucket: string): Promise<StoredConfiguration | null>;
   put(admin: S3Admin, bucket: string, configuration: CorsConfiguration, options: StoreWriteOptions): Promise<StoredConfiguration>;
@@ -457,7 +457,7 @@ function deleteBucketOf(resolveBucket: BucketResolver, req: IncomingMessage): Bu
  * `x-bucket-cors-lint`. GET answers the configuration's version as `ETag`; PUT and DELETE take
  * `If-Match` (that ETag, or `*`) and `If-None-Match: *` and answer 412 PreconditionFailed when it does
  * not hold (express-bucket-cors/docs/behaviour.md §19.9). Without those headers, PUT and DELETE are S3's.
- * Report-only rules (§19.10): `PUT`/`GET`/`DELETE ?cors&report-only` do the same on the bucket's
+ * Report-only rules (§19.11): `PUT`/`GET`/`DELETE ?cors&report-only` do the same on the bucket's
  * candidate (authorized as PutBucketCors/GetBucketCors, with its own ETag), `POST ?cors&promote`
  * makes it the rules atomically (`If-Match`: the candidate's ETag; `x-bucket-cors-enforced-if-match`
  * or `x-bucket-cors-enforced-if-none-match: *`: the rules'), and `&explain` explains both.
