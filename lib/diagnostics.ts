@@ -2,7 +2,6 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { DecisionDifference } from './core/report-only.js';
-import type { ChangeSource, InvalidationEvent } from './store/types.js';
 
 /** Channel names; subscribe with `diagnostics_channel.subscribe(name, listener)`. */
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
@@ -101,8 +100,8 @@ export interface InvalidationReceivedEvent {
   readonly candidateVersion?: string | null;
 }
 
-/** The {@link InvalidationReceivedEvent} for a store's invalidation. */
-export function invalidationReceived(event: InvalidationEvent): InvalidationReceivedEvent {
+/** The {@link InvalidationReceivedEvent} for a store's invalidation (an `InvalidationEvent`), its known fields only. */
+export function invalidationReceived(event: InvalidationReceivedEvent): InvalidationReceivedEvent {
   if (event.type === 'all') return { type: 'all' };
   return {
     type: 'bucket',
@@ -111,6 +110,9 @@ export function invalidationReceived(event: InvalidationEvent): InvalidationRece
     ...(event.candidateVersion !== undefined && { candidateVersion: event.candidateVersion }),
   };
 }
+
+/** What made a change: an admin router, the command-line tool, an import, a rollback, or the promotion of a report-only candidate. */
+export type ChangeSource = 'router' | 'cli' | 'import' | 'rollback' | 'promote';
 
 /**
  * A change a store applied (put, delete, rollback, import), published once, by the instance that

@@ -1,6 +1,7 @@
 // The rule store contract: what any backend (memory, Redis, your own) must provide.
 
 import type { CorsConfiguration } from '../core/model.js';
+import type { ChangeSource } from '../diagnostics.js';
 
 /** A bucket's configuration as a store holds it, with the version the store assigned on write. */
 export interface StoredConfiguration {
@@ -26,8 +27,7 @@ export type InvalidationEvent =
     }
   | { readonly type: 'all' };
 
-/** What made a change: an admin router, the command-line tool, an import, a rollback, or the promotion of a report-only candidate. */
-export type ChangeSource = 'router' | 'cli' | 'import' | 'rollback' | 'promote';
+export type { ChangeSource } from '../diagnostics.js';
 
 /** Who and what a write is recorded as (history, change events). */
 export interface ChangeOrigin {
