@@ -1,7 +1,7 @@
 // The local cache in front of any store: compiled rules per bucket (shared by content), bounded in entries and bytes, one load per miss, lookup timeout, stale rules on store failure.
 
 import createDebug from 'debug';
-import { compileCorsConfiguration } from '../core/compile.js';
+import { compileKeepingJson } from '../core/compile.js';
 import { assertValidRules, MAX_STORED_RULES_CHARACTERS, RuleViolationError, STORED_RULES_PROFILE } from '../core/validate.js';
 import { invalidationChannel, invalidationReceived, storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
@@ -302,7 +302,7 @@ export class RuleCache {
     if (!this.#entries.fits(bucket, version, bytes)) {
       throw new UnusableEntryError('ENTRY_OVER_BUDGET', `its rules would take about ${bytes} bytes once compiled, more than cache.maxBytes (${this.#maxBytes})`);
     }
-    return { lookup: { kind: 'configured', rules: compileCorsConfiguration(valid) }, contentKey: validKey, bytes, holders: 0 };
+    return { lookup: { kind: 'configured', rules: compileKeepingJson(valid, validKey) }, contentKey: validKey, bytes, holders: 0 };
   }
 
   #loaded(bucket: string, load: InFlightLoad, { answer, version }: ReadAnswer): RuleLookup {

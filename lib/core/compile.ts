@@ -3,16 +3,8 @@
 import { ascending, suffixMatch, type SuffixBucket } from './candidates.js';
 import type { ActualDecision } from './decision.js';
 import { isValidOrigin } from './headers.js';
-import type { CorsConfiguration, CorsMethod, CorsRule } from './model.js';
-import {
-  ALLOW_METHODS,
-  EXPOSE_HEADERS,
-  LIST_SEPARATOR,
-  MAX_AGE,
-  WILDCARD_ORIGIN_HEADER,
-  echoedOriginHeaders,
-  type RuleResponseHeaders,
-} from './response-headers.js';
+import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
+import { ALLOW_METHODS, EXPOSE_HEADERS, LIST_SEPARATOR, MAX_AGE, WILDCARD_ORIGIN_HEADER, type RuleResponseHeaders } from './response-headers.js';
 import { STORED_RULES_PROFILE } from './validate.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 
@@ -59,15 +51,19 @@ export interface CompiledRule extends RuleResponseHeaders {
   readonly wildcardOrigins: readonly WildcardPattern[];
   /** True when some AllowedHeader is `*`: every requested header matches. */
   readonly anyHeader: boolean;
-  /** AllowedHeaders without `*`, lower-cased: a requested name is one lookup here. */
-  readonly literalHeaders: ReadonlySet<string>;
-  /** AllowedHeaders with a `*`, lower-cased, as patterns: scanned only when the lookup misses. */
+  /** AllowedHeaders without `*`, lower-cased; a rule lists a few, so a requested name is a short scan. */
+  readonly literalHeaders: readonly string[];
+  /** AllowedHeaders with a `*`, lower-cased, as patterns: scanned only when the literal scan misses. */
   readonly headerPatterns: readonly WildcardPattern[];
 }
 
 /** A configuration ready for `decidePreflight` / `decideActual`: what caches keep. */
 export interface CompiledRules {
-  /** The configuration this was compiled from, unchanged. */
+  /**
+   * The configuration this was compiled from. The rule cache keeps only its rules' JSON and parses
+   * it again on each read (nothing on the hot path reads it), so a cached bucket does not hold
+   * the parsed objects as well.
+   */
   readonly configuration: CorsConfiguration<string>;
   /** Number of rules. */
   readonly ruleCount: number;
@@ -77,7 +73,7 @@ export interface CompiledRules {
   readonly rules: readonly CompiledRule[];
   /**
    * Each literal AllowedOrigin that passes `isValidOrigin`: its candidate rules, and the answers to
-   * actual requests from it. A decision for such an Origin starts with this one lookup.
+   * actual requests from it once asked. A decision for such an Origin starts with this one lookup.
    */
   readonly literalOrigins: ReadonlyMap<string, LiteralOrigin>;
   /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
@@ -106,11 +102,12 @@ export interface LiteralOrigin {
   readonly candidates: readonly number[];
   /**
    * The decision of an actual request from this Origin that lists no `Access-Control-Request-Headers`,
-   * by method (slot `log2(methodBit)`): filled by `decideActual` on first use — it depends on nothing
-   * else — so that a repeated answer is one lookup and allocates nothing. One slot per method of
-   * {@link CompiledRules.methods}.
+   * by method (slot `log2(methodBit)`), or `undefined` until one is asked: filled by `decideActual` on
+   * first use — it depends on nothing else — so that a repeated answer is one lookup and allocates
+   * nothing. Process-wide, only the most recently first-asked Origins keep theirs (decide.ts), so
+   * the answers cost a bounded amount however many configurations are cached.
    */
-  readonly actualAnswers: Array<ActualDecision | undefined>;
+  answers: Array<ActualDecision | undefined> | undefined;
 }
 
 /** Most suffix lengths worth one lookup each per decision; a configuration with more scans its pattern rules instead. */
@@ -123,35 +120,84 @@ function addIndex(map: Map<string, number[]>, key: string, index: number): void 
   else if (indexes[indexes.length - 1] !== index) indexes.push(index);
 }
 
+/** The list every rule without such values shares. */
+const NONE: readonly never[] = [];
+
+/** Most distinct values {@link interned} keeps: what all configurations share, bounded whatever tenants store. */
+export const MAX_INTERNED = 4_096;
+const internedValues = new Map<string, unknown>();
+
+/**
+ * The one shared copy of a value many configurations hold alike (`Access-Control-Allow-Methods: GET,
+ * HEAD`, an ExposeHeaders list, a rule's header names), by `key`; past {@link MAX_INTERNED} distinct
+ * keys, `make()` unshared.
+ */
+function interned<T>(key: string, make: () => T): T {
+  const known = internedValues.get(key) as T | undefined;
+  if (known !== undefined) return known;
+  const value = make();
+  if (internedValues.size < MAX_INTERNED) internedValues.set(key, value);
+  return value;
+}
+
+/** `list` with `*`-free values as they are, or none; a rule's values are short, so the shared empty list is the common case. */
+const withoutWildcard = (list: readonly string[]): readonly string[] => (list.some((value) => !value.includes(WILDCARD)) ? list.filter((value) => !value.includes(WILDCARD)) : NONE);
+/** `*` alone as a pattern, shared. */
+const ANY = compileWildcard(WILDCARD);
+const patternOf = (value: string): WildcardPattern => (value === WILDCARD ? ANY : compileWildcard(value));
+const patternsOf = (list: readonly string[]): readonly WildcardPattern[] => (list.some((value) => value.includes(WILDCARD)) ? list.filter((value) => value.includes(WILDCARD)).map(patternOf) : NONE);
+
 function compileRule(rule: CorsRule<string>, methods: readonly string[]): CompiledRule {
   let methodMask = 0;
   for (const method of rule.AllowedMethods) methodMask |= methodBit(method, methods);
-  const allowedHeaders = rule.AllowedHeaders ?? [];
-  const methodsHeader = [ALLOW_METHODS, rule.AllowedMethods.join(LIST_SEPARATOR)] as const;
-  const trailingHeaders: Array<readonly [string, string]> = [];
-  if (rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0)
-    trailingHeaders.push([EXPOSE_HEADERS, rule.ExposeHeaders.join(LIST_SEPARATOR)]);
+  const methodsValue = rule.AllowedMethods.join(LIST_SEPARATOR);
+  const methodsHeader = interned(`m${methodsValue}`, () => [ALLOW_METHODS, methodsValue] as const);
+  const expose = rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0 ? rule.ExposeHeaders.join(LIST_SEPARATOR) : undefined;
   // 0 and negative values are sent as configured. UNVERIFIED (express-bucket-cors/docs/behaviour.md §8.5, §15.3).
-  if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push([MAX_AGE, String(rule.MaxAgeSeconds)]);
+  const maxAge = rule.MaxAgeSeconds === undefined ? undefined : String(rule.MaxAgeSeconds);
+  const trailingKey = JSON.stringify([expose, maxAge]);
+  const trailingHeaders = interned(`t${trailingKey}`, (): HeaderList => [...(expose === undefined ? [] : [[EXPOSE_HEADERS, expose] as const]), ...(maxAge === undefined ? [] : [[MAX_AGE, maxAge] as const])]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
-  const lowerCased = allowedHeaders.map((header) => header.toLowerCase());
-  const exactOrigins = rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD));
+  const lowerCased = (rule.AllowedHeaders ?? NONE).map((header) => header.toLowerCase());
+  const headersKey = JSON.stringify(lowerCased);
   return {
     methodMask,
     anyOrigin,
-    exactOrigins,
-    wildcardOrigins: rule.AllowedOrigins.filter((origin) => origin.includes(WILDCARD)).map(compileWildcard),
-    anyHeader: allowedHeaders.includes(WILDCARD),
-    literalHeaders: new Set(lowerCased.filter((header) => !header.includes(WILDCARD))),
-    headerPatterns: lowerCased.filter((header) => header.includes(WILDCARD)).map(compileWildcard),
+    exactOrigins: withoutWildcard(rule.AllowedOrigins),
+    wildcardOrigins: patternsOf(rule.AllowedOrigins),
+    anyHeader: lowerCased.includes(WILDCARD),
+    literalHeaders: interned(`h${headersKey}`, () => withoutWildcard(lowerCased)),
+    headerPatterns: interned(`p${headersKey}`, () => patternsOf(lowerCased)),
     methodsHeader,
     trailingHeaders,
-    fixedHeaders: anyOrigin ? [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders] : undefined,
-    // Only for Origins a request may carry: anything else never matches.
-    echoHeaders: new Map(
-      anyOrigin ? [] : exactOrigins.filter(isValidOrigin).map((origin) => [origin, echoedOriginHeaders({ methodsHeader, trailingHeaders }, origin)] as const),
-    ),
+    fixedHeaders: anyOrigin ? interned(`f${JSON.stringify([methodsValue])}${trailingKey}`, (): HeaderList => [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders]) : undefined,
   };
+}
+
+/** {@link CompiledRules} as compiled: the configuration is either kept or parsed again from its rules' JSON when read. */
+class CompiledConfiguration implements CompiledRules {
+  readonly #source: CorsConfiguration<string> | string;
+  readonly ruleCount: number;
+  readonly methods: readonly string[];
+  readonly rules: readonly CompiledRule[];
+  readonly literalOrigins: ReadonlyMap<string, LiteralOrigin>;
+  readonly suffixBuckets: readonly SuffixBucket[];
+  readonly scanRules: readonly number[];
+
+  constructor(source: CorsConfiguration<string> | string, methods: readonly string[], rules: readonly CompiledRule[], literalOrigins: ReadonlyMap<string, LiteralOrigin>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]) {
+    this.#source = source;
+    this.ruleCount = rules.length;
+    this.methods = methods;
+    this.rules = rules;
+    this.literalOrigins = literalOrigins;
+    this.suffixBuckets = suffixBuckets;
+    this.scanRules = scanRules;
+  }
+
+  get configuration(): CorsConfiguration<string> {
+    const source = this.#source;
+    return typeof source === 'string' ? { CORSRules: JSON.parse(source) as CorsRule<string>[] } : source;
+  }
 }
 
 /**
@@ -162,6 +208,18 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
  * {@link MAX_METHODS}.
  */
 export function compileCorsConfiguration(config: CorsConfiguration<string>, methods: readonly string[] = DEFAULT_METHODS): CompiledRules {
+  return compileFrom(config, config, methods);
+}
+
+/**
+ * {@link compileCorsConfiguration} for a cache: `rulesJson` is `JSON.stringify(config.CORSRules)` (or
+ * that with the rule fields alone), kept in place of `config`, which can then be collected.
+ */
+export function compileKeepingJson(config: CorsConfiguration<string>, rulesJson: string): CompiledRules {
+  return compileFrom(config, rulesJson, DEFAULT_METHODS);
+}
+
+function compileFrom(config: CorsConfiguration<string>, source: CorsConfiguration<string> | string, methods: readonly string[]): CompiledRules {
   if (methods.length > MAX_METHODS) throw new RangeError(`a profile lists at most ${MAX_METHODS} methods, not ${methods.length}`);
   // Arrays stay unfrozen (the types are readonly): V8 iterates frozen arrays markedly slower.
   const methodList = Object.isFrozen(methods) ? [...methods] : methods;
@@ -185,16 +243,8 @@ export function compileCorsConfiguration(config: CorsConfiguration<string>, meth
     for (const bucket of suffixBuckets) for (const indexes of bucket.rules.values()) for (const index of indexes) scanRules.add(index);
     suffixBuckets = [];
   }
-  const scanned = [...scanRules].sort(ascending);
-  return {
-    configuration: config,
-    ruleCount: rules.length,
-    methods: methodList,
-    rules,
-    literalOrigins: literalOriginsOf(exactOriginRules, suffixBuckets, scanned, methodList.length),
-    suffixBuckets,
-    scanRules: scanned,
-  };
+  const scanned = scanRules.size === 0 ? NONE : [...scanRules].sort(ascending);
+  return new CompiledConfiguration(source, methodList, rules, literalOriginsOf(exactOriginRules, suffixBuckets, scanned), suffixBuckets.length === 0 ? NONE : suffixBuckets, scanned);
 }
 
 /**
@@ -203,7 +253,7 @@ export function compileCorsConfiguration(config: CorsConfiguration<string>, meth
  * the same list, so it is worked out once for each such pair: 100 sorts rather than 10,000 for 100
  * rules of 100 origins beside patterns (bench/compile-bound.mjs).
  */
-function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[], methodCount: number): Map<string, LiteralOrigin> {
+function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): Map<string, LiteralOrigin> {
   const literals = new Map<string, LiteralOrigin>();
   /** Each suffix's index list, numbered, to name the suffixes an origin ends with in a short key. */
   const suffixIds = new Map<readonly number[], number>();
@@ -230,7 +280,7 @@ function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[
       if (list === undefined) byContent.set(key, (list = distinct));
       byInput.set(input, list);
     }
-    literals.set(origin, { candidates: list, actualAnswers: new Array<ActualDecision | undefined>(methodCount).fill(undefined) });
+    literals.set(origin, { candidates: list, answers: undefined });
   }
   return literals;
 }

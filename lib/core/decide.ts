@@ -67,7 +67,8 @@ export function parseRequestedHeaders(value: string | undefined): string[] | nul
 
 /** Whether some AllowedHeader of `rule` covers `name` (lower-cased, as parsed by {@link parseRequestedHeaders}). */
 export function allowsHeader(rule: CompiledRule, name: string): boolean {
-  if (rule.literalHeaders.has(name)) return true;
+  const literals = rule.literalHeaders;
+  for (let i = 0; i < literals.length; i++) if (literals[i] === name) return true;
   const patterns = rule.headerPatterns;
   for (let i = 0; i < patterns.length; i++) if (matchesWildcard(patterns[i]!, name)) return true;
   return false;
@@ -181,12 +182,32 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
   const bit = methodBit(requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method, rules.methods);
   const literal = rules.literalOrigins.get(origin);
   if (literal !== undefined && request.requestHeaders === undefined && bit !== 0) {
-    const slot = 31 - Math.clz32(bit);
-    return (literal.actualAnswers[slot] ??= Object.freeze(matchActual(rules, origin, literal, bit, undefined)));
+    const answers = literal.answers ?? keepAnswers(literal, rules.methods.length);
+    return (answers[31 - Math.clz32(bit)] ??= Object.freeze(matchActual(rules, origin, literal, bit, undefined)));
   }
   const requested = parseRequestedHeaders(request.requestHeaders);
   if (requested === OVER_LIMIT) return UNMATCHED['too-many-headers'];
   return matchActual(rules, origin, literal, bit, requested);
+}
+
+/**
+ * Most literal Origins that keep their actual-request answers at once, process-wide (about 250 bytes
+ * each once asked): a newcomer's answers replace those of the Origin first asked longest ago. So the
+ * memory they take is bounded however many configurations are cached, and is not part of any cache's
+ * estimate; a hot Origin keeps its answers as long as fewer than this many others are first asked
+ * in between.
+ */
+export const MAX_ANSWERED_ORIGINS = 4_096;
+const answeredOrigins: Array<LiteralOrigin | undefined> = new Array<LiteralOrigin | undefined>(MAX_ANSWERED_ORIGINS).fill(undefined);
+let nextAnswered = 0;
+
+/** Gives `literal` empty answer slots, taking the oldest answered Origin's place. */
+function keepAnswers(literal: LiteralOrigin, methodCount: number): Array<ActualDecision | undefined> {
+  const replaced = answeredOrigins[nextAnswered];
+  if (replaced !== undefined) replaced.answers = undefined;
+  answeredOrigins[nextAnswered] = literal;
+  nextAnswered = (nextAnswered + 1) % MAX_ANSWERED_ORIGINS;
+  return (literal.answers = new Array<ActualDecision | undefined>(methodCount).fill(undefined));
 }
 
 /** The actual-request decision once the inputs are read: the first matching rule's headers, or `no-match`. */
