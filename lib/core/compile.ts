@@ -1,8 +1,8 @@
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
 import { ascending, suffixMatch, type SuffixBucket } from './candidates.js';
-import type { ActualDecision } from './decision.js';
 import { isValidOrigin } from './headers.js';
+import { LiteralOrigins } from './literal-origins.js';
 import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
 import { ALLOW_METHODS, EXPOSE_HEADERS, LIST_SEPARATOR, MAX_AGE, WILDCARD_ORIGIN_HEADER, type RuleResponseHeaders } from './response-headers.js';
 import { STORED_RULES_PROFILE } from './validate.js';
@@ -60,9 +60,9 @@ export interface CompiledRule extends RuleResponseHeaders {
 /** A configuration ready for `decidePreflight` / `decideActual`: what caches keep. */
 export interface CompiledRules {
   /**
-   * The configuration this was compiled from. The rule cache keeps only its rules' JSON and parses
-   * it again on each read (nothing on the hot path reads it), so a cached bucket does not hold
-   * the parsed objects as well.
+   * The configuration this was compiled from (its rule fields). The rule cache keeps only its content
+   * key and decodes it again on each read (nothing on the hot path reads it), so a cached bucket does
+   * not hold the parsed objects as well.
    */
   readonly configuration: CorsConfiguration<string>;
   /** Number of rules. */
@@ -72,10 +72,11 @@ export interface CompiledRules {
   /** The rules, compiled, in stored order (first match wins). */
   readonly rules: readonly CompiledRule[];
   /**
-   * Each literal AllowedOrigin that passes `isValidOrigin`: its candidate rules, and the answers to
-   * actual requests from it once asked. A decision for such an Origin starts with this one lookup.
+   * Each literal AllowedOrigin that passes `isValidOrigin`: its candidate rules (the rules listing it,
+   * `scanRules`, and the `suffixBuckets` rules whose suffix it ends with; equal lists shared), and the
+   * answers to actual requests from it once asked. A decision for such an Origin starts with this one lookup.
    */
-  readonly literalOrigins: ReadonlyMap<string, LiteralOrigin>;
+  readonly literalOrigins: LiteralOrigins;
   /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
   readonly suffixBuckets: readonly SuffixBucket[];
   /** Indexes (ascending) of rules with an origin pattern not in `suffixBuckets` (`*`, `prefix*`): candidates for every Origin. */
@@ -92,24 +93,6 @@ export type BucketCorsState =
   | { readonly kind: 'no-bucket' }
   | { readonly kind: 'unavailable' };
 
-/** What a compiled configuration keeps for one literal AllowedOrigin (see {@link CompiledRules.literalOrigins}). */
-export interface LiteralOrigin {
-  /**
-   * Indexes (ascending, distinct) of every rule that could match the Origin: the rules listing it,
-   * `scanRules`, and the `suffixBuckets` rules whose suffix it ends with; checked in full, in stored
-   * order. Equal lists are shared.
-   */
-  readonly candidates: readonly number[];
-  /**
-   * The decision of an actual request from this Origin that lists no `Access-Control-Request-Headers`,
-   * by method (slot `log2(methodBit)`), or `undefined` until one is asked: filled by `decideActual` on
-   * first use — it depends on nothing else — so that a repeated answer is one lookup and allocates
-   * nothing. Process-wide, only the most recently first-asked Origins keep theirs (decide.ts), so
-   * the answers cost a bounded amount however many configurations are cached.
-   */
-  answers: Array<ActualDecision | undefined> | undefined;
-}
-
 /** Most suffix lengths worth one lookup each per decision; a configuration with more scans its pattern rules instead. */
 const MAX_SUFFIX_BUCKETS = 16;
 
@@ -123,29 +106,65 @@ function addIndex(map: Map<string, number[]>, key: string, index: number): void 
 /** The list every rule without such values shares. */
 const NONE: readonly never[] = [];
 
-/** Most distinct values {@link interned} keeps: what all configurations share, bounded whatever tenants store. */
+/**
+ * Most distinct values {@link interned} keeps, and the longest key it keeps one under: what all
+ * configurations share, bounded (a few MB at most) whatever tenants store.
+ */
 export const MAX_INTERNED = 4_096;
+const MAX_INTERNED_KEY = 512;
 const internedValues = new Map<string, unknown>();
+
+/** What the compile in progress holds that {@link interned} did not share process-wide: a value each, of about its key's length. */
+interface UnsharedValues {
+  count: number;
+  characters: number;
+}
+let unshared: UnsharedValues = { count: 0, characters: 0 };
+/** The values of the compile in progress that are not shared process-wide, by key: its rules share them among themselves. */
+let ownValues = new Map<string, unknown>();
 
 /**
  * The one shared copy of a value many configurations hold alike (`Access-Control-Allow-Methods: GET,
  * HEAD`, an ExposeHeaders list, a rule's header names), by `key`; past {@link MAX_INTERNED} distinct
- * keys, `make()` unshared.
+ * keys, or for a long one, one copy for the rules of this configuration (counted in `unshared`).
  */
 function interned<T>(key: string, make: () => T): T {
-  const known = internedValues.get(key) as T | undefined;
+  const known = (internedValues.get(key) ?? ownValues.get(key)) as T | undefined;
   if (known !== undefined) return known;
   const value = make();
-  if (internedValues.size < MAX_INTERNED) internedValues.set(key, value);
+  if (internedValues.size < MAX_INTERNED && key.length <= MAX_INTERNED_KEY) internedValues.set(key, value);
+  else {
+    ownValues.set(key, value);
+    unshared.count++;
+    unshared.characters += key.length;
+  }
   return value;
 }
 
-/** `list` with `*`-free values as they are, or none; a rule's values are short, so the shared empty list is the common case. */
-const withoutWildcard = (list: readonly string[]): readonly string[] => (list.some((value) => !value.includes(WILDCARD)) ? list.filter((value) => !value.includes(WILDCARD)) : NONE);
+/**
+ * The values of `list` that `keep` accepts, in an array of exactly their number (`filter` leaves
+ * room for 16 more, which thousands of cached configurations would carry), or the shared empty list.
+ */
+function exactly<T, U>(list: readonly T[], keep: (value: T) => boolean, map: (value: T) => U): readonly U[] {
+  let count = 0;
+  for (const value of list) if (keep(value)) count++;
+  if (count === 0) return NONE;
+  const kept = new Array<U>(count);
+  let k = 0;
+  for (const value of list) if (keep(value)) kept[k++] = map(value);
+  return kept;
+}
+
 /** `*` alone as a pattern, shared. */
 const ANY = compileWildcard(WILDCARD);
+const hasWildcard = (value: string): boolean => value.includes(WILDCARD);
+const isLiteral = (value: string): boolean => !value.includes(WILDCARD);
+const same = (value: string): string => value;
 const patternOf = (value: string): WildcardPattern => (value === WILDCARD ? ANY : compileWildcard(value));
-const patternsOf = (list: readonly string[]): readonly WildcardPattern[] => (list.some((value) => value.includes(WILDCARD)) ? list.filter((value) => value.includes(WILDCARD)).map(patternOf) : NONE);
+const withoutWildcard = (list: readonly string[]): readonly string[] => exactly(list, isLiteral, same);
+/** The patterns of `*` alone, the most common list: shared. */
+const ANY_ONLY: readonly WildcardPattern[] = [ANY];
+const patternsOf = (list: readonly string[]): readonly WildcardPattern[] => (list.length === 1 && list[0] === WILDCARD ? ANY_ONLY : exactly(list, hasWildcard, patternOf));
 
 function compileRule(rule: CorsRule<string>, methods: readonly string[]): CompiledRule {
   let methodMask = 0;
@@ -174,18 +193,20 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
   };
 }
 
-/** {@link CompiledRules} as compiled: the configuration is either kept or parsed again from its rules' JSON when read. */
+/** {@link CompiledRules} as compiled: the configuration is either kept, or decoded again from a compact form each time it is read. */
 class CompiledConfiguration implements CompiledRules {
-  readonly #source: CorsConfiguration<string> | string;
+  readonly #source: unknown;
+  readonly #decode: ((source: unknown) => CorsConfiguration<string>) | undefined;
   readonly ruleCount: number;
   readonly methods: readonly string[];
   readonly rules: readonly CompiledRule[];
-  readonly literalOrigins: ReadonlyMap<string, LiteralOrigin>;
+  readonly literalOrigins: LiteralOrigins;
   readonly suffixBuckets: readonly SuffixBucket[];
   readonly scanRules: readonly number[];
 
-  constructor(source: CorsConfiguration<string> | string, methods: readonly string[], rules: readonly CompiledRule[], literalOrigins: ReadonlyMap<string, LiteralOrigin>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]) {
+  constructor(source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[], rules: readonly CompiledRule[], literalOrigins: LiteralOrigins, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]) {
     this.#source = source;
+    this.#decode = decode;
     this.ruleCount = rules.length;
     this.methods = methods;
     this.rules = rules;
@@ -195,8 +216,7 @@ class CompiledConfiguration implements CompiledRules {
   }
 
   get configuration(): CorsConfiguration<string> {
-    const source = this.#source;
-    return typeof source === 'string' ? { CORSRules: JSON.parse(source) as CorsRule<string>[] } : source;
+    return this.#decode === undefined ? (this.#source as CorsConfiguration<string>) : this.#decode(this.#source);
   }
 }
 
@@ -208,18 +228,32 @@ class CompiledConfiguration implements CompiledRules {
  * {@link MAX_METHODS}.
  */
 export function compileCorsConfiguration(config: CorsConfiguration<string>, methods: readonly string[] = DEFAULT_METHODS): CompiledRules {
-  return compileFrom(config, config, methods);
+  return compileFrom(config, config, undefined, methods);
 }
 
 /**
- * {@link compileCorsConfiguration} for a cache: `rulesJson` is `JSON.stringify(config.CORSRules)` (or
- * that with the rule fields alone), kept in place of `config`, which can then be collected.
+ * {@link compileCorsConfiguration} for a cache that holds `config` in a compact form already
+ * (`source`, e.g. a string): that is kept in place of `config`, which can then be collected, and
+ * `decode(source)` gives the configuration back whenever `configuration` is read. Also says how many
+ * header values and lists the compiled rules hold of their own rather than shared, for the cache's
+ * size estimate.
  */
-export function compileKeepingJson(config: CorsConfiguration<string>, rulesJson: string): CompiledRules {
-  return compileFrom(config, rulesJson, DEFAULT_METHODS);
+export function compileKeeping<S>(config: CorsConfiguration<string>, source: S, decode: (source: S) => CorsConfiguration<string>): { readonly rules: CompiledRules; readonly unshared: Readonly<UnsharedValues> } {
+  unshared = { count: 0, characters: 0 };
+  const rules = compileFrom(config, source, decode as (source: unknown) => CorsConfiguration<string>, DEFAULT_METHODS);
+  return { rules, unshared };
 }
 
-function compileFrom(config: CorsConfiguration<string>, source: CorsConfiguration<string> | string, methods: readonly string[]): CompiledRules {
+function compileFrom(config: CorsConfiguration<string>, source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[]): CompiledRules {
+  ownValues = new Map();
+  try {
+    return compileRules(config, source, decode, methods);
+  } finally {
+    ownValues = new Map();
+  }
+}
+
+function compileRules(config: CorsConfiguration<string>, source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[]): CompiledRules {
   if (methods.length > MAX_METHODS) throw new RangeError(`a profile lists at most ${MAX_METHODS} methods, not ${methods.length}`);
   // Arrays stay unfrozen (the types are readonly): V8 iterates frozen arrays markedly slower.
   const methodList = Object.isFrozen(methods) ? [...methods] : methods;
@@ -244,7 +278,7 @@ function compileFrom(config: CorsConfiguration<string>, source: CorsConfiguratio
     suffixBuckets = [];
   }
   const scanned = scanRules.size === 0 ? NONE : [...scanRules].sort(ascending);
-  return new CompiledConfiguration(source, methodList, rules, literalOriginsOf(exactOriginRules, suffixBuckets, scanned), suffixBuckets.length === 0 ? NONE : suffixBuckets, scanned);
+  return new CompiledConfiguration(source, decode, methodList, rules, literalOriginsOf(exactOriginRules, suffixBuckets, scanned), suffixBuckets.length === 0 ? NONE : suffixBuckets, scanned);
 }
 
 /**
@@ -253,8 +287,8 @@ function compileFrom(config: CorsConfiguration<string>, source: CorsConfiguratio
  * the same list, so it is worked out once for each such pair: 100 sorts rather than 10,000 for 100
  * rules of 100 origins beside patterns (bench/compile-bound.mjs).
  */
-function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): Map<string, LiteralOrigin> {
-  const literals = new Map<string, LiteralOrigin>();
+function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): LiteralOrigins {
+  const literals: Array<readonly [string, readonly number[]]> = [];
   /** Each suffix's index list, numbered, to name the suffixes an origin ends with in a short key. */
   const suffixIds = new Map<readonly number[], number>();
   const byInput = new Map<string, readonly number[]>();
@@ -280,7 +314,7 @@ function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[
       if (list === undefined) byContent.set(key, (list = distinct));
       byInput.set(input, list);
     }
-    literals.set(origin, { candidates: list, answers: undefined });
+    literals.push([origin, list]);
   }
-  return literals;
+  return new LiteralOrigins(literals);
 }

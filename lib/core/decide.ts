@@ -1,9 +1,10 @@
 // Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (express-bucket-cors/docs/behaviour.md §8–§10).
 
 import { addSuffixCandidates, ascending } from './candidates.js';
-import { methodBit, type BucketCorsState, type CompiledRule, type CompiledRules, type LiteralOrigin } from './compile.js';
+import { methodBit, type BucketCorsState, type CompiledRule, type CompiledRules } from './compile.js';
 import type { ActualDecision, ActualMiss, CorsRequestInfo, PreflightDecision, PreflightRefusal, PreflightRefusalDecision } from './decision.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
+import type { LiteralOrigins, OriginAnswers } from './literal-origins.js';
 import { matchHeaders } from './response-headers.js';
 import { matchesWildcard } from './wildcard.js';
 
@@ -100,8 +101,8 @@ const NO_RULES: readonly number[] = [];
  * literal AllowedOrigin (valid by construction, `literal` its entry), and for any Origin when no
  * suffix pattern applies, one precomputed list returned as is.
  */
-function candidatesFor(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined): readonly number[] {
-  if (literal !== undefined) return literal.candidates;
+function candidatesFor(rules: CompiledRules, origin: string, literal: number): readonly number[] {
+  if (literal !== -1) return rules.literalOrigins.candidates(literal);
   if (!isValidOrigin(origin)) return NO_RULES;
   if (rules.suffixBuckets.length === 0) return rules.scanRules;
   merged.length = 0;
@@ -113,7 +114,7 @@ function candidatesFor(rules: CompiledRules, origin: string, literal: LiteralOri
 }
 
 /** Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match. */
-function findRule(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined, bit: number, requested: readonly string[] | null | undefined): number {
+function findRule(rules: CompiledRules, origin: string, literal: number, bit: number, requested: readonly string[] | null | undefined): number {
   if (bit === 0 || requested === null) return -1;
   const candidates = candidatesFor(rules, origin, literal);
   let previous = -1;
@@ -151,7 +152,7 @@ export function decidePreflight(request: CorsRequestInfo, state: BucketCorsState
   const requested = parseRequestedHeaders(request.requestHeaders);
   if (requested === OVER_LIMIT) return refuse('too-many-headers', request);
   const rules = state.rules;
-  const index = findRule(rules, origin, rules.literalOrigins.get(origin), methodBit(requestMethod, rules.methods), requested);
+  const index = findRule(rules, origin, rules.literalOrigins.find(origin), methodBit(requestMethod, rules.methods), requested);
   if (index === -1) return refuse('no-match', request);
   return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested ?? undefined) };
 }
@@ -180,9 +181,10 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
   const requestMethod = request.requestMethod;
   const rules = state.rules;
   const bit = methodBit(requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method, rules.methods);
-  const literal = rules.literalOrigins.get(origin);
-  if (literal !== undefined && request.requestHeaders === undefined && bit !== 0) {
-    const answers = literal.answers ?? keepAnswers(literal, rules.methods.length);
+  const literals = rules.literalOrigins;
+  const literal = literals.find(origin);
+  if (literal !== -1 && request.requestHeaders === undefined && bit !== 0) {
+    const answers = literals.answers(literal) ?? keepAnswers(literals, literal, rules.methods.length);
     return (answers[31 - Math.clz32(bit)] ??= Object.freeze(matchActual(rules, origin, literal, bit, undefined)));
   }
   const requested = parseRequestedHeaders(request.requestHeaders);
@@ -198,20 +200,24 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
  * in between.
  */
 export const MAX_ANSWERED_ORIGINS = 4_096;
-const answeredOrigins: Array<LiteralOrigin | undefined> = new Array<LiteralOrigin | undefined>(MAX_ANSWERED_ORIGINS).fill(undefined);
+/** The answered Origins, oldest first from `nextAnswered`: each one's table and slot. */
+const answeredTables: Array<LiteralOrigins | undefined> = new Array<LiteralOrigins | undefined>(MAX_ANSWERED_ORIGINS).fill(undefined);
+const answeredSlots: number[] = new Array<number>(MAX_ANSWERED_ORIGINS).fill(0);
 let nextAnswered = 0;
 
-/** Gives `literal` empty answer slots, taking the oldest answered Origin's place. */
-function keepAnswers(literal: LiteralOrigin, methodCount: number): Array<ActualDecision | undefined> {
-  const replaced = answeredOrigins[nextAnswered];
-  if (replaced !== undefined) replaced.answers = undefined;
-  answeredOrigins[nextAnswered] = literal;
+/** Gives the Origin in `slot` of `table` empty answers, taking the place of the Origin answered longest ago. */
+function keepAnswers(table: LiteralOrigins, slot: number, methodCount: number): OriginAnswers {
+  answeredTables[nextAnswered]?.setAnswers(answeredSlots[nextAnswered]!, undefined);
+  answeredTables[nextAnswered] = table;
+  answeredSlots[nextAnswered] = slot;
   nextAnswered = (nextAnswered + 1) % MAX_ANSWERED_ORIGINS;
-  return (literal.answers = new Array<ActualDecision | undefined>(methodCount).fill(undefined));
+  const answers: OriginAnswers = new Array<ActualDecision | undefined>(methodCount).fill(undefined);
+  table.setAnswers(slot, answers);
+  return answers;
 }
 
 /** The actual-request decision once the inputs are read: the first matching rule's headers, or `no-match`. */
-function matchActual(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined, bit: number, requested: readonly string[] | null | undefined): ActualDecision {
+function matchActual(rules: CompiledRules, origin: string, literal: number, bit: number, requested: readonly string[] | null | undefined): ActualDecision {
   const index = findRule(rules, origin, literal, bit, requested);
   if (index === -1) return UNMATCHED['no-match'];
   const headers = matchHeaders(rules.rules[index]!, origin, ACTUAL_ECHOES_REQUEST_HEADERS ? (requested ?? undefined) : undefined);
