@@ -38,9 +38,9 @@ export interface RuleCacheOptions {
   readonly max?: number;
   /**
    * Most bytes the cache may hold by its own estimate (least recently used buckets dropped first):
-   * each bucket's entry (about 140 bytes plus its name) and, once however many buckets share it, each
-   * distinct configuration's compiled rules (about 7 KB for 3 short rules, 500–620 KB for 100 rules
-   * near S3's 64 KB size limit, about 8 MB for the largest MediaStore policy). A configuration larger
+   * each bucket's entry (about 150 bytes plus its name) and, once however many buckets share it, each
+   * distinct configuration's compiled rules (about 2 KB for 3 short rules, 130 KB for 100 rules near
+   * S3's 64 KB size limit, a few MB for the largest MediaStore policy). A configuration larger
    * than the whole budget is refused before it is compiled, as an unusable entry: one line is logged
    * and the bucket answers as unavailable (503 to preflights), kept for 5 s (at most `ttlMs`) before the
    * store is read again. Default: 64 MiB (67,108,864), which holds the largest configuration any

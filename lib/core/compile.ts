@@ -197,22 +197,22 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
 class CompiledConfiguration implements CompiledRules {
   readonly #source: unknown;
   readonly #decode: ((source: unknown) => CorsConfiguration<string>) | undefined;
-  readonly ruleCount: number;
-  readonly methods: readonly string[];
-  readonly rules: readonly CompiledRule[];
-  readonly literalOrigins: LiteralOrigins;
-  readonly suffixBuckets: readonly SuffixBucket[];
-  readonly scanRules: readonly number[];
 
-  constructor(source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[], rules: readonly CompiledRule[], literalOrigins: LiteralOrigins, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]) {
+  constructor(
+    source: unknown,
+    decode: ((source: unknown) => CorsConfiguration<string>) | undefined,
+    readonly methods: readonly string[],
+    readonly rules: readonly CompiledRule[],
+    readonly literalOrigins: LiteralOrigins,
+    readonly suffixBuckets: readonly SuffixBucket[],
+    readonly scanRules: readonly number[],
+  ) {
     this.#source = source;
     this.#decode = decode;
-    this.ruleCount = rules.length;
-    this.methods = methods;
-    this.rules = rules;
-    this.literalOrigins = literalOrigins;
-    this.suffixBuckets = suffixBuckets;
-    this.scanRules = scanRules;
+  }
+
+  get ruleCount(): number {
+    return this.rules.length;
   }
 
   get configuration(): CorsConfiguration<string> {

@@ -4,7 +4,7 @@ import { addSuffixCandidates, ascending } from './candidates.js';
 import { methodBit, type BucketCorsState, type CompiledRule, type CompiledRules } from './compile.js';
 import type { ActualDecision, ActualMiss, CorsRequestInfo, PreflightDecision, PreflightRefusal, PreflightRefusalDecision } from './decision.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
-import type { LiteralOrigins, OriginAnswers } from './literal-origins.js';
+import { UNLISTED, type LiteralOrigins, type OriginAnswers } from './literal-origins.js';
 import { matchHeaders } from './response-headers.js';
 import { matchesWildcard } from './wildcard.js';
 
@@ -183,8 +183,11 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
   const bit = methodBit(requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method, rules.methods);
   const literals = rules.literalOrigins;
   const literal = literals.find(origin);
-  if (literal !== -1 && request.requestHeaders === undefined && bit !== 0) {
-    const answers = literals.answers(literal) ?? keepAnswers(literals, literal, rules.methods.length);
+  if (request.requestHeaders === undefined && bit !== 0) {
+    // An Origin no rule lists matches a pattern or nothing: without patterns, it is refused at once.
+    if (literal === -1 && rules.scanRules.length === 0 && rules.suffixBuckets.length === 0) return UNMATCHED['no-match'];
+    const slot = literal === -1 ? UNLISTED : literal;
+    const answers = (literal === -1 ? literals.unlistedAnswers(origin) : literals.answers(literal)) ?? keepAnswers(literals, slot, origin, rules.methods.length);
     return (answers[31 - Math.clz32(bit)] ??= Object.freeze(matchActual(rules, origin, literal, bit, undefined)));
   }
   const requested = parseRequestedHeaders(request.requestHeaders);
@@ -193,26 +196,29 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
 }
 
 /**
- * Most literal Origins that keep their actual-request answers at once, process-wide (about 250 bytes
- * each once asked): a newcomer's answers replace those of the Origin first asked longest ago. So the
- * memory they take is bounded however many configurations are cached, and is not part of any cache's
- * estimate; a hot Origin keeps its answers as long as fewer than this many others are first asked
- * in between.
+ * Most Origins that keep their actual-request answers at once, process-wide (about 250 bytes each
+ * once asked; each configuration's listed Origins, and the last unlisted one a pattern decided): a
+ * newcomer's answers replace those of the Origin first asked longest ago. So the memory they take is
+ * bounded however many configurations are cached, and is not part of any cache's estimate; a hot
+ * Origin keeps its answers as long as fewer than this many others are first asked in between.
  */
 export const MAX_ANSWERED_ORIGINS = 4_096;
-/** The answered Origins, oldest first from `nextAnswered`: each one's table and slot. */
-const answeredTables: Array<LiteralOrigins | undefined> = new Array<LiteralOrigins | undefined>(MAX_ANSWERED_ORIGINS).fill(undefined);
+/**
+ * The answered Origins, oldest first from `nextAnswered`: each one's table and slot. Held weakly, so
+ * that a configuration the cache dropped goes at once, not when its place here comes round.
+ */
+const answeredTables: Array<WeakRef<LiteralOrigins> | undefined> = new Array<WeakRef<LiteralOrigins> | undefined>(MAX_ANSWERED_ORIGINS).fill(undefined);
 const answeredSlots: number[] = new Array<number>(MAX_ANSWERED_ORIGINS).fill(0);
 let nextAnswered = 0;
 
-/** Gives the Origin in `slot` of `table` empty answers, taking the place of the Origin answered longest ago. */
-function keepAnswers(table: LiteralOrigins, slot: number, methodCount: number): OriginAnswers {
-  answeredTables[nextAnswered]?.setAnswers(answeredSlots[nextAnswered]!, undefined);
-  answeredTables[nextAnswered] = table;
+/** Gives `origin`, in `slot` of `table`, empty answers, taking the place of the Origin answered longest ago. */
+function keepAnswers(table: LiteralOrigins, slot: number, origin: string, methodCount: number): OriginAnswers {
+  answeredTables[nextAnswered]?.deref()?.setAnswers(answeredSlots[nextAnswered]!, undefined);
+  answeredTables[nextAnswered] = new WeakRef(table);
   answeredSlots[nextAnswered] = slot;
   nextAnswered = (nextAnswered + 1) % MAX_ANSWERED_ORIGINS;
   const answers: OriginAnswers = new Array<ActualDecision | undefined>(methodCount).fill(undefined);
-  table.setAnswers(slot, answers);
+  table.setAnswers(slot, answers, origin);
   return answers;
 }
 

@@ -16,6 +16,13 @@ export type OriginAnswers = Array<ActualDecision | undefined>;
 const STRIDE = 3;
 
 /**
+ * The slot of the one Origin no rule lists whose answers are kept: the last such Origin asked of a
+ * configuration with origin patterns (`https://*.example.com`), so that repeated requests from it
+ * are one comparison and allocate nothing, as for a listed Origin.
+ */
+export const UNLISTED = -2;
+
+/**
  * The literal Origins of one configuration. A slot (what {@link find} returns) names one Origin:
  * its candidates are the indexes (ascending, distinct) of every rule that could match it, checked in
  * full in stored order; its answers are the actual-request decisions without requested headers,
@@ -24,6 +31,8 @@ const STRIDE = 3;
 export class LiteralOrigins {
   readonly #slots: Array<string | readonly number[] | OriginAnswers | undefined>;
   readonly #bySlot: Map<string, number> | undefined;
+  #unlisted: string | undefined = undefined;
+  #unlistedAnswers: OriginAnswers | undefined = undefined;
 
   /** @param entries each Origin (distinct, valid) with its candidates; equal candidate lists may be one array. */
   constructor(entries: ReadonlyArray<readonly [origin: string, candidates: readonly number[]]>) {
@@ -49,11 +58,22 @@ export class LiteralOrigins {
     return this.#slots[slot + 1] as readonly number[];
   }
 
+  /** The answers kept in `slot` ({@link UNLISTED} included). */
   answers(slot: number): OriginAnswers | undefined {
-    return this.#slots[slot + 2] as OriginAnswers | undefined;
+    return slot === UNLISTED ? this.#unlistedAnswers : (this.#slots[slot + 2] as OriginAnswers | undefined);
   }
 
-  setAnswers(slot: number, answers: OriginAnswers | undefined): void {
-    this.#slots[slot + 2] = answers;
+  /** The answers kept for `origin`, which no rule lists, if it is the one whose answers are kept. */
+  unlistedAnswers(origin: string): OriginAnswers | undefined {
+    return this.#unlisted === origin ? this.#unlistedAnswers : undefined;
+  }
+
+  /** Keeps `answers` in `slot`; for {@link UNLISTED}, as those of `origin` (undefined: gives them up). */
+  setAnswers(slot: number, answers: OriginAnswers | undefined, origin?: string): void {
+    if (slot !== UNLISTED) this.#slots[slot + 2] = answers;
+    else {
+      this.#unlisted = answers === undefined ? undefined : origin;
+      this.#unlistedAnswers = answers;
+    }
   }
 }
