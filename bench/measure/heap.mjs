@@ -140,7 +140,9 @@ export async function heapPerBucket({ sharedBuckets, distinctBuckets, largeBucke
   const unique = await cacheCost(distinctBuckets, (bucket) => JSON.stringify(threeRulesUnique(bucketNumber(bucket))));
   const largeAfter = await cacheCost(largeBuckets, (bucket) => JSON.stringify(largeConfiguration(largeBuckets + bucketNumber(bucket))));
   assertEstimatesBound({ shared, presigned, distinct, unique, large, largeAfter });
+  const { DEFAULT_CACHE_MAX_BYTES } = await import('express-bucket-cors');
   return {
+    default_budget_buckets_of_their_own: Math.floor(DEFAULT_CACHE_MAX_BYTES / distinct.estimatedBytes),
     heap_bytes_per_cached_bucket_presigned_urls: presigned.heapBytes,
     cache_estimate_bytes_per_cached_bucket_presigned_urls: presigned.estimatedBytes,
     heap_bytes_per_cached_bucket_unique_values: unique.heapBytes,
