@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
 import cors from 'cors';
-import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, S3_ACTUAL_RESPONSE_HEADERS, THREE_RULES } from './harness/fixtures.mjs';
+import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, S3_ACTUAL_RESPONSE_HEADERS, THREE_RULES, UNMATCHED_ORIGIN } from './harness/fixtures.mjs';
+import { bucketName, threeRulesUnique } from './measure/heap.mjs';
 
 /** The `Vary` value bucketCors sends. */
 const VARY = /** @type {string} */ (S3_ACTUAL_RESPONSE_HEADERS.find(([header]) => header === 'Vary')?.[1]);
@@ -19,15 +20,22 @@ import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 /**
  * Measured cases, each a connect-style handler called once per new request/response pair;
- * `request_objects` only builds the pairs, and is subtracted from the others. `resolve`, `decide` and
- * `set_headers` are parts of `actual` measured alone (with `cache_lookup`, they explain its gap to the floor).
+ * `request_objects` only builds the pairs, and is subtracted from the others (`request_objects_fresh`
+ * from the cases whose Origin and URL are fresh strings, as a server's parser makes them). `resolve`,
+ * `decide` and `set_headers` are parts of `actual` measured alone (with `cache_lookup`, they explain
+ * its gap to the floor); `cold_parse`, `cold_key`, `cold_validate` and `cold_compile` are parts of
+ * `cold_lookup`.
  */
 export const CASES = /** @type {const} */ ([
   'request_objects',
+  'request_objects_fresh',
   'actual',
+  'actual_constant_strings',
   'preflight',
   'floor',
+  'floor_constant_strings',
   'cors_package',
+  'cors_package_preflight',
   'noop',
   'cache_lookup',
   'resolve',
@@ -35,16 +43,38 @@ export const CASES = /** @type {const} */ ([
   'set_headers',
   'noop_channel_check',
   'actual_subscribed',
+  'actual_wildcard',
+  'refused',
+  'miss_known_content',
+  'cold_lookup',
+  'cold_parse',
+  'cold_key',
+  'cold_validate',
+  'cold_compile',
   'actual_candidate_unheard',
   'actual_candidate_reported',
 ]);
+/** The baselines, subtracted rather than reported as cases. */
+const BASELINES = new Set(['request_objects', 'request_objects_fresh']);
+/** The cases whose URL and header values are fresh strings per request, as in a server (`request_objects_fresh` subtracted). */
+const FRESH_CASES = new Set(['request_objects_fresh', 'actual', 'preflight', 'floor', 'cors_package', 'cors_package_preflight', 'actual_subscribed', 'actual_wildcard', 'refused', 'actual_candidate_unheard', 'actual_candidate_reported']);
 /** @typedef {(typeof CASES)[number]} Case */
 
 /** Every figure {@link instructionsPerCall} reports (by default). */
 export const INSTRUCTION_FIGURES = [
-  ...CASES.filter((name) => name !== 'request_objects').map((name) => `instructions_${name}`),
+  ...CASES.filter((name) => !BASELINES.has(name)).map((name) => `instructions_${name}`),
   'instructions_request_objects',
+  'instructions_request_objects_fresh',
   'ratio_instructions_vs_floor',
+  'ratio_instructions_vs_floor_constant_strings',
+  'ratio_preflight_vs_cors_package_preflight',
+  'ratio_wildcard_vs_literal',
+  'instructions_cold_part_key',
+  'instructions_cold_part_validate',
+  'instructions_cold_part_compile',
+  'instructions_cold_part_read_and_cache',
+  'instructions_require',
+  'require_modules',
   'instructions_diagnostics_unsubscribed',
   'instructions_diagnostics_subscriber',
   'instructions_report_only_unheard',
@@ -59,45 +89,87 @@ export const PLANS = {
   quick: { warmup: 10_000, low: 2_500, high: 7_500 },
 };
 
+/** Each text's bytes, to make a fresh copy of it per request. */
+const freshSources = new Map();
+/**
+ * `text` as a new string, as Node's HTTP parser hands out header values and URLs: a flat string
+ * made for this request, whose hash V8 has not computed yet.
+ * @param {string} text
+ */
+function freshString(text) {
+  let bytes = freshSources.get(text);
+  if (bytes === undefined) freshSources.set(text, (bytes = Buffer.from(text, 'latin1')));
+  return bytes.latin1Slice(0, bytes.length);
+}
+
 /**
  * A request as Node's HTTP server builds it, minus the socket, with a real ServerResponse (so
- * `setHeader` does its real work).
+ * `setHeader` does its real work). With `fresh`, the URL and the header values are new strings
+ * (as in a server); otherwise the same constant strings on every request.
  * @param {Record<string, string>} headers
  * @param {string} method
+ * @param {boolean} fresh
+ * @param {string} [url]
  */
-function requestPair(headers, method) {
+function requestPair(headers, method, fresh, url = OBJECT_PATH) {
   const req = new IncomingMessage(/** @type {any} */ (null));
   req.method = method;
-  req.url = OBJECT_PATH;
-  req.headers = { host: '127.0.0.1', ...headers };
+  req.url = fresh ? freshString(url) : url;
+  req.headers = { host: '127.0.0.1' };
+  for (const name in headers) req.headers[name] = fresh ? freshString(/** @type {string} */ (headers[name])) : headers[name];
   return { req, res: new ServerResponse(req) };
 }
 
 /**
+ * @typedef {object} CaseSetup
+ * @property {(req: IncomingMessage, res: ServerResponse, next: () => void) => void | Promise<unknown>} handler  called once per request pair
+ * @property {Record<string, string>} headers  request headers
+ * @property {string} method
+ * @property {(res: ServerResponse) => boolean} check  on the last response
+ * @property {string} [url]  default OBJECT_PATH
+ * @property {boolean} [awaited]  the handler's promise is awaited before the next call (a cache miss)
+ * @property {boolean} [passes]  whether next() runs on every call (default: unless OPTIONS)
+ */
+
+/** A configuration whose one rule allows a suffix pattern matching {@link ORIGIN}. */
+const WILDCARD_RULES = { CORSRules: [{ AllowedOrigins: ['https://*.example.com'], AllowedMethods: ['GET', 'HEAD', 'PUT'], ExposeHeaders: ['ETag', 'x-amz-request-id'], MaxAgeSeconds: 600 }] };
+/** {@link THREE_RULES} without its `*` rule: literal origins only, so an unlisted Origin matches nothing. */
+const LITERAL_RULES = { CORSRules: THREE_RULES.CORSRules.slice(0, 2) };
+/** Calls every case makes at most (the full plan's), for the cases that need a bucket per call. */
+const MOST_CALLS = PLANS.full.warmup + PLANS.full.low + PLANS.full.high;
+
+/** @param {(req: IncomingMessage, res: ServerResponse, next: () => void) => void} handler @param {IncomingMessage} req @param {ServerResponse} res */
+const calledThrough = (handler, req, res) => new Promise((resolve) => handler(req, res, () => resolve(undefined)));
+
+/**
  * The handler of each case, warm (rules cached), with the request it is called with.
  * @param {Case} name
- * @returns {Promise<{ handler: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, headers: Record<string, string>, method: string, check: (res: ServerResponse) => boolean }>}
+ * @returns {Promise<CaseSetup>}
  */
 async function caseSetup(name) {
-  const [{ bucketCors, MemoryRuleStore, RuleCache, DIAGNOSTICS_CHANNELS, decideActual }, { decisionChannel, createAddressing }] = await Promise.all([
+  const [{ bucketCors, MemoryRuleStore, RuleCache, DIAGNOSTICS_CHANNELS, decideActual }, { decisionChannel, createAddressing, compileKeeping, configurationOfKey, contentKey }, { assertValidRules, STORED_RULES_PROFILE }] = await Promise.all([
     import('express-bucket-cors'),
     import('./harness/internals.mjs'),
+    import('express-bucket-cors/core'),
   ]);
   const store = new MemoryRuleStore();
   await store.put(BUCKET, THREE_RULES);
   const ours = bucketCors({ store });
-  const warming = requestPair(ACTUAL_HEADERS, 'GET');
-  await new Promise((resolve) => ours(warming.req, warming.res, resolve)); // loads the bucket into the cache
+  await calledThrough(ours, ...Object.values(requestPair(ACTUAL_HEADERS, 'GET', false))); // loads the bucket into the cache
   const allowsOrigin = (/** @type {ServerResponse} */ res) => res.getHeader('access-control-allow-origin') === ORIGIN;
+  const passes = () => true;
   switch (name) {
     case 'actual':
       return { handler: ours, headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
+    case 'actual_constant_strings':
+      return { handler: ours, headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
     case 'preflight':
       return { handler: ours, headers: PREFLIGHT_HEADERS, method: 'OPTIONS', check: (res) => allowsOrigin(res) && res.statusCode === 200 };
-    case 'floor': {
+    case 'floor':
+    case 'floor_constant_strings': {
       // What any S3-exact middleware must do at least: the bucket from the path, one Map lookup, and
       // the very headers bucketCors sends, with S3's names, through setHeader.
-      const { req, res } = requestPair(ACTUAL_HEADERS, 'GET');
+      const { req, res } = requestPair(ACTUAL_HEADERS, 'GET', false);
       ours(req, res, () => {});
       const sent = res.getRawHeaderNames().map((header) => /** @type {const} */ ([header, String(res.getHeader(header))]));
       const headersByBucket = new Map([[BUCKET, sent]]);
@@ -112,19 +184,24 @@ async function caseSetup(name) {
     }
     case 'cors_package':
       return { handler: cors(CORS_PACKAGE_OPTIONS), headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin };
+    case 'cors_package_preflight':
+      return { handler: cors(CORS_PACKAGE_OPTIONS), headers: PREFLIGHT_HEADERS, method: 'OPTIONS', check: (res) => allowsOrigin(res) && res.statusCode === 200 };
     case 'request_objects':
-      return { handler: () => {}, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+    case 'request_objects_fresh':
+      // Building the pair and calling next(): a handler that ignored the pair let V8 treat it
+      // differently from one run to the next (this baseline moved by 2,000 instructions between runs).
+      return { handler: (_req, _res, next) => next(), headers: ACTUAL_HEADERS, method: 'GET', check: passes };
     case 'noop':
-      return { handler: (_req, _res, next) => next(), headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+      return { handler: (_req, _res, next) => next(), headers: ACTUAL_HEADERS, method: 'GET', check: passes };
     case 'cache_lookup': {
       // The cache's share of a hit on its own: one lookup of a warm bucket.
       const cache = new RuleCache(store);
       await cache.lookup(BUCKET);
       /** @type {(req: IncomingMessage, res: ServerResponse, next: () => void) => void} */
       const lookup = (_req, _res, next) => {
-        if (cache.lookup(BUCKET).kind === 'configured') next();
+        if (/** @type {import('express-bucket-cors').RuleLookup} */ (cache.lookup(BUCKET)).kind === 'configured') next();
       };
-      return { handler: lookup, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+      return { handler: lookup, headers: ACTUAL_HEADERS, method: 'GET', check: passes };
     }
     case 'resolve': {
       // The built-in path-style addressing alone, as bucketCors calls it.
@@ -133,7 +210,7 @@ async function caseSetup(name) {
       const resolve = (req, _res, next) => {
         if (addressing.target(req) !== null) next();
       };
-      return { handler: resolve, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+      return { handler: resolve, headers: ACTUAL_HEADERS, method: 'GET', check: passes };
     }
     case 'decide': {
       // The engine's decision alone, on one request-info object refilled per call as bucketCors does.
@@ -146,7 +223,7 @@ async function caseSetup(name) {
         info.origin = req.headers.origin;
         if (decideActual(info, state).matched) next();
       };
-      return { handler: decide, headers: ACTUAL_HEADERS, method: 'GET', check: () => true };
+      return { handler: decide, headers: ACTUAL_HEADERS, method: 'GET', check: passes };
     }
     case 'set_headers': {
       // The matched decision's headers, then Vary as bucketCors appends it (a getHeader first).
@@ -169,7 +246,7 @@ async function caseSetup(name) {
         },
         headers: ACTUAL_HEADERS,
         method: 'GET',
-        check: () => true,
+        check: passes,
       };
     case 'actual_subscribed': {
       // The same decision with a subscriber counting events: what metrics cost when someone listens.
@@ -187,11 +264,70 @@ async function caseSetup(name) {
       await withCandidate.put(BUCKET, THREE_RULES);
       await withCandidate.putCandidate(BUCKET, { CORSRules: THREE_RULES.CORSRules.map((rule) => ({ ...rule, MaxAgeSeconds: (rule.MaxAgeSeconds ?? 0) + 1 })) });
       const middleware = bucketCors({ store: withCandidate });
-      const warm = requestPair(ACTUAL_HEADERS, 'GET');
-      await new Promise((resolve) => middleware(warm.req, warm.res, resolve));
+      await calledThrough(middleware, ...Object.values(requestPair(ACTUAL_HEADERS, 'GET', false)));
       let events = 0;
       if (reported) diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.reportOnly, () => void events++);
       return { handler: middleware, headers: ACTUAL_HEADERS, method: 'GET', check: (res) => allowsOrigin(res) && events > 0 === reported };
+    }
+    case 'actual_wildcard': {
+      // The Origin matched by `https://*.example.com` rather than listed: the same headers as `actual`.
+      await store.put('wildcard', WILDCARD_RULES);
+      const url = '/wildcard/albums/2026/cat.jpg';
+      await calledThrough(ours, ...Object.values(requestPair(ACTUAL_HEADERS, 'GET', false, url)));
+      return { handler: ours, headers: ACTUAL_HEADERS, method: 'GET', check: allowsOrigin, url };
+    }
+    case 'refused': {
+      // An actual request from an Origin no rule of a literal-only configuration lists: no headers at all.
+      await store.put('literal', LITERAL_RULES);
+      const url = '/literal/albums/2026/cat.jpg';
+      await calledThrough(ours, ...Object.values(requestPair(ACTUAL_HEADERS, 'GET', false, url)));
+      return { handler: ours, headers: { origin: UNMATCHED_ORIGIN }, method: 'GET', check: (res) => res.getHeader('access-control-allow-origin') === undefined, url };
+    }
+    case 'miss_known_content':
+    case 'cold_lookup': {
+      // One RuleCache lookup of a bucket never asked before, from MemoryRuleStore: its content already
+      // compiled for another bucket (THREE_RULES), or a configuration of its own (read, checked, compiled).
+      const known = name === 'miss_known_content';
+      const buckets = new MemoryRuleStore();
+      await buckets.put(BUCKET, THREE_RULES);
+      for (let i = 0; i < MOST_CALLS; i += 1) await buckets.put(bucketName(i), known ? THREE_RULES : threeRulesUnique(i));
+      const cache = new RuleCache(buckets, { maxBytes: 2 ** 40 });
+      await cache.lookup(BUCKET);
+      let call = 0;
+      return {
+        handler: async (_req, _res, next) => {
+          if ((await cache.lookup(bucketName(call++))).kind === 'configured') next();
+        },
+        headers: ACTUAL_HEADERS,
+        method: 'GET',
+        check: () => cache.usage.buckets === call + 1 && cache.usage.configurations === (known ? 1 : call + 1),
+        awaited: true,
+      };
+    }
+    case 'cold_parse':
+    case 'cold_key':
+    case 'cold_validate':
+    case 'cold_compile': {
+      // The parts of a cold lookup, each on a configuration of its own (parsed from JSON, as a Redis
+      // store hands it over): the parse alone, then with the content key, the checks, or the compile.
+      const json = Array.from({ length: MOST_CALLS }, (_, i) => JSON.stringify(threeRulesUnique(i)));
+      let call = 0;
+      /** @type {Record<string, (configuration: import('express-bucket-cors').CorsConfiguration) => unknown>} */
+      const parts = {
+        cold_parse: (configuration) => configuration,
+        cold_key: (configuration) => contentKey(configuration),
+        cold_validate: (configuration) => assertValidRules(configuration, STORED_RULES_PROFILE),
+        cold_compile: (configuration) => compileKeeping(configuration, '', configurationOfKey),
+      };
+      const part = /** @type {(configuration: import('express-bucket-cors').CorsConfiguration) => unknown} */ (parts[name]);
+      return {
+        handler: (_req, _res, next) => {
+          if (part(JSON.parse(/** @type {string} */ (json[call++]))) !== undefined) next();
+        },
+        headers: ACTUAL_HEADERS,
+        method: 'GET',
+        check: passes,
+      };
     }
     default:
       throw new TypeError(`unknown case ${String(name)}; use one of ${CASES.join(', ')}`);
@@ -212,7 +348,8 @@ const mark = () => loadavg();
  * @param {{ case: Case, warmup: number, low: number, high: number }} plan
  */
 async function workload({ case: name, warmup, low, high }) {
-  const { handler, headers, method, check } = await caseSetup(name);
+  const { handler, headers, method, check, url = OBJECT_PATH, awaited = false, passes = method !== 'OPTIONS' } = await caseSetup(name);
+  const fresh = FRESH_CASES.has(name);
   let nexts = 0;
   const next = () => {
     nexts += 1;
@@ -222,19 +359,28 @@ async function workload({ case: name, warmup, low, high }) {
   /** @param {number} count */
   const calls = (count) => {
     for (let i = 0; i < count; i += 1) {
-      const { req, res } = requestPair(headers, method);
+      const { req, res } = requestPair(headers, method, fresh, url);
       handler(req, res, next);
       lastResponse = res;
     }
   };
-  calls(warmup);
+  /** A miss settles in later turns: each call is awaited, so that its whole cost falls in its phase. @param {number} count */
+  const awaitedCalls = async (count) => {
+    for (let i = 0; i < count; i += 1) {
+      const { req, res } = requestPair(headers, method, fresh, url);
+      await handler(req, res, next);
+      lastResponse = res;
+    }
+  };
+  const run = awaited ? awaitedCalls : calls;
+  await run(warmup);
   mark();
-  calls(low);
+  await run(low);
   mark();
-  calls(high);
+  await run(high);
   mark();
   // A preflight is answered, never passed on; building the objects alone calls nothing.
-  const expectedNexts = method === 'OPTIONS' || name === 'request_objects' ? 0 : warmup + low + high;
+  const expectedNexts = passes ? warmup + low + high : 0;
   if (nexts !== expectedNexts || lastResponse === undefined || !check(lastResponse)) throw new Error(`${name}: next() called ${nexts} times (expected ${expectedNexts}), headers ${JSON.stringify(lastResponse?.getHeaders())}`);
 }
 
@@ -320,23 +466,32 @@ function totalInstructions(file) {
 export async function instructionsPerCall({ quick = false, only = CASES } = {}) {
   ensureValgrind();
   const plan = quick ? PLANS.quick : PLANS.full;
-  const names = CASES.filter((name) => name === 'request_objects' || only.includes(name));
+  const names = CASES.filter((name) => BASELINES.has(name) || only.includes(name));
   const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
   /** @type {Record<string, number>} */
   const figures = {};
   try {
     const phases = await runCases(names, plan, dir);
     const perCall = phases.map(({ low, high }) => (totalInstructions(high) - totalInstructions(low)) / (plan.high - plan.low));
-    const [requestObjects = 0] = perCall;
+    const [requestObjects = 0, requestObjectsFresh = 0] = perCall;
     names.forEach((name, k) => {
-      if (name !== 'request_objects') figures[`instructions_${name}`] = Math.round(/** @type {number} */ (perCall[k]) - requestObjects);
+      if (!BASELINES.has(name)) figures[`instructions_${name}`] = Math.round(/** @type {number} */ (perCall[k]) - (FRESH_CASES.has(name) ? requestObjectsFresh : requestObjects));
     });
     figures.instructions_request_objects = Math.round(requestObjects);
+    figures.instructions_request_objects_fresh = Math.round(requestObjectsFresh);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   if (names.length < CASES.length) return figures;
   figures.ratio_instructions_vs_floor = figures.instructions_actual / figures.instructions_floor;
+  figures.ratio_instructions_vs_floor_constant_strings = figures.instructions_actual_constant_strings / figures.instructions_floor_constant_strings;
+  figures.ratio_preflight_vs_cors_package_preflight = figures.instructions_preflight / figures.instructions_cors_package_preflight;
+  figures.ratio_wildcard_vs_literal = figures.instructions_actual_wildcard / figures.instructions_actual;
+  // A cold lookup's parts: each part case parses a configuration of its own first, as a Redis read would.
+  figures.instructions_cold_part_key = figures.instructions_cold_key - figures.instructions_cold_parse;
+  figures.instructions_cold_part_validate = figures.instructions_cold_validate - figures.instructions_cold_parse;
+  figures.instructions_cold_part_compile = figures.instructions_cold_compile - figures.instructions_cold_parse;
+  figures.instructions_cold_part_read_and_cache = figures.instructions_cold_lookup - figures.instructions_cold_part_key - figures.instructions_cold_part_validate - figures.instructions_cold_part_compile;
   // Diagnostics: the per-decision cost with nobody subscribed (goal: nil), and what one subscriber adds.
   figures.instructions_diagnostics_unsubscribed = figures.instructions_noop_channel_check - figures.instructions_noop;
   figures.instructions_diagnostics_subscriber = figures.instructions_actual_subscribed - figures.instructions_actual;
@@ -344,6 +499,44 @@ export async function instructionsPerCall({ quick = false, only = CASES } = {}) 
   figures.instructions_report_only_unheard = figures.instructions_actual_candidate_unheard - figures.instructions_actual;
   figures.instructions_report_only_reported = figures.instructions_actual_candidate_reported - figures.instructions_actual;
   return figures;
+}
+
+/** @param {string[]} nodeArgs @returns {Promise<number>} instructions of one whole `node` run under callgrind */
+function instructionsOfRun(nodeArgs) {
+  const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
+  const outFile = join(dir, 'run.callgrind.out');
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, process.execPath, ...NODE_FLAGS, ...nodeArgs], { stdio: ['ignore', 'ignore', 'pipe'], cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`valgrind (${nodeArgs.join(' ')}): exit ${code}\n${stderr.slice(-2000)}`);
+        resolve(totalInstructions(outFile));
+      } catch (error) {
+        reject(error);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+/**
+ * What `require('express-bucket-cors')` costs a process: the instructions of a `node -e` that
+ * requires it, less those of one that does nothing, and the number of modules it loads (its own
+ * and its dependencies').
+ * @returns {Promise<Record<string, number>>}
+ */
+export async function requireCost() {
+  ensureValgrind();
+  const requiring = "require('express-bucket-cors')";
+  const [withPackage, without] = await Promise.all([instructionsOfRun(['-e', requiring]), instructionsOfRun(['-e', ''])]);
+  const { stdout } = spawnSync(process.execPath, ['-e', `const before = Object.keys(require.cache).length; ${requiring}; process.stdout.write(String(Object.keys(require.cache).length - before))`], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  return { instructions_require: withPackage - without, require_modules: Number(stdout) };
 }
 
 /**
@@ -375,6 +568,7 @@ if (process.argv[1] === here) {
   else {
     await ensureBuilt();
     if (values.annotate) await annotate(/** @type {Case} */ (positionals[0] ?? 'actual'), values.quick);
+    else if (positionals[0] === 'require') process.stdout.write(`${JSON.stringify(await requireCost(), null, 2)}\n`);
     else process.stdout.write(`${JSON.stringify(await instructionsPerCall({ quick: values.quick, ...(positionals.length > 0 && { only: positionals }) }), null, 2)}\n`);
   }
 }

@@ -15,7 +15,8 @@ import { send } from './harness/load.mjs';
 import { figuresTable, goalsMet, throughputTable } from './harness/report.mjs';
 import { median, pairedRatio, percentile } from './harness/stats.mjs';
 import { coldBurstReads, hotBucketReads } from './measure/store-reads.mjs';
-import { INSTRUCTION_FIGURES, instructionsPerCall } from './instructions.mjs';
+import { INSTRUCTION_FIGURES, instructionsPerCall, requireCost } from './instructions.mjs';
+import { redisBytesPerStoredBucket } from './measure/redis-memory.mjs';
 import { burst, hotTarget, seedBuckets, zipfTarget } from './measure/tenancy.mjs';
 import { checkCors, interleavedThroughput, loadCases } from './measure/throughput.mjs';
 import { ensureBuilt } from '../scripts/ensure-build.mjs';
@@ -29,8 +30,8 @@ const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', defau
  * instruction counts, under 1.
  */
 const plan = flags.quick
-  ? { rounds: 2, seconds: 0.5, warmupSeconds: 0.25, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 50, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, warmBuckets: 4_000, rounds: 2, seconds: 0.5, coldTrials: 1, coldBuckets: 2_000 }, instructions: false }
-  : { rounds: 8, seconds: 2.5, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 3_000_000, lookups: 500_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, warmBuckets: 150_000, rounds: 5, seconds: 3, coldTrials: 2, coldBuckets: 10_000 }, instructions: true };
+  ? { rounds: 2, seconds: 0.5, warmupSeconds: 0.25, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 50, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, warmBuckets: 4_000, rounds: 2, seconds: 0.5, coldTrials: 2, coldBuckets: 1_000 }, redisMemoryBuckets: 10_000, instructions: false }
+  : { rounds: 8, seconds: 2.5, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 3_000_000, lookups: 500_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, warmBuckets: 150_000, rounds: 5, seconds: 3, coldTrials: 4, coldBuckets: 5_000 }, redisMemoryBuckets: 100_000, instructions: true };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
@@ -243,21 +244,31 @@ try {
     const { stdout } = await execFileAsync(process.execPath, [fileURLToPath(new URL('./redis-round-trips.mjs', import.meta.url)), '--built'], { encoding: 'utf8' });
     Object.assign(figures, JSON.parse(stdout));
   });
-  await section(['heap_bytes_per_cached_bucket_shared', 'heap_bytes_per_cached_bucket', 'heap_bytes_per_cached_large_bucket'], async () => {
+  const redisMemory = section(['redis_bytes_per_stored_bucket'], async () => {
+    progress(`redis memory: ${plan.redisMemoryBuckets} buckets with 3-rule configurations of their own, through RedisRuleStore, beside the heap and Zipf figures`);
+    const own = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
+    try {
+      Object.assign(figures, await redisBytesPerStoredBucket(own, plan.redisMemoryBuckets));
+    } finally {
+      await own.stop();
+    }
+  });
+  await section(['heap_bytes_per_cached_bucket_shared', 'heap_bytes_per_cached_bucket', 'heap_bytes_per_cached_large_bucket', 'heap_bytes_per_cached_bucket_presigned_urls'], async () => {
     progress(`heap: ${plan.heap.sharedBuckets} buckets sharing 10 configurations, ${plan.heap.distinctBuckets} with their own, ${plan.heap.largeBuckets} large ones`);
     await micro('heap', plan.heap, ['--expose-gc']);
   });
-  await section(['zipf_hit_rate_default'], async () => {
-    progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache`);
+  await section(['zipf_hit_rate_default', 'zipf_hit_rate_distinct_default'], async () => {
+    progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache; shared configurations, then each its own`);
     await micro('zipf', plan.zipf);
   });
   await roundTrips;
+  await redisMemory;
   if (!plan.instructions || flags['skip-instructions']) {
     for (const key of INSTRUCTION_FIGURES) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
     await section(INSTRUCTION_FIGURES, async () => {
       progress('instructions: callgrind on node --single-threaded, one process per case (about 2 minutes)');
-      Object.assign(figures, await instructionsPerCall());
+      Object.assign(figures, await instructionsPerCall(), await requireCost());
     });
   }
   await section(['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {

@@ -476,6 +476,16 @@ describe('RuleCache sharing and byte budget', () => {
     expect(cache.usage).toMatchObject({ buckets: 4, configurations: 3 });
   });
 
+  it('keeps the content key, not the parsed configuration: `configuration` is decoded from it on each read, equal to what was stored', async () => {
+    const store = new MemoryRuleStore();
+    await store.put('photos', RULES_B);
+    const cache = new RuleCache(store);
+    const loaded = await cache.lookup('photos');
+    if (loaded.kind !== 'configured') throw new Error(`expected rules, got ${loaded.kind}`);
+    expect(loaded.rules.configuration).toEqual(RULES_B);
+    expect(loaded.rules.configuration).not.toBe(loaded.rules.configuration);
+  });
+
   it('lets a shared configuration go with its last bucket, and an update of one bucket leave the others alone', async () => {
     const store = new MemoryRuleStore();
     await store.put('a', RULES_A);

@@ -78,12 +78,29 @@ describe('actual requests from a literal AllowedOrigin', () => {
     expect(decideActual(requestOf({ method: 'GET', origin: ORIGIN }), state)).toBe(first);
   });
 
-  test('with Access-Control-Request-Headers, or from an Origin matched by a pattern, are decided each time', () => {
+  test('with Access-Control-Request-Headers, are decided from the headers asked for', () => {
     const withHeaders = decideActual(requestOf({ method: 'GET', origin: ORIGIN, requestHeaders: 'x-a' }), state);
     expect(withHeaders).toMatchObject({ matched: false, reason: 'no-match' });
+    expect(decideActual(requestOf({ method: 'GET', origin: ORIGIN }), state)).toMatchObject({ matched: true, ruleIndex: 1 });
+  });
+
+  test('from an Origin matched by a pattern, the last such Origin keeps its answers; another one takes its place', () => {
     const byPattern = decideActual(requestOf({ method: 'GET', origin: 'https://cdn.example' }), state);
-    expect(byPattern).toMatchObject({ matched: true, ruleIndex: 1 });
-    expect(decideActual(requestOf({ method: 'GET', origin: 'https://cdn.example' }), state)).not.toBe(byPattern);
+    expect(byPattern).toMatchObject({ matched: true, ruleIndex: 1, headers: [['Access-Control-Allow-Origin', 'https://cdn.example'], expect.anything(), expect.anything(), expect.anything()] });
+    expect(decideActual(requestOf({ method: 'GET', origin: 'https://cdn.example' }), state)).toBe(byPattern);
+    const other = decideActual(requestOf({ method: 'GET', origin: 'https://img.example' }), state);
+    expect(other).toMatchObject({ matched: true, ruleIndex: 1, headers: [['Access-Control-Allow-Origin', 'https://img.example'], expect.anything(), expect.anything(), expect.anything()] });
+    expect(decideActual(requestOf({ method: 'GET', origin: 'https://nowhere.test' }), state)).toEqual({ matched: false, reason: 'no-match' });
+    const again = decideActual(requestOf({ method: 'GET', origin: 'https://cdn.example' }), state);
+    expect(again).toEqual(byPattern);
+    expect(decideActual(requestOf({ method: 'PUT', origin: 'https://cdn.example' }), state)).toEqual({ matched: false, reason: 'no-match' });
+  });
+
+  test('from an Origin no rule lists, with no origin patterns configured, are refused at once', () => {
+    const literalOnly = configured({ CORSRules: [{ AllowedOrigins: [ORIGIN], AllowedMethods: ['GET'] }] });
+    expect(decideActual(requestOf({ method: 'GET', origin: 'https://elsewhere.example' }), literalOnly)).toEqual({ matched: false, reason: 'no-match' });
+    expect(decideActual(requestOf({ method: 'GET', origin: 'https://elsewhere.example', requestHeaders: 'x-a' }), literalOnly)).toEqual({ matched: false, reason: 'no-match' });
+    expect(decideActual(requestOf({ method: 'GET', origin: ORIGIN }), literalOnly)).toMatchObject({ matched: true, ruleIndex: 0 });
   });
 
   test('a method outside S3\'s five never matches, and is not kept', () => {

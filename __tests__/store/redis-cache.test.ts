@@ -175,7 +175,7 @@ describe.each(KINDS)('RuleCache over RedisRuleStore with %s: entries that would 
 
   it('keeps a configuration too large for cache.maxBytes as a cached refusal instead of compiling it on every request', async () => {
     const names = isolated();
-    const a = instance(server, names, kind, { maxBytes: 20_000 });
+    const a = instance(server, names, kind, { maxBytes: 10_000 });
     await a.ready;
     const AllowedOrigins = Array.from({ length: 100 }, (_, i) => `https://tenant-${i}.example.com`);
     await a.store.put('wide', { CORSRules: [{ AllowedOrigins, AllowedMethods: ['GET'] }] });

@@ -7,15 +7,20 @@ export const OBJECT_PATH = `/${BUCKET}/albums/2026/cat.jpg`;
 /** The Origin sent on actual requests and preflights; allowed by every CORS variant. */
 export const ORIGIN = 'https://app.example.com';
 /**
- * Options of the `cors` package middleware: a static origin list and the same methods, exposed
- * headers and max-age as {@link THREE_RULES}.
+ * Options of the `cors` package middleware, on equal footing with the rule {@link ORIGIN} matches in
+ * {@link THREE_RULES}: a static origin list, credentials (S3 sends `Access-Control-Allow-Credentials`
+ * whenever it echoes the Origin), the same methods, exposed headers and max-age, and status 200. A
+ * preflight then gets the same headers from both; on an actual request `cors` sends four of the six
+ * S3 sends (never `Access-Control-Allow-Methods` nor `Access-Control-Max-Age`).
  * @type {import('cors').CorsOptions}
  */
 export const CORS_PACKAGE_OPTIONS = {
   origin: ['https://admin.example.com', ORIGIN, 'https://www.example.com'],
-  methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+  credentials: true,
+  methods: ['GET', 'HEAD', 'PUT'],
   exposedHeaders: ['ETag', 'x-amz-request-id'],
   maxAge: 600,
+  optionsSuccessStatus: 200,
 };
 
 /**

@@ -4,3 +4,5 @@
 export { REFRESH_BATCH_MS } from '../../dist/esm/cache/cache.js';
 export { decisionChannel } from '../../dist/esm/diagnostics.js';
 export { createAddressing } from '../../dist/esm/http/resolve.js';
+export { compileKeeping } from '../../dist/esm/core/compile.js';
+export { configurationOfKey, contentKey } from '../../dist/esm/cache/size.js';

@@ -1,13 +1,13 @@
 // The local cache in front of any store: compiled rules per bucket (shared by content), bounded in entries and bytes, one load per miss, lookup timeout, stale rules on store failure.
 
 import createDebug from 'debug';
-import { compileCorsConfiguration } from '../core/compile.js';
+import { compileKeeping } from '../core/compile.js';
 import { assertValidRules, MAX_STORED_RULES_CHARACTERS, RuleViolationError, STORED_RULES_PROFILE } from '../core/validate.js';
 import { invalidationChannel, invalidationReceived, storeErrorChannel, type StoreErrorEvent } from '../diagnostics.js';
 import { SharedDeadlines } from '../deadlines.js';
 import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, type Logger, type OptionChecks } from '../options.js';
 import { CacheEntries, MUST_REVALIDATE, type CacheEntry, type CachedLookup, type CandidateRules, type EntryVersion, type RuleLookup, type SharedAnswer } from './entries.js';
-import { compiledBytes, contentKey, entryBytes } from './size.js';
+import { compiledBytes, configurationOfKey, contentKey, entryBytes, unsharedBytes } from './size.js';
 import { errorKind, errorMessage, isUnusableEntryError, StoreErrorLog, UnusableEntryError } from '../store/errors.js';
 import type { InvalidationEvent, RuleStore, StoredConfiguration, StoredRules } from '../store/types.js';
 
@@ -38,9 +38,9 @@ export interface RuleCacheOptions {
   readonly max?: number;
   /**
    * Most bytes the cache may hold by its own estimate (least recently used buckets dropped first):
-   * each bucket's entry (about 140 bytes plus its name) and, once however many buckets share it, each
-   * distinct configuration's compiled rules (about 7 KB for 3 short rules, 500–620 KB for 100 rules
-   * near S3's 64 KB size limit, about 8 MB for the largest MediaStore policy). A configuration larger
+   * each bucket's entry (about 150 bytes plus its name) and, once however many buckets share it, each
+   * distinct configuration's compiled rules (about 2 KB for 3 short rules, 130 KB for 100 rules near
+   * S3's 64 KB size limit, a few MB for the largest MediaStore policy). A configuration larger
    * than the whole budget is refused before it is compiled, as an unusable entry: one line is logged
    * and the bucket answers as unavailable (503 to preflights), kept for 5 s (at most `ttlMs`) before the
    * store is read again. Default: 64 MiB (67,108,864), which holds the largest configuration any
@@ -298,11 +298,12 @@ export class RuleCache {
     const valid = assertValidRules(configuration, STORED_RULES_PROFILE);
     // Defined: a valid configuration is an object with a CORSRules array of plain JSON values.
     const validKey = key as string;
-    const bytes = compiledBytes(valid) + validKey.length;
+    const bytes = compiledBytes(valid, validKey);
     if (!this.#entries.fits(bucket, version, bytes)) {
       throw new UnusableEntryError('ENTRY_OVER_BUDGET', `its rules would take about ${bytes} bytes once compiled, more than cache.maxBytes (${this.#maxBytes})`);
     }
-    return { lookup: { kind: 'configured', rules: compileCorsConfiguration(valid) }, contentKey: validKey, bytes, holders: 0 };
+    const { rules, unshared } = compileKeeping(valid, validKey, configurationOfKey);
+    return { lookup: { kind: 'configured', rules }, contentKey: validKey, bytes: bytes + unsharedBytes(unshared), holders: 0 };
   }
 
   #loaded(bucket: string, load: InFlightLoad, { answer, version }: ReadAnswer): RuleLookup {

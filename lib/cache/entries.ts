@@ -66,6 +66,16 @@ export class CacheEntry {
 }
 
 /**
+ * A copy of `text` that holds its characters itself. A bucket name sliced from a request's URL is a
+ * V8 sliced string (13 characters or more) that keeps the whole URL alive for as long as the bucket
+ * is cached, where the byte estimate counts the name alone. Copied once, when the bucket's entry is
+ * created; a JSON round trip is the one standard way to get a flat copy.
+ */
+function stringOfItsOwn(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/**
  * Buckets → entries, in least-recently-used order (an intrusive list: a hit only relinks, it never
  * allocates or hashes again), evicted oldest first whenever there are more than `maxEntries` or the
  * estimated bytes (each entry's own size plus each distinct shared answer once) exceed `maxBytes`.
@@ -143,10 +153,11 @@ export class CacheEntries {
     }
     if (current !== undefined) this.#remove(current);
     const shared = this.#retain(answer);
-    const entry = new CacheEntry(bucket, shared, version, expiresAt);
-    this.#byBucket.set(bucket, entry);
+    const name = current?.bucket ?? stringOfItsOwn(bucket);
+    const entry = new CacheEntry(name, shared, version, expiresAt);
+    this.#byBucket.set(name, entry);
     this.#linkNewest(entry);
-    this.#bytes += this.#entryBytes(bucket, version);
+    this.#bytes += this.#entryBytes(name, version);
     while (this.#oldest !== undefined && (this.#byBucket.size > this.#maxEntries || this.#bytes > this.#maxBytes)) this.#remove(this.#oldest);
     return shared.lookup;
   }

@@ -1,6 +1,6 @@
 // What the rule cache counts against its byte budget: a content key per configuration and estimated heap bytes of entries and compiled rules.
 
-import type { CorsConfiguration } from '../core/model.js';
+import type { CorsConfiguration, CorsRule } from '../core/model.js';
 import { RULE_FIELDS } from '../core/fields.js';
 import { WILDCARD } from '../core/wildcard.js';
 
@@ -9,43 +9,80 @@ import { WILDCARD } from '../core/wildcard.js';
  * recency links), its slot in the cache's Map, and the name's string header; set above what
  * `bench/measure/heap.mjs` measures (bench/README.md has the figures).
  */
-const ENTRY_BYTES = 140;
+const ENTRY_BYTES = 145;
 
-// Coefficients of the compiled-rules estimate, fitted with `bench/measure/heap.mjs` on 3 short rules and
-// on 100 rules of 59 KB as JSON, then rounded up so that the estimate stays above the heap of either.
-/** A compiled configuration without rules: the lookup, the candidate maps, the parsed object's shell. */
-const CONFIGURATION_BYTES = 1_100;
-/** One rule: its compiled object, method mask, header pairs and the parsed rule object. */
-const RULE_BYTES = 700;
-/** One listed origin, method or header: its string header and slots in the parsed and compiled lists. */
-const LIST_ITEM_BYTES = 80;
+// Coefficients of the compiled-rules estimate (Node 20 x64, 8-byte fields), from the compiled form's
+// own objects, checked with `bench/measure/heap.mjs` (which fails when the estimate is below the heap)
+// on 3 short rules shared with other tenants or wholly their own, and on 100 rules of 59 KB as JSON.
+/** A compiled configuration without rules: its objects, the rule and literal-Origin lists, the cache's shared answer, lookup and Map slot. */
+const CONFIGURATION_BYTES = 380;
+/** One rule: its compiled object and its slot in the rule list. */
+const RULE_BYTES = 120;
+/** A rule's list of literal AllowedOrigins or of origin patterns, when it has any. */
+const LIST_BYTES = 48;
+/** One AllowedOrigin: its slot in the rule's list, and its string's header (its characters are counted apart). */
+const ORIGIN_BYTES = 32;
+/** One literal AllowedOrigin on top: its three slots among the literal Origins and its list of candidate rules. */
+const LITERAL_ORIGIN_BYTES = 80;
+/** One candidate rule of a literal Origin besides the rules listing it: a rule with an origin pattern. */
+const CANDIDATE_BYTES = 8;
+/** One origin pattern: its object, the strings before and after the `*`, its place among the suffixes. */
+const PATTERN_BYTES = 160;
 /**
- * One literal AllowedOrigin on top of its list item: its candidate entry, its complete echoed answer
- * (`echoHeaders`) and the answers to actual requests kept for it once asked (at most one frozen
- * decision per method, see `LiteralOrigin`).
+ * One header value or header-name list the compiled rules hold of their own, when the process-wide
+ * table of shared ones is full or the value long (`compileKeeping`'s `unshared`): its list, pairs and
+ * strings, plus {@link UNSHARED_CHARACTER_BYTES} per character of its key.
  */
-const LITERAL_ORIGIN_BYTES = 600;
-/** One character of the configuration's strings, kept parsed and compiled (patterns, joined header values); the content key is counted apart. */
-const CHARACTER_BYTES = 2;
+const UNSHARED_VALUE_BYTES = 260;
+const UNSHARED_CHARACTER_BYTES = 3;
 
-/** The rule fields a content key spells out, in table order (`JSON.stringify` keeps only these, in this order). */
-const CONTENT_FIELDS: readonly string[] = RULE_FIELDS.map((field) => field.key);
+/** The rule fields a content key spells out, in table order. */
+const CONTENT_FIELDS: readonly (keyof CorsRule)[] = RULE_FIELDS.map((field) => field.key);
+
+/**
+ * A rule as its content key spells it: each field of the table by position, `[value]` when set and
+ * `0` when not; anything but an object as `{"value":…}`. Written piece by piece: one `JSON.stringify`
+ * per value on its fast path, rather than a list of small arrays built and then serialised.
+ */
+function keyedRule(rule: unknown): string {
+  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return JSON.stringify({ value: rule });
+  const fields = rule as Record<string, unknown>;
+  let key = '[';
+  for (let k = 0; k < CONTENT_FIELDS.length; k++) {
+    const value = fields[CONTENT_FIELDS[k]!];
+    if (k > 0) key += ',';
+    key += value === undefined ? '0' : `[${JSON.stringify(value)}]`;
+  }
+  return `${key}]`;
+}
 
 /**
  * A string that two configurations share exactly when their rules hold the same values: every field
- * of every rule, in order, absent fields distinct from empty lists and from `null`, fields outside
- * the rule table left out (the validator and the compiler ignore them too). So a key held by a
- * compiled answer stands for content that has passed validation. `undefined` for anything that is
- * not an object with a `CORSRules` array, or that JSON cannot spell (left to the validator to name).
+ * of every rule by its position in the rule table (no field names, so it is about 40 % shorter than
+ * the rules' JSON), absent fields distinct from empty lists and from `null`, fields outside the
+ * table left out (the validator and the compiler ignore them too). So a key held by a compiled
+ * answer stands for content that has passed validation, and the cache keeps the key alone: the
+ * configuration is decoded from it again when asked for ({@link configurationOfKey}). `undefined`
+ * for anything that is not an object with a `CORSRules` array, or that JSON cannot spell (left to
+ * the validator to name).
  */
 export function contentKey(configuration: unknown): string | undefined {
   const rules = (configuration as { CORSRules?: unknown } | null | undefined)?.CORSRules;
   if (!Array.isArray(rules)) return undefined;
   try {
-    return JSON.stringify(rules, CONTENT_FIELDS as string[]);
+    let key = '[';
+    for (let i = 0; i < rules.length; i++) key += (i > 0 ? ',' : '') + keyedRule(rules[i]);
+    return `${key}]`;
   } catch {
     return undefined; // a cycle or a BigInt from a store of your own
   }
+}
+
+/** The configuration a content key of valid content stands for: the rules' fields, in table order. */
+export function configurationOfKey(key: string): CorsConfiguration<string> {
+  const keyed = JSON.parse(key) as ReadonlyArray<ReadonlyArray<0 | readonly [unknown]>>;
+  const rules = keyed.map((fields) => Object.fromEntries(CONTENT_FIELDS.flatMap((name, k) => (fields[k] === 0 ? [] : [[name, (fields[k] as readonly [unknown])[0]]]))));
+  return { CORSRules: rules as unknown as CorsRule<string>[] };
 }
 
 /** A version string's header and alignment on top of its characters. */
@@ -56,23 +93,38 @@ export function entryBytes(bucket: string, version: string | null | undefined): 
   return ENTRY_BYTES + bucket.length + (typeof version === 'string' ? VERSION_STRING_BYTES + version.length : 0);
 }
 
-/** Estimated heap bytes of a configuration once parsed, compiled and cached under its content key. */
-export function compiledBytes(configuration: CorsConfiguration): number {
-  let items = 0;
-  let characters = 0;
-  let literalOrigins = 0;
-  const count = (list: readonly string[] | undefined): void => {
-    if (list === undefined) return;
-    items += list.length;
-    for (const value of list) characters += value.length;
-  };
+/** Bytes of a string's characters: one each while all are Latin-1, two otherwise. */
+function characterBytes(text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return 2 * text.length;
+  return text.length;
+}
+
+/**
+ * Estimated heap bytes of a valid configuration once compiled and cached under its content key `key`
+ * (the key included), before the header values it may not share ({@link unsharedBytes}). What every
+ * configuration holds of its own: the key, the rules, the origins and the patterns; header values
+ * and header-name lists are shared process-wide by content.
+ */
+export function compiledBytes(configuration: CorsConfiguration, key: string): number {
+  let bytes = CONFIGURATION_BYTES + 16 + characterBytes(key);
+  let patternRules = 0;
+  for (const rule of configuration.CORSRules) if (rule.AllowedOrigins.some((origin) => origin.includes(WILDCARD))) patternRules += 1;
   for (const rule of configuration.CORSRules) {
-    count(rule.AllowedOrigins);
-    for (const origin of rule.AllowedOrigins) if (!origin.includes(WILDCARD)) literalOrigins += 1;
-    count(rule.AllowedMethods);
-    count(rule.AllowedHeaders);
-    count(rule.ExposeHeaders);
-    characters += rule.ID?.length ?? 0;
+    bytes += RULE_BYTES;
+    let literals = 0;
+    let patterns = 0;
+    for (const origin of rule.AllowedOrigins) {
+      bytes += ORIGIN_BYTES + characterBytes(origin);
+      if (origin.includes(WILDCARD)) patterns += 1;
+      else literals += 1;
+    }
+    if (literals > 0) bytes += LIST_BYTES + literals * (LITERAL_ORIGIN_BYTES + patternRules * CANDIDATE_BYTES);
+    if (patterns > 0) bytes += LIST_BYTES + patterns * PATTERN_BYTES;
   }
-  return CONFIGURATION_BYTES + configuration.CORSRules.length * RULE_BYTES + items * LIST_ITEM_BYTES + literalOrigins * LITERAL_ORIGIN_BYTES + characters * CHARACTER_BYTES;
+  return bytes;
+}
+
+/** Estimated heap bytes of the values compiled rules hold unshared, as `compileKeeping` counts them. */
+export function unsharedBytes(unshared: { readonly count: number; readonly characters: number }): number {
+  return unshared.count * UNSHARED_VALUE_BYTES + unshared.characters * UNSHARED_CHARACTER_BYTES;
 }

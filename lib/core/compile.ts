@@ -1,18 +1,10 @@
 // Turns a stored configuration into per-rule matchers and header strings, once, so deciding a request only compares.
 
 import { ascending, suffixMatch, type SuffixBucket } from './candidates.js';
-import type { ActualDecision } from './decision.js';
 import { isValidOrigin } from './headers.js';
-import type { CorsConfiguration, CorsMethod, CorsRule } from './model.js';
-import {
-  ALLOW_METHODS,
-  EXPOSE_HEADERS,
-  LIST_SEPARATOR,
-  MAX_AGE,
-  WILDCARD_ORIGIN_HEADER,
-  echoedOriginHeaders,
-  type RuleResponseHeaders,
-} from './response-headers.js';
+import { LiteralOrigins } from './literal-origins.js';
+import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
+import { ALLOW_METHODS, EXPOSE_HEADERS, LIST_SEPARATOR, MAX_AGE, WILDCARD_ORIGIN_HEADER, type RuleResponseHeaders } from './response-headers.js';
 import { STORED_RULES_PROFILE } from './validate.js';
 import { compileWildcard, WILDCARD, type WildcardPattern } from './wildcard.js';
 
@@ -59,15 +51,19 @@ export interface CompiledRule extends RuleResponseHeaders {
   readonly wildcardOrigins: readonly WildcardPattern[];
   /** True when some AllowedHeader is `*`: every requested header matches. */
   readonly anyHeader: boolean;
-  /** AllowedHeaders without `*`, lower-cased: a requested name is one lookup here. */
-  readonly literalHeaders: ReadonlySet<string>;
-  /** AllowedHeaders with a `*`, lower-cased, as patterns: scanned only when the lookup misses. */
+  /** AllowedHeaders without `*`, lower-cased; a rule lists a few, so a requested name is a short scan. */
+  readonly literalHeaders: readonly string[];
+  /** AllowedHeaders with a `*`, lower-cased, as patterns: scanned only when the literal scan misses. */
   readonly headerPatterns: readonly WildcardPattern[];
 }
 
 /** A configuration ready for `decidePreflight` / `decideActual`: what caches keep. */
 export interface CompiledRules {
-  /** The configuration this was compiled from, unchanged. */
+  /**
+   * The configuration this was compiled from (its rule fields). The rule cache keeps only its content
+   * key and decodes it again on each read (nothing on the hot path reads it), so a cached bucket does
+   * not hold the parsed objects as well.
+   */
   readonly configuration: CorsConfiguration<string>;
   /** Number of rules. */
   readonly ruleCount: number;
@@ -76,10 +72,11 @@ export interface CompiledRules {
   /** The rules, compiled, in stored order (first match wins). */
   readonly rules: readonly CompiledRule[];
   /**
-   * Each literal AllowedOrigin that passes `isValidOrigin`: its candidate rules, and the answers to
-   * actual requests from it. A decision for such an Origin starts with this one lookup.
+   * Each literal AllowedOrigin that passes `isValidOrigin`: its candidate rules (the rules listing it,
+   * `scanRules`, and the `suffixBuckets` rules whose suffix it ends with; equal lists shared), and the
+   * answers to actual requests from it once asked. A decision for such an Origin starts with this one lookup.
    */
-  readonly literalOrigins: ReadonlyMap<string, LiteralOrigin>;
+  readonly literalOrigins: LiteralOrigins;
   /** Origin patterns with a non-empty suffix, grouped by suffix length: suffix → rule indexes (ascending). */
   readonly suffixBuckets: readonly SuffixBucket[];
   /** Indexes (ascending) of rules with an origin pattern not in `suffixBuckets` (`*`, `prefix*`): candidates for every Origin. */
@@ -96,23 +93,6 @@ export type BucketCorsState =
   | { readonly kind: 'no-bucket' }
   | { readonly kind: 'unavailable' };
 
-/** What a compiled configuration keeps for one literal AllowedOrigin (see {@link CompiledRules.literalOrigins}). */
-export interface LiteralOrigin {
-  /**
-   * Indexes (ascending, distinct) of every rule that could match the Origin: the rules listing it,
-   * `scanRules`, and the `suffixBuckets` rules whose suffix it ends with; checked in full, in stored
-   * order. Equal lists are shared.
-   */
-  readonly candidates: readonly number[];
-  /**
-   * The decision of an actual request from this Origin that lists no `Access-Control-Request-Headers`,
-   * by method (slot `log2(methodBit)`): filled by `decideActual` on first use — it depends on nothing
-   * else — so that a repeated answer is one lookup and allocates nothing. One slot per method of
-   * {@link CompiledRules.methods}.
-   */
-  readonly actualAnswers: Array<ActualDecision | undefined>;
-}
-
 /** Most suffix lengths worth one lookup each per decision; a configuration with more scans its pattern rules instead. */
 const MAX_SUFFIX_BUCKETS = 16;
 
@@ -123,35 +103,121 @@ function addIndex(map: Map<string, number[]>, key: string, index: number): void 
   else if (indexes[indexes.length - 1] !== index) indexes.push(index);
 }
 
+/** The list every rule without such values shares. */
+const NONE: readonly never[] = [];
+
+/**
+ * Most distinct values {@link interned} keeps, and the longest key it keeps one under: what all
+ * configurations share, bounded (a few MB at most) whatever tenants store.
+ */
+export const MAX_INTERNED = 4_096;
+const MAX_INTERNED_KEY = 512;
+const internedValues = new Map<string, unknown>();
+
+/** What the compile in progress holds that {@link interned} did not share process-wide: a value each, of about its key's length. */
+interface UnsharedValues {
+  count: number;
+  characters: number;
+}
+let unshared: UnsharedValues = { count: 0, characters: 0 };
+/** The values of the compile in progress that are not shared process-wide, by key: its rules share them among themselves. */
+let ownValues = new Map<string, unknown>();
+
+/**
+ * The one shared copy of a value many configurations hold alike (`Access-Control-Allow-Methods: GET,
+ * HEAD`, an ExposeHeaders list, a rule's header names), by `key`; past {@link MAX_INTERNED} distinct
+ * keys, or for a long one, one copy for the rules of this configuration (counted in `unshared`).
+ */
+function interned<T>(key: string, make: () => T): T {
+  const known = (internedValues.get(key) ?? ownValues.get(key)) as T | undefined;
+  if (known !== undefined) return known;
+  const value = make();
+  if (internedValues.size < MAX_INTERNED && key.length <= MAX_INTERNED_KEY) internedValues.set(key, value);
+  else {
+    ownValues.set(key, value);
+    unshared.count++;
+    unshared.characters += key.length;
+  }
+  return value;
+}
+
+/**
+ * The values of `list` that `keep` accepts, in an array of exactly their number (`filter` leaves
+ * room for 16 more, which thousands of cached configurations would carry), or the shared empty list.
+ */
+function exactly<T, U>(list: readonly T[], keep: (value: T) => boolean, map: (value: T) => U): readonly U[] {
+  let count = 0;
+  for (const value of list) if (keep(value)) count++;
+  if (count === 0) return NONE;
+  const kept = new Array<U>(count);
+  let k = 0;
+  for (const value of list) if (keep(value)) kept[k++] = map(value);
+  return kept;
+}
+
+/** `*` alone as a pattern, shared. */
+const ANY = compileWildcard(WILDCARD);
+const hasWildcard = (value: string): boolean => value.includes(WILDCARD);
+const isLiteral = (value: string): boolean => !value.includes(WILDCARD);
+const same = (value: string): string => value;
+const patternOf = (value: string): WildcardPattern => (value === WILDCARD ? ANY : compileWildcard(value));
+const withoutWildcard = (list: readonly string[]): readonly string[] => exactly(list, isLiteral, same);
+/** The patterns of `*` alone, the most common list: shared. */
+const ANY_ONLY: readonly WildcardPattern[] = [ANY];
+const patternsOf = (list: readonly string[]): readonly WildcardPattern[] => (list.length === 1 && list[0] === WILDCARD ? ANY_ONLY : exactly(list, hasWildcard, patternOf));
+
 function compileRule(rule: CorsRule<string>, methods: readonly string[]): CompiledRule {
   let methodMask = 0;
   for (const method of rule.AllowedMethods) methodMask |= methodBit(method, methods);
-  const allowedHeaders = rule.AllowedHeaders ?? [];
-  const methodsHeader = [ALLOW_METHODS, rule.AllowedMethods.join(LIST_SEPARATOR)] as const;
-  const trailingHeaders: Array<readonly [string, string]> = [];
-  if (rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0)
-    trailingHeaders.push([EXPOSE_HEADERS, rule.ExposeHeaders.join(LIST_SEPARATOR)]);
+  const methodsValue = rule.AllowedMethods.join(LIST_SEPARATOR);
+  const methodsHeader = interned(`m${methodsValue}`, () => [ALLOW_METHODS, methodsValue] as const);
+  const expose = rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0 ? rule.ExposeHeaders.join(LIST_SEPARATOR) : undefined;
   // 0 and negative values are sent as configured. UNVERIFIED (express-bucket-cors/docs/behaviour.md §8.5, §15.3).
-  if (rule.MaxAgeSeconds !== undefined) trailingHeaders.push([MAX_AGE, String(rule.MaxAgeSeconds)]);
+  const maxAge = rule.MaxAgeSeconds === undefined ? undefined : String(rule.MaxAgeSeconds);
+  const trailingKey = JSON.stringify([expose, maxAge]);
+  const trailingHeaders = interned(`t${trailingKey}`, (): HeaderList => [...(expose === undefined ? [] : [[EXPOSE_HEADERS, expose] as const]), ...(maxAge === undefined ? [] : [[MAX_AGE, maxAge] as const])]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
-  const lowerCased = allowedHeaders.map((header) => header.toLowerCase());
-  const exactOrigins = rule.AllowedOrigins.filter((origin) => !origin.includes(WILDCARD));
+  const lowerCased = (rule.AllowedHeaders ?? NONE).map((header) => header.toLowerCase());
+  const headersKey = JSON.stringify(lowerCased);
   return {
     methodMask,
     anyOrigin,
-    exactOrigins,
-    wildcardOrigins: rule.AllowedOrigins.filter((origin) => origin.includes(WILDCARD)).map(compileWildcard),
-    anyHeader: allowedHeaders.includes(WILDCARD),
-    literalHeaders: new Set(lowerCased.filter((header) => !header.includes(WILDCARD))),
-    headerPatterns: lowerCased.filter((header) => header.includes(WILDCARD)).map(compileWildcard),
+    exactOrigins: withoutWildcard(rule.AllowedOrigins),
+    wildcardOrigins: patternsOf(rule.AllowedOrigins),
+    anyHeader: lowerCased.includes(WILDCARD),
+    literalHeaders: interned(`h${headersKey}`, () => withoutWildcard(lowerCased)),
+    headerPatterns: interned(`p${headersKey}`, () => patternsOf(lowerCased)),
     methodsHeader,
     trailingHeaders,
-    fixedHeaders: anyOrigin ? [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders] : undefined,
-    // Only for Origins a request may carry: anything else never matches.
-    echoHeaders: new Map(
-      anyOrigin ? [] : exactOrigins.filter(isValidOrigin).map((origin) => [origin, echoedOriginHeaders({ methodsHeader, trailingHeaders }, origin)] as const),
-    ),
+    fixedHeaders: anyOrigin ? interned(`f${JSON.stringify([methodsValue])}${trailingKey}`, (): HeaderList => [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders]) : undefined,
   };
+}
+
+/** {@link CompiledRules} as compiled: the configuration is either kept, or decoded again from a compact form each time it is read. */
+class CompiledConfiguration implements CompiledRules {
+  readonly #source: unknown;
+  readonly #decode: ((source: unknown) => CorsConfiguration<string>) | undefined;
+
+  constructor(
+    source: unknown,
+    decode: ((source: unknown) => CorsConfiguration<string>) | undefined,
+    readonly methods: readonly string[],
+    readonly rules: readonly CompiledRule[],
+    readonly literalOrigins: LiteralOrigins,
+    readonly suffixBuckets: readonly SuffixBucket[],
+    readonly scanRules: readonly number[],
+  ) {
+    this.#source = source;
+    this.#decode = decode;
+  }
+
+  get ruleCount(): number {
+    return this.rules.length;
+  }
+
+  get configuration(): CorsConfiguration<string> {
+    return this.#decode === undefined ? (this.#source as CorsConfiguration<string>) : this.#decode(this.#source);
+  }
 }
 
 /**
@@ -162,6 +228,32 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
  * {@link MAX_METHODS}.
  */
 export function compileCorsConfiguration(config: CorsConfiguration<string>, methods: readonly string[] = DEFAULT_METHODS): CompiledRules {
+  return compileFrom(config, config, undefined, methods);
+}
+
+/**
+ * {@link compileCorsConfiguration} for a cache that holds `config` in a compact form already
+ * (`source`, e.g. a string): that is kept in place of `config`, which can then be collected, and
+ * `decode(source)` gives the configuration back whenever `configuration` is read. Also says how many
+ * header values and lists the compiled rules hold of their own rather than shared, for the cache's
+ * size estimate.
+ */
+export function compileKeeping<S>(config: CorsConfiguration<string>, source: S, decode: (source: S) => CorsConfiguration<string>): { readonly rules: CompiledRules; readonly unshared: Readonly<UnsharedValues> } {
+  unshared = { count: 0, characters: 0 };
+  const rules = compileFrom(config, source, decode as (source: unknown) => CorsConfiguration<string>, DEFAULT_METHODS);
+  return { rules, unshared };
+}
+
+function compileFrom(config: CorsConfiguration<string>, source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[]): CompiledRules {
+  ownValues = new Map();
+  try {
+    return compileRules(config, source, decode, methods);
+  } finally {
+    ownValues = new Map();
+  }
+}
+
+function compileRules(config: CorsConfiguration<string>, source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[]): CompiledRules {
   if (methods.length > MAX_METHODS) throw new RangeError(`a profile lists at most ${MAX_METHODS} methods, not ${methods.length}`);
   // Arrays stay unfrozen (the types are readonly): V8 iterates frozen arrays markedly slower.
   const methodList = Object.isFrozen(methods) ? [...methods] : methods;
@@ -185,16 +277,8 @@ export function compileCorsConfiguration(config: CorsConfiguration<string>, meth
     for (const bucket of suffixBuckets) for (const indexes of bucket.rules.values()) for (const index of indexes) scanRules.add(index);
     suffixBuckets = [];
   }
-  const scanned = [...scanRules].sort(ascending);
-  return {
-    configuration: config,
-    ruleCount: rules.length,
-    methods: methodList,
-    rules,
-    literalOrigins: literalOriginsOf(exactOriginRules, suffixBuckets, scanned, methodList.length),
-    suffixBuckets,
-    scanRules: scanned,
-  };
+  const scanned = scanRules.size === 0 ? NONE : [...scanRules].sort(ascending);
+  return new CompiledConfiguration(source, decode, methodList, rules, literalOriginsOf(exactOriginRules, suffixBuckets, scanned), suffixBuckets.length === 0 ? NONE : suffixBuckets, scanned);
 }
 
 /**
@@ -203,8 +287,8 @@ export function compileCorsConfiguration(config: CorsConfiguration<string>, meth
  * the same list, so it is worked out once for each such pair: 100 sorts rather than 10,000 for 100
  * rules of 100 origins beside patterns (bench/compile-bound.mjs).
  */
-function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[], methodCount: number): Map<string, LiteralOrigin> {
-  const literals = new Map<string, LiteralOrigin>();
+function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[]>, suffixBuckets: readonly SuffixBucket[], scanRules: readonly number[]): LiteralOrigins {
+  const literals: Array<readonly [string, readonly number[]]> = [];
   /** Each suffix's index list, numbered, to name the suffixes an origin ends with in a short key. */
   const suffixIds = new Map<readonly number[], number>();
   const byInput = new Map<string, readonly number[]>();
@@ -230,7 +314,7 @@ function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[
       if (list === undefined) byContent.set(key, (list = distinct));
       byInput.set(input, list);
     }
-    literals.set(origin, { candidates: list, actualAnswers: new Array<ActualDecision | undefined>(methodCount).fill(undefined) });
+    literals.push([origin, list]);
   }
-  return literals;
+  return new LiteralOrigins(literals);
 }

@@ -1,9 +1,10 @@
 // Decides a preflight or an actual cross-origin request against compiled rules, as S3 does (express-bucket-cors/docs/behaviour.md §8–§10).
 
 import { addSuffixCandidates, ascending } from './candidates.js';
-import { methodBit, type BucketCorsState, type CompiledRule, type CompiledRules, type LiteralOrigin } from './compile.js';
+import { methodBit, type BucketCorsState, type CompiledRule, type CompiledRules } from './compile.js';
 import type { ActualDecision, ActualMiss, CorsRequestInfo, PreflightDecision, PreflightRefusal, PreflightRefusalDecision } from './decision.js';
 import { isHttpToken, isValidOrigin } from './headers.js';
+import { UNLISTED, type LiteralOrigins, type OriginAnswers } from './literal-origins.js';
 import { matchHeaders } from './response-headers.js';
 import { matchesWildcard } from './wildcard.js';
 
@@ -67,7 +68,8 @@ export function parseRequestedHeaders(value: string | undefined): string[] | nul
 
 /** Whether some AllowedHeader of `rule` covers `name` (lower-cased, as parsed by {@link parseRequestedHeaders}). */
 export function allowsHeader(rule: CompiledRule, name: string): boolean {
-  if (rule.literalHeaders.has(name)) return true;
+  const literals = rule.literalHeaders;
+  for (let i = 0; i < literals.length; i++) if (literals[i] === name) return true;
   const patterns = rule.headerPatterns;
   for (let i = 0; i < patterns.length; i++) if (matchesWildcard(patterns[i]!, name)) return true;
   return false;
@@ -99,8 +101,8 @@ const NO_RULES: readonly number[] = [];
  * literal AllowedOrigin (valid by construction, `literal` its entry), and for any Origin when no
  * suffix pattern applies, one precomputed list returned as is.
  */
-function candidatesFor(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined): readonly number[] {
-  if (literal !== undefined) return literal.candidates;
+function candidatesFor(rules: CompiledRules, origin: string, literal: number): readonly number[] {
+  if (literal !== -1) return rules.literalOrigins.candidates(literal);
   if (!isValidOrigin(origin)) return NO_RULES;
   if (rules.suffixBuckets.length === 0) return rules.scanRules;
   merged.length = 0;
@@ -112,7 +114,7 @@ function candidatesFor(rules: CompiledRules, origin: string, literal: LiteralOri
 }
 
 /** Index of the first rule (stored order) that matches; -1 when none does or the inputs cannot match. */
-function findRule(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined, bit: number, requested: readonly string[] | null | undefined): number {
+function findRule(rules: CompiledRules, origin: string, literal: number, bit: number, requested: readonly string[] | null | undefined): number {
   if (bit === 0 || requested === null) return -1;
   const candidates = candidatesFor(rules, origin, literal);
   let previous = -1;
@@ -150,7 +152,7 @@ export function decidePreflight(request: CorsRequestInfo, state: BucketCorsState
   const requested = parseRequestedHeaders(request.requestHeaders);
   if (requested === OVER_LIMIT) return refuse('too-many-headers', request);
   const rules = state.rules;
-  const index = findRule(rules, origin, rules.literalOrigins.get(origin), methodBit(requestMethod, rules.methods), requested);
+  const index = findRule(rules, origin, rules.literalOrigins.find(origin), methodBit(requestMethod, rules.methods), requested);
   if (index === -1) return refuse('no-match', request);
   return { allowed: true, ruleIndex: index, headers: matchHeaders(state.rules.rules[index]!, origin, requested ?? undefined) };
 }
@@ -179,18 +181,49 @@ export function decideActual(request: CorsRequestInfo, state: BucketCorsState): 
   const requestMethod = request.requestMethod;
   const rules = state.rules;
   const bit = methodBit(requestMethod !== undefined && requestMethod !== '' ? requestMethod : request.method, rules.methods);
-  const literal = rules.literalOrigins.get(origin);
-  if (literal !== undefined && request.requestHeaders === undefined && bit !== 0) {
-    const slot = 31 - Math.clz32(bit);
-    return (literal.actualAnswers[slot] ??= Object.freeze(matchActual(rules, origin, literal, bit, undefined)));
+  const literals = rules.literalOrigins;
+  const literal = literals.find(origin);
+  if (request.requestHeaders === undefined && bit !== 0) {
+    // An Origin no rule lists matches a pattern or nothing: without patterns, it is refused at once.
+    if (literal === -1 && rules.scanRules.length === 0 && rules.suffixBuckets.length === 0) return UNMATCHED['no-match'];
+    const slot = literal === -1 ? UNLISTED : literal;
+    const answers = (literal === -1 ? literals.unlistedAnswers(origin) : literals.answers(literal)) ?? keepAnswers(literals, slot, origin, rules.methods.length);
+    return (answers[31 - Math.clz32(bit)] ??= Object.freeze(matchActual(rules, origin, literal, bit, undefined)));
   }
   const requested = parseRequestedHeaders(request.requestHeaders);
   if (requested === OVER_LIMIT) return UNMATCHED['too-many-headers'];
   return matchActual(rules, origin, literal, bit, requested);
 }
 
+/**
+ * Most Origins that keep their actual-request answers at once, process-wide (about 250 bytes each
+ * once asked; each configuration's listed Origins, and the last unlisted one a pattern decided): a
+ * newcomer's answers replace those of the Origin first asked longest ago. So the memory they take is
+ * bounded however many configurations are cached, and is not part of any cache's estimate; a hot
+ * Origin keeps its answers as long as fewer than this many others are first asked in between.
+ */
+export const MAX_ANSWERED_ORIGINS = 4_096;
+/**
+ * The answered Origins, oldest first from `nextAnswered`: each one's table and slot. Held weakly, so
+ * that a configuration the cache dropped goes at once, not when its place here comes round.
+ */
+const answeredTables: Array<WeakRef<LiteralOrigins> | undefined> = new Array<WeakRef<LiteralOrigins> | undefined>(MAX_ANSWERED_ORIGINS).fill(undefined);
+const answeredSlots: number[] = new Array<number>(MAX_ANSWERED_ORIGINS).fill(0);
+let nextAnswered = 0;
+
+/** Gives `origin`, in `slot` of `table`, empty answers, taking the place of the Origin answered longest ago. */
+function keepAnswers(table: LiteralOrigins, slot: number, origin: string, methodCount: number): OriginAnswers {
+  answeredTables[nextAnswered]?.deref()?.setAnswers(answeredSlots[nextAnswered]!, undefined);
+  answeredTables[nextAnswered] = new WeakRef(table);
+  answeredSlots[nextAnswered] = slot;
+  nextAnswered = (nextAnswered + 1) % MAX_ANSWERED_ORIGINS;
+  const answers: OriginAnswers = new Array<ActualDecision | undefined>(methodCount).fill(undefined);
+  table.setAnswers(slot, answers, origin);
+  return answers;
+}
+
 /** The actual-request decision once the inputs are read: the first matching rule's headers, or `no-match`. */
-function matchActual(rules: CompiledRules, origin: string, literal: LiteralOrigin | undefined, bit: number, requested: readonly string[] | null | undefined): ActualDecision {
+function matchActual(rules: CompiledRules, origin: string, literal: number, bit: number, requested: readonly string[] | null | undefined): ActualDecision {
   const index = findRule(rules, origin, literal, bit, requested);
   if (index === -1) return UNMATCHED['no-match'];
   const headers = matchHeaders(rules.rules[index]!, origin, ACTUAL_ECHOES_REQUEST_HEADERS ? (requested ?? undefined) : undefined);

@@ -17,6 +17,7 @@ export { compileCorsConfiguration, isCorsMethod, methodBit, MAX_METHODS, type Co
 export { decidePreflight, decideActual, PREFLIGHT_REQUEST_METHODS, MAX_REQUESTED_HEADERS, MAX_REQUEST_HEADERS_LENGTH } from './decide.js';
 export { type CorsRequestInfo, type PreflightDecision, type PreflightRefusal, type PreflightRefusalDecision, type ActualDecision, type ActualMiss } from './decision.js';
 export { type BucketCorsState } from './compile.js';
+export { type LiteralOrigins, type OriginAnswers } from './literal-origins.js';
 export { CORS_VARY, LIST_SEPARATOR, ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHODS, ALLOW_HEADERS, EXPOSE_HEADERS, MAX_AGE } from './response-headers.js';
 export { isValidOrigin, isHttpToken } from './headers.js';
 export { compileWildcard, matchesWildcard, countWildcards, WILDCARD, type WildcardPattern } from './wildcard.js';

@@ -39,18 +39,12 @@ export interface RuleResponseHeaders {
   readonly methodsHeader: readonly [string, string];
   /** `Access-Control-Expose-Headers` and `Access-Control-Max-Age`, each when configured. */
   readonly trailingHeaders: HeaderList;
-  /** The complete response for an `anyOrigin` rule when the request lists no headers; `undefined` otherwise. */
-  readonly fixedHeaders: HeaderList | undefined;
   /**
-   * For a rule that echoes the Origin: the complete response, by literal AllowedOrigin, when the
-   * request lists no headers — built once, so the usual answer allocates nothing.
+   * The complete response for an `anyOrigin` rule when the request lists no headers; `undefined`
+   * otherwise. Echoed answers depend on the Origin and are kept per literal Origin once asked
+   * (`LiteralOrigin.answers` in compile.ts), not here.
    */
-  readonly echoHeaders: ReadonlyMap<string, HeaderList>;
-}
-
-/** The response headers echoing `origin`, before any requested headers: what {@link matchHeaders} extends. */
-export function echoedOriginHeaders(rule: Pick<RuleResponseHeaders, 'methodsHeader' | 'trailingHeaders'>, origin: string): Array<readonly [string, string]> {
-  return [[ALLOW_ORIGIN, origin], CREDENTIALS_HEADER, rule.methodsHeader, ...rule.trailingHeaders];
+  readonly fixedHeaders: HeaderList | undefined;
 }
 
 /**
@@ -59,11 +53,7 @@ export function echoedOriginHeaders(rule: Pick<RuleResponseHeaders, 'methodsHead
  */
 export function matchHeaders(rule: RuleResponseHeaders, origin: string, requested: readonly string[] | undefined): HeaderList {
   const allowHeaders = requested !== undefined && requested.length > 0 ? requested.join(LIST_SEPARATOR) : undefined;
-  if (allowHeaders === undefined) {
-    if (rule.fixedHeaders !== undefined) return rule.fixedHeaders;
-    const echoed = rule.echoHeaders.get(origin);
-    if (echoed !== undefined) return echoed;
-  }
+  if (allowHeaders === undefined && rule.fixedHeaders !== undefined) return rule.fixedHeaders;
   const headers: Array<readonly [string, string]> = rule.anyOrigin ? [WILDCARD_ORIGIN_HEADER] : [[ALLOW_ORIGIN, origin], CREDENTIALS_HEADER];
   headers.push(rule.methodsHeader);
   if (allowHeaders !== undefined) headers.push([ALLOW_HEADERS, allowHeaders]);

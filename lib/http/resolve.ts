@@ -117,6 +117,7 @@ export function requestHost(req: IncomingMessage): string {
 }
 
 const SLASH = 0x2f;
+const QUESTION = 0x3f;
 
 /**
  * Where the path of `url` ends (at the query string, or the end); `-1` when the URL is not
@@ -128,6 +129,24 @@ function requestPathEnd(url: string | undefined): number {
   const query = url.indexOf('?');
   return query === -1 ? url.length : query;
 }
+
+/**
+ * Where the first path segment of an origin-form `url` ends: at its second `/`, at the query string,
+ * or at the end. Scanned by hand: it is a bucket name's few characters, where `indexOf` would cross
+ * the whole URL for the `?` (a presigned URL's query string is hundreds of characters).
+ */
+function firstSegmentEnd(url: string): number {
+  let end = 1;
+  while (end < url.length) {
+    const code = url.charCodeAt(end);
+    if (code === SLASH || code === QUESTION) break;
+    end++;
+  }
+  return end;
+}
+
+/** Whether the key that would start at `keyStart` of `url` is empty: the path ends there. */
+const keyIsEmpty = (url: string, keyStart: number): boolean => keyStart === url.length || url.charCodeAt(keyStart) === QUESTION;
 
 /**
  * True for a promise (any thenable), the asynchronous answer of a resolver or callback.
@@ -217,19 +236,17 @@ export function createAddressing(options: AddressingOptions = {}): Addressing {
    */
   function locate(req: IncomingMessage): RequestTarget | null {
     const url = req.url;
-    const pathEnd = requestPathEnd(url);
-    if (pathEnd === -1 || url === undefined) return null;
+    if (url === undefined || url.charCodeAt(0) !== SLASH) return null;
     if (suffixes.length > 0) {
       const host = requestHost(req);
       const suffix = hostSuffix(host);
-      if (suffix !== undefined) return newTarget(host.slice(0, host.length - suffix.length), pathEnd === 1 ? BUCKET_TARGET : OBJECT_TARGET, 'virtual-hosted', url, 1, suffix, undefined);
+      if (suffix !== undefined) return newTarget(host.slice(0, host.length - suffix.length), keyIsEmpty(url, 1) ? BUCKET_TARGET : OBJECT_TARGET, 'virtual-hosted', url, 1, suffix, undefined);
     }
     if (!usePathStyle) return null;
-    const slash = url.indexOf('/', 1);
-    const bucketEnd = slash === -1 || slash > pathEnd ? pathEnd : slash;
+    const bucketEnd = firstSegmentEnd(url);
     if (bucketEnd === 1) return null;
-    const keyStart = bucketEnd === pathEnd ? pathEnd : bucketEnd + 1;
-    return newTarget(url.slice(1, bucketEnd), keyStart === pathEnd ? BUCKET_TARGET : OBJECT_TARGET, 'path', url, keyStart, undefined, undefined);
+    const keyStart = url.charCodeAt(bucketEnd) === SLASH ? bucketEnd + 1 : bucketEnd;
+    return newTarget(url.slice(1, bucketEnd), keyIsEmpty(url, keyStart) ? BUCKET_TARGET : OBJECT_TARGET, 'path', url, keyStart, undefined, undefined);
   }
 
   return {
