@@ -10,7 +10,18 @@ import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { mediaStoreDialect, mediaStoreRouter, MediaStoreError, sendMediaStoreError, sendMediaStoreJson } from 'express-bucket-cors/mediastore';
-import { bucketCors, DIAGNOSTICS_CHANNELS, MemoryRuleStore, RedisRuleStore, type ConfigurationChangeEvent, type ReportOnlyEvent, type RuleStore } from 'express-bucket-cors';
+import {
+  bucketCors,
+  DIAGNOSTICS_CHANNELS,
+  isPreconditionFailedError,
+  MemoryRuleStore,
+  RedisRuleStore,
+  rollbackConfiguration,
+  type ConfigurationChangeEvent,
+  type InvalidationReceivedEvent,
+  type ReportOnlyEvent,
+  type RuleStore,
+} from 'express-bucket-cors';
 import type { CorsConfiguration } from 'express-bucket-cors/core';
 import { failure } from '../../support/mediastore';
 import { startRedis, type RedisServerHandle } from '../../support/redis';
@@ -181,6 +192,42 @@ describe.each(stores)('the rule lifecycle of MediaStore containers on the %s sto
       expect(history[0]!.previous).toEqual(second!.configuration);
       expect(history[1]!.previous).toEqual(first!.configuration);
       expect(history[2]!.previous).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('the core API on a container: conditional writes, rollback and promote are what GetCorsPolicy and the data plane answer next', async () => {
+    const app = await running();
+    const preflight = (origin: string) => rawExchange(app.port, 'OPTIONS', '/data/movies/clip.mp4', { Origin: origin, 'Access-Control-Request-Method': 'GET' });
+    const policyNow = async () => (await app.client.send(new GetCorsPolicyCommand({ ContainerName: 'movies' }))).CorsPolicy;
+    try {
+      await app.client.send(new PutCorsPolicyCommand({ ContainerName: 'movies', CorsPolicy: POLICY }));
+      const first = (await app.store.get('movies'))!;
+      expect(await preflight(EDITOR)).toMatch(/^HTTP\/1\.1 403 /); // cached by the data plane from here on
+
+      const stale = await app.store.put('movies', WIDER_RULES, { ifVersion: 'stale' }).catch((error: unknown) => error);
+      expect(isPreconditionFailedError(stale)).toBe(true);
+      expect(await policyNow()).toEqual(POLICY);
+
+      // A change heard by the data plane's cache is announced with the container and its new version.
+      const heard = await publishedDuring<InvalidationReceivedEvent, unknown>(DIAGNOSTICS_CHANNELS.invalidation, async () => {
+        const wider = await app.store.put('movies', WIDER_RULES, { ifVersion: first.version, source: 'cli' });
+        expect(await eventually(async () => (await preflight(EDITOR)).startsWith('HTTP/1.1 200 '), true)).toBe(true);
+        return wider;
+      });
+      expect(heard.events).toContainEqual(expect.objectContaining({ type: 'bucket', bucket: 'movies', version: (await app.store.get('movies'))!.version }));
+      expect(await policyNow()).toEqual(WIDER);
+
+      await rollbackConfiguration(app.store, 'movies', first.version);
+      expect(await policyNow()).toEqual(POLICY);
+      expect(await eventually(async () => (await preflight(EDITOR)).startsWith('HTTP/1.1 403 '), true)).toBe(true);
+
+      const candidate = await app.store.putCandidate!('movies', WIDER_RULES);
+      expect(await policyNow()).toEqual(POLICY);
+      await app.store.promote!('movies', { ifCandidateVersion: candidate.version });
+      expect(await policyNow()).toEqual(WIDER);
+      expect((await app.store.history!('movies')).map(({ source }) => source)).toEqual(['promote', 'rollback', 'cli', 'router']);
     } finally {
       await app.close();
     }
