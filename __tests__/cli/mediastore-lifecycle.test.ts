@@ -4,10 +4,11 @@
 
 import { DeleteCorsPolicyCommand, GetCorsPolicyCommand, MediaStoreClient, PutCorsPolicyCommand, type CorsRule } from '@aws-sdk/client-mediastore';
 import express from 'express';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mediaStoreRouter } from 'express-bucket-cors/mediastore';
 import type { RuleStore } from 'express-bucket-cors';
+import { callMediaStore, signedBy } from '../support/mediastore';
 import { isolated } from '../store/helpers';
 import { cliRedis, cliWorkspace } from './run';
 
@@ -15,12 +16,6 @@ const ACCESS_KEY = 'AKIAMEDIAEDITOR';
 const POLICY: CorsRule[] = [{ AllowedOrigins: ['https://player.example'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['range'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 }];
 const SECOND: CorsRule[] = [{ AllowedOrigins: ['https://player.example', 'https://*.cdn.example'], AllowedMethods: ['GET'], AllowedHeaders: ['*'], MaxAgeSeconds: 60 }];
 const WIDER: CorsRule[] = [...POLICY, { AllowedOrigins: ['https://editor.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'] }];
-
-/** The access key ID the request was signed with: the principal `authorize` grants (a real deployment verifies the signature first). */
-function signedBy(req: IncomingMessage): { principal: string } | false {
-  const match = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '');
-  return match === null ? false : { principal: match[1]! };
-}
 
 const { cli, file } = cliWorkspace('bucket-cors-mediastore-');
 const redis = cliRedis();
@@ -43,15 +38,7 @@ async function controlPlane(store: RuleStore): Promise<ControlPlane> {
   return {
     client,
     async rawPolicy(container) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-amz-json-1.1',
-          'X-Amz-Target': 'MediaStore_20170901.GetCorsPolicy',
-          Authorization: `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/20261208/us-east-1/mediastore/aws4_request, SignedHeaders=host, Signature=0`,
-        },
-        body: JSON.stringify({ ContainerName: container }),
-      });
+      const response = await callMediaStore(url, 'GetCorsPolicy', { ContainerName: container }, ACCESS_KEY);
       expect(response.status).toBe(200);
       return response.text();
     },

@@ -6,7 +6,7 @@ import { DeleteContainerCommand, DeleteCorsPolicyCommand, GetCorsPolicyCommand, 
 import express from 'express';
 import { Redis } from 'ioredis';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { mediaStoreDialect, mediaStoreRouter, MediaStoreError, sendMediaStoreError, sendMediaStoreJson } from 'express-bucket-cors/mediastore';
@@ -23,7 +23,7 @@ import {
   type RuleStore,
 } from 'express-bucket-cors';
 import type { CorsConfiguration } from 'express-bucket-cors/core';
-import { failure } from '../../support/mediastore';
+import { callMediaStore, failure, signedBy } from '../../support/mediastore';
 import { startRedis, type RedisServerHandle } from '../../support/redis';
 
 const PLAYER = 'https://player.example';
@@ -33,12 +33,6 @@ const POLICY: CorsRule[] = [{ AllowedOrigins: [PLAYER], AllowedMethods: ['GET', 
 const WIDER: CorsRule[] = [...POLICY, { AllowedOrigins: [EDITOR], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'] }];
 /** WIDER as the S3 configuration the store holds for a container. */
 const WIDER_RULES: CorsConfiguration = { CORSRules: WIDER.map((rule) => ({ ...rule, AllowedMethods: [...rule.AllowedMethods!] })) as CorsConfiguration['CORSRules'] };
-
-/** The access key ID the SDK signed with: the principal `authorize` grants (a real deployment verifies the signature first). */
-function signedBy(req: IncomingMessage): { principal: string } | false {
-  const match = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '');
-  return match === null ? false : { principal: match[1]! };
-}
 
 interface Running {
   readonly client: MediaStoreClient;
@@ -192,6 +186,22 @@ describe.each(stores)('the rule lifecycle of MediaStore containers on the %s sto
       expect(history[0]!.previous).toEqual(second!.configuration);
       expect(history[1]!.previous).toEqual(first!.configuration);
       expect(history[2]!.previous).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('condition headers mean nothing to MediaStore\'s API: PutCorsPolicy and DeleteCorsPolicy apply whatever they say', async () => {
+    const app = await running();
+    const call = (operation: string, input: object, headers: Record<string, string>) => callMediaStore(`http://127.0.0.1:${app.port}`, operation, input, ACCESS_KEY, headers);
+    try {
+      const put = await call('PutCorsPolicy', { ContainerName: 'movies', CorsPolicy: POLICY }, { 'If-Match': '"stale"' });
+      expect([put.status, put.headers.get('etag'), await put.text()]).toEqual([200, null, '{}']);
+      const replaced = await call('PutCorsPolicy', { ContainerName: 'movies', CorsPolicy: WIDER }, { 'If-None-Match': '*' });
+      expect(replaced.status).toBe(200);
+      expect((await app.client.send(new GetCorsPolicyCommand({ ContainerName: 'movies' }))).CorsPolicy).toEqual(WIDER);
+      expect((await call('DeleteCorsPolicy', { ContainerName: 'movies' }, { 'If-Match': '"stale"' })).status).toBe(200);
+      expect(await app.store.get('movies')).toBeNull();
     } finally {
       await app.close();
     }
