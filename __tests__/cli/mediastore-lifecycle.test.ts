@@ -109,6 +109,8 @@ describe('bucket-cors for a MediaStore container', () => {
       expect((await cli.run(['promote', 'movies', '--if-candidate-version', candidateVersion, ...args])).code).toBe(0);
       expect(await policyNow()).toEqual(WIDER);
 
+      expect((await cli.run(['delete', 'movies', '--if-version', first!.version!, ...args])).code).toBe(1);
+      expect(await policyNow()).toEqual(WIDER);
       await plane.client.send(new DeleteCorsPolicyCommand({ ContainerName: 'movies' }));
       const changes = await history();
       expect(changes.map(({ source, principal }) => ({ source, principal }))).toEqual([

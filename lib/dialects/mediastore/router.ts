@@ -214,7 +214,11 @@ function deleteContainerOf(req: IncomingMessage, logger: Logger, warned: { once:
  *
  * Lifecycle (as S3 with its buckets): a `DeleteContainer` your backend answers 200 also deletes the
  * container's policy (`dropRulesOnDelete`, default on); `bucketDeleted(container)` does the same for
- * containers deleted elsewhere.
+ * containers deleted elsewhere. Every applied Put and Delete is versioned, recorded in the store's
+ * history (source `router`, the principal `authorize` granted) and announced as one
+ * `express-bucket-cors:change` event; MediaStore's API has no place for conditions, reading the
+ * history, rollback or report-only candidates, so those are the CLI's and the store's
+ * (express-bucket-cors/docs/behaviour.md §19.12).
  *
  * @throws TypeError when an option is missing or wrong (notably `authorize`).
  */
