@@ -2,10 +2,14 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { crc32 } from '@aws-crypto/crc32';
-import { crc32c } from '@aws-crypto/crc32c';
-import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
+import { onFirstUse } from '../../on-first-use.js';
 import { S3Errors } from './errors.js';
+
+// Each CRC loads with the first checksum of its kind: together they were half of what importing the
+// package cost.
+const crc32Module = onFirstUse<typeof import('@aws-crypto/crc32')>('@aws-crypto/crc32');
+const crc32cModule = onFirstUse<typeof import('@aws-crypto/crc32c')>('@aws-crypto/crc32c');
+const crc64NvmeModule = onFirstUse<typeof import('@aws-sdk/crc64-nvme')>('@aws-sdk/crc64-nvme');
 
 /**
  * The `x-amz-checksum-<algorithm>` algorithms verified here, named as in S3's error messages. The
@@ -44,7 +48,7 @@ const crc32Bytes = (value: number): Uint8Array => {
 };
 
 const crc64Nvme = (body: Uint8Array): Promise<Uint8Array> => {
-  const checksum = new Crc64Nvme();
+  const checksum = new (crc64NvmeModule().Crc64Nvme)();
   checksum.update(body);
   return checksum.digest();
 };
@@ -53,8 +57,8 @@ const hash = (name: string) => (body: Uint8Array): Uint8Array => createHash(name
 
 /** Keyed by lower-case header name. */
 const ALGORITHMS: ReadonlyMap<string, AlgorithmSpec> = new Map<string, AlgorithmSpec>([
-  ['x-amz-checksum-crc32', { algorithm: 'CRC32', digestBytes: 4, digest: (body) => crc32Bytes(crc32(body)) }],
-  ['x-amz-checksum-crc32c', { algorithm: 'CRC32C', digestBytes: 4, digest: (body) => crc32Bytes(crc32c(body)) }],
+  ['x-amz-checksum-crc32', { algorithm: 'CRC32', digestBytes: 4, digest: (body) => crc32Bytes(crc32Module().crc32(body)) }],
+  ['x-amz-checksum-crc32c', { algorithm: 'CRC32C', digestBytes: 4, digest: (body) => crc32Bytes(crc32cModule().crc32c(body)) }],
   ['x-amz-checksum-crc64nvme', { algorithm: 'CRC64NVME', digestBytes: 8, digest: crc64Nvme }],
   ['x-amz-checksum-sha1', { algorithm: 'SHA1', digestBytes: 20, digest: hash('sha1') }],
   ['x-amz-checksum-sha256', { algorithm: 'SHA256', digestBytes: 32, digest: hash('sha256') }],

@@ -2,10 +2,11 @@
 // (XML 1.0 characters, declaration, names, comments, entities, depth; no DTD) over fast-xml-parser, and escaping.
 // The CORS schema on top of it is xml.ts.
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
 import { documentText } from './document.js';
 import { S3Errors } from './errors.js';
 import { isPortableText, isTextChar } from '../../core/text.js';
+import { onFirstUse } from '../../on-first-use.js';
 
 /** S3's XML namespace; the root may carry it as `xmlns` or carry no namespace at all. */
 export const S3_XML_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -16,7 +17,12 @@ const MAX_ELEMENT_DEPTH = 8;
 /** Every way a body fails to be a document of the expected schema is S3's `MalformedXML`. */
 export const malformed = () => S3Errors.malformedXml();
 
-const parser = new XMLParser({
+const fastXmlParser = onFirstUse<typeof import('fast-xml-parser')>('fast-xml-parser');
+
+let parser: XMLParser | undefined;
+
+/** The parser, made on the first document read (fast-xml-parser loads then). */
+const xmlParser = (): XMLParser => (parser ??= new (fastXmlParser().XMLParser)({
   preserveOrder: true, // keeps mixed content and repeated elements visible, so the schema checks below are exact
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -29,7 +35,7 @@ const parser = new XMLParser({
   ignorePiTags: true,
   cdataPropName: '#cdata',
   textNodeName: '#text',
-});
+}));
 
 /** A node of fast-xml-parser's `preserveOrder` output: `{ name: children, ':@'?: attributes }`. */
 export type XmlNode = Record<string, unknown>;
@@ -302,10 +308,10 @@ export function parseXmlRoot(body: string | Uint8Array, root: string): XmlNode {
   const text = documentText(body, malformed);
   checkXmlChars(text);
   preScan(text);
-  if (XMLValidator.validate(text, { allowBooleanAttributes: false }) !== true) throw malformed();
+  if (fastXmlParser().XMLValidator.validate(text, { allowBooleanAttributes: false }) !== true) throw malformed();
   let document: XmlNode[];
   try {
-    document = parser.parse(text) as XmlNode[];
+    document = xmlParser().parse(text) as XmlNode[];
   } catch {
     throw malformed();
   }
