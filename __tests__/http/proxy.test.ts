@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { backendProxy, bucketCors, MemoryRuleStore, type BackendProxyOptions } from 'express-bucket-cors';
 
 const ORIGIN = 'https://app.example';
@@ -157,6 +157,24 @@ describe('backendProxy', () => {
     await close(stopped.server);
     const url = await gateway({ url: stopped.url });
     const res = await send(url, { method: 'PUT', path: '/photos/k', headers: { origin: ORIGIN }, body: Buffer.alloc(100_000) });
+    expect(res.status).toBe(502);
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+
+  it('speaks TLS to an https backend (loaded when such a proxy is made) and answers 502 when its certificate is not trusted', async () => {
+    // A TCP listener standing for the backend: the first byte a TLS client sends is 0x16, a handshake record.
+    const firstBytes: number[] = [];
+    const backend = createTcpServer((socket) =>
+      socket.once('data', (chunk: Buffer) => {
+        firstBytes.push(chunk[0]!);
+        socket.destroy();
+      }),
+    );
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const url = await gateway({ url: `https://127.0.0.1:${(backend.address() as AddressInfo).port}` });
+    const res = await send(url, { path: '/photos/k', headers: { origin: ORIGIN } });
+    await new Promise<void>((resolve) => backend.close(() => resolve()));
+    expect(firstBytes).toEqual([0x16]);
     expect(res.status).toBe(502);
     expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
   });

@@ -2,11 +2,11 @@
 // streamed both ways, Host kept so SigV4 signatures still verify there, the gateway's CORS headers kept on every answer.
 
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
 import vary from 'vary';
 import { discardUnreadBody } from './body.js';
 import { describeValue, durationMs, optionalFunction, readOptions, type OptionCheck, type OptionChecks } from '../options.js';
+import { onFirstUse } from '../on-first-use.js';
 
 /** Default {@link BackendProxyOptions.timeoutMs}. */
 export const DEFAULT_PROXY_TIMEOUT_MS = 60_000;
@@ -77,6 +77,9 @@ function defaultFailure(failure: ProxyFailure, _req: IncomingMessage, res: Serve
   res.end();
 }
 
+/** TLS loads only for a proxy to an https backend: most send to plain HTTP on a private network. */
+const nodeHttps = onFirstUse<typeof import('node:https')>('node:https');
+
 /**
  * A connect-style handler that sends every request it gets to `url` and streams the answer back:
  * method, path and query as received, headers as received (the `Host` too, so signatures the backend
@@ -91,7 +94,7 @@ function defaultFailure(failure: ProxyFailure, _req: IncomingMessage, res: Serve
 export function backendProxy(options: BackendProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { timeoutMs, onFailure = defaultFailure, ...checked } = readOptions('backendProxy', options, OPTION_CHECKS);
   const url = baseUrl(checked.url)!;
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = url.protocol === 'https:' ? nodeHttps().request : httpRequest;
   return (req, res) => {
     let answered = false;
     const fail = (failure: ProxyFailure, error: Error): void => {
