@@ -164,6 +164,46 @@ console.log(JSON.stringify(loaded.filter((path) => /\\/dist\\/cjs\\/sigv4\\/|\\/
     expect(JSON.parse(run(process.execPath, ['main-only.cjs'], work))).toEqual([]);
   });
 
+  test('importing the entry points loads neither the XML parser, the CRCs nor TLS, from CommonJS; their first use does', () => {
+    const script = `const heavy = () => Object.keys(require.cache).map((path) => path.split(require('node:path').sep).join('/')).filter((path) => /\\/node_modules\\/(fast-xml-parser|@aws-crypto\\/crc32c?|@aws-sdk\\/crc64-nvme)\\//.test(path)).map((path) => path.replace(/.*\\/node_modules\\/((@[^/]+\\/)?[^/]+)\\/.*/, '$1'));
+const { MemoryRuleStore, corsRouter } = require('express-bucket-cors');
+const s3 = require('express-bucket-cors/s3');
+require('express-bucket-cors/mediastore').mediaStoreRouter({ store: new MemoryRuleStore(), authorize: () => true });
+corsRouter({ store: new MemoryRuleStore(), authorize: () => true });
+const before = [heavy(), process.moduleLoadList.includes('NativeModule https')];
+s3.parseCorsXml('<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>');
+console.log(JSON.stringify([...before, heavy()]));
+`;
+    writeFileSync(join(work, 'first-use.cjs'), script);
+    expect(JSON.parse(run(process.execPath, ['first-use.cjs'], work))).toEqual([[], false, ['fast-xml-parser']]);
+  });
+
+  test('the ES module build imports neither the XML parser nor the CRCs statically, and loads them on first use', () => {
+    const dist = join(work, 'node_modules', 'express-bucket-cors', 'dist', 'esm');
+    const imported = new Set<string>();
+    const pending = ['index.js', 'dialects/s3/index.js', 'dialects/mediastore/index.js'];
+    const seen = new Set<string>();
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const [, specifier] of readFileSync(join(dist, file), 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
+        if (specifier === undefined) continue;
+        if (specifier.startsWith('.')) pending.push(posix.join(posix.dirname(file), specifier));
+        else imported.add(specifier);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(50);
+    expect([...imported].filter((name) => /fast-xml-parser|@aws-crypto|@aws-sdk|node:https/.test(name))).toEqual([]);
+    const script = `import { parseCorsXml, requireIntegrityHeaders, verifyIntegrity } from 'express-bucket-cors/s3';
+const body = Buffer.from('123456789');
+const checks = { 'x-amz-checksum-crc32': 'y/Q5Jg==', 'x-amz-checksum-crc32c': '4waSgw==', 'x-amz-checksum-crc64nvme': 'rosUhgp5mIg=' };
+await verifyIntegrity(body, requireIntegrityHeaders(checks));
+console.log(JSON.stringify(parseCorsXml('<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>')));
+`;
+    writeFileSync(join(work, 'first-use.mjs'), script);
+    expect(JSON.parse(run(process.execPath, ['first-use.mjs'], work))).toEqual({ CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] });
+  });
+
   test('the core subpath has its own decidePreflight (reasons only), the s3 one adds the S3 error', () => {
     const script = `const core = require('express-bucket-cors/core');
 const s3 = require('express-bucket-cors/s3');
