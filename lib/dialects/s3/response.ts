@@ -17,7 +17,7 @@ const IDS_PER_REFILL = 128;
 /**
  * Ids are cut from strings of fresh random bytes encoded 128 ids at a time and refilled when used up
  * (as `crypto.randomUUID` does): a `randomBytes` call per id cost about a third of a whole preflight,
- * and encoding each id on its own still cost a fifth. Both encodings split evenly (8 bytes are 16 hex
+ * and encoding each id on its own a twentieth. Both encodings split evenly (8 bytes are 16 hex
  * characters, 57 bytes 76 base64 characters without padding), so each id is a slice; none is used twice.
  */
 class IdPool {
