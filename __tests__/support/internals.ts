@@ -16,3 +16,4 @@ export { readOptions, wholeNumber } from '../../lib/options';
 export { compileBucketPattern } from '../../lib/cli/glob';
 export { DIFF_READ_BATCH } from '../../lib/cli/commands/diff';
 export { bucketFileOf, readBucketFile } from '../../lib/cli/formats';
+export { configurationOfKey, contentKey } from '../../lib/cache/size';

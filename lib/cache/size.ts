@@ -2,6 +2,7 @@
 
 import type { CorsConfiguration, CorsRule } from '../core/model.js';
 import { RULE_FIELDS } from '../core/fields.js';
+import { jsonOf } from '../core/values.js';
 import { WILDCARD } from '../core/wildcard.js';
 
 /**
@@ -41,8 +42,8 @@ const CONTENT_FIELDS: readonly (keyof CorsRule)[] = RULE_FIELDS.map((field) => f
 
 /**
  * A rule as its content key spells it: each field of the table by position, `[value]` when set and
- * `0` when not; anything but an object as `{"value":…}`. Written piece by piece: one `JSON.stringify`
- * per value on its fast path, rather than a list of small arrays built and then serialised.
+ * `0` when not; anything but an object as `{"value":…}`. Written piece by piece, each value as
+ * `JSON.stringify` would write it ({@link jsonOf}).
  */
 function keyedRule(rule: unknown): string {
   if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return JSON.stringify({ value: rule });
@@ -51,7 +52,7 @@ function keyedRule(rule: unknown): string {
   for (let k = 0; k < CONTENT_FIELDS.length; k++) {
     const value = fields[CONTENT_FIELDS[k]!];
     if (k > 0) key += ',';
-    key += value === undefined ? '0' : `[${JSON.stringify(value)}]`;
+    key += value === undefined ? '0' : `[${jsonOf(value)}]`;
   }
   return `${key}]`;
 }

@@ -2,6 +2,7 @@
 
 import { ascending, suffixMatch, type SuffixBucket } from './candidates.js';
 import { isValidOrigin } from './headers.js';
+import { jsonOf } from './values.js';
 import { LiteralOrigins } from './literal-origins.js';
 import type { CorsConfiguration, CorsMethod, CorsRule, HeaderList } from './model.js';
 import { ALLOW_METHODS, EXPOSE_HEADERS, LIST_SEPARATOR, MAX_AGE, WILDCARD_ORIGIN_HEADER, type RuleResponseHeaders } from './response-headers.js';
@@ -166,6 +167,9 @@ const withoutWildcard = (list: readonly string[]): readonly string[] => exactly(
 const ANY_ONLY: readonly WildcardPattern[] = [ANY];
 const patternsOf = (list: readonly string[]): readonly WildcardPattern[] => (list.length === 1 && list[0] === WILDCARD ? ANY_ONLY : exactly(list, hasWildcard, patternOf));
 
+/** An optional header value as it stands in a list's JSON, for the keys of {@link interned}. */
+const jsonOrNull = (value: string | undefined): string => (value === undefined ? 'null' : jsonOf(value));
+
 function compileRule(rule: CorsRule<string>, methods: readonly string[]): CompiledRule {
   let methodMask = 0;
   for (const method of rule.AllowedMethods) methodMask |= methodBit(method, methods);
@@ -174,11 +178,11 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
   const expose = rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0 ? rule.ExposeHeaders.join(LIST_SEPARATOR) : undefined;
   // 0 and negative values are sent as configured. UNVERIFIED (express-bucket-cors/docs/behaviour.md §8.5, §15.3).
   const maxAge = rule.MaxAgeSeconds === undefined ? undefined : String(rule.MaxAgeSeconds);
-  const trailingKey = JSON.stringify([expose, maxAge]);
+  const trailingKey = `[${jsonOrNull(expose)},${jsonOrNull(maxAge)}]`;
   const trailingHeaders = interned(`t${trailingKey}`, (): HeaderList => [...(expose === undefined ? [] : [[EXPOSE_HEADERS, expose] as const]), ...(maxAge === undefined ? [] : [[MAX_AGE, maxAge] as const])]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
   const lowerCased = (rule.AllowedHeaders ?? NONE).map((header) => header.toLowerCase());
-  const headersKey = JSON.stringify(lowerCased);
+  const headersKey = jsonOf(lowerCased);
   return {
     methodMask,
     anyOrigin,
@@ -189,7 +193,7 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
     headerPatterns: interned(`p${headersKey}`, () => patternsOf(lowerCased)),
     methodsHeader,
     trailingHeaders,
-    fixedHeaders: anyOrigin ? interned(`f${JSON.stringify([methodsValue])}${trailingKey}`, (): HeaderList => [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders]) : undefined,
+    fixedHeaders: anyOrigin ? interned(`f[${jsonOf(methodsValue)}]${trailingKey}`, (): HeaderList => [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders]) : undefined,
   };
 }
 
