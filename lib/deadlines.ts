@@ -14,16 +14,7 @@ const waitersBySignal = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
-  let waiters = waitersBySignal.get(signal);
-  if (waiters === undefined) {
-    const waiting = (waiters = new Set());
-    waitersBySignal.set(signal, waiting);
-    signal.addEventListener('abort', () => {
-      for (const reject of waiting) reject(signal.reason);
-      waiting.clear();
-    }, { once: true });
-  }
-  const waiting = waiters;
+  const waiting = waitersOf(signal);
   return new Promise<T>((resolve, reject) => {
     waiting.add(reject);
     promise.then(
@@ -37,6 +28,20 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
       },
     );
   });
+}
+
+/** The callbacks called with `signal`'s reason when it aborts, behind its one abort listener (added on first use). */
+function waitersOf(signal: AbortSignal): Set<(reason: unknown) => void> {
+  let waiters = waitersBySignal.get(signal);
+  if (waiters === undefined) {
+    const waiting = (waiters = new Set());
+    waitersBySignal.set(signal, waiting);
+    signal.addEventListener('abort', () => {
+      for (const reject of waiting) reject(signal.reason);
+      waiting.clear();
+    }, { once: true });
+  }
+  return waiters;
 }
 
 /** A promise of what `call` returns; a call that throws synchronously rejects it. */
@@ -58,18 +63,6 @@ export async function withDeadline<T>(call: (signal: AbortSignal) => Promise<T>,
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Settles like `work` if it settles within this event-loop turn, else rejects with `reason`: a call
- * that honours its signal answers the abort with an error of its own, which says more (a Redis
- * store names the server and why it does not answer).
- */
-function ownAnswerFirst<T>(work: Promise<T>, reason: unknown): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    work.then(resolve, reject);
-    setImmediate(() => reject(reason));
-  });
 }
 
 /** The reads sharing one deadline under {@link SharedDeadlines}. */
@@ -110,13 +103,37 @@ export class SharedDeadlines {
     const open = this.#open;
     const group = open !== undefined && now - open.startedAt <= this.#joinWithinMs ? open : this.#start(now);
     group.pending++;
-    const settled = (): void => {
-      if (--group.pending === 0 && group.closed) clearTimeout(group.timer);
-    };
-    const work = promiseOf(() => call(group.signal));
-    const result = abortable(work, group.signal).catch((error: unknown) => (error === group.signal.reason ? ownAnswerFirst(work, error) : Promise.reject(error)));
-    result.then(settled, settled);
-    return result;
+    const { signal } = group;
+    const work = promiseOf(() => call(signal));
+    // One promise per read around the call's (a chain of abortable, catch and then made three more).
+    return new Promise<T>((resolve, reject) => {
+      const waiting = waitersOf(signal);
+      let pending = true;
+      /** Ends this read's wait once: whether it was still waiting. */
+      const settle = (): boolean => {
+        if (!pending) return false;
+        pending = false;
+        waiting.delete(onAbort);
+        if (--group.pending === 0 && group.closed) clearTimeout(group.timer);
+        return true;
+      };
+      // The call's own answer to the abort first, if it comes within this event-loop turn.
+      const onAbort = (reason: unknown): void => {
+        setImmediate(() => {
+          if (settle()) reject(reason);
+        });
+      };
+      work.then(
+        (value) => {
+          if (settle()) resolve(value);
+        },
+        (error: unknown) => {
+          if (settle()) reject(error);
+        },
+      );
+      if (signal.aborted) onAbort(signal.reason);
+      else waiting.add(onAbort);
+    });
   }
 
   #start(now: number): DeadlineGroup {
