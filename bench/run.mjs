@@ -267,8 +267,9 @@ try {
     for (const key of INSTRUCTION_FIGURES) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
     await section(INSTRUCTION_FIGURES, async () => {
-      progress('instructions: callgrind on node --single-threaded, one process per case (about 2 minutes)');
-      Object.assign(figures, await instructionsPerCall(), await requireCost());
+      progress('instructions: callgrind on node --single-threaded, one process per case counted from the end of its warm-up, and require() beside them');
+      const [perCall, required] = await Promise.all([instructionsPerCall(), requireCost()]);
+      Object.assign(figures, perCall, required);
     });
   }
   await section(['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {
