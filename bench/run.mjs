@@ -25,8 +25,8 @@ const execFileAsync = promisify(execFile);
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, 'skip-instructions': { type: 'boolean', default: false } } });
 /**
- * How much of everything to do. A full run takes about 9 minutes on an idle 2-CPU machine (the
- * instruction counts about 3 of them; 17 minutes at load 9–11); `--quick`, a smoke run without the
+ * How much of everything to do. A full run took 18 minutes on a 2-CPU machine at load 1–3 (the
+ * 27 instruction cases about 10 of them: bench/README.md); `--quick`, a smoke run without the
  * instruction counts, under 1.
  */
 const plan = flags.quick
@@ -267,7 +267,7 @@ try {
     for (const key of INSTRUCTION_FIGURES) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
     await section(INSTRUCTION_FIGURES, async () => {
-      progress('instructions: callgrind on node --single-threaded, one process per case counted from the end of its warm-up, and require() beside them');
+      progress('instructions: callgrind on node --single-threaded, one process per case, as many at once as there are CPUs, and require() beside them');
       const [perCall, required] = await Promise.all([instructionsPerCall(), requireCost()]);
       Object.assign(figures, perCall, required);
     });
