@@ -93,6 +93,12 @@ function tagsIn(value: string | number | readonly string[], separator: string): 
   return text.split(separator).flatMap((part) => (separator === ',' ? part.split(' ') : part.split(','))).filter((tag) => tag !== '');
 }
 
+/** `templates` filled in with `bucket`, each tag longer than {@link MAX_CACHE_TAG_LENGTH} left out. */
+function filled(templates: readonly (readonly string[])[], bucket: string): string[] {
+  const name = encodeBucket(bucket);
+  return templates.map((parts) => parts.join(name)).filter((tag) => tag.length <= MAX_CACHE_TAG_LENGTH);
+}
+
 /**
  * The cache-tag header of one `bucketCors`: built once from its options, then {@link tag} per
  * response. A handler after `bucketCors` that sets the same header adds to the tags rather than
@@ -104,6 +110,8 @@ export class CacheTagHeader {
   readonly #separator: ' ' | ',';
   /** Each template split at `{bucket}`. */
   readonly #templates: readonly (readonly string[])[];
+  /** Those that name `{bucket}`. */
+  readonly #bucketTemplates: readonly (readonly string[])[];
 
   constructor(options: CacheTagOptions, logger: Logger) {
     const { header, tags, separator } = readOptions('bucketCors', options, OPTION_CHECKS, 'cacheTag.');
@@ -111,6 +119,7 @@ export class CacheTagHeader {
     this.#lowerName = header.toLowerCase();
     this.#separator = separator ?? (SPACE_SEPARATED.has(this.#lowerName) ? ' ' : ',');
     this.#templates = tags.map((tag) => tag.split(BUCKET));
+    this.#bucketTemplates = this.#templates.filter((parts) => parts.length > 1);
     if (!KNOWN_HEADERS.some((known) => known.toLowerCase() === this.#lowerName)) {
       const hint = didYouMean(header, KNOWN_HEADERS);
       if (hint !== '') logger.warn(`express-bucket-cors: \`cacheTag.header\` ${JSON.stringify(header)} is not a header a CDN reads tags from${hint}`);
@@ -119,14 +128,12 @@ export class CacheTagHeader {
 
   /** Every tag of `bucket`'s responses; a tag longer than {@link MAX_CACHE_TAG_LENGTH} is left out. */
   tagsFor(bucket: string): string[] {
-    const name = encodeBucket(bucket);
-    return this.#templates.map((parts) => parts.join(name)).filter((tag) => tag.length <= MAX_CACHE_TAG_LENGTH);
+    return filled(this.#templates, bucket);
   }
 
   /** The tags that name `bucket` (from templates with `{bucket}`): what to purge when its rules change. */
   bucketTagsFor(bucket: string): string[] {
-    const name = encodeBucket(bucket);
-    return this.#templates.filter((parts) => parts.length > 1).map((parts) => parts.join(name)).filter((tag) => tag.length <= MAX_CACHE_TAG_LENGTH);
+    return filled(this.#bucketTemplates, bucket);
   }
 
   /** Adds `bucket`'s tags to the response's header (after any set before), and keeps them when a later handler sets it. */
