@@ -476,6 +476,52 @@ describe('RuleCache sharing and byte budget', () => {
     expect(cache.usage).toMatchObject({ buckets: 4, configurations: 3 });
   });
 
+  it('shares by content when the store hands out a new copy on every read (as a store parsing JSON may)', async () => {
+    const inner = new MemoryRuleStore();
+    const copying: RuleStore = {
+      shared: false,
+      get: async (bucket, options) => {
+        const stored = await inner.get(bucket, options);
+        return stored === null ? null : { ...stored, configuration: structuredClone(stored.configuration) };
+      },
+      put: (bucket, configuration, options) => inner.put(bucket, configuration, options),
+      delete: (bucket, options) => inner.delete(bucket, options),
+      subscribe: (listener) => inner.subscribe(listener),
+    };
+    for (const bucket of ['a', 'b']) await inner.put(bucket, RULES_A);
+    await inner.put('c', RULES_B);
+    const cache = new RuleCache(copying);
+    for (const bucket of ['a', 'b', 'c']) await cache.lookup(bucket);
+    expect(rulesOf(cache.lookup('b'))).toBe(rulesOf(cache.lookup('a')));
+    expect(rulesOf(cache.lookup('c'))).not.toBe(rulesOf(cache.lookup('a')));
+    expect(cache.usage).toMatchObject({ buckets: 3, configurations: 2 });
+  });
+
+  it('finds the compiled rules of a configuration object read before without reading its rules again', async () => {
+    let rulesRead = 0;
+    const configuration = {
+      get CORSRules() {
+        rulesRead++;
+        return RULES_A.CORSRules;
+      },
+    } as CorsConfiguration;
+    const store: RuleStore = {
+      shared: false,
+      get: async (bucket) => (bucket === 'none' ? null : { configuration, version: `v-${bucket}` }),
+      put: async () => ({ configuration, version: 'v' }),
+      delete: async () => undefined,
+      subscribe: () => () => undefined,
+    };
+    const cache = new RuleCache(store);
+    await cache.lookup('first');
+    const afterFirst = rulesRead;
+    expect(afterFirst).toBeGreaterThan(0);
+    for (const bucket of ['second', 'third']) await cache.lookup(bucket);
+    expect(rulesRead).toBe(afterFirst);
+    expect(rulesOf(cache.lookup('third'))).toBe(rulesOf(cache.lookup('first')));
+    expect(cache.usage).toMatchObject({ buckets: 3, configurations: 1 });
+  });
+
   it('keeps the content key, not the parsed configuration: `configuration` is decoded from it on each read, equal to what was stored', async () => {
     const store = new MemoryRuleStore();
     await store.put('photos', RULES_B);
@@ -502,10 +548,13 @@ describe('RuleCache sharing and byte budget', () => {
     await store.delete('b');
     expect(cache.usage.configurations).toBe(1);
     expect(cache.usage.bytes).toBeLessThan(bothBytes);
-    // Nothing holds RULES_A any more: a new bucket with it gets a fresh compilation, not a dropped one.
+    // Nothing holds RULES_A any more: a new bucket with it counts it again (the compiled rules are
+    // those dropped while they are still in memory: the store hands out the same object).
+    const withoutA = cache.usage.bytes;
     await store.put('c', RULES_A);
     await cache.lookup('c');
-    expect(rulesOf(cache.lookup('c'))).not.toBe(shared);
+    expect(cache.usage.configurations).toBe(2);
+    expect(cache.usage.bytes).toBeGreaterThan(withoutA + 1_000);
     expect(configurationOf(cache.lookup('c') as RuleLookup)).toEqual(RULES_A);
     cache.close();
     expect(cache.usage).toEqual({ buckets: 0, configurations: 0, bytes: 0 });

@@ -137,6 +137,46 @@ describe('RedisRuleStore', () => {
     await expect(store.get('broken')).rejects.toThrow(`key "${keyPrefix}broken" does not hold a stored CORS configuration`);
   });
 
+  it('hands out one object for equal rules read for different buckets, and parses them once', async () => {
+    const store = new RedisRuleStore({ client: client6(), ...isolated() });
+    await store.put('one', RULES_A);
+    await store.put('two', RULES_A);
+    await store.put('other', RULES_B);
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const one = await store.get('one');
+      const two = await store.get('two');
+      const other = await store.get('other');
+      expect(two?.configuration).toBe(one?.configuration);
+      expect(one?.configuration).toEqual(RULES_A);
+      expect(other?.configuration).toEqual(RULES_B);
+      expect(other?.configuration).not.toBe(one?.configuration);
+      expect(one?.version).not.toBe(two?.version);
+      const rulesText = JSON.stringify(RULES_A);
+      expect(parse.mock.calls.filter(([text]) => text === rulesText)).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
+    await store.close();
+  });
+
+  it('reads values spelled otherwise than put writes them (fields reordered, spaces, escapes) by parsing them whole', async () => {
+    const { keyPrefix } = isolated();
+    const client = client6();
+    await client.set(`${keyPrefix}reordered`, JSON.stringify({ rules: RULES_A, v: 'foreign-1' }));
+    await client.set(`${keyPrefix}spaced`, JSON.stringify({ v: 'foreign-2', rules: RULES_A }, null, 1));
+    await client.set(`${keyPrefix}escaped`, `{"v":"foreign\\u002d3","rules":${JSON.stringify(RULES_A)}}`);
+    await client.set(`${keyPrefix}extra`, `{"v":"foreign-4","rules":${JSON.stringify(RULES_A)},"note":"hand-written"}`);
+    await client.set(`${keyPrefix}truncated`, `{"v":"foreign-5","rules":${JSON.stringify(RULES_A).slice(0, -2)}}`);
+    const store = new RedisRuleStore({ client, keyPrefix });
+    expect(await store.get('reordered')).toEqual({ configuration: RULES_A, version: 'foreign-1' });
+    expect(await store.get('spaced')).toEqual({ configuration: RULES_A, version: 'foreign-2' });
+    expect(await store.get('escaped')).toEqual({ configuration: RULES_A, version: 'foreign-3' });
+    expect(await store.get('extra')).toEqual({ configuration: RULES_A, version: 'foreign-4' });
+    await expect(store.get('truncated')).rejects.toMatchObject({ name: 'UnusableEntryError', code: 'ENTRY_MALFORMED' });
+    await store.close();
+  });
+
   it('refuses a value longer than any dialect can store without parsing it, naming the key and its length', async () => {
     const { keyPrefix } = isolated();
     const rules = [{ AllowedOrigins: ['x'.repeat(MAX_STORED_RULES_CHARACTERS + 100)], AllowedMethods: ['GET'] }];

@@ -138,6 +138,12 @@ export class RuleCache {
   readonly #readRules: (bucket: string, signal: AbortSignal) => Promise<StoredRules>;
   readonly #entries: CacheEntries;
   readonly #loading = new Map<string, InFlightLoad>();
+  /**
+   * The answer compiled from each configuration object a read returned, held weakly both ways: a
+   * store that hands out one object for equal rules (both built-in stores do) makes a miss of known
+   * content one lookup, with no content key written, while the answer still leaves with its last bucket.
+   */
+  readonly #answersByObject = new WeakMap<object, WeakRef<SharedAnswer>>();
   /** Expired buckets waiting for the next batch of refreshes. */
   #refreshes = new Set<string>();
   #refreshTimer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -252,9 +258,14 @@ export class RuleCache {
     if (stored === null) return READ_NO_CONFIGURATION;
     debug('loaded %s version %s', bucket, stored.version);
     const version = entryVersionOf(stored);
-    const key = contentKey(stored.configuration);
-    const shared = key === undefined ? undefined : this.#entries.answerFor(key);
-    return { answer: shared ?? this.#compile(bucket, version, stored.configuration, key), version };
+    const { configuration } = stored;
+    const isObject = typeof configuration === 'object' && configuration !== null;
+    const known = isObject ? this.#answersByObject.get(configuration)?.deref() : undefined;
+    if (known !== undefined) return { answer: known, version };
+    const key = contentKey(configuration);
+    const answer = (key === undefined ? undefined : this.#entries.answerFor(key)) ?? this.#compile(bucket, version, configuration, key);
+    if (isObject) this.#answersByObject.set(configuration, new WeakRef(answer));
+    return { answer, version };
   }
 
   /**

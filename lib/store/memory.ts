@@ -3,6 +3,7 @@
 import createDebug from 'debug';
 import type { CorsConfiguration } from '../core/model.js';
 import { loggerOption, readOptions, type Logger, type OptionChecks } from '../options.js';
+import { HeldConfigurations } from './content.js';
 import { CandidateNotFoundError, conditionHolds, historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from './lifecycle.js';
 import { StoreSubscribers } from './subscribers.js';
 import type {
@@ -42,7 +43,8 @@ export interface MemoryRuleStoreOptions {
  * every instance behind a load balancer would have its own rules; use `RedisRuleStore` there. Logs
  * {@link MEMORY_STORE_IN_PRODUCTION_WARNING} once per process under `NODE_ENV=production`.
  *
- * Stored configurations are copied on `put`; treat what `get` and `history` return as read-only.
+ * Stored configurations are copied on `put` (as JSON holds them), equal ones into one object shared
+ * by every bucket holding them; treat what `get` and `history` return as read-only.
  * Conditional writes, the history, report-only candidates and their promotion are checked and
  * changed synchronously, so they are atomic.
  */
@@ -54,6 +56,8 @@ export class MemoryRuleStore implements RuleStore {
   readonly #configurations = new Map<string, StoredConfiguration>();
   readonly #candidates = new Map<string, StoredConfiguration>();
   readonly #histories = new Map<string, ConfigurationChange[]>();
+  /** Every configuration held, once per distinct content: buckets with equal rules share one object. */
+  readonly #held = new HeldConfigurations();
   readonly #historyLength: number;
   readonly #subscribers: StoreSubscribers;
   #lastVersion = 0;
@@ -124,7 +128,7 @@ export class MemoryRuleStore implements RuleStore {
 
   /** A copy of `configuration` at the next version, written by `write` (which throws, using up no version, when its condition fails). */
   #written(bucket: string, configuration: CorsConfiguration, what: string, write: (stored: StoredConfiguration) => void): StoredConfiguration {
-    const stored: StoredConfiguration = { configuration: structuredClone(configuration), version: String(this.#lastVersion + 1) };
+    const stored: StoredConfiguration = { configuration: this.#held.copyOf(configuration), version: String(this.#lastVersion + 1) };
     write(stored);
     this.#lastVersion++;
     debug('memory %s %s version %s', what, bucket, stored.version);

@@ -19,6 +19,7 @@ import { DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_HEALTH_CHECK_TIMEOUT_MS, Subs
 import { durationMs, optionError, readOptions, type OptionCheck, type OptionChecks } from '../../options.js';
 import { abortable } from '../../deadlines.js';
 import { loggerOption, type Logger } from '../../options.js';
+import { RecentRules } from '../content.js';
 import { StoreErrorLog, UnusableEntryError } from '../errors.js';
 import { CandidateNotFoundError, historyLengthOption, PreconditionFailedError, publishChange, resolveOrigin } from '../lifecycle.js';
 import { StoreSubscribers } from '../subscribers.js';
@@ -175,15 +176,45 @@ function newValue(bucket: string, configuration: CorsConfiguration, now: number)
   return { version, text };
 }
 
-function parseStoredValue(key: string, raw: string): StoredConfiguration {
+/** What {@link storedValueText} writes between the version and the rules. */
+const RULES_AFTER_VERSION = '","rules":';
+
+/**
+ * The version and the rules' JSON of a value as {@link storedValueText} writes it (`{"v":"…","rules":…}`,
+ * a version with nothing escaped), found without parsing; `undefined` for any other spelling.
+ */
+function splitStoredValue(raw: string): { readonly version: string; readonly rulesText: string } | undefined {
+  if (!raw.startsWith('{"v":"') || !raw.endsWith('}')) return undefined;
+  const end = raw.indexOf(RULES_AFTER_VERSION, 6);
+  if (end < 0) return undefined;
+  const version = raw.slice(6, end);
+  // No `"` in the version, so the first RULES_AFTER_VERSION ends it; nothing JSON escapes, so it means what it spells.
+  for (let i = 0; i < version.length; i++) {
+    const code = version.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c) return undefined;
+  }
+  return { version, rulesText: raw.slice(end + RULES_AFTER_VERSION.length, -1) };
+}
+
+/**
+ * The rules and version a key holds. Rules written by `put` are parsed through `recent`, so a read of
+ * rules read lately (for this bucket or another) hands out the same object without parsing them;
+ * anything else is parsed whole.
+ */
+function parseStoredValue(key: string, raw: string, recent: RecentRules): StoredConfiguration {
   if (raw.length > MAX_VALUE_CHARACTERS) {
     throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: key ${JSON.stringify(key)} holds ${raw.length} characters, more than the ${MAX_VALUE_CHARACTERS} of the largest configuration any dialect can store; not parsed`);
   }
   let value: Partial<StoredValue> | null;
   try {
-    value = JSON.parse(raw) as Partial<StoredValue> | null;
+    const split = splitStoredValue(raw);
+    value = split === undefined ? (JSON.parse(raw) as Partial<StoredValue> | null) : { v: split.version, rules: recent.parse(split.rulesText) as CorsConfiguration };
   } catch {
-    value = null;
+    try {
+      value = JSON.parse(raw) as Partial<StoredValue> | null;
+    } catch {
+      value = null;
+    }
   }
   if (value === null || typeof value.v !== 'string' || typeof value.rules !== 'object' || value.rules === null || !Array.isArray(value.rules.CORSRules)) {
     throw new UnusableEntryError('ENTRY_MALFORMED', `RedisRuleStore: key ${JSON.stringify(key)} does not hold a stored CORS configuration`);
@@ -229,6 +260,8 @@ export class RedisRuleStore implements RuleStore {
   readonly #historyLength: number;
   readonly #commands: RedisCommands;
   readonly #reads: ReadBatcher;
+  /** The rules of recent reads by their JSON: buckets holding equal rules are handed one object. */
+  readonly #recentRules = new RecentRules();
   readonly #keyPrefix: string;
   readonly #channel: string;
   readonly #logger: Logger;
@@ -314,7 +347,7 @@ export class RedisRuleStore implements RuleStore {
     if (outcome.status === 'no-candidate') throw new CandidateNotFoundError(bucket);
     if (outcome.status === 'candidate-failed') throw new PreconditionFailedError(bucket, ifCandidateVersion!, outcome.candidateVersion, 'candidate');
     if (outcome.status === 'enforced-failed') throw new PreconditionFailedError(bucket, ifVersion!, outcome.previousVersion);
-    const promoted = parseStoredValue(key, outcome.value);
+    const promoted = parseStoredValue(key, outcome.value, this.#recentRules);
     await this.#announce(bucket, { version: promoted.version, candidateVersion: null });
     publishChange(bucket, outcome.previousVersion, promoted.version, origin);
     debug('redis promote %s version %s', bucket, promoted.version);
@@ -382,7 +415,7 @@ export class RedisRuleStore implements RuleStore {
     const signal = options?.signal;
     signal?.throwIfAborted();
     const raw = await this.#command(abortable(this.#reads.read(key), signal));
-    return raw === null ? null : parseStoredValue(key, raw);
+    return raw === null ? null : parseStoredValue(key, raw, this.#recentRules);
   }
 
   /** Checks the condition, writes `value` (`''` deletes) and records the history in one script; then announces. */
