@@ -36,7 +36,7 @@ describe('MemoryRuleStore', () => {
     expect((await store.get('two'))?.configuration).toBe(one);
     expect((await store.get('other'))?.configuration).not.toBe(one);
     expect(one).not.toBe(input);
-    input.CORSRules[0]!.AllowedOrigins.push('https://changed.example');
+    (input.CORSRules[0]!.AllowedOrigins as string[]).push('https://changed.example');
     expect(one).toEqual(RULES_A);
     // The history's previous rules are the same object too.
     await store.put('one', RULES_B);
