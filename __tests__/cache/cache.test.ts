@@ -497,21 +497,20 @@ describe('RuleCache sharing and byte budget', () => {
     expect(cache.usage).toMatchObject({ buckets: 3, configurations: 2 });
   });
 
-  it('finds the compiled rules of a configuration object read before without reading its rules again', async () => {
+  it('finds the compiled rules of a configuration object the store shares between buckets without reading its rules again', async () => {
+    const store = new MemoryRuleStore();
+    for (const bucket of ['first', 'second', 'third']) await store.put(bucket, RULES_A);
+    // The one object MemoryRuleStore keeps for RULES_A, its rules read through a counting getter.
+    const shared = (await store.get('first'))!.configuration;
+    expect((await store.get('third'))!.configuration).toBe(shared);
+    const { CORSRules } = shared;
     let rulesRead = 0;
-    const configuration = {
-      get CORSRules() {
+    Object.defineProperty(shared, 'CORSRules', {
+      get: () => {
         rulesRead++;
-        return RULES_A.CORSRules;
+        return CORSRules;
       },
-    } as CorsConfiguration;
-    const store: RuleStore = {
-      shared: false,
-      get: async (bucket) => (bucket === 'none' ? null : { configuration, version: `v-${bucket}` }),
-      put: async () => ({ configuration, version: 'v' }),
-      delete: async () => undefined,
-      subscribe: () => () => undefined,
-    };
+    });
     const cache = new RuleCache(store);
     await cache.lookup('first');
     const afterFirst = rulesRead;

@@ -9,6 +9,7 @@ import { durationMs, loggerOption, optionalFunction, readOptions, wholeNumber, t
 import { CacheEntries, MUST_REVALIDATE, type CacheEntry, type CachedLookup, type CandidateRules, type EntryVersion, type RuleLookup, type SharedAnswer } from './entries.js';
 import { compiledBytes, configurationOfKey, contentKey, entryBytes, unsharedBytes } from './size.js';
 import { errorKind, errorMessage, isUnusableEntryError, StoreErrorLog, UnusableEntryError } from '../store/errors.js';
+import { isSharedConfiguration } from '../store/content.js';
 import type { InvalidationEvent, RuleStore, StoredConfiguration, StoredRules } from '../store/types.js';
 
 const debug = createDebug('express-bucket-cors:cache');
@@ -139,9 +140,9 @@ export class RuleCache {
   readonly #entries: CacheEntries;
   readonly #loading = new Map<string, InFlightLoad>();
   /**
-   * The answer compiled from each configuration object a read returned, held weakly both ways: a
-   * store that hands out one object for equal rules (both built-in stores do) makes a miss of known
-   * content one lookup, with no content key written, while the answer still leaves with its last bucket.
+   * The answer compiled from each shared configuration object a read returned, held weakly both
+   * ways: the built-in stores hand out one object for equal rules, so a miss of known content is one
+   * lookup, with no content key written, while the answer still leaves with its last bucket.
    */
   readonly #answersByObject = new WeakMap<object, WeakRef<SharedAnswer>>();
   /** Expired buckets waiting for the next batch of refreshes. */
@@ -259,12 +260,12 @@ export class RuleCache {
     debug('loaded %s version %s', bucket, stored.version);
     const version = entryVersionOf(stored);
     const { configuration } = stored;
-    const isObject = typeof configuration === 'object' && configuration !== null;
-    const known = isObject ? this.#answersByObject.get(configuration)?.deref() : undefined;
+    const shared = typeof configuration === 'object' && configuration !== null && isSharedConfiguration(configuration);
+    const known = shared ? this.#answersByObject.get(configuration)?.deref() : undefined;
     if (known !== undefined) return { answer: known, version };
     const key = contentKey(configuration);
     const answer = (key === undefined ? undefined : this.#entries.answerFor(key)) ?? this.#compile(bucket, version, configuration, key);
-    if (isObject) this.#answersByObject.set(configuration, new WeakRef(answer));
+    if (shared) this.#answersByObject.set(configuration, new WeakRef(answer));
     return { answer, version };
   }
 

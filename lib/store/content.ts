@@ -2,6 +2,18 @@
 
 import type { CorsConfiguration } from '../core/model.js';
 
+/** The configuration objects the built-in stores hand out for every bucket holding equal rules. */
+const sharedConfigurations = new WeakSet<object>();
+
+/**
+ * Whether `configuration` is an object a built-in store hands out for every bucket holding the same
+ * rules, and never changes: what a cache may remember its compiled rules by. (Objects parsed afresh
+ * on every read are not remembered: each would cost the cache's table a slot until collected.)
+ */
+export function isSharedConfiguration(configuration: object): boolean {
+  return sharedConfigurations.has(configuration);
+}
+
 /** A 32-bit FNV-1a hash of `text`'s UTF-16 code units: which configurations to compare, never a proof of equality. */
 function hashOf(text: string): number {
   let hash = 0x811c9dc5;
@@ -31,6 +43,7 @@ export class HeldConfigurations {
       }
     }
     const copy = JSON.parse(text) as CorsConfiguration;
+    sharedConfigurations.add(copy);
     const ref = new WeakRef(copy);
     if (held === undefined) this.#byHash.set(hash, [ref]);
     else held.push(ref);
@@ -70,6 +83,7 @@ export class RecentRules {
     if (text.length <= LONGEST_KEPT && typeof parsed === 'object' && parsed !== null) {
       if (byText.size >= RECENT_RULES_KEPT) byText.delete(byText.keys().next().value as string);
       byText.set(text, parsed);
+      sharedConfigurations.add(parsed);
     }
     return parsed;
   }
