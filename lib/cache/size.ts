@@ -1,6 +1,8 @@
 // What the rule cache counts against its byte budget: a content key per configuration and estimated heap bytes of entries and compiled rules.
 
 import type { CorsConfiguration, CorsRule } from '../core/model.js';
+import { SHARED_LIST_LENGTH } from '../core/compile.js';
+import { COMPARED_ORIGINS } from '../core/literal-origins.js';
 import { RULE_FIELDS } from '../core/fields.js';
 import { WILDCARD } from '../core/wildcard.js';
 
@@ -15,17 +17,23 @@ const ENTRY_BYTES = 145;
 // own objects, checked with `bench/measure/heap.mjs` (which fails when the estimate is below the heap)
 // on 3 short rules shared with other tenants or wholly their own, and on 100 rules of 59 KB as JSON.
 /** A compiled configuration without rules: its objects, the rule and literal-Origin lists, the cache's shared answer, lookup and Map slot. */
-const CONFIGURATION_BYTES = 380;
+const CONFIGURATION_BYTES = 420;
 /** One rule: its compiled object and its slot in the rule list. */
 const RULE_BYTES = 120;
 /** A rule's list of literal AllowedOrigins or of origin patterns, when it has any. */
 const LIST_BYTES = 48;
-/** One AllowedOrigin: its slot in the rule's list, and its string's header (its characters are counted apart). */
-const ORIGIN_BYTES = 32;
-/** One literal AllowedOrigin on top: its three slots among the literal Origins and its list of candidate rules. */
-const LITERAL_ORIGIN_BYTES = 80;
-/** One candidate rule of a literal Origin besides the rules listing it: a rule with an origin pattern. */
+/** One AllowedOrigin's string header (its characters are counted apart); a literal origin held shared costs neither. */
+const ORIGIN_STRING_BYTES = 24;
+/** One AllowedOrigin: its slot in the rule's list, and its string's header. */
+const ORIGIN_BYTES = 8 + ORIGIN_STRING_BYTES;
+/** One literal AllowedOrigin on top: its three slots among the literal Origins. */
+const LITERAL_ORIGIN_BYTES = 24;
+/** A literal Origin's own list of candidate rules, when longer than the lists shared process-wide, besides its slots. */
+const CANDIDATE_LIST_BYTES = 48;
+/** One entry of such a list. */
 const CANDIDATE_BYTES = 8;
+/** One literal Origin's entry in the Map that finds it, when a configuration lists more than `COMPARED_ORIGINS`. */
+const ORIGIN_MAP_ENTRY_BYTES = 40;
 /** One origin pattern: its object, the strings before and after the `*`, its place among the suffixes. */
 const PATTERN_BYTES = 160;
 /**
@@ -40,30 +48,34 @@ const UNSHARED_CHARACTER_BYTES = 3;
 const CONTENT_FIELDS: readonly (keyof CorsRule)[] = RULE_FIELDS.map((field) => field.key);
 
 /**
- * A rule as its content key spells it: each field of the table by position, `[value]` when set and
- * `0` when not; anything but an object as `{"value":…}`.
+ * A rule as its content key spells it: which fields of the table it sets, as a bit mask, then their
+ * values in table order; anything but an object as `{"value":…}`.
  */
 function keyedRule(rule: unknown): unknown {
   if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return { value: rule };
   const fields = rule as Record<string, unknown>;
-  const keyed = new Array<unknown>(CONTENT_FIELDS.length);
+  const keyed: unknown[] = [0];
+  let mask = 0;
   for (let k = 0; k < CONTENT_FIELDS.length; k++) {
     const value = fields[CONTENT_FIELDS[k]!];
-    keyed[k] = value === undefined ? 0 : [value];
+    if (value === undefined) continue;
+    mask |= 1 << k;
+    keyed.push(value);
   }
+  keyed[0] = mask;
   return keyed;
 }
 
 /**
- * A string that two configurations share exactly when their rules hold the same values: every field
- * of every rule by its position in the rule table (no field names, so it is about 40 % shorter than
- * the rules' JSON), absent fields distinct from empty lists and from `null`, fields outside the
- * table left out (the validator and the compiler ignore them too). So a key held by a compiled
- * answer stands for content that has passed validation, and the cache keeps the key alone: the
- * configuration is decoded from it again when asked for ({@link configurationOfKey}). Written by
- * one `JSON.stringify` of the rules' values by position (a flat string in one call, where building
- * it piece by piece cost four times as much). `undefined` for anything that is not an object with a
- * `CORSRules` array, or that JSON cannot spell (left to the validator to name).
+ * A string that two configurations share exactly when their rules hold the same values: per rule, a
+ * bit mask of the fields of the rule table it sets, then their values in table order (no field
+ * names, so it is about 40 % shorter than the rules' JSON; an absent field is told from an empty
+ * list or `null` by the mask), fields outside the table left out (the validator and the compiler
+ * ignore them too). So a key held by a compiled answer stands for content that has passed
+ * validation, and the cache keeps the key alone: the configuration is decoded from it again when
+ * asked for ({@link configurationOfKey}). Written by one `JSON.stringify` (a flat string in one
+ * call, where building it piece by piece cost four times as much). `undefined` for anything that is
+ * not an object with a `CORSRules` array, or that JSON cannot spell (left to the validator to name).
  */
 export function contentKey(configuration: unknown): string | undefined {
   const rules = (configuration as { CORSRules?: unknown } | null | undefined)?.CORSRules;
@@ -79,8 +91,13 @@ export function contentKey(configuration: unknown): string | undefined {
 
 /** The configuration a content key of valid content stands for: the rules' fields, in table order. */
 export function configurationOfKey(key: string): CorsConfiguration<string> {
-  const keyed = JSON.parse(key) as ReadonlyArray<ReadonlyArray<0 | readonly [unknown]>>;
-  const rules = keyed.map((fields) => Object.fromEntries(CONTENT_FIELDS.flatMap((name, k) => (fields[k] === 0 ? [] : [[name, (fields[k] as readonly [unknown])[0]]]))));
+  const keyed = JSON.parse(key) as ReadonlyArray<readonly [mask: number, ...values: unknown[]]>;
+  const rules = keyed.map(([mask, ...values]) => {
+    const rule: Record<string, unknown> = {};
+    let next = 0;
+    for (let k = 0; k < CONTENT_FIELDS.length; k++) if ((mask & (1 << k)) !== 0) rule[CONTENT_FIELDS[k]!] = values[next++];
+    return rule;
+  });
   return { CORSRules: rules as unknown as CorsRule<string>[] };
 }
 
@@ -107,6 +124,7 @@ function characterBytes(text: string): number {
 export function compiledBytes(configuration: CorsConfiguration, key: string): number {
   let bytes = CONFIGURATION_BYTES + 16 + characterBytes(key);
   let patternRules = 0;
+  let allLiterals = 0;
   for (const rule of configuration.CORSRules) if (rule.AllowedOrigins.some((origin) => origin.includes(WILDCARD))) patternRules += 1;
   for (const rule of configuration.CORSRules) {
     bytes += RULE_BYTES;
@@ -117,13 +135,26 @@ export function compiledBytes(configuration: CorsConfiguration, key: string): nu
       if (origin.includes(WILDCARD)) patterns += 1;
       else literals += 1;
     }
-    if (literals > 0) bytes += LIST_BYTES + literals * (LITERAL_ORIGIN_BYTES + patternRules * CANDIDATE_BYTES);
-    if (patterns > 0) bytes += LIST_BYTES + patterns * PATTERN_BYTES;
+    // An Origin's candidates: the rules listing it (usually one) and every rule with a pattern, at most.
+    const candidates = 1 + patternRules;
+    const ownList = candidates > SHARED_LIST_LENGTH ? CANDIDATE_LIST_BYTES + candidates * CANDIDATE_BYTES : 0;
+    if (literals > 0) bytes += LIST_BYTES + literals * (LITERAL_ORIGIN_BYTES + ownList);
+    // `*` alone is one pattern list every such rule shares; `*` among others, a slot for the shared pattern.
+    const onlyAnyOrigin = rule.AllowedOrigins.length === 1 && rule.AllowedOrigins[0] === WILDCARD;
+    if (patterns > 0 && !onlyAnyOrigin) bytes += LIST_BYTES + patterns * PATTERN_BYTES - (rule.AllowedOrigins.includes(WILDCARD) ? PATTERN_BYTES - 8 : 0);
+    allLiterals += literals;
   }
+  // Past a few, the literal Origins are found through a Map too.
+  if (allLiterals > COMPARED_ORIGINS) bytes += LIST_BYTES + allLiterals * ORIGIN_MAP_ENTRY_BYTES;
   return bytes;
 }
 
-/** Estimated heap bytes of the values compiled rules hold unshared, as `compileKeeping` counts them. */
-export function unsharedBytes(unshared: { readonly count: number; readonly characters: number }): number {
-  return unshared.count * UNSHARED_VALUE_BYTES + unshared.characters * UNSHARED_CHARACTER_BYTES;
+/**
+ * What the compile found to correct {@link compiledBytes} by, as `compileKeeping` counts it: plus the
+ * header values the compiled rules hold unshared, minus the literal AllowedOrigins they hold shared
+ * (counted there as their own strings).
+ */
+export function unsharedBytes(unshared: { readonly count: number; readonly characters: number; readonly sharedOrigins: number; readonly sharedOriginCharacters: number }): number {
+  const own = unshared.count * UNSHARED_VALUE_BYTES + unshared.characters * UNSHARED_CHARACTER_BYTES;
+  return own - unshared.sharedOrigins * ORIGIN_STRING_BYTES - unshared.sharedOriginCharacters;
 }

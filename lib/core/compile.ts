@@ -115,14 +115,21 @@ export const MAX_INTERNED = 4_096;
 const MAX_INTERNED_KEY = 512;
 const internedValues = new Map<string, unknown>();
 
-/** What the compile in progress holds that {@link interned} did not share process-wide: a value each, of about its key's length. */
+/**
+ * What the compile in progress holds that {@link interned} did not share process-wide (`count`
+ * values of about `characters` characters of key), and the literal AllowedOrigins it found shared
+ * ({@link sharedOrigin}: `sharedOrigins` of `sharedOriginCharacters` characters), for the cache's
+ * size estimate.
+ */
 interface UnsharedValues {
   count: number;
   characters: number;
+  sharedOrigins: number;
+  sharedOriginCharacters: number;
 }
-let unshared: UnsharedValues = { count: 0, characters: 0 };
-/** The values of the compile in progress that are not shared process-wide, by key: its rules share them among themselves. */
-let ownValues = new Map<string, unknown>();
+let unshared: UnsharedValues = { count: 0, characters: 0, sharedOrigins: 0, sharedOriginCharacters: 0 };
+/** The values of the compile in progress that are not shared process-wide, by key: its rules share them among themselves (made on first need). */
+let ownValues: Map<string, unknown> | undefined;
 
 /**
  * The one shared copy of a value many configurations hold alike (`Access-Control-Allow-Methods: GET,
@@ -130,16 +137,41 @@ let ownValues = new Map<string, unknown>();
  * keys, or for a long one, one copy for the rules of this configuration (counted in `unshared`).
  */
 function interned<T>(key: string, make: () => T): T {
-  const known = (internedValues.get(key) ?? ownValues.get(key)) as T | undefined;
+  const known = (internedValues.get(key) ?? ownValues?.get(key)) as T | undefined;
   if (known !== undefined) return known;
   const value = make();
   if (internedValues.size < MAX_INTERNED && key.length <= MAX_INTERNED_KEY) internedValues.set(key, value);
   else {
-    ownValues.set(key, value);
+    (ownValues ??= new Map()).set(key, value);
     unshared.count++;
     unshared.characters += key.length;
   }
   return value;
+}
+
+/**
+ * Literal AllowedOrigins seen in more than one configuration, each kept as one string (as parsed, every
+ * configuration would hold its own copy of `https://app.example.com`), and origins seen once, waiting
+ * for a second sighting: both bounded by {@link MAX_INTERNED}, so what tenants alone list is not kept for long.
+ */
+const sharedOrigins = new Map<string, string>();
+let onceSeenOrigins = new Set<string>();
+
+/** The one shared copy of the literal AllowedOrigin `origin` once two configurations list it; `origin` itself until then. */
+function sharedOrigin(origin: string): string {
+  const known = sharedOrigins.get(origin);
+  if (known !== undefined) {
+    unshared.sharedOrigins++;
+    unshared.sharedOriginCharacters += origin.length;
+    return known;
+  }
+  if (origin.length > MAX_INTERNED_KEY || sharedOrigins.size >= MAX_INTERNED) return origin;
+  if (onceSeenOrigins.delete(origin)) sharedOrigins.set(origin, origin);
+  else {
+    if (onceSeenOrigins.size >= MAX_INTERNED) onceSeenOrigins = new Set();
+    onceSeenOrigins.add(origin);
+  }
+  return origin;
 }
 
 /**
@@ -161,6 +193,7 @@ const ANY = compileWildcard(WILDCARD);
 const hasWildcard = (value: string): boolean => value.includes(WILDCARD);
 const isLiteral = (value: string): boolean => !value.includes(WILDCARD);
 const same = (value: string): string => value;
+const isLiteralOrigin = (value: string): boolean => !value.includes(WILDCARD);
 const patternOf = (value: string): WildcardPattern => (value === WILDCARD ? ANY : compileWildcard(value));
 const withoutWildcard = (list: readonly string[]): readonly string[] => exactly(list, isLiteral, same);
 /** The patterns of `*` alone, the most common list: shared. */
@@ -186,7 +219,7 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
   return {
     methodMask,
     anyOrigin,
-    exactOrigins: withoutWildcard(rule.AllowedOrigins),
+    exactOrigins: exactly(rule.AllowedOrigins, isLiteralOrigin, sharedOrigin),
     wildcardOrigins: patternsOf(rule.AllowedOrigins),
     anyHeader: lowerCased.includes(WILDCARD),
     literalHeaders: interned(`h${headersKey}`, () => withoutWildcard(lowerCased)),
@@ -243,17 +276,17 @@ export function compileCorsConfiguration(config: CorsConfiguration<string>, meth
  * size estimate.
  */
 export function compileKeeping<S>(config: CorsConfiguration<string>, source: S, decode: (source: S) => CorsConfiguration<string>): { readonly rules: CompiledRules; readonly unshared: Readonly<UnsharedValues> } {
-  unshared = { count: 0, characters: 0 };
+  unshared = { count: 0, characters: 0, sharedOrigins: 0, sharedOriginCharacters: 0 };
   const rules = compileFrom(config, source, decode as (source: unknown) => CorsConfiguration<string>, DEFAULT_METHODS);
   return { rules, unshared };
 }
 
 function compileFrom(config: CorsConfiguration<string>, source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[]): CompiledRules {
-  ownValues = new Map();
+  ownValues = undefined;
   try {
     return compileRules(config, source, decode, methods);
   } finally {
-    ownValues = new Map();
+    ownValues = undefined;
   }
 }
 
@@ -285,6 +318,9 @@ function compileRules(config: CorsConfiguration<string>, source: unknown, decode
   return new CompiledConfiguration(source, decode, methodList, rules, literalOriginsOf(exactOriginRules, suffixBuckets, scanned), suffixBuckets.length === 0 ? NONE : suffixBuckets, scanned);
 }
 
+/** Candidate lists up to this long are shared process-wide by {@link interned} (the cache's size estimate counts longer ones). */
+export const SHARED_LIST_LENGTH = 4;
+
 /**
  * Each literal origin's complete candidate list and (empty) answers (see `CompiledRules.literalOrigins`),
  * equal lists shared. Origins listed by the same rules and ending with the same pattern suffixes have
@@ -312,9 +348,11 @@ function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[
     }
     let list = byInput.get(input);
     if (list === undefined) {
-      const distinct = [...new Set([...exact, ...scanRules, ...matched.flat()])].sort(ascending);
+      // Listed by increasing rule index (addIndex), exact alone is distinct and ascending already.
+      const distinct = scanRules.length === 0 && matched.length === 0 ? exact : [...new Set([...exact, ...scanRules, ...matched.flat()])].sort(ascending);
       const key = distinct.join();
-      list = byContent.get(key);
+      // Short lists shared process-wide ([0], [1, 2] and the like recur in every configuration), long ones among the configuration's origins.
+      list = distinct.length <= SHARED_LIST_LENGTH ? interned(`c${key}`, () => distinct) : byContent.get(key);
       if (list === undefined) byContent.set(key, (list = distinct));
       byInput.set(input, list);
     }

@@ -7,7 +7,7 @@ import type { ActualDecision } from './decision.js';
  * fresh Origin string from the parser has no hash yet, and computing one costs more than a few
  * comparisons (most fail on the length). More go through a Map.
  */
-const COMPARED_ORIGINS = 8;
+export const COMPARED_ORIGINS = 8;
 
 /** The decisions kept for one literal Origin, by method slot (`log2(methodBit)`). */
 export type OriginAnswers = Array<ActualDecision | undefined>;
@@ -31,8 +31,8 @@ export const UNLISTED = -2;
 export class LiteralOrigins {
   readonly #slots: Array<string | readonly number[] | OriginAnswers | undefined>;
   readonly #bySlot: Map<string, number> | undefined;
-  #unlisted: string | undefined = undefined;
-  #unlistedAnswers: OriginAnswers | undefined = undefined;
+  /** The unlisted Origin whose answers are kept, with them (one field: most configurations never set it). */
+  #unlisted: { readonly origin: string; readonly answers: OriginAnswers } | undefined = undefined;
 
   /** @param entries each Origin (distinct, valid) with its candidates; equal candidate lists may be one array. */
   constructor(entries: ReadonlyArray<readonly [origin: string, candidates: readonly number[]]>) {
@@ -60,20 +60,18 @@ export class LiteralOrigins {
 
   /** The answers kept in `slot` ({@link UNLISTED} included). */
   answers(slot: number): OriginAnswers | undefined {
-    return slot === UNLISTED ? this.#unlistedAnswers : (this.#slots[slot + 2] as OriginAnswers | undefined);
+    return slot === UNLISTED ? this.#unlisted?.answers : (this.#slots[slot + 2] as OriginAnswers | undefined);
   }
 
   /** The answers kept for `origin`, which no rule lists, if it is the one whose answers are kept. */
   unlistedAnswers(origin: string): OriginAnswers | undefined {
-    return this.#unlisted === origin ? this.#unlistedAnswers : undefined;
+    const unlisted = this.#unlisted;
+    return unlisted !== undefined && unlisted.origin === origin ? unlisted.answers : undefined;
   }
 
   /** Keeps `answers` in `slot`; for {@link UNLISTED}, as those of `origin` (undefined: gives them up). */
   setAnswers(slot: number, answers: OriginAnswers | undefined, origin?: string): void {
     if (slot !== UNLISTED) this.#slots[slot + 2] = answers;
-    else {
-      this.#unlisted = answers === undefined ? undefined : origin;
-      this.#unlistedAnswers = answers;
-    }
+    else this.#unlisted = answers === undefined || origin === undefined ? undefined : { origin, answers };
   }
 }
