@@ -9,6 +9,7 @@ export { SharedDeadlines, abortable } from '../../lib/deadlines';
 export { SubscriptionHealthCheck } from '../../lib/store/redis/health';
 export { allowsHeader, originMatches } from '../../lib/core/decide';
 export { createAddressing } from '../../lib/http/resolve';
+export { hasVary } from '../../lib/http/vary';
 export { companionKey, isCompanionKey, keySlot } from '../../lib/store/redis/clients';
 export { methodBit } from '../../lib/core/compile';
 export { parseAmzDate } from '../../lib/sigv4/time';

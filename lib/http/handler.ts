@@ -2,12 +2,10 @@
 
 import createDebug from 'debug';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import vary from 'vary';
 import type { BucketCorsState } from '../core/compile.js';
 import { decideActual, decidePreflight } from '../core/decide.js';
 import type { ActualDecision, CorsRequestInfo, PreflightDecision } from '../core/decision.js';
 import type { HeaderList } from '../core/model.js';
-import { CORS_VARY } from '../core/response-headers.js';
 import { ruleLabel } from '../core/wording.js';
 import { decisionChannel, type CorsDecisionEvent, type RuleSource } from '../diagnostics.js';
 import type { CandidateRules, RuleCache, RuleLookup } from '../cache/cache.js';
@@ -18,6 +16,7 @@ import type { BucketExists } from './options.js';
 import { isPromise, type Addressing } from './resolve.js';
 import { recordTarget, type RequestTarget } from './target.js';
 import { reportCandidate, reportOnlyListened } from './report-only.js';
+import { appendCorsVary, hasVary } from './vary.js';
 
 // Each call is guarded by `debug.enabled`: its arguments (a JSON-quoted Origin) would otherwise be built on every request.
 const debug = createDebug('express-bucket-cors:middleware');
@@ -60,30 +59,11 @@ function andThen<E, T>(value: T | Promise<T>, next: Continuation<E, T>, req: Inc
 /** Longest Origin shown in debug lines. */
 const DEBUG_ORIGIN_LENGTH = 80;
 
-/** {@link CORS_VARY} in the mutable form the `vary` package's types ask for. */
-const VARY_FIELDS: string[] = [...CORS_VARY];
-/** What `vary` would write on a response without `Vary`, computed once. */
-const VARY_VALUE = CORS_VARY.join(', ');
-
-/**
- * Appends {@link CORS_VARY} to the response's `Vary`, given what it held before (`existing`). Without
- * one (the usual case) the result is known, so it is set directly; an existing `Vary` is merged by the
- * `vary` package, never overwritten.
- */
-function appendCorsVary(res: ServerResponse, existing: unknown): void {
-  if (existing === undefined) res.setHeader('Vary', VARY_VALUE);
-  else vary(res, VARY_FIELDS);
-}
-
-/**
- * Sets a matched decision's headers and appends `Vary`. The response's `Vary` is read first: while no
- * handler has set any header yet, that is a null check rather than a lookup among ours. Asked in lower
- * case, which getHeader would otherwise produce with a new string on every call.
- */
+/** Sets a matched decision's headers and appends `Vary`, looked for first, while ours are not there yet. */
 function setCorsHeaders(res: ServerResponse, headers: HeaderList): void {
-  const existingVary = res.getHeader('vary');
+  const varyBefore = hasVary(res);
   for (const [name, value] of headers) res.setHeader(name, value);
-  appendCorsVary(res, existingVary);
+  appendCorsVary(res, varyBefore);
 }
 
 const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
@@ -236,7 +216,7 @@ export class CorsRequestHandler {
     const decision = decidePreflight(request, state);
     if (decisionChannel.hasSubscribers) this.publish(req, target, 'preflight', decision, source, cacheUse);
     if (!decision.allowed) {
-      if (this.varyAlways && state.kind === 'configured') appendCorsVary(res, res.getHeader('vary'));
+      if (this.varyAlways && state.kind === 'configured') appendCorsVary(res, hasVary(res));
       this.dialect.refusePreflight(req, res, decision, this.retryAfterSeconds);
       if (debug.enabled) debug('preflight %s %s origin=%s: %d (%s, %s rules)', target.bucket, request.resourceType, shownOrigin(request.origin), res.statusCode, decision.reason, source);
       return ANSWERED;
@@ -274,7 +254,7 @@ export class CorsRequestHandler {
       setCorsHeaders(res, decision.headers);
     } else {
       // Unavailable rules pass the request on without CORS headers: browsers refuse to read the response (fail closed).
-      if (this.varyAlways) appendCorsVary(res, res.getHeader('vary'));
+      if (this.varyAlways) appendCorsVary(res, hasVary(res));
       if (debug.enabled) debug('actual %s %s origin=%s: no CORS headers (%s)', request.method, target.bucket, shownOrigin(request.origin), decision.reason);
     }
     return NEXT;
