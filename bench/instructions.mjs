@@ -2,17 +2,18 @@
 // Usage: node bench/instructions.mjs [--quick] [case ...] | --annotate [case]   (bench/run.mjs calls instructionsPerCall())
 //        node --single-threaded bench/instructions.mjs --workload '<JSON case and plan>'   (what valgrind runs, once per case)
 
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import cors from 'cors';
 import { ACTUAL_HEADERS, BUCKET, CORS_PACKAGE_OPTIONS, OBJECT_PATH, ORIGIN, PREFLIGHT_HEADERS, S3_ACTUAL_RESPONSE_HEADERS, THREE_RULES, UNMATCHED_ORIGIN } from './harness/fixtures.mjs';
 import { bucketName, threeRulesUnique } from './measure/heap.mjs';
+import { CPU_COUNT, spawnUnpinned } from './harness/processes.mjs';
 
 /** The `Vary` value bucketCors sends. */
 const VARY = /** @type {string} */ (S3_ACTUAL_RESPONSE_HEADERS.find(([header]) => header === 'Vary')?.[1]);
@@ -96,7 +97,8 @@ export const PLANS = {
 /**
  * The counted phases of the cold cases (a miss, a cold lookup and its parts: 30,000 to 300,000
  * instructions a call, where the full plan's phases took most of their time): one scavenge more or
- * less in 4,000 calls is well under 1 % of such a figure. Their warm-up is the run's plan's.
+ * less in 4,000 calls is well under 1 % of such a figure. Their warm-up is the run's plan's (after
+ * 2,000 calls the miss and the cold lookup read 25 % lower and 17 % higher: bench/README.md).
  */
 const COLD_PHASES = { low: 2_000, high: 6_000 };
 /** The cases counted with {@link COLD_PHASES}. */
@@ -370,8 +372,19 @@ async function caseSetup(name, calls) {
 const mark = () => loadavg();
 
 /**
+ * Tells the parent that the case is set up (on stdout) and blocks until it says go (a byte on
+ * stdin): valgrind starts without instrumentation (`--instr-atstart=no`), which makes Node's
+ * start-up, the imports and the set-up about four times as fast, and the parent switches it on in
+ * between, so that the warm-up and the phases run instrumented as before.
+ */
+function awaitInstrumentation() {
+  writeSync(1, 'ready\n');
+  if (readSync(0, Buffer.alloc(1)) !== 1) throw new Error('stdin closed before the go');
+}
+
+/**
  * The workload run under valgrind, one case per process (so that no case inherits another's JIT
- * and heap state): `warmup` calls, then (between marks) `low` calls and `high` calls, each on a
+ * and heap state): set-up uninstrumented, then `warmup` calls, then (between marks) `low` calls and `high` calls, each on a
  * request pair built just before it, synchronously — as a server would, so the garbage collector
  * sees short-lived objects only.
  * @param {{ case: Case, warmup: number, low: number, high: number }} plan
@@ -402,6 +415,7 @@ async function workload({ case: name, warmup, low, high }) {
     }
   };
   const run = awaited ? awaitedCalls : calls;
+  awaitInstrumentation();
   await run(warmup);
   mark();
   await run(low);
@@ -434,8 +448,11 @@ export function ensureValgrind() {
  */
 const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--min-semi-space-size=16', '--max-semi-space-size=16'];
 
+const execFileAsync = promisify(execFile);
+
 /**
- * Runs one case under callgrind; returns the dump files of its `low` and `high` phases.
+ * Runs one case under callgrind, started uninstrumented and switched on (`callgrind_control -i on`)
+ * when the workload says it is set up; returns the dump files of its `low` and `high` phases.
  * @param {Case} name
  * @param {{ warmup: number, low: number, high: number }} plan
  * @param {string} dir  where callgrind writes its files
@@ -444,19 +461,29 @@ const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--
 function runCase(name, plan, dir) {
   const outFile = join(dir, `${name}.callgrind.out`);
   const workload = JSON.stringify({ case: name, ...planOf(name, plan) });
-  const args = ['--tool=callgrind', '--dump-before=uv_loadavg', `--callgrind-out-file=${outFile}`, process.execPath, ...NODE_FLAGS, here, '--workload', workload];
+  const args = ['--tool=callgrind', '--instr-atstart=no', '--dump-before=uv_loadavg', `--callgrind-out-file=${outFile}`, process.execPath, ...NODE_FLAGS, here, '--workload', workload];
   const startedAt = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnUnpinned('valgrind', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk) => {
+    child.stderr?.on('data', (chunk) => {
       stderr += chunk;
+    });
+    child.stdout?.once('data', (chunk) => {
+      if (String(chunk) !== 'ready\n') return child.kill();
+      execFileAsync('callgrind_control', ['-i', 'on', String(child.pid)]).then(
+        () => child.stdin?.end('go\n'),
+        (error) => {
+          stderr += `callgrind_control: ${error instanceof Error ? error.message : String(error)}\n`;
+          child.kill();
+        },
+      );
     });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`valgrind (${name}): exit ${code}\n${stderr.slice(-2000)}`));
       progress(`${name} in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
-      // Dump 1 ends at the first mark (start-up, set-up, warm-up), dump 2 at the second (low), 3 at the third (high).
+      // Dump 1 ends at the first mark (the warm-up: instrumentation is off before it), dump 2 at the second (low), 3 at the third (high).
       resolve({ low: `${outFile}.2`, high: `${outFile}.3` });
     });
   });
@@ -464,12 +491,14 @@ function runCase(name, plan, dir) {
 
 /**
  * Runs `names` under callgrind, as many at once as there are CPUs (instruction counts do not
- * depend on what else runs); returns each case's phase dumps, in the order of `names`.
+ * depend on what else runs), one fewer until `beside` settles; returns each case's phase dumps, in
+ * the order of `names`.
  * @param {readonly Case[]} names
  * @param {{ warmup: number, low: number, high: number }} plan
  * @param {string} dir
+ * @param {Promise<unknown>} [beside]  a measurement running meanwhile on one of the CPUs
  */
-async function runCases(names, plan, dir) {
+async function runCases(names, plan, dir, beside) {
   /** @type {Array<{ low: string, high: string }>} */
   const phases = [];
   let nextIndex = 0;
@@ -479,7 +508,9 @@ async function runCases(names, plan, dir) {
       phases[k] = await runCase(/** @type {Case} */ (names[k]), plan, dir);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(availableParallelism(), names.length) }, worker));
+  const workers = Array.from({ length: Math.max(1, CPU_COUNT - (beside === undefined ? 0 : 1)) }, worker);
+  if (beside !== undefined && CPU_COUNT > 1) workers.push(beside.then(worker, worker));
+  await Promise.all(workers);
   return phases;
 }
 
@@ -494,10 +525,11 @@ function totalInstructions(file) {
  * Instructions per call of every case, and the ratio of `bucketCors` (actual request) to the floor.
  * Per call = (instructions of the `high` phase − of the `low` phase) / (high − low), so that what a
  * phase costs once (the marks) cancels, minus the same for building the request pair alone.
- * @param {{ quick?: boolean, only?: readonly string[] }} [options]  `only`: the cases to run (default all)
+ * @param {{ quick?: boolean, only?: readonly string[], beside?: Promise<unknown> }} [options]  `only`: the cases to run
+ *   (default all); `beside`: a measurement running meanwhile, which keeps one CPU until it settles
  * @returns {Promise<Record<string, number>>}
  */
-export async function instructionsPerCall({ quick = false, only = CASES } = {}) {
+export async function instructionsPerCall({ quick = false, only = CASES, beside } = {}) {
   ensureValgrind();
   const plan = quick ? PLANS.quick : PLANS.full;
   const names = CASES.filter((name) => BASELINES.has(name) || only.includes(name));
@@ -505,7 +537,7 @@ export async function instructionsPerCall({ quick = false, only = CASES } = {}) 
   /** @type {Record<string, number>} */
   const figures = {};
   try {
-    const phases = await runCases(names, plan, dir);
+    const phases = await runCases(names, plan, dir, beside);
     const perCall = phases.map(({ low, high }, k) => {
       const counted = planOf(/** @type {Case} */ (names[k]), plan);
       return (totalInstructions(high) - totalInstructions(low)) / (counted.high - counted.low);
@@ -546,7 +578,7 @@ function instructionsOfRun(nodeArgs) {
   const dir = mkdtempSync(join(tmpdir(), 'bucket-cors-callgrind-'));
   const outFile = join(dir, 'run.callgrind.out');
   return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, process.execPath, ...NODE_FLAGS, ...nodeArgs], { stdio: ['ignore', 'ignore', 'pipe'], cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    const child = spawnUnpinned('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, process.execPath, ...NODE_FLAGS, ...nodeArgs], { stdio: ['ignore', 'ignore', 'pipe'], cwd: fileURLToPath(new URL('..', import.meta.url)) });
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr += chunk;

@@ -1,6 +1,7 @@
 // Starts child processes (servers, in-process measurements), pinned to a CPU with taskset when the machine has it.
 
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** CPU of the servers under test and of the in-process measurements. */
@@ -10,6 +11,25 @@ export const LOAD_CPU = 1;
 
 /** Whether `taskset` can pin processes here (Linux with util-linux, at least two CPUs). */
 export const canPin = spawnSync('taskset', ['-c', String(LOAD_CPU), 'true']).status === 0;
+
+/**
+ * The CPUs this process may run on, read when this module loads (before {@link pinSelfToLoadCpu}
+ * narrows them): what unpinned children get back, and how many processes may count at once.
+ */
+export const CPU_COUNT = availableParallelism();
+const allCpus = canPin ? /: ([\d,-]+)\s*$/.exec(spawnSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }).stdout)?.[1] : undefined;
+
+/**
+ * Spawns a command on every CPU of {@link CPU_COUNT}, not only on the one this process is pinned
+ * to (a child inherits its parent's pinning): for work that counts rather than times, such as
+ * valgrind. taskset execs the command in place, so the child's pid is the command's.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnOptions} options
+ */
+export function spawnUnpinned(command, args, options) {
+  return allCpus === undefined ? spawn(command, args, options) : spawn('taskset', ['-c', allCpus, command, ...args], options);
+}
 
 /** Pins this process (all its threads) to {@link LOAD_CPU}; returns whether it did. */
 export function pinSelfToLoadCpu() {
