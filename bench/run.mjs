@@ -2,14 +2,14 @@
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { VARIANTS } from './harness/apps.mjs';
 import { ACTUAL_HEADERS, BUCKET, NAIVE_KEY_PREFIX, OBJECT_PATH, THREE_RULES } from './harness/fixtures.mjs';
 import { bucketName } from './measure/heap.mjs';
 import { propagationDelays } from './measure/invalidation.mjs';
-import { LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCpu, startServer } from './harness/processes.mjs';
+import { CPU_COUNT, LOAD_CPU, SERVER_CPU, canPin, firstMessage, forkPinned, pinSelfToLoadCpu, startServer } from './harness/processes.mjs';
 import { commandsBetween, startRedis } from './harness/redis.mjs';
 import { send } from './harness/load.mjs';
 import { figuresTable, goalsMet, throughputTable } from './harness/report.mjs';
@@ -50,12 +50,18 @@ const failures = {};
 /** @type {Record<string, unknown>} */
 const details = {};
 
+/** Seconds each section took, in the order they ended (printed at the end and kept in `details`). @type {Record<string, number>} */
+const sectionSeconds = {};
+
 /**
  * Runs one section; on failure records why for each of its figures and goes on with the next.
+ * Never rejects, so sections can run beside each other.
+ * @param {string} name  e.g. 'load'
  * @param {string[]} keys  figures the section produces
  * @param {() => Promise<void>} measure
  */
-async function section(keys, measure) {
+async function section(name, keys, measure) {
+  const startedAt = performance.now();
   try {
     await measure();
   } catch (error) {
@@ -63,6 +69,8 @@ async function section(keys, measure) {
     progress(`FAILED ${keys.join(', ')}: ${message}`);
     for (const key of keys) failures[key] = message.split('\n')[0];
   }
+  sectionSeconds[name] = Math.round((performance.now() - startedAt) / 1000);
+  progress(`${name}: ${sectionSeconds[name]} s (${Math.round((performance.now() - runStartedAt) / 1000)} s since the start)`);
 }
 
 /**
@@ -77,8 +85,9 @@ async function micro(name, options, nodeFlags = []) {
 }
 
 const startedAt = new Date();
+const runStartedAt = performance.now();
 const machine = {
-  cpus: availableParallelism(),
+  cpus: CPU_COUNT,
   cpu_model: cpus()[0]?.model ?? 'unknown',
   node: process.version,
   os: `${process.platform} ${release()}`,
@@ -94,7 +103,7 @@ try {
   await seeder.put(BUCKET, THREE_RULES);
   await redis.client.set(NAIVE_KEY_PREFIX + BUCKET, JSON.stringify(THREE_RULES));
 
-  await section(['ratio_actual_vs_bare', 'ratio_actual_vs_noop', 'ratio_actual_vs_floor', 'ratio_actual_vs_cors', 'ratio_naive_vs_bare', 'ratio_noop_middleware_vs_bare', 'ratio_preflight_vs_bare', 'redis_reads_per_10k_hot', 'redis_reads_cold_burst'], async () => {
+  await section('load', ['ratio_actual_vs_bare', 'ratio_actual_vs_noop', 'ratio_actual_vs_floor', 'ratio_actual_vs_cors', 'ratio_naive_vs_bare', 'ratio_noop_middleware_vs_bare', 'ratio_preflight_vs_bare', 'redis_reads_per_10k_hot', 'redis_reads_cold_burst'], async () => {
     const servers = await Promise.all(VARIANTS.map((variant) => startServer(variant, { variant, redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES }, profileFlags(`server-${variant}`))));
     try {
       const redisOrigin = /** @type {string} */ (servers.find(({ name }) => name === 'redis')?.origin);
@@ -143,7 +152,7 @@ try {
     }
   });
 
-  await section(['ratio_zipf_vs_hot', 'zipf_load_hit_rate', 'ratio_cold_vs_hot'], async () => {
+  await section('tenancy', ['ratio_zipf_vs_hot', 'zipf_load_hit_rate', 'ratio_cold_vs_hot'], async () => {
     const { tenancy } = plan;
     // A Redis of its own: its read count is then the tenancy server's alone.
     const tenancyRedis = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
@@ -219,7 +228,7 @@ try {
     }
   });
 
-  await section(['invalidation_p50_ms', 'invalidation_p99_ms'], async () => {
+  await section('invalidation', ['invalidation_p50_ms', 'invalidation_p99_ms'], async () => {
     progress(`invalidation: ${plan.updates} PUT ?cors on one instance, polled on another`);
     const options = { variant: 'redis', redisUrl: redis.url, bucket: BUCKET, configuration: THREE_RULES };
     const [writer, reader] = await Promise.all([startServer('writer', { ...options, admin: true }), startServer('reader', options, profileFlags('server-reader'))]);
@@ -234,18 +243,25 @@ try {
     }
   });
 
-  await section(['engine_ns_last_of_100', 'engine_ns_no_match'], async () => {
+  await section('engine', ['engine_ns_last_of_100', 'engine_ns_no_match'], async () => {
     progress('engine: ns per preflight decision');
     await micro('engine', plan.engine);
   });
-  // Counts, not timings: measured beside the heap and Zipf figures (counts too), which saves their time.
-  const roundTrips = section(['redis_round_trips_per_10k_cold', 'redis_round_trips_per_10k_cold_cluster'], async () => {
-    progress('redis round trips: 10,000 cold lookups over 50 callers, one server and a 3-master Cluster (bench/redis-round-trips.mjs), beside the heap and Zipf figures');
+  await section('middleware', ['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {
+    progress('middleware: ns per call, in process');
+    await micro('middleware', { redisUrl: redis.url, ...plan.middleware });
+  });
+
+  // Counts, not timings, from here on (instructions, heap bytes, hit rates on a simulated clock, Redis
+  // round trips and memory): they do not depend on what else runs, so they run beside each other,
+  // after every timed section above, keeping both CPUs busy.
+  const roundTrips = section('redis round trips', ['redis_round_trips_per_10k_cold', 'redis_round_trips_per_10k_cold_cluster'], async () => {
+    progress('redis round trips: 10,000 cold lookups over 50 callers, one server and a 3-master Cluster (bench/redis-round-trips.mjs)');
     const { stdout } = await execFileAsync(process.execPath, [fileURLToPath(new URL('./redis-round-trips.mjs', import.meta.url)), '--built'], { encoding: 'utf8' });
     Object.assign(figures, JSON.parse(stdout));
   });
-  const redisMemory = section(['redis_bytes_per_stored_bucket'], async () => {
-    progress(`redis memory: ${plan.redisMemoryBuckets} buckets with 3-rule configurations of their own, through RedisRuleStore, beside the heap and Zipf figures`);
+  const redisMemory = section('redis memory', ['redis_bytes_per_stored_bucket'], async () => {
+    progress(`redis memory: ${plan.redisMemoryBuckets} buckets with 3-rule configurations of their own, through RedisRuleStore`);
     const own = await startRedis(canPin ? { cpu: LOAD_CPU } : {});
     try {
       Object.assign(figures, await redisBytesPerStoredBucket(own, plan.redisMemoryBuckets));
@@ -253,29 +269,26 @@ try {
       await own.stop();
     }
   });
-  await section(['heap_bytes_per_cached_bucket_shared', 'heap_bytes_per_cached_bucket', 'heap_bytes_per_cached_large_bucket', 'heap_bytes_per_cached_bucket_presigned_urls'], async () => {
-    progress(`heap: ${plan.heap.sharedBuckets} buckets sharing 10 configurations, ${plan.heap.distinctBuckets} with their own, ${plan.heap.largeBuckets} large ones`);
-    await micro('heap', plan.heap, ['--expose-gc']);
-  });
-  await section(['zipf_hit_rate_default', 'zipf_hit_rate_distinct_default'], async () => {
-    progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache; shared configurations, then each its own`);
-    await micro('zipf', plan.zipf);
-  });
-  await roundTrips;
-  await redisMemory;
+  const heapAndZipf = (async () => {
+    await section('heap', ['heap_bytes_per_cached_bucket_shared', 'heap_bytes_per_cached_bucket', 'heap_bytes_per_cached_large_bucket', 'heap_bytes_per_cached_bucket_presigned_urls'], async () => {
+      progress(`heap: ${plan.heap.sharedBuckets} buckets sharing 10 configurations, ${plan.heap.distinctBuckets} with their own, ${plan.heap.largeBuckets} large ones`);
+      await micro('heap', plan.heap, ['--expose-gc']);
+    });
+    await section('zipf', ['zipf_hit_rate_default', 'zipf_hit_rate_distinct_default'], async () => {
+      progress(`zipf: ${plan.zipf.warmup} + ${plan.zipf.lookups} lookups over ${plan.zipf.buckets} buckets at a simulated ${plan.zipf.requestsPerSecond}/s, default cache; shared configurations, then each its own`);
+      await micro('zipf', plan.zipf);
+    });
+  })();
   if (!plan.instructions || flags['skip-instructions']) {
     for (const key of INSTRUCTION_FIGURES) failures[key] = `skipped (${flags.quick ? '--quick' : '--skip-instructions'}); node bench/instructions.mjs measures them alone`;
   } else {
-    await section(INSTRUCTION_FIGURES, async () => {
-      progress('instructions: callgrind on node --single-threaded, one process per case, as many at once as there are CPUs, and require() beside them');
-      const [perCall, required] = await Promise.all([instructionsPerCall(), requireCost()]);
+    await section('instructions', INSTRUCTION_FIGURES, async () => {
+      progress(`instructions: callgrind on node --single-threaded, one process per case, ${CPU_COUNT} at once (one fewer while the heap and Zipf figures run), require() beside them`);
+      const [perCall, required] = await Promise.all([instructionsPerCall({ beside: heapAndZipf }), requireCost()]);
       Object.assign(figures, perCall, required);
     });
   }
-  await section(['middleware_ns_actual', 'cors_package_ns_actual', 'headers_only_ns_actual'], async () => {
-    progress('middleware: ns per call, in process');
-    await micro('middleware', { redisUrl: redis.url, ...plan.middleware });
-  });
+  await Promise.all([heapAndZipf, roundTrips, redisMemory]);
   await seeder.close?.();
 } finally {
   await redis.stop();
@@ -296,7 +309,8 @@ if (details.throughput_req_per_s) {
 }
 
 mkdirSync(resultsDir, { recursive: true });
-const results = { date: startedAt.toISOString(), quick: flags.quick, machine, plan, ...figures, goals_met: goalsMet(figures), ranges, cpu_time_ratios: cpuRatios, failures, details };
+const results = { date: startedAt.toISOString(), quick: flags.quick, machine, plan, ...figures, goals_met: goalsMet(figures), ranges, cpu_time_ratios: cpuRatios, failures, details: { ...details, section_seconds: sectionSeconds } };
 writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
 progress(`wrote ${resultsDir}latest.json`);
+progress(`sections (s): ${Object.entries(sectionSeconds).map(([name, seconds]) => `${name} ${seconds}`).join(', ')}; total ${Math.round((performance.now() - runStartedAt) / 1000)} s`);
 process.exitCode = Object.keys(failures).length > 0 ? 1 : 0;
