@@ -25,13 +25,14 @@ const execFileAsync = promisify(execFile);
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, 'skip-instructions': { type: 'boolean', default: false } } });
 /**
- * How much of everything to do. A full run took 18 minutes on a 2-CPU machine at load 1–3 (the
- * 27 instruction cases about 10 of them: bench/README.md); `--quick`, a smoke run without the
- * instruction counts, under 1.
+ * How much of everything to do. A full run takes about 10 minutes on a 2-CPU machine at load 3
+ * (bench/README.md, "Issue #26: run time": the timed sections 5, the counted ones beside each other
+ * 5; load rounds of 2 s, tenancy rounds of 2.5 s); `--quick`, a smoke run without the instruction
+ * counts, under 1.
  */
 const plan = flags.quick
   ? { rounds: 2, seconds: 0.5, warmupSeconds: 0.25, hotRequests: 2000, coldConcurrency: 1000, coldTrials: 1, updates: 50, engine: { batches: 3, iterations: 20_000 }, middleware: { batches: 51, iterations: 1000 }, heap: { sharedBuckets: 100_000, distinctBuckets: 2_000, largeBuckets: 30 }, zipf: { buckets: 100_000, warmup: 100_000, lookups: 100_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 20_000, warmBuckets: 4_000, rounds: 2, seconds: 0.5, coldTrials: 2, coldBuckets: 1_000 }, redisMemoryBuckets: 10_000, instructions: false }
-  : { rounds: 8, seconds: 2.5, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 3_000_000, lookups: 500_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, warmBuckets: 150_000, rounds: 5, seconds: 3, coldTrials: 4, coldBuckets: 5_000 }, redisMemoryBuckets: 100_000, instructions: true };
+  : { rounds: 8, seconds: 2, warmupSeconds: 2, hotRequests: 10_000, coldConcurrency: 1000, coldTrials: 3, updates: 1000, engine: { batches: 9, iterations: 50_000 }, middleware: { batches: 301, iterations: 1000 }, heap: { sharedBuckets: 1_000_000, distinctBuckets: 20_000, largeBuckets: 300 }, zipf: { buckets: 1_000_000, warmup: 3_000_000, lookups: 500_000, requestsPerSecond: 10_000 }, tenancy: { buckets: 1_000_000, warmBuckets: 150_000, rounds: 5, seconds: 2.5, coldTrials: 4, coldBuckets: 5_000 }, redisMemoryBuckets: 100_000, instructions: true };
 
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 /** @param {string} name @returns {string[]} node flags that profile one child into bench/results/profiles/<name>.cpuprofile */
