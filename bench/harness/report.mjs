@@ -57,7 +57,7 @@ export const FIGURES = [
   { key: 'ratio_preflight_vs_cors_package_preflight', label: 'Instructions, `bucketCors` preflight / `cors` preflight', goal: '≤ 1.0', met: (v) => v <= 1 },
   { key: 'instructions_actual_wildcard', label: 'Instructions per actual request matched by `https://*.example.com`', goal: '≤ 1.05× literal', met: (v, all) => v <= 1.05 * all.instructions_actual },
   { key: 'instructions_refused', label: 'Instructions per actual request no rule of a literal-only configuration matches', goal: '≤ 2,000', met: (v) => v <= 2000 },
-  { key: 'instructions_miss_known_content', label: 'Instructions per cache miss whose content is compiled already (MemoryRuleStore)', goal: '≤ 15,178', met: (v) => v <= 15_178 },
+  { key: 'instructions_miss_known_content', label: 'Instructions per cache miss whose content is compiled already (MemoryRuleStore)', goal: '≤ 34,841 (half its first measure, 69,683)', met: (v) => v <= 34_841 },
   { key: 'instructions_cold_lookup', label: 'Instructions per cold lookup: read, check, compile a 3-rule bucket of its own (MemoryRuleStore)', goal: 'reported', met: undefined },
   { key: 'instructions_cold_part_key', label: 'Of which the content key', goal: 'breakdown', met: undefined },
   { key: 'instructions_cold_part_validate', label: 'Of which the checks (validation)', goal: 'breakdown', met: undefined },
