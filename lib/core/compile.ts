@@ -113,7 +113,26 @@ const NONE: readonly never[] = [];
  */
 export const MAX_INTERNED = 4_096;
 const MAX_INTERNED_KEY = 512;
-const internedValues = new Map<string, unknown>();
+
+/**
+ * One kind of value {@link interned} shares, by a key of its own kind (a table per kind, so that a
+ * key needs no prefix: building one per lookup cost a concatenation and a copy of the key), with the
+ * values of the compile in progress it did not share (made on first need).
+ */
+interface InternTable<T> {
+  readonly shared: Map<string, T>;
+  own: Map<string, T> | undefined;
+}
+const internTable = <T>(): InternTable<T> => ({ shared: new Map(), own: undefined });
+const METHODS_HEADERS = internTable<RuleResponseHeaders['methodsHeader']>();
+const TRAILING_HEADERS = internTable<HeaderList>();
+const FIXED_HEADERS = internTable<HeaderList>();
+const LITERAL_HEADERS = internTable<readonly string[]>();
+const HEADER_PATTERNS = internTable<readonly WildcardPattern[]>();
+const CANDIDATE_LISTS = internTable<readonly number[]>();
+const INTERN_TABLES: ReadonlyArray<InternTable<unknown>> = [METHODS_HEADERS, TRAILING_HEADERS, FIXED_HEADERS, LITERAL_HEADERS, HEADER_PATTERNS, CANDIDATE_LISTS];
+/** Values the tables share, all kinds together: at most {@link MAX_INTERNED}. */
+let internedCount = 0;
 
 /**
  * What the compile in progress holds that {@link interned} did not share process-wide (`count`
@@ -128,21 +147,21 @@ interface UnsharedValues {
   sharedOriginCharacters: number;
 }
 let unshared: UnsharedValues = { count: 0, characters: 0, sharedOrigins: 0, sharedOriginCharacters: 0 };
-/** The values of the compile in progress that are not shared process-wide, by key: its rules share them among themselves (made on first need). */
-let ownValues: Map<string, unknown> | undefined;
 
 /**
  * The one shared copy of a value many configurations hold alike (`Access-Control-Allow-Methods: GET,
  * HEAD`, an ExposeHeaders list, a rule's header names), by `key`; past {@link MAX_INTERNED} distinct
  * keys, or for a long one, one copy for the rules of this configuration (counted in `unshared`).
  */
-function interned<T>(key: string, make: () => T): T {
-  const known = (internedValues.get(key) ?? ownValues?.get(key)) as T | undefined;
+function interned<T>(table: InternTable<T>, key: string, make: () => T): T {
+  const known = table.shared.get(key) ?? table.own?.get(key);
   if (known !== undefined) return known;
   const value = make();
-  if (internedValues.size < MAX_INTERNED && key.length <= MAX_INTERNED_KEY) internedValues.set(key, value);
-  else {
-    (ownValues ??= new Map()).set(key, value);
+  if (internedCount < MAX_INTERNED && key.length <= MAX_INTERNED_KEY) {
+    table.shared.set(key, value);
+    internedCount++;
+  } else {
+    (table.own ??= new Map()).set(key, value);
     unshared.count++;
     unshared.characters += key.length;
   }
@@ -207,12 +226,12 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
   let methodMask = 0;
   for (const method of rule.AllowedMethods) methodMask |= methodBit(method, methods);
   const methodsValue = rule.AllowedMethods.join(LIST_SEPARATOR);
-  const methodsHeader = interned(`m${methodsValue}`, () => [ALLOW_METHODS, methodsValue] as const);
+  const methodsHeader = interned(METHODS_HEADERS, methodsValue, () => [ALLOW_METHODS, methodsValue] as const);
   const expose = rule.ExposeHeaders !== undefined && rule.ExposeHeaders.length > 0 ? rule.ExposeHeaders.join(LIST_SEPARATOR) : undefined;
   // 0 and negative values are sent as configured. UNVERIFIED (express-bucket-cors/docs/behaviour.md §8.5, §15.3).
   const maxAge = rule.MaxAgeSeconds === undefined ? undefined : String(rule.MaxAgeSeconds);
   const trailingKey = `[${jsonOrNull(expose)},${jsonOrNull(maxAge)}]`;
-  const trailingHeaders = interned(`t${trailingKey}`, (): HeaderList => [...(expose === undefined ? [] : [[EXPOSE_HEADERS, expose] as const]), ...(maxAge === undefined ? [] : [[MAX_AGE, maxAge] as const])]);
+  const trailingHeaders = interned(TRAILING_HEADERS, trailingKey, (): HeaderList => [...(expose === undefined ? [] : [[EXPOSE_HEADERS, expose] as const]), ...(maxAge === undefined ? [] : [[MAX_AGE, maxAge] as const])]);
   const anyOrigin = answersWildcardOrigin(rule.AllowedOrigins);
   const lowerCased = (rule.AllowedHeaders ?? NONE).map((header) => header.toLowerCase());
   const headersKey = jsonOf(lowerCased);
@@ -222,11 +241,11 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
     exactOrigins: exactly(rule.AllowedOrigins, isLiteralOrigin, sharedOrigin),
     wildcardOrigins: patternsOf(rule.AllowedOrigins),
     anyHeader: lowerCased.includes(WILDCARD),
-    literalHeaders: interned(`h${headersKey}`, () => withoutWildcard(lowerCased)),
-    headerPatterns: interned(`p${headersKey}`, () => patternsOf(lowerCased)),
+    literalHeaders: interned(LITERAL_HEADERS, headersKey, () => withoutWildcard(lowerCased)),
+    headerPatterns: interned(HEADER_PATTERNS, headersKey, () => patternsOf(lowerCased)),
     methodsHeader,
     trailingHeaders,
-    fixedHeaders: anyOrigin ? interned(`f[${jsonOf(methodsValue)}]${trailingKey}`, (): HeaderList => [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders]) : undefined,
+    fixedHeaders: anyOrigin ? interned(FIXED_HEADERS, `${jsonOf(methodsValue)}${trailingKey}`, (): HeaderList => [WILDCARD_ORIGIN_HEADER, methodsHeader, ...trailingHeaders]) : undefined,
   };
 }
 
@@ -282,11 +301,10 @@ export function compileKeeping<S>(config: CorsConfiguration<string>, source: S, 
 }
 
 function compileFrom(config: CorsConfiguration<string>, source: unknown, decode: ((source: unknown) => CorsConfiguration<string>) | undefined, methods: readonly string[]): CompiledRules {
-  ownValues = undefined;
   try {
     return compileRules(config, source, decode, methods);
   } finally {
-    ownValues = undefined;
+    for (const table of INTERN_TABLES) table.own = undefined;
   }
 }
 
@@ -352,7 +370,7 @@ function literalOriginsOf(exactOriginRules: ReadonlyMap<string, readonly number[
       const distinct = scanRules.length === 0 && matched.length === 0 ? exact : [...new Set([...exact, ...scanRules, ...matched.flat()])].sort(ascending);
       const key = distinct.join();
       // Short lists shared process-wide ([0], [1, 2] and the like recur in every configuration), long ones among the configuration's origins.
-      list = distinct.length <= SHARED_LIST_LENGTH ? interned(`c${key}`, () => distinct) : byContent.get(key);
+      list = distinct.length <= SHARED_LIST_LENGTH ? interned(CANDIDATE_LISTS, key, () => distinct) : byContent.get(key);
       if (list === undefined) byContent.set(key, (list = distinct));
       byInput.set(input, list);
     }
