@@ -212,7 +212,6 @@ const ANY = compileWildcard(WILDCARD);
 const hasWildcard = (value: string): boolean => value.includes(WILDCARD);
 const isLiteral = (value: string): boolean => !value.includes(WILDCARD);
 const same = (value: string): string => value;
-const isLiteralOrigin = (value: string): boolean => !value.includes(WILDCARD);
 const patternOf = (value: string): WildcardPattern => (value === WILDCARD ? ANY : compileWildcard(value));
 const withoutWildcard = (list: readonly string[]): readonly string[] => exactly(list, isLiteral, same);
 /** The patterns of `*` alone, the most common list: shared. */
@@ -238,7 +237,7 @@ function compileRule(rule: CorsRule<string>, methods: readonly string[]): Compil
   return {
     methodMask,
     anyOrigin,
-    exactOrigins: exactly(rule.AllowedOrigins, isLiteralOrigin, sharedOrigin),
+    exactOrigins: exactly(rule.AllowedOrigins, isLiteral, sharedOrigin),
     wildcardOrigins: patternsOf(rule.AllowedOrigins),
     anyHeader: lowerCased.includes(WILDCARD),
     literalHeaders: interned(LITERAL_HEADERS, headersKey, () => withoutWildcard(lowerCased)),
