@@ -196,6 +196,23 @@ function splitStoredValue(raw: string): { readonly version: string; readonly rul
   return { version, rulesText: raw.slice(end + RULES_AFTER_VERSION.length, -1) };
 }
 
+/** The value a key holds, parsed (`null` when it is not JSON): split as `put` writes it, else whole. */
+function storedValueOf(raw: string, recent: RecentRules): Partial<StoredValue> | null {
+  const split = splitStoredValue(raw);
+  if (split !== undefined) {
+    try {
+      return { v: split.version, rules: recent.parse(split.rulesText) as CorsConfiguration };
+    } catch {
+      // Another spelling after all (a field after the rules): parsed whole below.
+    }
+  }
+  try {
+    return JSON.parse(raw) as Partial<StoredValue> | null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The rules and version a key holds. Rules written by `put` are parsed through `recent`, so a read of
  * rules read lately (for this bucket or another) hands out the same object without parsing them;
@@ -205,17 +222,7 @@ function parseStoredValue(key: string, raw: string, recent: RecentRules): Stored
   if (raw.length > MAX_VALUE_CHARACTERS) {
     throw new UnusableEntryError('ENTRY_TOO_LARGE', `RedisRuleStore: key ${JSON.stringify(key)} holds ${raw.length} characters, more than the ${MAX_VALUE_CHARACTERS} of the largest configuration any dialect can store; not parsed`);
   }
-  let value: Partial<StoredValue> | null;
-  try {
-    const split = splitStoredValue(raw);
-    value = split === undefined ? (JSON.parse(raw) as Partial<StoredValue> | null) : { v: split.version, rules: recent.parse(split.rulesText) as CorsConfiguration };
-  } catch {
-    try {
-      value = JSON.parse(raw) as Partial<StoredValue> | null;
-    } catch {
-      value = null;
-    }
-  }
+  const value = storedValueOf(raw, recent);
   if (value === null || typeof value.v !== 'string' || typeof value.rules !== 'object' || value.rules === null || !Array.isArray(value.rules.CORSRules)) {
     throw new UnusableEntryError('ENTRY_MALFORMED', `RedisRuleStore: key ${JSON.stringify(key)} does not hold a stored CORS configuration`);
   }
